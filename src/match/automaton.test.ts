@@ -1,0 +1,111 @@
+import { randomBytes } from "node:crypto";
+import { describe, expect, it } from "vitest";
+import { buildAutomaton, StreamMatcher } from "./automaton.js";
+import { compileNeedles, encodeTerm } from "./needles.js";
+
+function findAll(
+  haystack: Uint8Array,
+  terms: { text: string; caseInsensitive: boolean }[],
+  chunkSize: number,
+) {
+  const needles = compileNeedles(terms);
+  const matcher = new StreamMatcher(buildAutomaton(needles));
+  const hits: { term: string; encoding: string; offset: number }[] = [];
+  for (let start = 0; start < haystack.length; start += chunkSize) {
+    matcher.push(haystack.subarray(start, start + chunkSize), (id, offset) => {
+      const needle = needles[id]!;
+      hits.push({ term: terms[needle.termId]!.text, encoding: needle.encodings[0]!, offset });
+    });
+  }
+  return hits;
+}
+
+/** Reference: every occurrence by brute force. */
+function naive(haystack: Uint8Array, needle: Uint8Array): number[] {
+  const found: number[] = [];
+  outer: for (let i = 0; i + needle.length <= haystack.length; i++) {
+    for (let k = 0; k < needle.length; k++) if (haystack[i + k] !== needle[k]) continue outer;
+    found.push(i);
+  }
+  return found;
+}
+
+describe("needle compiler", () => {
+  it("encodes a term in every charset that can represent it", () => {
+    const [utf8, ...rest] = compileNeedles([{ text: "维族", caseInsensitive: false }]);
+    expect(utf8!.encodings).toEqual(["utf-8"]);
+    // 维 has no Big5 form: no Big5 needle, and no "?" substitute.
+    expect(rest.map((n) => n.encodings).flat()).toEqual(["utf-16le", "utf-16be", "gb18030"]);
+    expect(encodeTerm("维族", "big5")).toBeUndefined();
+    expect(Buffer.from(encodeTerm("維族", "big5")!).toString("hex")).toBe("ba fb b1 da".replaceAll(" ", ""));
+  });
+
+  it("shares one needle among charsets that give the same bytes", () => {
+    const needles = compileNeedles([{ text: "UYGUR", caseInsensitive: true }]);
+    expect(needles.map((n) => n.encodings)).toEqual([
+      ["utf-8", "gb18030", "big5"],
+      ["utf-16le"],
+      ["utf-16be"],
+    ]);
+    expect([...needles[1]!.foldMask]).toEqual([1, 0, 1, 0, 1, 0, 1, 0, 1, 0]);
+  });
+});
+
+describe("stream matcher", () => {
+  it("finds a UTF-16LE needle at its true offset in random bytes, across chunk boundaries", () => {
+    const blob = new Uint8Array(randomBytes(1 << 20));
+    const needle = encodeTerm("EM_NATION_TYPE_UYGUR", "utf-16le")!;
+    blob.set(needle, 70_000);
+    for (const chunkSize of [7, 4096, 70_003, 1 << 20]) {
+      const hits = findAll(blob, [{ text: "EM_NATION_TYPE_UYGUR", caseInsensitive: false }], chunkSize);
+      expect(hits).toContainEqual({ term: "EM_NATION_TYPE_UYGUR", encoding: "utf-16le", offset: 70_000 });
+    }
+  });
+
+  it("folds ASCII case only where asked and agrees with a brute-force search", () => {
+    const text = "byRace BYRACE byrace trace RACE race_condition";
+    const bytes = new TextEncoder().encode(text);
+    const insensitive = findAll(bytes, [{ text: "race", caseInsensitive: true }], 5).map((h) => h.offset);
+    expect(insensitive).toEqual([2, 9, 16, 22, 27, 32]);
+    const sensitive = findAll(bytes, [{ text: "race", caseInsensitive: false }], 3).map((h) => h.offset);
+    expect(sensitive).toEqual(naive(bytes, new TextEncoder().encode("race")));
+  });
+
+  it("reports overlapping and nested needles", () => {
+    const bytes = new TextEncoder().encode("维吾尔族 and 维族");
+    const hits = findAll(
+      bytes,
+      [
+        { text: "维吾尔", caseInsensitive: false },
+        { text: "维吾尔族", caseInsensitive: false },
+        { text: "族", caseInsensitive: false },
+      ],
+      2,
+    );
+    expect(hits.filter((h) => h.encoding === "utf-8").map((h) => [h.term, h.offset])).toEqual([
+      ["维吾尔", 0],
+      ["维吾尔族", 0],
+      ["族", 9],
+      ["族", 20],
+    ]);
+  });
+
+  it("matches random needle sets exactly like brute force", () => {
+    for (let round = 0; round < 20; round++) {
+      const haystack = new Uint8Array(randomBytes(5000)).map((b) => b % 4);
+      const terms = Array.from({ length: 5 }, () => ({
+        text: String.fromCharCode(...Array.from(randomBytes(1 + (round % 4)), (b) => 0x61 + (b % 4))),
+        caseInsensitive: false,
+      }));
+      const bytes = haystack.map((b) => 0x61 + b);
+      const expected = terms
+        .flatMap((t) => naive(bytes, new TextEncoder().encode(t.text)).map((o) => `${t.text}@${o}`))
+        .sort();
+      const actual = findAll(bytes, terms, 97)
+        .filter((h) => h.encoding === "utf-8")
+        .map((h) => `${h.term}@${h.offset}`)
+        .sort();
+      expect([...new Set(actual)]).toEqual([...new Set(expected)]);
+    }
+  });
+});

@@ -1,0 +1,98 @@
+import iconv from "iconv-lite";
+import { ENCODINGS, type Encoding } from "../model/encoding.js";
+
+/** A literal from the rule pack, before it is encoded. */
+export interface TermSpec {
+  readonly text: string;
+  /** Fold ASCII letters only (A-Z / a-z); never other scripts. */
+  readonly caseInsensitive: boolean;
+}
+
+/** One byte sequence the automaton looks for. */
+export interface Needle {
+  readonly id: number;
+  readonly termId: number;
+  /** Encodings that produce exactly these bytes for the term, most likely first (utf-8 before gb18030 before big5). */
+  readonly encodings: readonly Encoding[];
+  readonly bytes: Uint8Array;
+  /** For each byte: 1 when it is an ASCII letter that may match either case, else 0. */
+  readonly foldMask: Uint8Array;
+}
+
+const iconvName: Record<Encoding, string> = {
+  "utf-8": "utf8",
+  "utf-16le": "utf16le",
+  "utf-16be": "utf16be",
+  gb18030: "gb18030",
+  big5: "big5",
+};
+
+/**
+ * Encodes `text` in `encoding`, or returns undefined when the charset cannot represent it
+ * (iconv-lite silently substitutes "?" for unmappable characters, so we round-trip to check).
+ */
+export function encodeTerm(text: string, encoding: Encoding): Uint8Array | undefined {
+  const name = iconvName[encoding];
+  const buffer = iconv.encode(text, name, { addBOM: false });
+  if (iconv.decode(buffer, name, { stripBOM: false }) !== text) return undefined;
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
+/** Marks the bytes of `bytes` (the term in `encoding`) that are ASCII letters standing for themselves. */
+function foldMaskFor(text: string, encoding: Encoding, bytes: Uint8Array): Uint8Array {
+  const mask = new Uint8Array(bytes.length);
+  let position = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    const encoded = encodeTerm(char, encoding);
+    const width = encoded?.length ?? 0;
+    const isLetter = (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+    if (isLetter) {
+      // The ASCII byte of the letter inside its code unit (UTF-16 puts a zero byte beside it).
+      const letterIndex = encoding === "utf-16le" ? 0 : encoding === "utf-16be" ? 1 : 0;
+      mask[position + letterIndex] = 1;
+    }
+    position += width;
+  }
+  return mask;
+}
+
+function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let index = 0; index < a.length; index++) if (a[index] !== b[index]) return false;
+  return true;
+}
+
+/**
+ * Compiles every term into byte needles in every encoding that can represent it. Identical byte sequences
+ * (ASCII terms are the same in UTF-8, GB18030 and Big5) become one needle listing all its encodings.
+ */
+export function compileNeedles(terms: readonly TermSpec[]): Needle[] {
+  const needles: Needle[] = [];
+  terms.forEach((term, termId) => {
+    const perTerm: { bytes: Uint8Array; encodings: Encoding[]; mask: Uint8Array }[] = [];
+    for (const encoding of ENCODINGS) {
+      const bytes = encodeTerm(term.text, encoding);
+      if (bytes === undefined || bytes.length === 0) continue;
+      const existing = perTerm.find((entry) => sameBytes(entry.bytes, bytes));
+      if (existing) {
+        existing.encodings.push(encoding);
+        continue;
+      }
+      const mask = term.caseInsensitive
+        ? foldMaskFor(term.text, encoding, bytes)
+        : new Uint8Array(bytes.length);
+      perTerm.push({ bytes, encodings: [encoding], mask });
+    }
+    for (const entry of perTerm) {
+      needles.push({
+        id: needles.length,
+        termId,
+        encodings: entry.encodings,
+        bytes: entry.bytes,
+        foldMask: entry.mask,
+      });
+    }
+  });
+  return needles;
+}

@@ -1,0 +1,12 @@
+export type * from "./bytes.js";
+export type * from "./coverage.js";
+export type * from "./encoding.js";
+export type * from "./finding.js";
+export type * from "./hit.js";
+export type * from "./location.js";
+export type * from "./report.js";
+export type * from "./rule.js";
+export { ENCODINGS } from "./encoding.js";
+export { BASES, CATEGORIES, CONFIDENCES, SEVERITIES } from "./rule.js";
+export { COVERAGE_REASONS } from "./coverage.js";
+export { REPORT_SCHEMA_VERSION } from "./report.js";
