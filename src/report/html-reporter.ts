@@ -1,0 +1,257 @@
+import type { CoverageEntry } from "../model/coverage.js";
+import type { Finding } from "../model/finding.js";
+import type { RuleSummary, ScanReport } from "../model/report.js";
+import { BASES, CATEGORIES, SEVERITIES } from "../model/rule.js";
+import { describeFinding, ruleIndex } from "./describe-finding.js";
+import { htmlDocument } from "./html-shell.js";
+import {
+  BASIS_LABELS,
+  CATEGORY_LABELS,
+  COVERAGE_REASON_LABELS,
+  ENCODING_LABELS,
+  SEVERITY_LABELS,
+  asciiColumn,
+  formatBytes,
+  hexBytes,
+  layerLabel,
+  orderedCounts,
+  plural,
+} from "./labels.js";
+import { escapeHtml as h } from "./sanitize.js";
+
+/** Hex view rows: at most this many bytes are shown of a match or of its context. */
+const HEX_LIMIT = 256;
+
+interface Bar {
+  readonly label: string;
+  readonly value: number;
+  readonly className: string;
+}
+
+/** A horizontal bar chart as inline SVG: sized by attributes only, so the CSP needs no inline styles. */
+export function barChart(title: string, bars: readonly Bar[]): string {
+  const rowHeight = 26;
+  const labelWidth = 190;
+  const width = 460;
+  const max = Math.max(1, ...bars.map((bar) => bar.value));
+  const rows = bars.map((bar, index) => {
+    const y = index * rowHeight;
+    const barWidth = Math.max(2, Math.round(((width - labelWidth - 40) * bar.value) / max));
+    return (
+      `<text x="0" y="${y + 17}">${h(bar.label)}</text>` +
+      `<rect class="${h(bar.className)}" x="${labelWidth}" y="${y + 5}" width="${barWidth}" height="16" rx="3"></rect>` +
+      `<text x="${labelWidth + barWidth + 6}" y="${y + 17}">${bar.value}</text>`
+    );
+  });
+  const height = Math.max(rowHeight, bars.length * rowHeight);
+  return `<div class="chart"><h3>${h(title)}</h3><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 ${width} ${height}" role="img" aria-label="${h(title)}"><title>${h(title)}</title>${rows.join("")}</svg></div>`;
+}
+
+/** A `hexdump -C` style view of bytes whose first byte is at `start`; bytes in [hitStart, hitEnd) marked. */
+export function hexView(hex: string, start: number, hitStart: number, hitEnd: number): string {
+  const all = hexBytes(hex);
+  const bytes = all.slice(0, HEX_LIMIT);
+  const rows: string[] = [];
+  const width = Math.max(8, (start + bytes.length).toString(16).length);
+  for (let row = 0; row < bytes.length; row += 16) {
+    const chunk = bytes.slice(row, row + 16);
+    const cells = chunk.map((pair, index) => {
+      const position = start + row + index;
+      const hit = position >= hitStart && position < hitEnd;
+      return hit ? `<span class="hit">${pair}</span>` : pair;
+    });
+    const pad = "   ".repeat(16 - chunk.length);
+    const ascii = asciiColumn(chunk);
+    rows.push(
+      `<span class="off">${(start + row).toString(16).padStart(width, "0")}</span>  ${cells.join(" ")}${pad}  |${h(ascii)}|`,
+    );
+  }
+  if (all.length > bytes.length) {
+    rows.push(`<span class="note">… ${all.length - bytes.length} more bytes not shown</span>`);
+  }
+  return `<pre class="hex">${rows.join("\n")}</pre>`;
+}
+
+function excerptHtml(finding: Finding): string {
+  const [start, end] = finding.excerptMatch;
+  const text = finding.excerpt;
+  return `<pre class="excerpt">${h(text.slice(0, start))}<mark>${h(text.slice(start, end))}</mark>${h(text.slice(end))}</pre>`;
+}
+
+/**
+ * The bytes around the match when the analyzer supplied them (`data.contextHex` starting at byte
+ * `data.contextOffset` of the leaf); otherwise the matched bytes alone, at their true offset.
+ */
+function hexHtml(finding: Finding): string {
+  const contextHex = finding.data["contextHex"];
+  const contextOffset = Number(finding.data["contextOffset"]);
+  if (
+    contextHex !== undefined &&
+    /^(?:[0-9a-f]{2})+$/u.test(contextHex) &&
+    Number.isSafeInteger(contextOffset)
+  ) {
+    return hexView(contextHex, contextOffset, finding.offset, finding.offset + finding.length);
+  }
+  return hexView(finding.matchHex, finding.offset, finding.offset, finding.offset + finding.length);
+}
+
+function referencesHtml(rule: RuleSummary | undefined): string {
+  if (rule === undefined || rule.references.length === 0) return "";
+  const items = rule.references.map((reference) => {
+    // Only plain web links become links; anything else (a javascript: URL in a hostile rule file) stays text.
+    if (/^https?:\/\/[^\s"<>]+$/iu.test(reference)) {
+      return `<li><a href="${h(reference)}" rel="noreferrer noopener">${h(reference)}</a></li>`;
+    }
+    return `<li>${h(reference)}</li>`;
+  });
+  return `<div class="label">References</div><ul class="refs">${items.join("")}</ul>`;
+}
+
+function findingCard(
+  finding: Finding,
+  index: number,
+  rule: RuleSummary | undefined,
+  extraClass = "",
+): string {
+  const description = describeFinding(finding, rule);
+  const chain = finding.layers
+    .map((layer, depth) => {
+      const how = depth === 0 ? "file as given" : `extracted by ${layer.via}`;
+      const where =
+        layer.offsetInParent === undefined ? "" : `, at byte ${layer.offsetInParent} of its parent`;
+      return (
+        `<li><span class="mono">${h(layerLabel(layer))}</span> <span class="via">(${h(how)}${where}, ${h(formatBytes(layer.size))})</span>` +
+        `<span class="hash mono">SHA-256 ${h(layer.sha256 === "" ? "not available" : layer.sha256)}</span></li>`
+      );
+    })
+    .join("");
+  const position =
+    finding.line === undefined
+      ? "—"
+      : `${finding.line}${finding.column === undefined ? "" : `, column ${finding.column}`}`;
+  const scope =
+    finding.scope === undefined
+      ? "—"
+      : `${finding.scope.kind}${finding.scope.name === undefined ? "" : ` ${finding.scope.name}`}`;
+  const facts: [string, string][] = [
+    ["Byte offset", `${finding.offset} (0x${finding.offset.toString(16)})`],
+    ["Length", plural(finding.length, "byte")],
+    ["Encoding", ENCODING_LABELS[finding.encoding]],
+    ["Line", position],
+    ["Scope", scope],
+    ["Confidence", finding.confidence],
+  ];
+  const flags = description.complianceFlags
+    .map((flag) => `<li><b>${h(flag.label)}</b><br>${h(flag.text)}</li>`)
+    .join("");
+  return `<article class="card${extraClass}" id="finding-${index + 1}">
+<div class="card-head"><span class="badge sev-${h(finding.severity)}">${h(SEVERITY_LABELS[finding.severity])}</span>
+<div class="titles"><h3>${h(description.title)}</h3>
+<div class="chips"><span class="chip">${h(CATEGORY_LABELS[finding.category])}</span><span class="chip">${h(BASIS_LABELS[finding.basis])}</span><span class="chip mono">${h(finding.ruleId)}</span></div></div>
+<span class="meta">#${index + 1}</span></div>
+<div class="card-body">
+<p class="message">${h(description.message)}</p>
+<div class="label">Where</div><ol class="chain">${chain}</ol>
+<dl class="facts">${facts.map(([term, value]) => `<div><dt>${term}</dt><dd>${h(value)}</dd></div>`).join("")}</dl>
+<div class="label">Decoded text around the match</div>${excerptHtml(finding)}
+<div class="label">Bytes (hex, offsets in the innermost file)</div>${hexHtml(finding)}
+<div class="label">Why it matters</div><p class="why">${h(description.basisText)}${rule === undefined ? "" : ` ${h(rule.description)}`}</p>
+${flags === "" ? "" : `<div class="label">Flags for review</div><ul class="flags">${flags}</ul>`}
+${referencesHtml(rule)}
+<div class="label">Fingerprint</div><p class="mono meta">${h(finding.fingerprint)}</p>
+</div></article>`;
+}
+
+export function findingCards(
+  findings: readonly Finding[],
+  rules: readonly RuleSummary[],
+  extraClass = "",
+): string {
+  const index = ruleIndex(rules);
+  return findings
+    .map((finding, position) => findingCard(finding, position, index.get(finding.ruleId), extraClass))
+    .join("\n");
+}
+
+function coverageHtml(report: ScanReport): string {
+  const { scanned, partial, skipped } = report.summary.artifacts;
+  const gaps = report.coverage.filter((entry) => entry.status !== "scanned" || entry.reason !== undefined);
+  const row = (entry: CoverageEntry): string => {
+    const reason = entry.reason === undefined ? "" : COVERAGE_REASON_LABELS[entry.reason];
+    return `<tr><td class="status-${h(entry.status)}">${h(entry.status)}</td><td class="mono">${h(entry.location)}</td><td>${h(reason)}${entry.detail === undefined ? "" : `<br><span class="meta">${h(entry.detail)}</span>`}</td></tr>`;
+  };
+  const gapTable =
+    gaps.length === 0
+      ? `<p class="empty">Every artifact was scanned in full.</p>`
+      : `<p>These artifacts were <b>not scanned, or only in part</b>. A capability that is absent from the findings may still be inside them.</p>
+<table><thead><tr><th>Status</th><th>Artifact</th><th>Why</th></tr></thead><tbody>${gaps.map(row).join("")}</tbody></table>`;
+  const all = report.coverage
+    .map(
+      (entry) =>
+        `<tr><td class="status-${h(entry.status)}">${h(entry.status)}</td><td class="mono">${h(entry.location)}</td><td class="mono">${h(entry.layers[entry.layers.length - 1]?.sha256 ?? "")}</td><td>${h(formatBytes(entry.bytesScanned))}</td></tr>`,
+    )
+    .join("");
+  return `<h2 id="coverage">What was scanned</h2>
+<p>${plural(scanned, "artifact")} scanned in full, ${partial} in part, ${skipped} not scanned; ${h(formatBytes(report.summary.bytesScanned))} of content searched.</p>
+${gapTable}
+<details><summary>All ${plural(report.coverage.length, "artifact")} with their SHA-256</summary>
+<table><thead><tr><th>Status</th><th>Artifact</th><th>SHA-256</th><th>Searched</th></tr></thead><tbody>${all}</tbody></table></details>`;
+}
+
+function summaryHtml(report: ScanReport): string {
+  const summary = report.summary;
+  const inferred = summary.byBasis.inferred ?? 0;
+  const critical = (summary.bySeverity.critical ?? 0) + (summary.bySeverity.high ?? 0);
+  const gaps = summary.artifacts.partial + summary.artifacts.skipped;
+  const stats = [
+    `<div class="stat${summary.findings > 0 ? " alert" : ""}"><b>${summary.findings}</b>${summary.findings === 1 ? "finding" : "findings"}</div>`,
+    `<div class="stat${inferred > 0 ? " alert" : ""}"><b>${inferred}</b>inferred from a face, body or voice</div>`,
+    `<div class="stat"><b>${critical}</b>of high or critical severity</div>`,
+    `<div class="stat"><b>${gaps}</b>${gaps === 1 ? "artifact" : "artifacts"} not fully scanned</div>`,
+  ];
+  const charts =
+    summary.findings === 0
+      ? ""
+      : `<div class="charts">${barChart(
+          "By category",
+          orderedCounts(summary.byCategory, CATEGORIES).map(([key, value]) => ({
+            label: CATEGORY_LABELS[key],
+            value,
+            className: "bar-plain",
+          })),
+        )}${barChart(
+          "By basis",
+          orderedCounts(summary.byBasis, BASES).map(([key, value]) => ({
+            label: BASIS_LABELS[key],
+            value,
+            className: "bar-plain",
+          })),
+        )}${barChart(
+          "By severity",
+          orderedCounts(summary.bySeverity, [...SEVERITIES].reverse()).map(([key, value]) => ({
+            label: SEVERITY_LABELS[key],
+            value,
+            className: `bar-${key}`,
+          })),
+        )}</div>`;
+  return `<div class="stats">${stats.join("")}</div>${charts}`;
+}
+
+/** The self-contained HTML report: summary with charts, one card per finding, the coverage. */
+export function formatHtml(report: ScanReport): string {
+  const inputs = report.inputs.length === 0 ? "the inputs" : report.inputs.join(", ");
+  const body = `<header class="masthead">
+<div class="eyebrow">custodiet evidence report</div>
+<h1>Profiling capabilities in ${h(inputs)}</h1>
+<div class="meta"><span>Generated ${h(report.generatedAt)}</span><span>custodiet ${h(report.tool.version)}</span><span>Rule pack <span class="mono">${h(report.rulePack.hash.slice(0, 16))}</span> (${plural(report.rulePack.ruleCount, "rule")})</span><span>Report schema ${h(report.schemaVersion)}</span></div>
+</header>
+<section class="intro"><p>custodiet searches software (SDK headers, libraries, firmware, apps, manuals) for code that lets it sort people by <b>ethnicity, race, skin colour, religion</b> or the other sensitive classes of EU AI Act Art. 5(1)(g). Each finding below shows the exact bytes in the exact file, with SHA-256 hashes so anyone can check them. custodiet itself never classifies people.</p>
+<p>Legal references are <b>flags for review</b>, not conclusions: whether a rule applies depends on how the software is sold and used.</p></section>
+<h2 id="summary">Summary</h2>
+${summaryHtml(report)}
+<h2 id="findings">Findings</h2>
+${report.findings.length === 0 ? `<p class="empty">No findings at or above severity ${h(report.options.minSeverity)}.</p>` : findingCards(report.findings, report.rules)}
+${coverageHtml(report)}
+<footer>custodiet ${h(report.tool.version)} · report schema ${h(report.schemaVersion)} · rule pack ${h(report.rulePack.hash)} · offsets are 0-based bytes in the innermost file, lines and columns 1-based.</footer>`;
+  return htmlDocument(`custodiet report: ${inputs}`, body);
+}
