@@ -1,0 +1,265 @@
+import type { ByteSource } from "../model/bytes.js";
+import { ContainerBudget, child, copyRange, partial, readU64, startsWith, viewOf } from "./child-writer.js";
+import { crc32 } from "./crc32.js";
+import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { isGzipHeader } from "./gzip-extractor.js";
+import {
+  CRAMFS_MAGIC,
+  SEVEN_Z_MAGIC,
+  XZ_MAGIC,
+  isCramfs,
+  isLzmaAlone,
+  isSquashfs,
+} from "./seven-zip-formats.js";
+import { deflateLength } from "./streams.js";
+import { UIMAGE_HEADER_SIZE, UIMAGE_MAGIC, parseUImageHeader } from "./uimage-extractor.js";
+import { ZIP_LOCAL } from "./zip-extractor.js";
+
+type Kind = "gzip" | "xz" | "lzma" | "zip" | "7z" | "squashfs" | "cramfs" | "uimage";
+
+const SIGNATURES: readonly { kind: Kind; magic: readonly number[] }[] = [
+  { kind: "gzip", magic: [0x1f, 0x8b, 0x08] },
+  { kind: "xz", magic: XZ_MAGIC },
+  { kind: "lzma", magic: [0x5d, 0x00, 0x00] },
+  { kind: "zip", magic: ZIP_LOCAL },
+  { kind: "7z", magic: SEVEN_Z_MAGIC },
+  { kind: "squashfs", magic: [0x68, 0x73, 0x71, 0x73] },
+  { kind: "squashfs", magic: [0x73, 0x71, 0x73, 0x68] },
+  { kind: "cramfs", magic: CRAMFS_MAGIC },
+  { kind: "uimage", magic: UIMAGE_MAGIC },
+];
+const EXTENSION: Record<Kind, string> = {
+  gzip: "gz",
+  xz: "xz",
+  lzma: "lzma",
+  zip: "zip",
+  "7z": "7z",
+  squashfs: "squashfs",
+  cramfs: "cramfs",
+  uimage: "uimage",
+};
+const SCAN_CHUNK = 4 * 1024 * 1024;
+const OVERLAP = 64;
+/** LZMA headers are weak signatures; only this many are tried per blob. */
+const MAX_LZMA = 16;
+
+export interface Candidate {
+  readonly kind: Kind;
+  readonly offset: number;
+}
+
+/** Finds signature positions in order of offset (unvalidated). */
+export async function* findSignatures(source: ByteSource, signal: AbortSignal): AsyncGenerator<Candidate> {
+  for (let base = 0; base < source.size; base += SCAN_CHUNK) {
+    if (signal.aborted) return;
+    const chunk = Buffer.from(await source.read(base, SCAN_CHUNK + OVERLAP));
+    const found: Candidate[] = [];
+    for (const { kind, magic } of SIGNATURES) {
+      const needle = Buffer.from(magic);
+      for (let at = chunk.indexOf(needle); at >= 0 && at < SCAN_CHUNK; at = chunk.indexOf(needle, at + 1)) {
+        found.push({ kind, offset: base + at });
+      }
+    }
+    found.sort((a, b) => a.offset - b.offset);
+    yield* found;
+  }
+}
+
+function gzipHeaderLength(head: Uint8Array): number | undefined {
+  if (!isGzipHeader(head)) return undefined;
+  const flags = head[3]!;
+  const xfl = head[8];
+  const os = head[9] ?? 0xff;
+  if (xfl !== 0 && xfl !== 2 && xfl !== 4) return undefined;
+  if (os > 13 && os !== 255) return undefined;
+  let position = 10;
+  if (flags & 0x04) position += 2 + (head[10] ?? 0) + ((head[11] ?? 0) << 8);
+  for (const bit of [0x08, 0x10]) {
+    if (flags & bit) {
+      const end = head.indexOf(0, position);
+      if (end < 0) return undefined;
+      position = end + 1;
+    }
+  }
+  if (flags & 0x02) position += 2;
+  return position <= head.length ? position : undefined;
+}
+
+/** Finds the end of the xz stream starting at `offset` from its footer (CRC-checked, same flags). */
+async function xzLength(
+  source: ByteSource,
+  offset: number,
+  flags: Uint8Array,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  for (let base = offset + 12; base < source.size; base += SCAN_CHUNK) {
+    if (signal.aborted) return undefined;
+    const chunk = Buffer.from(await source.read(base, SCAN_CHUNK + 12));
+    for (
+      let at = chunk.indexOf("YZ", 10);
+      at >= 0 && at < SCAN_CHUNK + 10;
+      at = chunk.indexOf("YZ", at + 1)
+    ) {
+      const footer = chunk.subarray(at - 10, at + 2);
+      if (footer[8] !== flags[0] || footer[9] !== flags[1]) continue;
+      if (crc32(footer.subarray(4, 10)) === viewOf(footer).getUint32(0, true)) return base + at + 2 - offset;
+    }
+  }
+  return undefined;
+}
+
+async function zipLength(
+  source: ByteSource,
+  offset: number,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const eocd = Buffer.from([0x50, 0x4b, 0x05, 0x06]);
+  for (let base = offset; base < source.size; base += SCAN_CHUNK) {
+    if (signal.aborted) return undefined;
+    const chunk = Buffer.from(await source.read(base, SCAN_CHUNK + 22));
+    const at = chunk.indexOf(eocd);
+    if (at >= 0 && at + 22 <= chunk.length) {
+      return base + at + 22 + chunk.readUInt16LE(at + 20) - offset;
+    }
+  }
+  return undefined;
+}
+
+/** Validates the candidate and returns the length of the embedded object, or undefined for garbage. */
+async function measure(
+  candidate: Candidate,
+  source: ByteSource,
+  context: ExtractContext,
+  nextOffset: number,
+): Promise<number | undefined> {
+  const { offset } = candidate;
+  const head = await source.read(offset, 512);
+  const remaining = source.size - offset;
+  switch (candidate.kind) {
+    case "gzip": {
+      const headerLength = gzipHeaderLength(head);
+      if (headerLength === undefined) return undefined;
+      const deflated = await deflateLength(
+        source,
+        offset + headerLength,
+        context.budgets.maxFileSize,
+        context.signal,
+      );
+      return deflated === undefined ? undefined : Math.min(remaining, headerLength + deflated + 8);
+    }
+    case "xz": {
+      if (head.length < 12 || head[6] !== 0 || crc32(head.subarray(6, 8)) !== viewOf(head).getUint32(8, true))
+        return undefined;
+      return xzLength(source, offset, head.subarray(6, 8), context.signal);
+    }
+    case "lzma":
+      return isLzmaAlone(head) ? Math.min(remaining, nextOffset - offset) : undefined;
+    case "zip": {
+      const version = viewOf(head).getUint16(4, true);
+      const method = viewOf(head).getUint16(8, true);
+      if (head.length < 30 || version > 63 || ![0, 8, 9, 12, 14, 93, 95, 99].includes(method))
+        return undefined;
+      return zipLength(source, offset, context.signal);
+    }
+    case "7z": {
+      if (
+        head.length < 32 ||
+        head[6] !== 0 ||
+        crc32(head.subarray(12, 32)) !== viewOf(head).getUint32(8, true)
+      )
+        return undefined;
+      const length = 32 + readU64(viewOf(head), 12) + readU64(viewOf(head), 20);
+      return length <= remaining ? length : undefined;
+    }
+    case "squashfs": {
+      if (!isSquashfs(head) || !startsWith(head, [0x68, 0x73, 0x71, 0x73])) return undefined;
+      const view = viewOf(head);
+      const blockSize = view.getUint32(12, true);
+      const compression = view.getUint16(20, true);
+      const bytesUsed = readU64(view, 40);
+      if (blockSize < 4096 || blockSize > 1 << 20 || (blockSize & (blockSize - 1)) !== 0) return undefined;
+      if (compression < 1 || compression > 6 || bytesUsed < 96 || bytesUsed > remaining) return undefined;
+      return bytesUsed;
+    }
+    case "cramfs": {
+      if (!isCramfs(head)) return undefined;
+      const size = viewOf(head).getUint32(4, true);
+      return size >= 76 && size <= remaining ? size : undefined;
+    }
+    case "uimage": {
+      const header = parseUImageHeader(head);
+      if (header === undefined || header.dataSize > remaining - UIMAGE_HEADER_SIZE) return undefined;
+      return UIMAGE_HEADER_SIZE + header.dataSize;
+    }
+  }
+}
+
+/**
+ * Carving: finds embedded streams and file systems in a blob of unknown format (a firmware image) and
+ * yields each as a child with `carvedAt`; the engine then opens it with the right extractor. Signatures
+ * inside an object already carved are not carved again.
+ */
+export async function* extractCarved(
+  source: ByteSource,
+  context: ExtractContext,
+): AsyncGenerator<ExtractEvent> {
+  const budget = new ContainerBudget(context, "carve");
+  const candidates: Candidate[] = [];
+  for await (const candidate of findSignatures(source, context.signal)) {
+    if (candidate.offset > 0) candidates.push(candidate);
+    if (candidates.length > 100_000) break;
+  }
+  let claimedUntil = 0;
+  let lzmaTried = 0;
+  for (const [index, candidate] of candidates.entries()) {
+    if (context.signal.aborted) {
+      yield partial("budget-time", `time budget ran out while carving at offset ${candidate.offset}`);
+      return;
+    }
+    if (candidate.offset < claimedUntil) continue;
+    if (candidate.kind === "lzma" && (lzmaTried += 1) > MAX_LZMA) continue;
+    let next = source.size;
+    for (let j = index + 1; j < candidates.length; j += 1) {
+      const other = candidates[j]!;
+      if (other.kind !== "lzma" && other.offset > candidate.offset) {
+        next = other.offset;
+        break;
+      }
+    }
+    let length: number | undefined;
+    try {
+      length = await measure(candidate, source, context, next);
+    } catch {
+      length = undefined;
+    }
+    if (length === undefined || length <= 0) continue;
+    const name = `0x${candidate.offset.toString(16)}.${EXTENSION[candidate.kind]}`;
+    const skipped = budget.admit(name, length);
+    if (skipped !== undefined) {
+      yield skipped;
+      if (budget.members > context.budgets.maxMembers) return;
+      continue;
+    }
+    budget.written += length;
+    claimedUntil = candidate.offset + length;
+    yield child(name, "carve", await copyRange(source, candidate.offset, length, context, name), {
+      carvedAt: candidate.offset,
+      offsetInParent: candidate.offset,
+    });
+  }
+}
+
+/** Blobs worth carving: binary-looking (NUL bytes near the start) and not tiny. */
+export function looksBinary(head: Uint8Array): boolean {
+  if (head.length < 64) return false;
+  const sample = head.subarray(0, 65536);
+  let zeros = 0;
+  for (const byte of sample) if (byte === 0) zeros += 1;
+  return zeros > 0;
+}
+
+export const carveExtractor = {
+  name: "carve",
+  detect: (head: Uint8Array) => looksBinary(head),
+  extract: extractCarved,
+} satisfies Extractor;

@@ -1,0 +1,264 @@
+import { createWriteStream, type WriteStream } from "node:fs";
+import { rm } from "node:fs/promises";
+import { join } from "node:path";
+import type { ByteSource } from "../model/bytes.js";
+import type { ChildArtifact, ExtractContext, PartialNotice, SkippedMember } from "./extractor.js";
+
+/** Children up to this size stay in memory; larger ones spill to a file under tempDir. */
+export const MEMORY_CHILD_LIMIT = 8 * 1024 * 1024;
+/** Chunk size used when copying or streaming bytes. */
+export const COPY_CHUNK = 1024 * 1024;
+/** Expansion ratios are only checked for members larger than this (a small file of zeros may compress 1000:1). */
+export const RATIO_FLOOR_BYTES = 1024 * 1024;
+
+let counter = 0;
+
+/**
+ * A temp file name for a member: flat (no directories), only safe characters, unique in the process.
+ * The member name stays a label; it never becomes a path.
+ */
+export function safeTempName(tempDir: string, label: string): string {
+  const base = label.split(/[\\/]/).pop() ?? "";
+  const cleaned = base
+    .replace(/[^\w.-]/g, "_")
+    .replace(/^\.+/, "")
+    .slice(-60);
+  counter += 1;
+  return join(tempDir, `m${counter}-${cleaned || "member"}`);
+}
+
+/** Collects the bytes of one child: in memory while small, in a temp file once it grows. */
+export class ChildWriter {
+  private readonly parts: Uint8Array[] = [];
+  private stream: WriteStream | undefined;
+  private path: string | undefined;
+  size = 0;
+
+  constructor(
+    private readonly tempDir: string,
+    private readonly label: string,
+    private readonly memoryLimit = MEMORY_CHILD_LIMIT,
+  ) {}
+
+  async write(chunk: Uint8Array): Promise<void> {
+    if (chunk.length === 0) return;
+    this.size += chunk.length;
+    if (this.stream === undefined && this.size <= this.memoryLimit) {
+      this.parts.push(chunk);
+      return;
+    }
+    if (this.stream === undefined) {
+      this.path = safeTempName(this.tempDir, this.label);
+      this.stream = createWriteStream(this.path, { flags: "wx" });
+      for (const part of this.parts.splice(0)) await writeTo(this.stream, part);
+    }
+    await writeTo(this.stream, chunk);
+  }
+
+  /** Ends the child and returns where its bytes are. */
+  async finish(): Promise<{ file: string } | { bytes: Uint8Array }> {
+    if (this.stream !== undefined && this.path !== undefined) {
+      await closeStream(this.stream);
+      return { file: this.path };
+    }
+    return { bytes: concatBytes(this.parts, this.size) };
+  }
+
+  /** Drops what was written (the member was abandoned). */
+  async discard(): Promise<void> {
+    this.parts.length = 0;
+    if (this.stream !== undefined) {
+      await closeStream(this.stream);
+      if (this.path !== undefined) await rm(this.path, { force: true });
+    }
+  }
+}
+
+function writeTo(stream: WriteStream, chunk: Uint8Array): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.write(chunk, (error) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+function closeStream(stream: WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    stream.end((error?: Error | null) => {
+      if (error) reject(error);
+      else resolve();
+    });
+  });
+}
+
+export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8Array {
+  if (parts.length === 1 && parts[0] !== undefined) return parts[0];
+  const size = total ?? parts.reduce((sum, part) => sum + part.length, 0);
+  const out = new Uint8Array(size);
+  let position = 0;
+  for (const part of parts) {
+    out.set(part, position);
+    position += part.length;
+  }
+  return out;
+}
+
+/** Copies `length` bytes of `source` starting at `offset` into a child (memory or temp file). */
+export async function copyRange(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  context: ExtractContext,
+  label: string,
+): Promise<{ file: string } | { bytes: Uint8Array }> {
+  if (length <= MEMORY_CHILD_LIMIT) return { bytes: await source.read(offset, length) };
+  const writer = new ChildWriter(context.tempDir, label);
+  for (let position = 0; position < length; position += COPY_CHUNK) {
+    if (context.signal.aborted) break;
+    const chunk = await source.read(offset + position, Math.min(COPY_CHUNK, length - position));
+    if (chunk.length === 0) break;
+    await writer.write(chunk);
+  }
+  return writer.finish();
+}
+
+/** Reads a little-endian unsigned 64-bit integer as a number (exact below 2^53). */
+export function readU64(view: DataView, offset: number): number {
+  return view.getUint32(offset, true) + view.getUint32(offset + 4, true) * 0x1_0000_0000;
+}
+
+export function viewOf(bytes: Uint8Array): DataView {
+  return new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+export function startsWith(bytes: Uint8Array, magic: readonly number[], at = 0): boolean {
+  if (bytes.length < at + magic.length) return false;
+  for (let i = 0; i < magic.length; i += 1) if (bytes[at + i] !== magic[i]) return false;
+  return true;
+}
+
+export function ascii(text: string): number[] {
+  return Array.from(text, (c) => c.charCodeAt(0));
+}
+
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Tracks the per-container budgets: member count, total bytes, member size and expansion ratio.
+ * Each check returns a SkippedMember to yield when the member must not be extracted.
+ */
+export class ContainerBudget {
+  members = 0;
+  written = 0;
+
+  constructor(
+    private readonly context: ExtractContext,
+    private readonly via: string,
+  ) {}
+
+  /** Bytes this container may still write. */
+  get remaining(): number {
+    return Math.max(0, this.context.remainingBytes - this.written);
+  }
+
+  /** Call once per member before extracting it. `packed` is the compressed size when known. */
+  admit(name: string, declaredSize: number | undefined, packed?: number): SkippedMember | undefined {
+    const { budgets } = this.context;
+    this.members += 1;
+    if (this.members > budgets.maxMembers) {
+      return this.skip(name, "budget-members", `more than ${budgets.maxMembers} members`);
+    }
+    if (declaredSize !== undefined) {
+      if (declaredSize > budgets.maxFileSize) {
+        return this.skip(name, "too-large", `${declaredSize} bytes > max file size ${budgets.maxFileSize}`);
+      }
+      if (declaredSize > this.remaining) {
+        return this.skip(name, "budget-total-bytes", `${declaredSize} bytes > ${this.remaining} left`);
+      }
+      if (packed !== undefined && this.ratioExceeded(declaredSize, packed)) {
+        return this.skip(
+          name,
+          "budget-ratio",
+          `expands ${declaredSize} / ${packed} bytes, over ratio ${budgets.maxRatio}`,
+        );
+      }
+    }
+    return undefined;
+  }
+
+  ratioExceeded(size: number, packed: number): boolean {
+    return size > RATIO_FLOOR_BYTES && size > Math.max(packed, 1) * this.context.budgets.maxRatio;
+  }
+
+  /** The most bytes one member may expand to while streaming (guards against lying headers). */
+  streamLimit(packed: number | undefined): {
+    limit: number;
+    reason: "too-large" | "budget-total-bytes" | "budget-ratio";
+  } {
+    const { budgets } = this.context;
+    let limit = budgets.maxFileSize;
+    let reason: "too-large" | "budget-total-bytes" | "budget-ratio" = "too-large";
+    if (this.remaining < limit) {
+      limit = this.remaining;
+      reason = "budget-total-bytes";
+    }
+    if (packed !== undefined) {
+      const ratioLimit = Math.max(RATIO_FLOOR_BYTES, Math.max(packed, 1) * budgets.maxRatio);
+      if (ratioLimit < limit) {
+        limit = ratioLimit;
+        reason = "budget-ratio";
+      }
+    }
+    return { limit, reason };
+  }
+
+  skip(
+    name: string,
+    reason: SkippedMember["reason"],
+    detail: string,
+    offsetInParent?: number,
+  ): SkippedMember {
+    return {
+      kind: "skipped",
+      name,
+      via: this.via,
+      reason,
+      detail,
+      ...(offsetInParent === undefined ? {} : { offsetInParent }),
+    };
+  }
+}
+
+export function partial(reason: PartialNotice["reason"], detail: string): PartialNotice {
+  return { kind: "partial", reason, detail };
+}
+
+export function child(
+  name: string,
+  via: string,
+  where: { file: string } | { bytes: Uint8Array },
+  extra: Partial<Pick<ChildArtifact, "offsetInParent" | "carvedAt" | "element" | "leafOnly">> = {},
+): ChildArtifact {
+  return { kind: "child", name, via, ...where, ...extra };
+}
+
+/** Drains a stream of decompressed chunks into a child, stopping at `limit` bytes. */
+export async function collectLimited(
+  chunks: AsyncIterable<Uint8Array>,
+  writer: ChildWriter,
+  limit: number,
+  signal: AbortSignal,
+): Promise<"done" | "limit" | "aborted"> {
+  for await (const chunk of chunks) {
+    if (signal.aborted) return "aborted";
+    if (writer.size + chunk.length > limit) {
+      await writer.write(chunk.subarray(0, Math.max(0, limit - writer.size)));
+      return "limit";
+    }
+    await writer.write(chunk);
+  }
+  return "done";
+}

@@ -1,0 +1,122 @@
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { ByteSource } from "../model/bytes.js";
+import { ascii, child, errorMessage, partial } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+
+/** pdf.js needs the whole document in memory; larger PDFs are scanned as raw bytes only. */
+export const MAX_PDF_BYTES = 512 * 1024 * 1024;
+
+const require = createRequire(import.meta.url);
+let assets: { cMapUrl: string; standardFontDataUrl: string } | undefined;
+
+function pdfAssets(): { cMapUrl: string; standardFontDataUrl: string } {
+  if (assets === undefined) {
+    const root = dirname(require.resolve("pdfjs-dist/package.json"));
+    // In Node, pdf.js reads these with fs; they are directories with a trailing separator.
+    assets = { cMapUrl: join(root, "cmaps") + "/", standardFontDataUrl: join(root, "standard_fonts") + "/" };
+  }
+  return assets;
+}
+
+type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
+let pdfjs: Promise<PdfJs> | undefined;
+
+interface TextItemLike {
+  readonly str?: string;
+  readonly hasEOL?: boolean;
+}
+
+/** Joins the text items of one page; items are glued without separators so split CJK terms rejoin. */
+export function joinTextItems(items: readonly TextItemLike[]): string {
+  let text = "";
+  for (const item of items) {
+    if (typeof item.str === "string") text += item.str;
+    if (item.hasEOL === true) text += "\n";
+  }
+  return text;
+}
+
+export async function* extractPdf(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
+  if (source.size > MAX_PDF_BYTES) {
+    yield partial("too-large", `PDF text not extracted above ${MAX_PDF_BYTES} bytes; raw bytes scanned`);
+    return;
+  }
+  pdfjs ??= import("pdfjs-dist/legacy/build/pdf.mjs");
+  const { getDocument, VerbosityLevel } = await pdfjs;
+  // pdf.js may transfer (detach) the buffer it is given, so it gets its own copy.
+  const data = (await source.read(0, source.size)).slice();
+  const task = getDocument({
+    data,
+    ...pdfAssets(),
+    cMapPacked: true,
+    disableFontFace: true,
+    useSystemFonts: false,
+    isEvalSupported: false,
+    verbosity: VerbosityLevel.ERRORS,
+    stopAtErrors: false,
+  });
+  const onAbort = (): void => void task.destroy();
+  context.signal.addEventListener("abort", onAbort, { once: true });
+  try {
+    let document;
+    try {
+      document = await task.promise;
+    } catch (error) {
+      const message = errorMessage(error);
+      yield partial(
+        /password/i.test(message) ? "encrypted" : "corrupt",
+        `pdf.js could not open the PDF: ${message}`,
+      );
+      return;
+    }
+    const pages = document.numPages;
+    const limit = Math.min(pages, context.budgets.maxMembers);
+    let failed = 0;
+    for (let number = 1; number <= limit; number += 1) {
+      if (context.signal.aborted) {
+        yield partial("budget-time", `time budget ran out at page ${number} of ${pages}`);
+        return;
+      }
+      let text: string;
+      try {
+        const page = await document.getPage(number);
+        const content = await page.getTextContent();
+        text = joinTextItems(content.items as TextItemLike[]);
+        page.cleanup();
+      } catch {
+        failed += 1;
+        continue;
+      }
+      if (text.trim() === "") continue;
+      yield child(
+        `page-${number}.txt`,
+        "pdf-text",
+        { bytes: new TextEncoder().encode(text) },
+        {
+          element: `page ${number}`,
+          leafOnly: true,
+        },
+      );
+    }
+    if (pages > limit) yield partial("budget-members", `text of ${limit} of ${pages} pages extracted`);
+    if (failed > 0) yield partial("corrupt", `${failed} of ${limit} pages could not be read`);
+  } finally {
+    context.signal.removeEventListener("abort", onAbort);
+    await task.destroy();
+  }
+}
+
+const PDF_MAGIC = ascii("%PDF-");
+
+export const pdfExtractor = {
+  name: "pdf",
+  detect(head: Uint8Array) {
+    const window = head.subarray(0, 1024);
+    for (let i = 0; i + PDF_MAGIC.length <= window.length; i += 1) {
+      if (window[i] === 0x25 && PDF_MAGIC.every((byte, k) => window[i + k] === byte)) return true;
+    }
+    return false;
+  },
+  extract: extractPdf,
+} satisfies Extractor;

@@ -1,0 +1,102 @@
+import type { ByteSource } from "../model/bytes.js";
+import { arscExtractor, dexExtractor } from "./android-extractors.js";
+import { carveExtractor } from "./carve-extractor.js";
+import { dahuaExtractor } from "./dahua-extractor.js";
+import type { Budgets, Extractor } from "./extractor.js";
+import { gzipExtractor } from "./gzip-extractor.js";
+import { htmlExtractor } from "./html-extractor.js";
+import { ooxmlExtractor } from "./ooxml-extractor.js";
+import { pdfExtractor } from "./pdf-extractor.js";
+import {
+  arExtractor,
+  bzip2Extractor,
+  cabExtractor,
+  chmExtractor,
+  cpioExtractor,
+  cramfsExtractor,
+  extExtractor,
+  fatExtractor,
+  isoExtractor,
+  lzmaExtractor,
+  nsisExtractor,
+  oleExtractor,
+  rarExtractor,
+  rpmExtractor,
+  sevenZExtractor,
+  squashfsExtractor,
+  ubiExtractor,
+  xzExtractor,
+  zstdExtractor,
+} from "./seven-zip-formats.js";
+import { tarExtractor } from "./tar-extractor.js";
+import { uimageExtractor } from "./uimage-extractor.js";
+import { zipExtractor } from "./zip-extractor.js";
+
+/**
+ * Every extractor, in detection priority order: exact magic at offset 0 first (most specific before
+ * more general: OOXML before zip), then magic found further in (ISO at 0x8001, tar at 257, ext at 1080,
+ * FAT at 510), then weak signatures (LZMA, HTML), and carving last for binary blobs nobody claims.
+ */
+export const extractors = {
+  dahua: dahuaExtractor,
+  ooxml: ooxmlExtractor,
+  zip: zipExtractor,
+  gzip: gzipExtractor,
+  bzip2: bzip2Extractor,
+  xz: xzExtractor,
+  zstd: zstdExtractor,
+  "7z": sevenZExtractor,
+  rar: rarExtractor,
+  cab: cabExtractor,
+  uimage: uimageExtractor,
+  squashfs: squashfsExtractor,
+  cramfs: cramfsExtractor,
+  cpio: cpioExtractor,
+  ar: arExtractor,
+  rpm: rpmExtractor,
+  chm: chmExtractor,
+  ole: oleExtractor,
+  ubi: ubiExtractor,
+  pdf: pdfExtractor,
+  dex: dexExtractor,
+  arsc: arscExtractor,
+  nsis: nsisExtractor,
+  iso: isoExtractor,
+  tar: tarExtractor,
+  ext: extExtractor,
+  fat: fatExtractor,
+  lzma: lzmaExtractor,
+  html: htmlExtractor,
+  carve: carveExtractor,
+} satisfies Record<string, Extractor>;
+
+export type ExtractorName = keyof typeof extractors;
+
+const ORDER: readonly Extractor[] = Object.values(extractors);
+
+/**
+ * The first extractor (in priority order) that claims the content, or undefined. `head` holds the first
+ * bytes (at least 64 KiB or the whole artifact). A detector that throws counts as "no".
+ */
+export async function detectFormat(head: Uint8Array, source: ByteSource): Promise<Extractor | undefined> {
+  for (const extractor of ORDER) {
+    let claimed = false;
+    try {
+      claimed = await extractor.detect(head, source);
+    } catch {
+      claimed = false;
+    }
+    if (claimed) return extractor;
+  }
+  return undefined;
+}
+
+/** Budget defaults; the caller sets `maxFileSize` from --max-file-size. */
+export const DEFAULT_BUDGETS: Budgets = {
+  maxDepth: 10,
+  maxTotalBytes: 16 * 1024 * 1024 * 1024,
+  maxRatio: 200,
+  maxMembers: 100_000,
+  maxMillisPerArtifact: 120_000,
+  maxFileSize: 4 * 1024 * 1024 * 1024,
+};

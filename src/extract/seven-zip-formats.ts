@@ -1,0 +1,184 @@
+import type { ByteSource } from "../model/bytes.js";
+import { ascii, partial, startsWith, viewOf } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { strippedName } from "./gzip-extractor.js";
+import { extractWithSevenZip } from "./seven-zip.js";
+
+/**
+ * Formats read by 7-Zip (7z-wasm). Each is a content test plus the 7-Zip type; they share one
+ * extraction path (list, apply budgets, extract into the temp dir). Kept in one file because each
+ * entry is a few lines; a format that needs its own logic gets its own file.
+ */
+function sevenZipExtractor(
+  name: string,
+  type: string | undefined,
+  detect: (head: Uint8Array, source: ByteSource) => boolean | Promise<boolean>,
+  single?: readonly [string, string][],
+): Extractor {
+  return {
+    name,
+    detect,
+    extract(source: ByteSource, context: ExtractContext): AsyncIterable<ExtractEvent> {
+      return extractWithSevenZip(source, context, {
+        via: name,
+        ...(type === undefined ? {} : { type }),
+        ...(single === undefined ? {} : { singleName: strippedName(context.name, single) }),
+      });
+    },
+  };
+}
+
+const u16le = (head: Uint8Array, at: number): number =>
+  head.length >= at + 2 ? viewOf(head).getUint16(at, true) : -1;
+const u32le = (head: Uint8Array, at: number): number =>
+  head.length >= at + 4 ? viewOf(head).getUint32(at, true) : -1;
+
+export function isBzip2(head: Uint8Array, at = 0): boolean {
+  const level = head[at + 3] ?? 0;
+  return (
+    startsWith(head, ascii("BZh"), at) &&
+    level >= 0x31 &&
+    level <= 0x39 &&
+    (startsWith(head, [0x31, 0x41, 0x59, 0x26, 0x53, 0x59], at + 4) ||
+      startsWith(head, [0x17, 0x72, 0x45, 0x38, 0x50, 0x90], at + 4))
+  );
+}
+
+export const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] as const;
+export const SEVEN_Z_MAGIC = [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] as const;
+export const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
+export const CRAMFS_MAGIC = [0x45, 0x3d, 0xcd, 0x28] as const;
+
+/** LZMA-alone header: the usual properties byte (lc=3 lp=0 pb=2), a sane dictionary, a plausible size. */
+export function isLzmaAlone(head: Uint8Array, at = 0): boolean {
+  if (head.length < at + 13 || head[at] !== 0x5d) return false;
+  const dictionary = u32le(head, at + 1);
+  if (dictionary < 1 << 12 || dictionary > 1 << 30) return false;
+  if ((dictionary & (dictionary - 1)) !== 0 && dictionary % 3 !== 0) return false;
+  const low = u32le(head, at + 5);
+  const high = u32le(head, at + 9);
+  return (low === 0xffffffff && high === 0xffffffff) || high < 0x100;
+}
+
+export function isSquashfs(head: Uint8Array, at = 0): boolean {
+  if (startsWith(head, ascii("hsqs"), at)) {
+    const major = u16le(head, at + 28);
+    return major >= 1 && major <= 4;
+  }
+  if (startsWith(head, ascii("sqsh"), at)) {
+    const major = ((head[at + 28] ?? 0) << 8) | (head[at + 29] ?? 0);
+    return major >= 1 && major <= 4;
+  }
+  return false;
+}
+
+export function isCramfs(head: Uint8Array, at = 0): boolean {
+  return (
+    (startsWith(head, CRAMFS_MAGIC, at) || startsWith(head, [0x28, 0xcd, 0x3d, 0x45], at)) &&
+    startsWith(head, ascii("Compressed ROMFS"), at + 16)
+  );
+}
+
+const NSIS_SIGNATURE = [0xef, 0xbe, 0xad, 0xde, ...ascii("NullsoftInst")];
+
+/** An NSIS installer: a PE whose overlay holds the NSIS first header at a 512-byte boundary. */
+export async function isNsis(head: Uint8Array, source: ByteSource): Promise<boolean> {
+  if (!startsWith(head, ascii("MZ"))) return false;
+  const limit = Math.min(source.size, 64 * 1024 * 1024);
+  const chunk = 4 * 1024 * 1024;
+  for (let offset = 0; offset < limit; offset += chunk) {
+    const bytes =
+      offset === 0 && head.length >= Math.min(chunk, limit) ? head : await source.read(offset, chunk);
+    for (let i = 0; i + 4 + NSIS_SIGNATURE.length <= bytes.length; i += 512) {
+      if (startsWith(bytes, NSIS_SIGNATURE, i + 4)) return true;
+    }
+  }
+  return false;
+}
+
+export function isExt(head: Uint8Array): boolean {
+  if (u16le(head, 1080) !== 0xef53) return false;
+  const logBlock = u32le(head, 1024 + 24);
+  return logBlock >= 0 && logBlock <= 6 && u32le(head, 1024) > 0;
+}
+
+export function isFat(head: Uint8Array): boolean {
+  if (head[510] !== 0x55 || head[511] !== 0xaa) return false;
+  if (head[0] !== 0xeb && head[0] !== 0xe9) return false;
+  const bytesPerSector = u16le(head, 11);
+  const sectorsPerCluster = head[13] ?? 0;
+  const fats = head[16] ?? 0;
+  return (
+    [512, 1024, 2048, 4096].includes(bytesPerSector) &&
+    sectorsPerCluster > 0 &&
+    (sectorsPerCluster & (sectorsPerCluster - 1)) === 0 &&
+    fats >= 1 &&
+    fats <= 4
+  );
+}
+
+export function isIso(head: Uint8Array): boolean {
+  return startsWith(head, ascii("CD001"), 0x8001) || startsWith(head, ascii("BEA01"), 0x8001);
+}
+
+export function isCpio(head: Uint8Array): boolean {
+  return (
+    startsWith(head, ascii("070701")) ||
+    startsWith(head, ascii("070702")) ||
+    startsWith(head, ascii("070707")) ||
+    startsWith(head, [0xc7, 0x71]) ||
+    startsWith(head, [0x71, 0xc7])
+  );
+}
+
+const STREAM_SUFFIXES = (ext: string): [string, string][] => [[ext, ""]];
+
+export const bzip2Extractor = sevenZipExtractor("bzip2", "bzip2", (h) => isBzip2(h), [
+  [".tbz2", ".tar"],
+  [".tbz", ".tar"],
+  [".bz2", ""],
+]);
+export const xzExtractor = sevenZipExtractor("xz", "xz", (h) => startsWith(h, XZ_MAGIC), [
+  [".txz", ".tar"],
+  [".xz", ""],
+]);
+export const lzmaExtractor = sevenZipExtractor(
+  "lzma",
+  "lzma",
+  (h) => isLzmaAlone(h),
+  STREAM_SUFFIXES(".lzma"),
+);
+export const zstdExtractor = sevenZipExtractor("zstd", "zstd", (h) => startsWith(h, ZSTD_MAGIC), [
+  [".tzst", ".tar"],
+  [".zst", ""],
+]);
+export const sevenZExtractor = sevenZipExtractor("7z", "7z", (h) => startsWith(h, SEVEN_Z_MAGIC));
+export const rarExtractor = sevenZipExtractor("rar", undefined, (h) =>
+  startsWith(h, [0x52, 0x61, 0x72, 0x21, 0x1a, 0x07]),
+);
+export const cabExtractor = sevenZipExtractor("cab", "cab", (h) =>
+  startsWith(h, [...ascii("MSCF"), 0, 0, 0, 0]),
+);
+export const cpioExtractor = sevenZipExtractor("cpio", "cpio", (h) => isCpio(h));
+export const arExtractor = sevenZipExtractor("ar", "ar", (h) => startsWith(h, ascii("!<arch>\n")));
+export const rpmExtractor = sevenZipExtractor("rpm", "rpm", (h) => startsWith(h, [0xed, 0xab, 0xee, 0xdb]));
+export const squashfsExtractor = sevenZipExtractor("squashfs", "squashfs", (h) => isSquashfs(h));
+export const cramfsExtractor = sevenZipExtractor("cramfs", "cramfs", (h) => isCramfs(h) || isCramfs(h, 512));
+export const chmExtractor = sevenZipExtractor("chm", "chm", (h) => startsWith(h, ascii("ITSF")));
+export const oleExtractor = sevenZipExtractor("ole", "compound", (h) =>
+  startsWith(h, [0xd0, 0xcf, 0x11, 0xe0, 0xa1, 0xb1, 0x1a, 0xe1]),
+);
+export const nsisExtractor = sevenZipExtractor("nsis", "nsis", isNsis);
+export const isoExtractor = sevenZipExtractor("iso", undefined, (h) => isIso(h));
+export const extExtractor = sevenZipExtractor("ext", "ext", (h) => isExt(h));
+export const fatExtractor = sevenZipExtractor("fat", "fat", (h) => isFat(h));
+
+/** UBI images: 7-Zip 24.09 has no UBI/UBIFS reader, so the image is recorded as unsupported (raw bytes still scanned). */
+export const ubiExtractor = {
+  name: "ubi",
+  detect: (head: Uint8Array) => startsWith(head, ascii("UBI#")) && (head[4] ?? 0) === 1,
+  // eslint-disable-next-line @typescript-eslint/require-await
+  async *extract(): AsyncGenerator<ExtractEvent> {
+    yield partial("unsupported", "UBI/UBIFS is not read by 7-Zip 24.09; only the raw bytes were scanned");
+  },
+} satisfies Extractor;

@@ -1,0 +1,363 @@
+import { createWriteStream } from "node:fs";
+import { lstat, mkdir, readdir, writeFile } from "node:fs/promises";
+import { createRequire } from "node:module";
+import { join } from "node:path";
+import { Worker } from "node:worker_threads";
+import type { ByteSource } from "../model/bytes.js";
+import { ContainerBudget, COPY_CHUNK, child, errorMessage, partial, safeTempName } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent } from "./extractor.js";
+
+/**
+ * 7-Zip (7z-wasm, 24.09) runs in a worker thread, one per call: the module loads in ~40 ms, a crash or
+ * abort inside WASM only kills that worker, and the time budget terminates it (WASM cannot be interrupted
+ * from the same thread). The worker sees only the container's temp directory (Emscripten NODEFS mount), so
+ * it cannot write elsewhere; a byte cap on NODEFS writes stops archives whose headers lie about sizes.
+ */
+const WORKER_SOURCE = `
+const { parentPort, workerData } = require("node:worker_threads");
+const SevenZip = require(workerData.modulePath);
+(async () => {
+  let stdout = "";
+  let stderr = "";
+  const sz = await SevenZip({
+    print: (s) => { if (stdout.length < workerData.maxOutput) stdout += s + "\\n"; },
+    printErr: (s) => { if (stderr.length < 65536) stderr += s + "\\n"; },
+  });
+  sz.FS.mkdir("/w");
+  sz.FS.mount(sz.NODEFS, { root: workerData.hostDir }, "/w");
+  sz.FS.chdir("/w");
+  const ops = sz.NODEFS.stream_ops;
+  const write = ops.write;
+  let written = 0;
+  let capped = false;
+  ops.write = function (stream, buffer, offset, length, position) {
+    written += length;
+    if (written > workerData.maxWrite) {
+      capped = true;
+      throw new sz.FS.ErrnoError(27);
+    }
+    return write.call(this, stream, buffer, offset, length, position);
+  };
+  let exitCode = 0;
+  try {
+    const result = sz.callMain(workerData.args);
+    if (typeof result === "number") exitCode = result;
+  } catch (error) {
+    if (error && typeof error.status === "number") exitCode = error.status;
+    else { exitCode = -1; stderr += String(error && error.message || error); }
+  }
+  parentPort.postMessage({ stdout, stderr, exitCode, capped, written });
+})().catch((error) => parentPort.postMessage({ stdout: "", stderr: String(error && error.stack || error), exitCode: -2, capped: false, written: 0 }));
+`;
+
+export interface SevenZipResult {
+  readonly stdout: string;
+  readonly stderr: string;
+  /** 0 ok, 1 warning, 2 fatal error, 7 command line, 8 memory; negative: crashed in WASM. */
+  readonly exitCode: number;
+  /** The NODEFS write cap was hit. */
+  readonly capped: boolean;
+  readonly written: number;
+  /** The time budget ran out and the worker was terminated. */
+  readonly aborted: boolean;
+}
+
+const require = createRequire(import.meta.url);
+let modulePath: string | undefined;
+
+/** Runs one 7-Zip command with `hostDir` mounted as the working directory `/w`. */
+export function runSevenZip(
+  args: readonly string[],
+  hostDir: string,
+  options: { signal: AbortSignal; maxWrite?: number; maxOutput?: number },
+): Promise<SevenZipResult> {
+  modulePath ??= require.resolve("7z-wasm");
+  return new Promise((resolve) => {
+    if (options.signal.aborted) {
+      resolve({ stdout: "", stderr: "", exitCode: -3, capped: false, written: 0, aborted: true });
+      return;
+    }
+    const worker = new Worker(WORKER_SOURCE, {
+      eval: true,
+      workerData: {
+        modulePath,
+        hostDir,
+        args: [...args],
+        maxWrite: options.maxWrite ?? Number.MAX_SAFE_INTEGER,
+        maxOutput: options.maxOutput ?? 256 * 1024 * 1024,
+      },
+      resourceLimits: { maxOldGenerationSizeMb: 1024 },
+      stdout: true,
+      stderr: true,
+    });
+    let settled = false;
+    const finish = (result: SevenZipResult): void => {
+      if (settled) return;
+      settled = true;
+      options.signal.removeEventListener("abort", onAbort);
+      void worker.terminate();
+      resolve(result);
+    };
+    const onAbort = (): void => {
+      finish({ stdout: "", stderr: "time budget", exitCode: -3, capped: false, written: 0, aborted: true });
+    };
+    options.signal.addEventListener("abort", onAbort, { once: true });
+    worker.on("message", (message: Omit<SevenZipResult, "aborted">) => {
+      finish({ ...message, aborted: false });
+    });
+    worker.on("error", (error) => {
+      finish({
+        stdout: "",
+        stderr: errorMessage(error),
+        exitCode: -4,
+        capped: false,
+        written: 0,
+        aborted: false,
+      });
+    });
+    worker.on("exit", (code) => {
+      finish({
+        stdout: "",
+        stderr: `worker exited ${code}`,
+        exitCode: -5,
+        capped: false,
+        written: 0,
+        aborted: false,
+      });
+    });
+  });
+}
+
+/** One entry of `7z l -slt`. */
+export interface SevenZipEntry {
+  readonly path: string;
+  readonly folder: boolean;
+  readonly size: number | undefined;
+  readonly packedSize: number | undefined;
+  readonly encrypted: boolean;
+  readonly symlink: boolean;
+  /** Device, FIFO or socket. */
+  readonly special: boolean;
+  readonly offset: number | undefined;
+  readonly attributes: string;
+}
+
+/** Parses the technical listing; the archive's own block (before "----------") is skipped. */
+export function parseSlt(stdout: string): SevenZipEntry[] {
+  const start = stdout.indexOf("\n----------\n");
+  if (start < 0) return [];
+  const entries: SevenZipEntry[] = [];
+  for (const block of stdout.slice(start + 12).split(/\n{2,}/)) {
+    const fields = new Map<string, string>();
+    for (const line of block.split("\n")) {
+      const eq = line.indexOf(" = ");
+      if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 3));
+    }
+    const path = fields.get("Path");
+    if (path === undefined) continue;
+    const attributes = fields.get("Attributes") ?? "";
+    const mode = fields.get("Mode")?.[0] ?? /\s([-dlcbps])[-rwxsStT]{9}$/.exec(attributes)?.[1];
+    const num = (key: string): number | undefined => {
+      const value = fields.get(key);
+      return value === undefined || value === "" ? undefined : Number(value);
+    };
+    entries.push({
+      path,
+      folder: fields.get("Folder") === "+" || mode === "d" || attributes.startsWith("D"),
+      size: num("Size"),
+      packedSize: num("Packed Size"),
+      encrypted: fields.get("Encrypted") === "+",
+      symlink:
+        mode === "l" || (fields.get("Symbolic Link") ?? "") !== "" || (fields.get("Link") ?? "") !== "",
+      special: mode !== undefined && "cbps".includes(mode),
+      offset: num("Offset"),
+      attributes,
+    });
+  }
+  return entries;
+}
+
+/** Copies a ByteSource into a file (7-Zip needs a seekable file). */
+export async function spillSource(source: ByteSource, path: string, signal: AbortSignal): Promise<void> {
+  const stream = createWriteStream(path, { flags: "wx" });
+  try {
+    for await (const chunk of source.chunks(COPY_CHUNK)) {
+      if (signal.aborted) break;
+      if (!stream.write(chunk))
+        await new Promise<void>((resolve) =>
+          stream.once("drain", () => {
+            resolve();
+          }),
+        );
+    }
+  } finally {
+    await new Promise<void>((resolve, reject) => {
+      stream.end((error?: Error | null) => {
+        if (error) reject(error);
+        else resolve();
+      });
+    });
+  }
+}
+
+async function* walkFiles(
+  root: string,
+  relative = "",
+): AsyncGenerator<{ path: string; name: string; kind: "file" | "link" | "other" }> {
+  const entries = await readdir(join(root, relative), { withFileTypes: true });
+  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  for (const entry of entries) {
+    const name = relative === "" ? entry.name : `${relative}/${entry.name}`;
+    const path = join(root, name);
+    const info = await lstat(path);
+    if (info.isDirectory()) yield* walkFiles(root, name);
+    else if (info.isFile()) yield { path, name, kind: "file" };
+    else yield { path, name, kind: info.isSymbolicLink() ? "link" : "other" };
+  }
+}
+
+export interface SevenZipExtractOptions {
+  /** Extractor name recorded as `via`. */
+  readonly via: string;
+  /** Forces the 7-Zip format (`-t<type>`), e.g. "squashfs"; otherwise 7-Zip detects. */
+  readonly type?: string;
+  /** For single-stream formats (gzip/xz/…) 7-Zip names the output; fall back to this label. */
+  readonly singleName?: string;
+}
+
+/**
+ * Lists the archive, applies the budgets per member, extracts the admitted members into the temp dir and
+ * yields them. Used by every format 7-Zip reads.
+ */
+export async function* extractWithSevenZip(
+  source: ByteSource,
+  context: ExtractContext,
+  options: SevenZipExtractOptions,
+): AsyncGenerator<ExtractEvent> {
+  const { via } = options;
+  const budget = new ContainerBudget(context, via);
+  const work = await makeWorkDir(context.tempDir);
+  const input = join(work, "in");
+  await spillSource(source, input, context.signal);
+  if (context.signal.aborted) {
+    yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
+    return;
+  }
+  const typeArgs = options.type === undefined ? [] : [`-t${options.type}`];
+  const listing = await runSevenZip(["l", "-slt", "-p-", "-sccUTF-8", ...typeArgs, "in"], work, {
+    signal: context.signal,
+  });
+  if (listing.aborted) {
+    yield partial(
+      "budget-time",
+      `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out while listing`,
+    );
+    return;
+  }
+  const entries = parseSlt(listing.stdout);
+  if (entries.length === 0) {
+    const encrypted = /wrong password|encrypted/i.test(listing.stderr + listing.stdout);
+    yield partial(
+      encrypted ? "encrypted" : "corrupt",
+      `7-Zip could not list the ${via} container: ${firstLine(listing.stderr) || `exit ${listing.exitCode}`}`,
+    );
+    return;
+  }
+  const excluded: string[] = [];
+  const skippedNames = new Set<string>();
+  const info = new Map<string, SevenZipEntry>();
+  let admittedBytes = 0;
+  for (const entry of entries) {
+    if (entry.folder) continue;
+    info.set(entry.path, entry);
+    let skip = undefined;
+    if (entry.symlink) skip = budget.skip(entry.path, "not-a-regular-file", "symbolic link, not followed");
+    else if (entry.special) skip = budget.skip(entry.path, "not-a-regular-file", "device, FIFO or socket");
+    else if (entry.encrypted) skip = budget.skip(entry.path, "encrypted", "encrypted member");
+    else skip = budget.admit(entry.path, entry.size, entry.packedSize);
+    if (skip === undefined && entry.size !== undefined) {
+      if (admittedBytes + entry.size > budget.remaining) {
+        skip = budget.skip(
+          entry.path,
+          "budget-total-bytes",
+          `total expanded bytes would pass ${budget.remaining}`,
+        );
+      } else admittedBytes += entry.size;
+    }
+    if (skip !== undefined) {
+      excluded.push(entry.path);
+      skippedNames.add(entry.path);
+      yield skip;
+    }
+  }
+  const listFile = join(work, "exclude.txt");
+  await writeText(listFile, excluded.map((name) => `${name}\n`).join(""));
+  // Single-stream formats whose size is unknown still get the ratio budget via the write cap.
+  const unknownSize = entries.some((entry) => !entry.folder && entry.size === undefined);
+  const cap = Math.min(
+    budget.remaining,
+    unknownSize ? Math.max(source.size * context.budgets.maxRatio, 1024 * 1024) : budget.remaining,
+    admittedBytes + (unknownSize ? context.budgets.maxFileSize : 0),
+  );
+  await mkdir(join(work, "out"));
+  const run = await runSevenZip(
+    ["x", "-p-", "-y", "-spd", "-snld-", "-sccUTF-8", ...typeArgs, "-oout", `-x@exclude.txt`, "in"],
+    work,
+    { signal: context.signal, maxWrite: cap, maxOutput: 1024 * 1024 },
+  );
+  let count = 0;
+  for await (const file of walkFiles(join(work, "out"))) {
+    if (file.kind !== "file") {
+      if (!skippedNames.has(file.name)) {
+        yield budget.skip(
+          file.name,
+          "not-a-regular-file",
+          `${file.kind === "link" ? "symbolic link" : "special file"}, not followed`,
+        );
+      }
+      continue;
+    }
+    count += 1;
+    const entry = info.get(file.name);
+    const name = entries.length === 1 && options.singleName !== undefined ? options.singleName : file.name;
+    budget.written += (await lstat(file.path)).size;
+    yield child(
+      name,
+      via,
+      { file: file.path },
+      entry?.offset === undefined ? {} : { offsetInParent: entry.offset },
+    );
+  }
+  if (run.aborted)
+    yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
+  else if (run.capped)
+    yield partial("budget-total-bytes", `extraction stopped after ${cap} bytes (ratio or total budget)`);
+  else if (run.exitCode !== 0) {
+    const reason = /wrong password|encrypted/i.test(run.stderr) ? "encrypted" : "corrupt";
+    yield partial(
+      reason,
+      `7-Zip exit ${run.exitCode}: ${firstLine(run.stderr) || "error"} (${count} members read)`,
+    );
+  }
+}
+
+function firstLine(text: string): string {
+  return (
+    text
+      .split("\n")
+      .map((line) => line.trim())
+      .filter((line) => line !== "" && !line.startsWith("7-Zip") && !line.startsWith("Scanning"))
+      .slice(0, 3)
+      .join("; ") || ""
+  );
+}
+
+async function makeWorkDir(tempDir: string): Promise<string> {
+  const dir = safeTempName(tempDir, "7z");
+  await mkdir(dir);
+  return dir;
+}
+
+async function writeText(path: string, text: string): Promise<void> {
+  await writeFile(path, text, "utf8");
+}

@@ -1,0 +1,83 @@
+import { Readable } from "node:stream";
+import { createGunzip, createInflateRaw, type Gunzip, type InflateRaw } from "node:zlib";
+import type { ByteSource } from "../model/bytes.js";
+import { COPY_CHUNK } from "./child-writer.js";
+
+/** Reads `length` bytes of `source` from `offset` in chunks. */
+export async function* rangeChunks(
+  source: ByteSource,
+  offset: number,
+  length: number,
+  chunkSize = COPY_CHUNK,
+): AsyncGenerator<Uint8Array> {
+  const end = Math.min(source.size, offset + length);
+  for (let position = offset; position < end;) {
+    const chunk = await source.read(position, Math.min(chunkSize, end - position));
+    if (chunk.length === 0) return;
+    position += chunk.length;
+    yield chunk;
+  }
+}
+
+/**
+ * Pipes compressed chunks through a zlib transform and yields the output. Breaking out of the loop
+ * destroys the transform, so a bomb stops as soon as the consumer stops.
+ */
+export async function* transformChunks(
+  input: AsyncIterable<Uint8Array>,
+  transform: InflateRaw | Gunzip,
+): AsyncGenerator<Uint8Array> {
+  const readable = Readable.from(input, { objectMode: false });
+  readable.on("error", (error) => transform.destroy(error));
+  readable.pipe(transform);
+  try {
+    for await (const chunk of transform as AsyncIterable<Buffer>) {
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+  } finally {
+    readable.unpipe(transform);
+    readable.destroy();
+    transform.destroy();
+  }
+}
+
+export function inflateRaw(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  return transformChunks(input, createInflateRaw({ chunkSize: 256 * 1024 }));
+}
+
+/** Multi-member gzip; trailing bytes that are not a gzip member are ignored (as gzip -d does). */
+export function gunzip(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
+  return transformChunks(input, createGunzip({ chunkSize: 256 * 1024 }));
+}
+
+/**
+ * Finds the compressed length of the raw deflate stream starting at `offset` by inflating it and
+ * discarding the output; undefined when the data is not a complete deflate stream within `maxOutput`.
+ */
+export async function deflateLength(
+  source: ByteSource,
+  offset: number,
+  maxOutput: number,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  let produced = 0;
+  let ended = false;
+  const readable = Readable.from(rangeChunks(source, offset, source.size - offset, 256 * 1024));
+  readable.on("error", (error) => inflater.destroy(error));
+  readable.pipe(inflater);
+  try {
+    for await (const chunk of inflater as AsyncIterable<Buffer>) {
+      produced += chunk.length;
+      if (produced > maxOutput || signal.aborted) return undefined;
+    }
+    ended = true;
+  } catch {
+    return undefined;
+  } finally {
+    readable.unpipe(inflater);
+    readable.destroy();
+    if (!ended) inflater.destroy();
+  }
+  return inflater.bytesWritten;
+}
