@@ -162,7 +162,25 @@ export const cabExtractor = sevenZipExtractor("cab", "cab", (h) =>
 export const cpioExtractor = sevenZipExtractor("cpio", "cpio", (h) => isCpio(h));
 export const arExtractor = sevenZipExtractor("ar", "ar", (h) => startsWith(h, ascii("!<arch>\n")));
 export const rpmExtractor = sevenZipExtractor("rpm", "rpm", (h) => startsWith(h, [0xed, 0xab, 0xee, 0xdb]));
-export const squashfsExtractor = sevenZipExtractor("squashfs", "squashfs", (h) => isSquashfs(h));
+const squashfsBase = sevenZipExtractor("squashfs", "squashfs", (h) => isSquashfs(h));
+
+/** 7-Zip 24.09 reads squashfs with gzip, lzma, lzo, xz and zstd; lz4 images are recorded as unsupported. */
+export const squashfsExtractor = {
+  name: "squashfs",
+  detect: (head: Uint8Array) => isSquashfs(head),
+  async *extract(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
+    const head = await source.read(0, 32);
+    const compression = startsWith(head, ascii("hsqs")) ? u16le(head, 20) : 0;
+    if (compression === 5) {
+      yield partial(
+        "unsupported",
+        "squashfs with lz4 compression is not read by 7-Zip 24.09; raw bytes scanned",
+      );
+      return;
+    }
+    yield* squashfsBase.extract(source, context);
+  },
+} satisfies Extractor;
 export const cramfsExtractor = sevenZipExtractor("cramfs", "cramfs", (h) => isCramfs(h) || isCramfs(h, 512));
 export const chmExtractor = sevenZipExtractor("chm", "chm", (h) => startsWith(h, ascii("ITSF")));
 export const oleExtractor = sevenZipExtractor("ole", "compound", (h) =>

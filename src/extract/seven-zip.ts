@@ -153,7 +153,8 @@ export function parseSlt(stdout: string): SevenZipEntry[] {
       const eq = line.indexOf(" = ");
       if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 3));
     }
-    const path = fields.get("Path");
+    // Single-stream formats (xz, bzip2, …) list one unnamed item.
+    const path = fields.get("Path") ?? (fields.has("Size") ? "" : undefined);
     if (path === undefined) continue;
     const attributes = fields.get("Attributes") ?? "";
     const mode = fields.get("Mode")?.[0] ?? /\s([-dlcbps])[-rwxsStT]{9}$/.exec(attributes)?.[1];

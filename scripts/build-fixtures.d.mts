@@ -1,0 +1,27 @@
+export declare const MARKER: string;
+export declare const ENUM_TEXT: string;
+export declare const SQUASHFS_COMPRESSIONS: readonly string[];
+export declare function libfaceBytes(): Buffer;
+export declare function crc32(bytes: Uint8Array): number;
+export declare function zip64(files: [string, Uint8Array][]): Buffer;
+export declare function tar(entries: [string, Uint8Array | null, Record<string, string>?][]): Buffer;
+export declare function cpioNewc(entries: [string, Uint8Array | string, { symlink?: boolean }?][]): Buffer;
+export declare function ar(entries: [string, Uint8Array][]): Buffer;
+export declare function rar4(files: [string, Uint8Array][]): Buffer;
+export declare function uImage(
+  payload: Uint8Array,
+  name?: string,
+  type?: number,
+  compression?: number,
+): Buffer;
+export declare function zstdRaw(data: Uint8Array): Buffer;
+export declare function dex(strings: string[]): Buffer;
+export declare function arsc(globalStrings: string[], keyStrings: string[]): Buffer;
+export declare function pdf(pages: (string | string[])[]): Buffer;
+export declare function ooxml(kind: "docx" | "xlsx" | "pptx"): Buffer;
+export declare function dahuaPatch(zip: Uint8Array): Buffer;
+export declare function hasTool(name: string): boolean;
+export declare function sevenZip(dir: string, args: string[]): Promise<string>;
+export declare function buildFixtures(
+  outDir: string,
+): Promise<{ made: Record<string, string>; missing: string[] }>;

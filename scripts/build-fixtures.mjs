@@ -1,0 +1,822 @@
+#!/usr/bin/env node
+// Builds container fixtures for the extractor tests: real tools where they exist (mksquashfs, genisoimage,
+// mkfs.*, gcab, makensis, wixl), 7z-wasm for 7z/bzip2/xz, Node (zlib, fflate) and small hand-written
+// writers for the simple formats (zip64, tar, cpio, ar, rar4 store, uImage, zstd raw frame, DEX, ARSC, PDF).
+// Usage: node scripts/build-fixtures.mjs [outDir]   (default test/fixtures/containers)
+// Never commits or downloads vendor binaries: every byte is generated here.
+import { execFileSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+  readFileSync,
+} from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import { dirname, join, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { gzipSync } from "node:zlib";
+import { zipSync, strToU8 } from "fflate";
+
+const require = createRequire(import.meta.url);
+
+/** The marker every fixture's payload contains, so tests can find the leaf. */
+export const MARKER = "CUSTODIET-FIXTURE-MARKER";
+/** The nation-type enum as it appears in a Dahua SDK. */
+export const ENUM_TEXT = "EM_NATION_TYPE_UYGUR";
+
+const utf16le = (text) => Buffer.from(text, "utf16le");
+
+/** A fake shared library: ELF-ish header, a UTF-16LE string table with the enum, the marker in ASCII. */
+export function libfaceBytes() {
+  return Buffer.concat([
+    Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]),
+    Buffer.alloc(56),
+    Buffer.from(`${MARKER}\0`),
+    Buffer.alloc(3),
+    utf16le(`EM_NATION_TYPE_HAN\0${ENUM_TEXT}\0EM_NATION_TYPE_OTHER\0`),
+    Buffer.alloc(64),
+  ]);
+}
+
+// ---------------------------------------------------------------- checksums
+
+const CRC_TABLE = (() => {
+  const table = new Uint32Array(256);
+  for (let n = 0; n < 256; n += 1) {
+    let c = n;
+    for (let k = 0; k < 8; k += 1) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    table[n] = c >>> 0;
+  }
+  return table;
+})();
+export function crc32(bytes) {
+  let crc = 0xffffffff;
+  for (const byte of bytes) crc = CRC_TABLE[(crc ^ byte) & 0xff] ^ (crc >>> 8);
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+// ---------------------------------------------------------------- hand-written writers
+
+/** A zip with zip64 extra fields and zip64 end records on every entry (stored). */
+export function zip64(files) {
+  const locals = [];
+  const centrals = [];
+  let offset = 0;
+  for (const [name, data] of files) {
+    const nameBytes = Buffer.from(name);
+    const crc = crc32(data);
+    const extra = Buffer.alloc(20);
+    extra.writeUInt16LE(1, 0);
+    extra.writeUInt16LE(16, 2);
+    extra.writeBigUInt64LE(BigInt(data.length), 4);
+    extra.writeBigUInt64LE(BigInt(data.length), 12);
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(45, 4);
+    local.writeUInt32LE(crc, 14);
+    local.writeUInt32LE(0xffffffff, 18);
+    local.writeUInt32LE(0xffffffff, 22);
+    local.writeUInt16LE(nameBytes.length, 26);
+    local.writeUInt16LE(extra.length, 28);
+    locals.push(local, nameBytes, extra, data);
+    const cextra = Buffer.alloc(28);
+    cextra.writeUInt16LE(1, 0);
+    cextra.writeUInt16LE(24, 2);
+    cextra.writeBigUInt64LE(BigInt(data.length), 4);
+    cextra.writeBigUInt64LE(BigInt(data.length), 12);
+    cextra.writeBigUInt64LE(BigInt(offset), 20);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE(45, 4);
+    central.writeUInt16LE(45, 6);
+    central.writeUInt32LE(crc, 16);
+    central.writeUInt32LE(0xffffffff, 20);
+    central.writeUInt32LE(0xffffffff, 24);
+    central.writeUInt16LE(nameBytes.length, 28);
+    central.writeUInt16LE(cextra.length, 30);
+    central.writeUInt32LE(0xffffffff, 42);
+    centrals.push(central, nameBytes, cextra);
+    offset += 30 + nameBytes.length + extra.length + data.length;
+  }
+  const cd = Buffer.concat(centrals);
+  const z64 = Buffer.alloc(56);
+  z64.writeUInt32LE(0x06064b50, 0);
+  z64.writeBigUInt64LE(44n, 4);
+  z64.writeUInt16LE(45, 12);
+  z64.writeUInt16LE(45, 14);
+  z64.writeBigUInt64LE(BigInt(files.length), 24);
+  z64.writeBigUInt64LE(BigInt(files.length), 32);
+  z64.writeBigUInt64LE(BigInt(cd.length), 40);
+  z64.writeBigUInt64LE(BigInt(offset), 48);
+  const locator = Buffer.alloc(20);
+  locator.writeUInt32LE(0x07064b50, 0);
+  locator.writeBigUInt64LE(BigInt(offset + cd.length), 8);
+  locator.writeUInt32LE(1, 16);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(0xffff, 8);
+  eocd.writeUInt16LE(0xffff, 10);
+  eocd.writeUInt32LE(0xffffffff, 12);
+  eocd.writeUInt32LE(0xffffffff, 16);
+  return Buffer.concat([...locals, cd, z64, locator, eocd]);
+}
+
+/** A zip (via fflate) with a symlink member (unix mode 0120777) and traversal names. */
+export function zipWithUnixModes(files) {
+  const input = {};
+  for (const [name, data, mode] of files) {
+    input[name] = [data, { level: 0, os: 3, attrs: mode === undefined ? undefined : (mode << 16) >>> 0 }];
+  }
+  return Buffer.from(zipSync(input));
+}
+
+function tarHeader(name, size, type, extra = {}) {
+  const header = Buffer.alloc(512);
+  header.write(name.slice(0, 100), 0, "utf8");
+  header.write("0000644\0", 100);
+  header.write("0000000\0", 108);
+  header.write("0000000\0", 116);
+  header.write(size.toString(8).padStart(11, "0") + "\0", 124);
+  header.write("00000000000\0", 136);
+  header.write("        ", 148);
+  header.write(type, 156);
+  if (extra.linkname) header.write(extra.linkname, 157);
+  header.write(extra.gnu ? "ustar  \0" : "ustar\0" + "00", 257);
+  if (extra.prefix) header.write(extra.prefix, 345);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148);
+  return header;
+}
+const pad512 = (data) => Buffer.concat([data, Buffer.alloc((512 - (data.length % 512)) % 512)]);
+
+/**
+ * A tar with ustar, GNU long-name and pax entries. Entries: [name, data] regular files,
+ * [name, null, {symlink: target}] symbolic links, [name, data, {format: "gnu"|"pax"}].
+ */
+export function tar(entries) {
+  const parts = [];
+  for (const [name, data, options = {}] of entries) {
+    if (options.symlink !== undefined) {
+      parts.push(tarHeader(name, 0, "2", { linkname: options.symlink }));
+      continue;
+    }
+    if (options.format === "gnu") {
+      const longName = Buffer.from(name + "\0");
+      parts.push(tarHeader("././@LongLink", longName.length, "L", { gnu: true }), pad512(longName));
+      parts.push(tarHeader(name.slice(0, 99), data.length, "0", { gnu: true }), pad512(data));
+      continue;
+    }
+    if (options.format === "pax") {
+      const record = (key, value) => {
+        const body = ` ${key}=${value}\n`;
+        let length = Buffer.byteLength(body) + 1;
+        while (String(length).length + Buffer.byteLength(body) !== length) length += 1;
+        return `${length}${body}`;
+      };
+      const pax = Buffer.from(record("path", name));
+      parts.push(tarHeader("PaxHeaders/x", pax.length, "x"), pad512(pax));
+      parts.push(tarHeader("placeholder", data.length, "0"), pad512(data));
+      continue;
+    }
+    parts.push(tarHeader(name, data.length, "0"), pad512(data));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+/** cpio "newc": [name, data] or [name, target, {symlink: true}]. */
+export function cpioNewc(entries) {
+  const parts = [];
+  let ino = 1;
+  const pad4 = (n) => Buffer.alloc((4 - (n % 4)) % 4);
+  const add = (name, data, mode) => {
+    const nameBytes = Buffer.from(name + "\0");
+    const hex = (n) => n.toString(16).padStart(8, "0");
+    const header =
+      "070701" +
+      hex(ino++) +
+      hex(mode) +
+      hex(0) +
+      hex(0) +
+      hex(1) +
+      hex(0) +
+      hex(data.length) +
+      hex(0) +
+      hex(0) +
+      hex(0) +
+      hex(0) +
+      hex(nameBytes.length) +
+      hex(0);
+    parts.push(Buffer.from(header), nameBytes, pad4(110 + nameBytes.length), data, pad4(data.length));
+  };
+  for (const [name, data, options = {}] of entries) {
+    if (options.symlink) add(name, Buffer.from(data), 0o120777);
+    else add(name, data, 0o100644);
+  }
+  add("TRAILER!!!", Buffer.alloc(0), 0);
+  return Buffer.concat(parts);
+}
+
+/** A Unix ar archive (also the outer format of .deb). */
+export function ar(entries) {
+  const parts = [Buffer.from("!<arch>\n")];
+  for (const [name, data] of entries) {
+    const header = Buffer.alloc(60, 0x20);
+    header.write(`${name}/`, 0);
+    header.write("0", 16);
+    header.write("0", 28);
+    header.write("0", 34);
+    header.write("100644", 40);
+    header.write(String(data.length), 48);
+    header.write("`\n", 58);
+    parts.push(header, data);
+    if (data.length % 2) parts.push(Buffer.from("\n"));
+  }
+  return Buffer.concat(parts);
+}
+
+/** A RAR 4 archive with stored (uncompressed) files. */
+export function rar4(files) {
+  const block = (type, flags, body) => {
+    const header = Buffer.alloc(7);
+    header.writeUInt8(type, 2);
+    header.writeUInt16LE(flags, 3);
+    header.writeUInt16LE(7 + body.length, 5);
+    const all = Buffer.concat([header, body]);
+    all.writeUInt16LE(crc32(all.subarray(2)) & 0xffff, 0);
+    return all;
+  };
+  const parts = [Buffer.from([0x52, 0x61, 0x72, 0x21, 0x1a, 0x07, 0x00]), block(0x73, 0, Buffer.alloc(6))];
+  for (const [name, data] of files) {
+    const nameBytes = Buffer.from(name);
+    const body = Buffer.alloc(25 + nameBytes.length);
+    body.writeUInt32LE(data.length, 0);
+    body.writeUInt32LE(data.length, 4);
+    body.writeUInt8(3, 8);
+    body.writeUInt32LE(crc32(data), 9);
+    body.writeUInt32LE(0x5a210000, 13);
+    body.writeUInt8(20, 17);
+    body.writeUInt8(0x30, 18);
+    body.writeUInt16LE(nameBytes.length, 19);
+    body.writeUInt32LE((0o100644 << 16) >>> 0, 21);
+    nameBytes.copy(body, 25);
+    parts.push(block(0x74, 0x8000, body), data);
+  }
+  parts.push(block(0x7b, 0x4000, Buffer.alloc(0)));
+  return Buffer.concat(parts);
+}
+
+/** A U-Boot legacy image around `payload` (type 5 = filesystem/ramdisk, compression 0 = none). */
+export function uImage(payload, name = "rootfs", type = 5, compression = 0) {
+  const header = Buffer.alloc(64);
+  header.writeUInt32BE(0x27051956, 0);
+  header.writeUInt32BE(0x5f000000, 8);
+  header.writeUInt32BE(payload.length, 12);
+  header.writeUInt32BE(crc32(payload), 24);
+  header.writeUInt8(5, 28);
+  header.writeUInt8(2, 29);
+  header.writeUInt8(type, 30);
+  header.writeUInt8(compression, 31);
+  header.write(name.slice(0, 31), 32);
+  header.writeUInt32BE(crc32(header), 4);
+  return Buffer.concat([header, payload]);
+}
+
+/** A zstd frame made of raw (uncompressed) blocks; checks the decoder path without a zstd encoder. */
+export function zstdRaw(data) {
+  const header = Buffer.alloc(4 + 1 + 8);
+  header.writeUInt32LE(0xfd2fb528, 0);
+  header.writeUInt8(0xe0, 4); // FCS 8 bytes, single segment
+  header.writeBigUInt64LE(BigInt(data.length), 5);
+  const blocks = [];
+  const max = 128 * 1024;
+  for (let offset = 0; offset < data.length || offset === 0; offset += max) {
+    const chunk = data.subarray(offset, offset + max);
+    const last = offset + max >= data.length ? 1 : 0;
+    const value = last | (0 << 1) | (chunk.length << 3);
+    blocks.push(Buffer.from([value & 0xff, (value >> 8) & 0xff, (value >> 16) & 0xff]), chunk);
+    if (data.length === 0) break;
+  }
+  return Buffer.concat([header, ...blocks]);
+}
+
+/** A minimal DEX file: header plus a string table (MUTF-8). */
+export function dex(strings) {
+  const sorted = [...strings];
+  const data = [];
+  const headerSize = 0x70;
+  const idsOffset = headerSize;
+  let dataOffset = idsOffset + sorted.length * 4;
+  const ids = Buffer.alloc(sorted.length * 4);
+  for (const [index, text] of sorted.entries()) {
+    const bytes = Buffer.from(text, "utf8");
+    const units = [...text].reduce((n, ch) => n + (ch.codePointAt(0) > 0xffff ? 2 : 1), 0);
+    const uleb = [];
+    let value = units;
+    do {
+      let byte = value & 0x7f;
+      value >>>= 7;
+      if (value) byte |= 0x80;
+      uleb.push(byte);
+    } while (value);
+    ids.writeUInt32LE(dataOffset, index * 4);
+    const item = Buffer.concat([Buffer.from(uleb), bytes, Buffer.from([0])]);
+    data.push(item);
+    dataOffset += item.length;
+  }
+  const header = Buffer.alloc(headerSize);
+  header.write("dex\n035\0", 0, "latin1");
+  header.writeUInt32LE(dataOffset, 0x20);
+  header.writeUInt32LE(headerSize, 0x24);
+  header.writeUInt32LE(0x12345678, 0x28);
+  header.writeUInt32LE(sorted.length, 0x38);
+  header.writeUInt32LE(idsOffset, 0x3c);
+  return Buffer.concat([header, ids, ...data]);
+}
+
+/** A resources.arsc: ResTable with a UTF-16 global pool and a package with a UTF-8 key pool. */
+export function arsc(globalStrings, keyStrings) {
+  const pool = (strings, utf8) => {
+    const encoded = strings.map((text) => {
+      if (utf8) {
+        const bytes = Buffer.from(text, "utf8");
+        return Buffer.concat([Buffer.from([text.length, bytes.length]), bytes, Buffer.from([0])]);
+      }
+      const length = Buffer.alloc(2);
+      length.writeUInt16LE(text.length);
+      return Buffer.concat([length, Buffer.from(text, "utf16le"), Buffer.alloc(2)]);
+    });
+    const offsets = Buffer.alloc(strings.length * 4);
+    let position = 0;
+    for (const [index, item] of encoded.entries()) {
+      offsets.writeUInt32LE(position, index * 4);
+      position += item.length;
+    }
+    let body = Buffer.concat(encoded);
+    body = Buffer.concat([body, Buffer.alloc((4 - (body.length % 4)) % 4)]);
+    const header = Buffer.alloc(28);
+    header.writeUInt16LE(1, 0);
+    header.writeUInt16LE(28, 2);
+    header.writeUInt32LE(28 + offsets.length + body.length, 4);
+    header.writeUInt32LE(strings.length, 8);
+    header.writeUInt32LE(utf8 ? 0x100 : 0, 16);
+    header.writeUInt32LE(28 + offsets.length, 20);
+    return Buffer.concat([header, offsets, body]);
+  };
+  const keyPool = pool(keyStrings, true);
+  const packageHeader = Buffer.alloc(288);
+  packageHeader.writeUInt16LE(0x0200, 0);
+  packageHeader.writeUInt16LE(288, 2);
+  packageHeader.writeUInt32LE(288 + keyPool.length, 4);
+  packageHeader.writeUInt32LE(0x7f, 8);
+  const packageChunk = Buffer.concat([packageHeader, keyPool]);
+  const globalPool = pool(globalStrings, false);
+  const table = Buffer.alloc(12);
+  table.writeUInt16LE(2, 0);
+  table.writeUInt16LE(12, 2);
+  table.writeUInt32LE(12 + globalPool.length + packageChunk.length, 4);
+  table.writeUInt32LE(1, 8);
+  return Buffer.concat([table, globalPool, packageChunk]);
+}
+
+/**
+ * A PDF with one text line per page. Latin pages use Helvetica; CJK pages use the non-embedded
+ * STSong-Light with the predefined UniGB-UCS2-H CMap, so extraction needs pdf.js's bundled cMaps.
+ */
+export function pdf(pages) {
+  const objects = [];
+  const add = (body) => {
+    objects.push(body);
+    return objects.length;
+  };
+  const catalog = add(null);
+  const pagesId = add(null);
+  const helvetica = add("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
+  const cidFont = add(
+    "<< /Type /Font /Subtype /CIDFontType0 /BaseFont /STSong-Light /CIDSystemInfo << /Registry (Adobe) /Ordering (GB1) /Supplement 2 >> /FontDescriptor " +
+      (objects.length + 2) +
+      " 0 R /DW 1000 >>",
+  );
+  const song = add(
+    `<< /Type /Font /Subtype /Type0 /BaseFont /STSong-Light /Encoding /UniGB-UCS2-H /DescendantFonts [${cidFont} 0 R] >>`,
+  );
+  add(
+    "<< /Type /FontDescriptor /FontName /STSong-Light /Flags 6 /FontBBox [0 -200 1000 900] /ItalicAngle 0 /Ascent 880 /Descent -120 /CapHeight 880 /StemV 93 >>",
+  );
+  const pageIds = [];
+  for (const lines of pages) {
+    const ops = ["BT"];
+    let y = 780;
+    for (const line of Array.isArray(lines) ? lines : [lines]) {
+      // eslint-disable-next-line no-control-regex
+      const cjk = /[^\x00-\x7f]/.test(line);
+      if (cjk) {
+        const hex = Buffer.from(line, "utf16le").swap16().toString("hex").toUpperCase();
+        ops.push(`/F2 14 Tf 1 0 0 1 60 ${y} Tm <${hex}> Tj`);
+      } else {
+        const escaped = line.replace(/[\\()]/g, (c) => `\\${c}`);
+        ops.push(`/F1 12 Tf 1 0 0 1 60 ${y} Tm (${escaped}) Tj`);
+      }
+      y -= 24;
+    }
+    ops.push("ET");
+    const stream = ops.join("\n");
+    const content = add(`<< /Length ${Buffer.byteLength(stream, "latin1")} >>\nstream\n${stream}\nendstream`);
+    pageIds.push(
+      add(
+        `<< /Type /Page /Parent ${pagesId} 0 R /MediaBox [0 0 612 792] /Contents ${content} 0 R /Resources << /Font << /F1 ${helvetica} 0 R /F2 ${song} 0 R >> >> >>`,
+      ),
+    );
+  }
+  objects[catalog - 1] = `<< /Type /Catalog /Pages ${pagesId} 0 R >>`;
+  objects[pagesId - 1] =
+    `<< /Type /Pages /Kids [${pageIds.map((id) => `${id} 0 R`).join(" ")}] /Count ${pageIds.length} >>`;
+  let out = "%PDF-1.4\n%\xe2\xe3\xcf\xd3\n";
+  const offsets = [];
+  for (const [index, body] of objects.entries()) {
+    offsets.push(Buffer.byteLength(out, "latin1"));
+    out += `${index + 1} 0 obj\n${body}\nendobj\n`;
+  }
+  const xref = Buffer.byteLength(out, "latin1");
+  out += `xref\n0 ${objects.length + 1}\n0000000000 65535 f \n`;
+  for (const offset of offsets) out += `${String(offset).padStart(10, "0")} 00000 n \n`;
+  out += `trailer\n<< /Size ${objects.length + 1} /Root ${catalog} 0 R >>\nstartxref\n${xref}\n%%EOF\n`;
+  return Buffer.from(out, "latin1");
+}
+
+/** DOCX/XLSX/PPTX with the term split across runs. */
+export function ooxml(kind) {
+  const types = `<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="xml" ContentType="application/xml"/></Types>`;
+  const files = { "[Content_Types].xml": strToU8(types), "_rels/.rels": strToU8("<Relationships/>") };
+  if (kind === "docx") {
+    files["word/document.xml"] = strToU8(
+      `<?xml version="1.0"?><w:document xmlns:w="w"><w:body><w:p><w:r><w:t>人脸属性：</w:t></w:r><w:r><w:rPr><w:b/></w:rPr><w:t>肤</w:t></w:r><w:r><w:t>色</w:t></w:r></w:p><w:p><w:r><w:t xml:space="preserve">Skin </w:t></w:r><w:r><w:t>col</w:t></w:r><w:r><w:t>our &amp; race</w:t></w:r></w:p></w:body></w:document>`,
+    );
+  } else if (kind === "xlsx") {
+    files["xl/sharedStrings.xml"] = strToU8(
+      `<?xml version="1.0"?><sst><si><t>种族</t></si><si><r><t>EM_NATION_</t></r><r><t>TYPE_UYGUR</t></r></si></sst>`,
+    );
+    files["xl/worksheets/sheet1.xml"] = strToU8(
+      `<worksheet><sheetData><row><c t="s"><v>0</v></c></row></sheetData></worksheet>`,
+    );
+  } else {
+    files["ppt/slides/slide1.xml"] = strToU8(
+      `<p:sld xmlns:p="p" xmlns:a="a"><p:cSld><p:spTree><p:sp><p:txBody><a:p><a:r><a:t>Eth</a:t></a:r><a:r><a:t>nicity</a:t></a:r></a:p></p:txBody></p:sp></p:spTree></p:cSld></p:sld>`,
+    );
+  }
+  files["word/media/embedded.bin"] = kind === "docx" ? Buffer.from(`${MARKER} embedded`) : undefined;
+  for (const key of Object.keys(files)) if (files[key] === undefined) delete files[key];
+  return Buffer.from(zipSync(files, { level: 6 }));
+}
+
+// ---------------------------------------------------------------- 7z-wasm
+
+let sevenZipModule;
+/** Runs 7-Zip (WASM) with `dir` as its working directory. Returns the console output. */
+export async function sevenZip(dir, args) {
+  sevenZipModule ??= require("7z-wasm");
+  let out = "";
+  const sz = await sevenZipModule({ print: (s) => (out += s + "\n"), printErr: (s) => (out += s + "\n") });
+  sz.FS.mkdir("/w");
+  sz.FS.mount(sz.NODEFS, { root: dir }, "/w");
+  sz.FS.chdir("/w");
+  try {
+    sz.callMain(args);
+  } catch (error) {
+    if (typeof error?.status !== "number" || error.status > 1)
+      throw new Error(`7z ${args.join(" ")}: ${out}`);
+  }
+  return out;
+}
+
+// ---------------------------------------------------------------- tools
+
+export function hasTool(name) {
+  for (const dir of (process.env.PATH ?? "").split(":").concat(["/usr/sbin", "/sbin"])) {
+    if (dir && existsSync(join(dir, name))) return true;
+  }
+  return false;
+}
+function run(tool, args, options = {}) {
+  const path = ["/usr/sbin", "/sbin"].map((d) => join(d, tool)).find(existsSync) ?? tool;
+  try {
+    execFileSync(path, args, { stdio: ["ignore", "pipe", "pipe"], ...options });
+  } catch (error) {
+    throw new Error(`${tool} ${args.join(" ")} failed: ${error.stderr?.toString() ?? error.message}`);
+  }
+}
+
+/** The file tree used for file-system images: /usr/lib/libface.so plus a readme and links. */
+function makeTree(root, { links = true } = {}) {
+  mkdirSync(join(root, "usr/lib"), { recursive: true });
+  mkdirSync(join(root, "etc"), { recursive: true });
+  writeFileSync(join(root, "usr/lib/libface.so"), libfaceBytes());
+  writeFileSync(join(root, "etc/readme.txt"), `${MARKER} readme\n`);
+  if (links) {
+    symlinkSync("/etc/passwd", join(root, "etc/escape"));
+    symlinkSync("loop-b", join(root, "etc/loop-a"));
+    symlinkSync("loop-a", join(root, "etc/loop-b"));
+  }
+  return root;
+}
+
+export const SQUASHFS_COMPRESSIONS = ["gzip", "xz", "lzo", "lz4", "zstd"];
+
+/**
+ * Builds every fixture into `outDir` and returns { name: path }. Fixtures that need a missing tool are
+ * left out and listed in `missing`.
+ */
+export async function buildFixtures(outDir) {
+  mkdirSync(outDir, { recursive: true });
+  const work = mkdtempSync(join(tmpdir(), "custodiet-fixtures-"));
+  const made = {};
+  const missing = [];
+  const put = (name, bytes) => {
+    const path = join(outDir, name);
+    writeFileSync(path, bytes);
+    made[name] = path;
+    return path;
+  };
+  try {
+    const lib = libfaceBytes();
+    const readme = Buffer.from(`${MARKER} readme\n`);
+
+    // zip family
+    const plainZip = Buffer.from(
+      zipSync({ "lib/x64/libface.so": [lib, { level: 6 }], "readme.txt": [readme, { level: 0 }] }),
+    );
+    put("plain.zip", plainZip);
+    put(
+      "zip64.zip",
+      zip64([
+        ["lib/libface.so", lib],
+        ["readme.txt", readme],
+      ]),
+    );
+    put(
+      "unix-modes.zip",
+      zipWithUnixModes([
+        ["../../evil.txt", readme, 0o100644],
+        ["/abs/path.txt", readme, 0o100644],
+        ["link", Buffer.from("/etc/passwd"), 0o120777],
+      ]),
+    );
+    // Dahua firmware: a zip whose local headers read DH, holding a uImage-wrapped squashfs.
+    put(
+      "sdk.tar.gz",
+      gzipSync(
+        tar([
+          ["usr/lib/libface.so", lib],
+          ["etc/readme.txt", readme],
+        ]),
+      ),
+    );
+
+    // tar family
+    put(
+      "formats.tar",
+      tar([
+        ["usr/lib/libface.so", lib],
+        [`deep/${"long-directory-name/".repeat(8)}gnu-name.txt`, readme, { format: "gnu" }],
+        [`pax/${"ünïcode-directory/".repeat(8)}pax-name.txt`, readme, { format: "pax" }],
+        ["etc/loop-a", null, { symlink: "loop-b" }],
+        ["etc/loop-b", null, { symlink: "loop-a" }],
+        ["etc/escape", null, { symlink: "../../../../etc/passwd" }],
+      ]),
+    );
+    put(
+      "multi.gz",
+      Buffer.concat([
+        gzipSync(Buffer.from("first member ")),
+        gzipSync(Buffer.from(`${MARKER} second member`)),
+      ]),
+    );
+    put("stream.zst", zstdRaw(lib));
+    put(
+      "archive.cpio",
+      cpioNewc([
+        ["usr/lib/libface.so", lib],
+        ["etc/link", "/etc/passwd", { symlink: true }],
+      ]),
+    );
+    const debData = gzipSync(tar([["usr/lib/libface.so", lib]]));
+    put(
+      "package.deb",
+      ar([
+        ["debian-binary", Buffer.from("2.0\n")],
+        ["control.tar.gz", gzipSync(tar([["control", Buffer.from("Package: x\n")]]))],
+        ["data.tar.gz", debData],
+      ]),
+    );
+    put("plain.ar", ar([["libface.so", lib]]));
+    put("stored.rar", rar4([["usr/libface.so", lib]]));
+    put(
+      "ubi.img",
+      Buffer.concat([Buffer.from("UBI#"), Buffer.from([1]), Buffer.alloc(59), Buffer.alloc(4096)]),
+    );
+    put("dex.dex", dex(["Lcom/vendor/FaceAttr;", ENUM_TEXT, "民族", "getRace"]));
+    put("resources.arsc", arsc(["肤色", "skin_colour", ENUM_TEXT], ["race_key", "ethnicity_key"]));
+    put(
+      "app.apk",
+      Buffer.from(
+        zipSync({
+          "AndroidManifest.xml": [Buffer.alloc(8), { level: 6 }],
+          "classes.dex": [dex(["Lcom/vendor/Face;", ENUM_TEXT]), { level: 6 }],
+          "resources.arsc": [arsc(["肤色"], ["race"]), { level: 0 }],
+        }),
+      ),
+    );
+    put(
+      "manual.pdf",
+      pdf([["Face attribute table", "Attribute: age, gender"], ["人脸属性", "肤色 种族"], "end"]),
+    );
+    put(
+      "malformed.pdf",
+      Buffer.from("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\nxref\ngarbage\n%%EOF"),
+    );
+    put("doc.docx", ooxml("docx"));
+    put("book.xlsx", ooxml("xlsx"));
+    put("slides.pptx", ooxml("pptx"));
+    put(
+      "page.html",
+      Buffer.from(
+        `<!DOCTYPE html><html><head><title>t</title><style>.x{}</style></head><body><p>&#32932;&#33394; &amp; race</p><script>var hidden="nope";</script><p>${MARKER}</p></body></html>`,
+      ),
+    );
+    const gbkHtml = Buffer.concat([
+      Buffer.from('<html><head><meta charset="gbk"></head><body>'),
+      require("iconv-lite").encode("种族 人脸", "gbk"),
+      Buffer.from("</body></html>"),
+    ]);
+    put("gbk.html", gbkHtml);
+
+    // 7z-wasm writes 7z, bzip2 and xz
+    const src = join(work, "src");
+    mkdirSync(join(src, "usr/lib"), { recursive: true });
+    writeFileSync(join(src, "usr/lib/libface.so"), lib);
+    writeFileSync(join(src, "readme.txt"), readme);
+    await sevenZip(work, ["a", "-t7z", "-bd", "out.7z", "./src/*"]);
+    put("archive.7z", readFileSync(join(work, "out.7z")));
+    await sevenZip(work, ["a", "-tzip", "-bd", "-pSECRET", "enc.zip", "./src/*"]);
+    put("encrypted.zip", readFileSync(join(work, "enc.zip")));
+    writeFileSync(join(work, "libface.so"), lib);
+    await sevenZip(work, ["a", "-tbzip2", "-bd", "libface.so.bz2", "libface.so"]);
+    put("libface.so.bz2", readFileSync(join(work, "libface.so.bz2")));
+    await sevenZip(work, ["a", "-txz", "-bd", "libface.so.xz", "libface.so"]);
+    put("libface.so.xz", readFileSync(join(work, "libface.so.xz")));
+
+    if (hasTool("xz")) {
+      put("libface.so.lzma", execFileSync("xz", ["--format=lzma", "-c", join(work, "libface.so")]));
+    } else missing.push("libface.so.lzma (xz-utils)");
+
+    // file systems with Debian tools
+    const tree = makeTree(join(work, "tree"));
+    if (hasTool("mksquashfs")) {
+      for (const comp of SQUASHFS_COMPRESSIONS) {
+        const image = join(work, `rootfs-${comp}.squashfs`);
+        run("mksquashfs", [tree, image, "-comp", comp, "-noappend", "-quiet", "-no-progress", "-all-root"]);
+        put(`rootfs-${comp}.squashfs`, readFileSync(image));
+      }
+      const squashfs = readFileSync(join(work, "rootfs-xz.squashfs"));
+      const uimage = uImage(squashfs, "rootfs");
+      put("rootfs.uimage", uimage);
+      const fw = Buffer.from(
+        zipSync({
+          "Install.lua": [Buffer.from("-- install\n"), { level: 6 }],
+          "rootfs.img": [uimage, { level: 0 }],
+        }),
+      );
+      put("fw.bin", dahuaPatch(fw));
+      put("dhsp.bin", Buffer.concat([Buffer.from("DHSP"), Buffer.alloc(60, 0x11), dahuaPatch(fw)]));
+      put(
+        "sdk.zip",
+        Buffer.from(zipSync({ "firmware/rootfs.tar.gz": [readFileSync(made["sdk.tar.gz"]), { level: 0 }] })),
+      );
+      // A firmware blob of unknown format: noise, a gzip stream, a uImage-wrapped squashfs, an xz stream.
+      const noise = (n, seed) => {
+        const out = Buffer.alloc(n);
+        let x = seed;
+        for (let i = 0; i < n; i += 1) {
+          x = (x * 1103515245 + 12345) & 0x7fffffff;
+          out[i] = x >> 16;
+        }
+        return out;
+      };
+      const blobParts = [
+        Buffer.from([0, 0, 0, 0]),
+        noise(0x1000 - 4, 7),
+        gzipSync(Buffer.from(`kernel cmdline ${MARKER}`)),
+        noise(0x2000, 9),
+        uimage,
+        noise(0x3000, 11),
+        readFileSync(made["libface.so.xz"]),
+        noise(0x800, 13),
+      ];
+      put("firmware.blob", Buffer.concat(blobParts));
+    } else missing.push("squashfs and fw.bin (squashfs-tools)");
+    if (hasTool("mkfs.cramfs")) {
+      const image = join(work, "rootfs.cramfs");
+      run("mkfs.cramfs", [makeTree(join(work, "tree-cramfs"), { links: false }), image]);
+      put("rootfs.cramfs", readFileSync(image));
+    } else missing.push("rootfs.cramfs (util-linux / cramfsprogs)");
+    if (hasTool("genisoimage")) {
+      const image = join(work, "cd.iso");
+      run("genisoimage", [
+        "-quiet",
+        "-R",
+        "-J",
+        "-o",
+        image,
+        makeTree(join(work, "tree-iso"), { links: false }),
+      ]);
+      put("cd.iso", readFileSync(image));
+    } else missing.push("cd.iso (genisoimage)");
+    if (hasTool("mkfs.ext4")) {
+      const image = join(work, "ext4.img");
+      run("mkfs.ext4", ["-q", "-F", "-d", makeTree(join(work, "tree-ext"), { links: false }), image, "1M"]);
+      put("ext4.img", readFileSync(image));
+    } else missing.push("ext4.img (e2fsprogs)");
+    if (hasTool("mkfs.vfat") && hasTool("mcopy")) {
+      const image = join(work, "fat.img");
+      run("mkfs.vfat", ["-C", image, "1440"]);
+      writeFileSync(join(work, "LIBFACE.SO"), lib);
+      run("mcopy", ["-i", image, join(work, "LIBFACE.SO"), "::/LIBFACE.SO"]);
+      put("fat.img", readFileSync(image));
+    } else missing.push("fat.img (dosfstools, mtools)");
+    if (hasTool("gcab")) {
+      const cab = join(work, "archive.cab");
+      run("gcab", ["-c", "-n", cab, join(work, "libface.so")]);
+      put("archive.cab", readFileSync(cab));
+    } else missing.push("archive.cab (gcab)");
+    if (hasTool("makensis")) {
+      const script = join(work, "installer.nsi");
+      writeFileSync(
+        script,
+        `OutFile "${join(work, "setup.exe")}"\nSetCompressor /SOLID lzma\nSection\nSetOutPath $INSTDIR\nFile "${join(work, "libface.so")}"\nSectionEnd\n`,
+      );
+      run("makensis", ["-V1", script]);
+      put("setup.exe", readFileSync(join(work, "setup.exe")));
+    } else missing.push("setup.exe (nsis)");
+    if (hasTool("wixl")) {
+      const wxs = join(work, "product.wxs");
+      writeFileSync(
+        wxs,
+        `<?xml version="1.0"?><Wix xmlns="http://schemas.microsoft.com/wix/2006/wi"><Product Id="*" Name="Face" Language="1033" Version="1.0.0" Manufacturer="Test" UpgradeCode="12345678-1234-1234-1234-123456789012"><Package InstallerVersion="200" Compressed="yes"/><Media Id="1" Cabinet="data.cab" EmbedCab="yes"/><Directory Id="TARGETDIR" Name="SourceDir"><Directory Id="ProgramFilesFolder"><Directory Id="INSTALLDIR" Name="Face"><Component Id="C1" Guid="12345678-1234-1234-1234-123456789013"><File Id="F1" Source="libface.so"/></Component></Directory></Directory></Directory><Feature Id="Main" Level="1"><ComponentRef Id="C1"/></Feature></Product></Wix>`,
+      );
+      run("wixl", ["-o", "setup.msi", "product.wxs"], { cwd: work });
+      put("setup.msi", readFileSync(join(work, "setup.msi")));
+    } else missing.push("setup.msi (wixl)");
+    if (hasTool("rpmbuild")) {
+      const top = join(work, "rpm");
+      mkdirSync(join(top, "SPECS"), { recursive: true });
+      writeFileSync(
+        join(top, "SPECS/face.spec"),
+        `Name: face\nVersion: 1\nRelease: 1\nSummary: t\nLicense: none\nBuildArch: noarch\n%description\nt\n%install\nmkdir -p %{buildroot}/usr/lib\ncp ${join(work, "libface.so")} %{buildroot}/usr/lib/\n%files\n/usr/lib/libface.so\n`,
+      );
+      run("rpmbuild", [
+        "--define",
+        `_topdir ${top}`,
+        "--define",
+        "_binary_payload w9.gzdio",
+        "-bb",
+        join(top, "SPECS/face.spec"),
+      ]);
+      put("face.rpm", readFileSync(join(top, "RPMS/noarch/face-1-1.noarch.rpm")));
+    } else missing.push("face.rpm (rpm)");
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { made, missing };
+}
+
+/** Rewrites the local header signatures of a zip to Dahua's `DH\x03\x04` (central directory keeps PK). */
+export function dahuaPatch(zip) {
+  const out = Buffer.from(zip);
+  const eocd = out.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]));
+  const count = out.readUInt16LE(eocd + 10);
+  let position = out.readUInt32LE(eocd + 16);
+  for (let i = 0; i < count; i += 1) {
+    const local = out.readUInt32LE(position + 42);
+    out[local] = 0x44;
+    out[local + 1] = 0x48;
+    position +=
+      46 +
+      out.readUInt16LE(position + 28) +
+      out.readUInt16LE(position + 30) +
+      out.readUInt16LE(position + 32);
+  }
+  return out;
+}
+
+if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
+  const root = resolve(dirname(fileURLToPath(import.meta.url)), "..");
+  const outDir = resolve(process.argv[2] ?? join(root, "test/fixtures/containers"));
+  const { made, missing } = await buildFixtures(outDir);
+  process.stdout.write(`built ${Object.keys(made).length} fixtures in ${outDir}\n`);
+  if (missing.length > 0) process.stdout.write(`missing tools for: ${missing.join(", ")}\n`);
+}

@@ -1,0 +1,156 @@
+// Test driver for extractors: opens a file or bytes, detects the format, runs the extractor and (for
+// `openAll`) recurses into children the way the engine does, keeping the chain of layers.
+import { mkdtemp, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { buildFixtures } from "../../scripts/build-fixtures.mjs";
+import type { Budgets, ChildArtifact, ExtractEvent, SkippedMember } from "../../src/extract/extractor.js";
+import { DEFAULT_BUDGETS, detectFormat } from "../../src/extract/registry.js";
+import type { ByteSource } from "../../src/model/bytes.js";
+import { memorySource, openFileSource } from "../../src/sources/byte-source.js";
+
+export const TEST_BUDGETS: Budgets = {
+  ...DEFAULT_BUDGETS,
+  maxFileSize: 256 * 1024 * 1024,
+  maxTotalBytes: 2 * 1024 ** 3,
+};
+
+export interface Run {
+  readonly format: string | undefined;
+  readonly events: ExtractEvent[];
+  readonly children: ChildArtifact[];
+  readonly skipped: SkippedMember[];
+  readonly tempDir: string;
+}
+
+const tempDirs: string[] = [];
+
+export async function newTempDir(): Promise<string> {
+  const dir = await mkdtemp(join(tmpdir(), "custodiet-extract-test-"));
+  tempDirs.push(dir);
+  return dir;
+}
+
+export async function cleanupTempDirs(): Promise<void> {
+  await Promise.all(tempDirs.splice(0).map((dir) => rm(dir, { recursive: true, force: true })));
+}
+
+let fixtureDir: Promise<{ dir: string; made: Record<string, string>; missing: string[] }> | undefined;
+
+/** Builds the fixtures once per test file into a temp dir. */
+export function fixtures(): Promise<{ dir: string; made: Record<string, string>; missing: string[] }> {
+  fixtureDir ??= (async () => {
+    const dir = await newTempDir();
+    const { made, missing } = await buildFixtures(dir);
+    return { dir, made, missing };
+  })();
+  return fixtureDir;
+}
+
+export async function sourceOf(input: string | Uint8Array): Promise<ByteSource> {
+  return typeof input === "string" ? openFileSource(input) : memorySource(input);
+}
+
+/** Detects and extracts one layer. */
+export async function runOnce(
+  input: string | Uint8Array,
+  options: { budgets?: Budgets; name?: string; timeoutMs?: number; remainingBytes?: number } = {},
+): Promise<Run> {
+  const source = await sourceOf(input);
+  const tempDir = await newTempDir();
+  try {
+    const head = await source.read(0, 65536);
+    const extractor = await detectFormat(head, source);
+    const events: ExtractEvent[] = [];
+    if (extractor !== undefined) {
+      const budgets = options.budgets ?? TEST_BUDGETS;
+      const context = {
+        tempDir,
+        budgets,
+        depth: 0,
+        remainingBytes: options.remainingBytes ?? budgets.maxTotalBytes,
+        signal: AbortSignal.timeout(options.timeoutMs ?? budgets.maxMillisPerArtifact),
+        name: options.name ?? (typeof input === "string" ? (input.split("/").pop() ?? "input") : "input"),
+      };
+      for await (const event of extractor.extract(source, context)) events.push(event);
+    }
+    return {
+      format: extractor?.name,
+      events,
+      children: events.filter((event): event is ChildArtifact => event.kind === "child"),
+      skipped: events.filter((event): event is SkippedMember => event.kind === "skipped"),
+      tempDir,
+    };
+  } finally {
+    await source.close();
+  }
+}
+
+export async function childBytes(child: ChildArtifact): Promise<Uint8Array> {
+  if (child.bytes !== undefined) return child.bytes;
+  return new Uint8Array(await readFile(child.file!));
+}
+
+export function contains(haystack: Uint8Array, needle: string | Uint8Array): number {
+  const bytes = typeof needle === "string" ? Buffer.from(needle) : needle;
+  return Buffer.from(haystack.buffer, haystack.byteOffset, haystack.byteLength).indexOf(bytes);
+}
+
+export interface Layer {
+  readonly name: string;
+  readonly via: string;
+  readonly offsetInParent?: number;
+  readonly carvedAt?: number;
+  readonly element?: string;
+}
+
+export interface Leaf {
+  readonly layers: readonly Layer[];
+  readonly bytes: Uint8Array;
+}
+
+/** Recursively opens everything (like the engine, without matching); returns every artifact with its chain. */
+export async function openAll(
+  path: string,
+  maxDepth = 10,
+): Promise<{ leaves: Leaf[]; notices: ExtractEvent[] }> {
+  const leaves: Leaf[] = [];
+  const notices: ExtractEvent[] = [];
+  const visit = async (
+    input: string | Uint8Array,
+    layers: Layer[],
+    depth: number,
+    leafOnly: boolean,
+  ): Promise<void> => {
+    const bytes = typeof input === "string" ? new Uint8Array(await readFile(input)) : input;
+    leaves.push({ layers, bytes });
+    if (leafOnly || depth >= maxDepth) return;
+    const run = await runOnce(input, { name: layers.at(-1)?.name ?? "input" });
+    for (const event of run.events) {
+      if (event.kind !== "child") {
+        notices.push(event);
+        continue;
+      }
+      const layer: Layer = {
+        name: event.name,
+        via: event.via,
+        ...(event.offsetInParent === undefined ? {} : { offsetInParent: event.offsetInParent }),
+        ...(event.carvedAt === undefined ? {} : { carvedAt: event.carvedAt }),
+        ...(event.element === undefined ? {} : { element: event.element }),
+      };
+      await visit(event.file ?? event.bytes!, [...layers, layer], depth + 1, event.leafOnly === true);
+    }
+  };
+  await visit(path, [{ name: path.split("/").pop()!, via: "file" }], 0, false);
+  return { leaves, notices };
+}
+
+/** Display form of a chain, as in the design: `fw.bin!rootfs.img!…`, carved as `parent@0x…`. */
+export function display(layers: readonly Layer[]): string {
+  let out = "";
+  for (const [index, layer] of layers.entries()) {
+    if (layer.carvedAt !== undefined) out += `@0x${layer.carvedAt.toString(16)}`;
+    else out += (index === 0 ? "" : "!") + layer.name;
+  }
+  return out;
+}

@@ -1,0 +1,181 @@
+import { readFile } from "node:fs/promises";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ENUM_TEXT, MARKER, SQUASHFS_COMPRESSIONS } from "../../scripts/build-fixtures.mjs";
+import { childBytes, cleanupTempDirs, contains, fixtures, runOnce, type Run } from "./drive.js";
+
+const ENUM_UTF16 = Buffer.from(ENUM_TEXT, "utf16le");
+
+let made: Record<string, string> = {};
+let missing: string[] = [];
+beforeAll(async () => {
+  ({ made, missing } = await fixtures());
+});
+afterAll(cleanupTempDirs);
+
+async function childWith(run: Run, needle: string | Uint8Array): Promise<string | undefined> {
+  for (const child of run.children) {
+    if (contains(await childBytes(child), needle) >= 0) return child.name;
+  }
+  return undefined;
+}
+
+/** fixture → expected extractor and a needle some child must contain. */
+const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = [
+  ["plain.zip", "zip", ENUM_UTF16],
+  ["zip64.zip", "zip", ENUM_UTF16],
+  ["fw.bin", "dahua", Buffer.from([0x27, 0x05, 0x19, 0x56])],
+  ["dhsp.bin", "dahua", Buffer.from([0x27, 0x05, 0x19, 0x56])],
+  ["formats.tar", "tar", ENUM_UTF16],
+  ["sdk.tar.gz", "gzip", ENUM_UTF16],
+  ["multi.gz", "gzip", `first member ${MARKER} second member`],
+  ["libface.so.bz2", "bzip2", ENUM_UTF16],
+  ["libface.so.xz", "xz", ENUM_UTF16],
+  ["libface.so.lzma", "lzma", ENUM_UTF16],
+  ["stream.zst", "zstd", ENUM_UTF16],
+  ["archive.7z", "7z", ENUM_UTF16],
+  ["stored.rar", "rar", ENUM_UTF16],
+  ["archive.cab", "cab", ENUM_UTF16],
+  ["archive.cpio", "cpio", ENUM_UTF16],
+  ["cd.iso", "iso", ENUM_UTF16],
+  ["package.deb", "ar", Buffer.from([0x1f, 0x8b, 0x08])],
+  ["plain.ar", "ar", ENUM_UTF16],
+  ["face.rpm", "rpm", Buffer.from([0x1f, 0x8b])],
+  ...SQUASHFS_COMPRESSIONS.filter((comp) => comp !== "lz4").map((comp): [string, string, Uint8Array] => [
+    `rootfs-${comp}.squashfs`,
+    "squashfs",
+    ENUM_UTF16,
+  ]),
+  ["rootfs.cramfs", "cramfs", ENUM_UTF16],
+  ["ext4.img", "ext", ENUM_UTF16],
+  ["fat.img", "fat", ENUM_UTF16],
+  ["rootfs.uimage", "uimage", "hsqs"],
+  ["setup.msi", "ole", "MSCF"],
+  ["setup.exe", "nsis", ENUM_UTF16],
+  ["dex.dex", "dex", `${ENUM_TEXT}\n民族`],
+  ["resources.arsc", "arsc", "肤色"],
+  ["manual.pdf", "pdf", "肤色"],
+  ["doc.docx", "ooxml", "肤色"],
+  ["book.xlsx", "ooxml", ENUM_TEXT],
+  ["slides.pptx", "ooxml", "Ethnicity"],
+  ["page.html", "html", "肤色 & race"],
+  ["gbk.html", "html", "种族 人脸"],
+  ["firmware.blob", "carve", Buffer.from([0x27, 0x05, 0x19, 0x56])],
+];
+
+describe("every format has a positive fixture", () => {
+  it("the fixture builder found every tool it needs", () => {
+    expect(missing).toEqual([]);
+  });
+  for (const [fixture, format, needle] of CASES) {
+    it(`${fixture} is opened by ${format}`, async () => {
+      const path = made[fixture];
+      expect(path, `fixture ${fixture} was not built`).toBeDefined();
+      const run = await runOnce(path!);
+      expect(run.format).toBe(format);
+      const problems = run.events.filter((event) => event.kind === "partial");
+      expect(problems).toEqual([]);
+      expect(await childWith(run, needle), `no child of ${fixture} contains the needle`).toBeDefined();
+    });
+  }
+});
+
+describe("format details", () => {
+  it("zip members carry their offset in the archive; stored members are byte-exact there", async () => {
+    const run = await runOnce(made["zip64.zip"]!);
+    const lib = run.children.find((child) => child.name === "lib/libface.so")!;
+    const archive = await readFile(made["zip64.zip"]!);
+    const bytes = await childBytes(lib);
+    expect(lib.offsetInParent).toBeGreaterThan(0);
+    expect(
+      Buffer.compare(archive.subarray(lib.offsetInParent, lib.offsetInParent! + bytes.length), bytes),
+    ).toBe(0);
+  });
+
+  it("an encrypted zip member is recorded as skipped: encrypted", async () => {
+    const run = await runOnce(made["encrypted.zip"]!);
+    expect(run.format).toBe("zip");
+    expect(run.skipped.length).toBeGreaterThan(0);
+    expect(run.skipped.every((event) => event.reason === "encrypted")).toBe(true);
+    expect(run.children).toEqual([]);
+  });
+
+  it("tar reads GNU long names and pax paths, and records symlinks without following them", async () => {
+    const run = await runOnce(made["formats.tar"]!);
+    const names = run.children.map((child) => child.name);
+    expect(names).toContain(`deep/${"long-directory-name/".repeat(8)}gnu-name.txt`);
+    expect(names).toContain(`pax/${"ünïcode-directory/".repeat(8)}pax-name.txt`);
+    const links = run.skipped.filter((event) => event.reason === "not-a-regular-file");
+    expect(links.map((event) => event.name)).toEqual(["etc/loop-a", "etc/loop-b", "etc/escape"]);
+  });
+
+  it("squashfs symlinks (loop and escape) are recorded, not followed", async () => {
+    const run = await runOnce(made["rootfs-xz.squashfs"]!);
+    const skipped = run.skipped.map((event) => `${event.name}:${event.reason}`);
+    expect(skipped.sort()).toEqual([
+      "etc/escape:not-a-regular-file",
+      "etc/loop-a:not-a-regular-file",
+      "etc/loop-b:not-a-regular-file",
+    ]);
+    expect(run.children.map((child) => child.name).sort()).toEqual(["etc/readme.txt", "usr/lib/libface.so"]);
+  });
+
+  it("uImage payload starts after the 64-byte header and is named from the header", async () => {
+    const run = await runOnce(made["rootfs.uimage"]!);
+    expect(run.children).toHaveLength(1);
+    expect(run.children[0]).toMatchObject({ name: "rootfs", offsetInParent: 64, via: "uimage" });
+  });
+
+  it("PDF text comes per page with the page number as element, CJK through the bundled cMaps", async () => {
+    const run = await runOnce(made["manual.pdf"]!);
+    const pages = await Promise.all(
+      run.children.map(
+        async (child) => [child.element, new TextDecoder().decode(await childBytes(child))] as const,
+      ),
+    );
+    expect(pages.map(([element]) => element)).toEqual(["page 1", "page 2", "page 3"]);
+    expect(pages[1]![1]).toContain("人脸属性");
+    expect(pages[1]![1]).toContain("肤色 种族");
+    expect(pages[0]![1]).toContain("Face attribute table");
+    expect(run.children.every((child) => child.leafOnly === true)).toBe(true);
+  });
+
+  it("DOCX runs are joined so a term split across runs is found; element names the part", async () => {
+    const run = await runOnce(made["doc.docx"]!);
+    const text = run.children.find((child) => child.element === "word/document.xml")!;
+    const decoded = new TextDecoder().decode(await childBytes(text));
+    expect(decoded).toContain("人脸属性：肤色");
+    expect(decoded).toContain("Skin colour & race");
+    expect(text.leafOnly).toBe(true);
+    expect(
+      run.children.some((child) => child.name === "word/media/embedded.bin" && child.leafOnly !== true),
+    ).toBe(true);
+  });
+
+  it("HTML text drops scripts and decodes entities", async () => {
+    const run = await runOnce(made["page.html"]!);
+    const text = new TextDecoder().decode(await childBytes(run.children[0]!));
+    expect(text).not.toContain("nope");
+    expect(text).toContain(MARKER);
+  });
+
+  it("lz4 squashfs (not read by 7-Zip 24.09) is recorded as unsupported", async () => {
+    const run = await runOnce(made["rootfs-lz4.squashfs"]!);
+    expect(run.format).toBe("squashfs");
+    expect(run.events).toEqual([expect.objectContaining({ kind: "partial", reason: "unsupported" })]);
+  });
+
+  it("UBI images are recorded as unsupported", async () => {
+    const run = await runOnce(made["ubi.img"]!);
+    expect(run.format).toBe("ubi");
+    expect(run.events).toEqual([expect.objectContaining({ kind: "partial", reason: "unsupported" })]);
+  });
+
+  it("the APK's DEX and resources are found inside the zip", async () => {
+    const run = await runOnce(made["app.apk"]!);
+    expect(run.format).toBe("zip");
+    const dexChild = run.children.find((child) => child.name === "classes.dex")!;
+    const dexRun = await runOnce(await childBytes(dexChild), { name: "classes.dex" });
+    expect(dexRun.format).toBe("dex");
+    expect(new TextDecoder().decode(await childBytes(dexRun.children[0]!))).toContain(ENUM_TEXT);
+  });
+});
