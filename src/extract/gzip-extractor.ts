@@ -51,7 +51,7 @@ export async function* extractGzip(
   const head = await source.read(0, 4096);
   const name =
     gzipName(head) ??
-    strippedName(context.name, [
+    strippedName(context.name.split(/[\\/]/).pop() ?? context.name, [
       [".tgz", ".tar"],
       [".gz", ""],
       [".z", ""],

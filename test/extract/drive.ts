@@ -125,7 +125,7 @@ export async function openAll(
     const bytes = typeof input === "string" ? new Uint8Array(await readFile(input)) : input;
     leaves.push({ layers, bytes });
     if (leafOnly || depth >= maxDepth) return;
-    const run = await runOnce(input, { name: layers.at(-1)?.name ?? "input" });
+    const run = await runOnce(input, { name: layers.at(-1)?.name.split("/").pop() ?? "input" });
     for (const event of run.events) {
       if (event.kind !== "child") {
         notices.push(event);
