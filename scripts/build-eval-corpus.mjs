@@ -43,13 +43,25 @@ export function materialise(sourcePath, relPath) {
   }
   if (relPath.endsWith(".utf16le")) {
     const body = encodeText(text(), "utf-16le");
-    return { path: relPath.slice(0, -".utf16le".length), bytes: concatBytes([new Uint8Array([0xff, 0xfe]), body]), kind: "utf-16le" };
+    return {
+      path: relPath.slice(0, -".utf16le".length),
+      bytes: concatBytes([new Uint8Array([0xff, 0xfe]), body]),
+      kind: "utf-16le",
+    };
   }
   if (relPath.endsWith(".src")) {
-    return { path: relPath.slice(0, -".src".length), bytes: new Uint8Array(readFileSync(sourcePath)), kind: "text" };
+    return {
+      path: relPath.slice(0, -".src".length),
+      bytes: new Uint8Array(readFileSync(sourcePath)),
+      kind: "text",
+    };
   }
   if (relPath.endsWith(".strtab")) {
-    return { path: relPath.slice(0, -".strtab".length), bytes: buildBinary(parseStrtab(text(), relPath)), kind: "binary" };
+    return {
+      path: relPath.slice(0, -".strtab".length),
+      bytes: buildBinary(parseStrtab(text(), relPath)),
+      kind: "binary",
+    };
   }
   return { path: relPath, bytes: new Uint8Array(readFileSync(sourcePath)), kind: "text" };
 }
@@ -103,10 +115,15 @@ function header(format, rng) {
       return h;
     }
     case "macho":
-      return concatBytes([new Uint8Array([0xcf, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x01]), randomBytes(rng, 24)]);
+      return concatBytes([
+        new Uint8Array([0xcf, 0xfa, 0xed, 0xfe, 0x07, 0x00, 0x00, 0x01]),
+        randomBytes(rng, 24),
+      ]);
     case "pyc":
       // CPython 3.8 magic, flags, mtime, size, then a code object marker.
-      return new Uint8Array([0x55, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0, 0x8a, 0x5e, 0x3c, 0x65, 0x10, 0x09, 0, 0, 0xe3]);
+      return new Uint8Array([
+        0x55, 0x0d, 0x0d, 0x0a, 0, 0, 0, 0, 0x8a, 0x5e, 0x3c, 0x65, 0x10, 0x09, 0, 0, 0xe3,
+      ]);
     case "class":
       return new Uint8Array([0xca, 0xfe, 0xba, 0xbe, 0x00, 0x00, 0x00, 0x34, 0x00, 0x40]);
     case "pe":
@@ -115,10 +132,18 @@ function header(format, rng) {
       dos.set([0x4d, 0x5a, 0x90, 0x00, 0x03, 0x00, 0x00, 0x00, 0x04, 0x00, 0x00, 0x00, 0xff, 0xff]);
       dos.set([0x80, 0x00, 0x00, 0x00], 0x3c);
       dos.set(ascii("This program cannot be run in DOS mode.\r\r\n$"), 0x4e);
-      const pe = concatBytes([ascii("PE\0\0"), new Uint8Array([0x4c, 0x01, 0x03, 0x00]), randomBytes(rng, 240)]);
+      const pe = concatBytes([
+        ascii("PE\0\0"),
+        new Uint8Array([0x4c, 0x01, 0x03, 0x00]),
+        randomBytes(rng, 240),
+      ]);
       if (format === "pe") return concatBytes([dos, pe]);
       // CLI metadata root: "BSJB" signature and version string, as in every .NET assembly.
-      const meta = concatBytes([ascii("BSJB"), new Uint8Array([1, 0, 1, 0, 0, 0, 0, 0, 12, 0, 0, 0]), ascii("v4.0.30319\0\0")]);
+      const meta = concatBytes([
+        ascii("BSJB"),
+        new Uint8Array([1, 0, 1, 0, 0, 0, 0, 0, 12, 0, 0, 0]),
+        ascii("v4.0.30319\0\0"),
+      ]);
       return concatBytes([dos, pe, randomBytes(rng, 512), meta]);
     }
     default:
@@ -163,8 +188,14 @@ export function buildBinary(spec) {
   const rng = createRng(spec.seed);
   const parts = [header(spec.format, rng)];
   for (const part of spec.parts) {
-    if ("pad" in part) parts.push(randomBytes(rng, part.pad));
-    else parts.push(encodeTable(part.table));
+    if ("pad" in part) {
+      parts.push(randomBytes(rng, part.pad));
+      continue;
+    }
+    // Tables start 4-byte aligned, as sections and resources do (UTF-16 strings sit on even offsets).
+    const length = parts.reduce((n, p) => n + p.length, 0);
+    if (length % 4 !== 0) parts.push(randomBytes(rng, 4 - (length % 4)));
+    parts.push(encodeTable(part.table));
   }
   return concatBytes(parts);
 }
@@ -178,7 +209,8 @@ export function loadExpectations(sourceDir = EVAL_SOURCE_DIR) {
   const out = new Map();
   for (const [path, entry] of Object.entries(files)) {
     const split = path.split("/")[0];
-    if (!EVAL_SPLITS.includes(split)) throw new Error(`expected.yaml: ${path}: must start with dev/ or holdout/`);
+    if (!EVAL_SPLITS.includes(split))
+      throw new Error(`expected.yaml: ${path}: must start with dev/ or holdout/`);
     const expect = entry?.expect;
     if (expect !== "none" && !(Array.isArray(expect) && expect.length > 0)) {
       throw new Error(`expected.yaml: ${path}: expect must be "none" or a non-empty list`);
@@ -213,8 +245,10 @@ export function buildEvalCorpus(outDir, sourceDir = EVAL_SOURCE_DIR) {
   const builtPaths = new Set(built.map((b) => b.path));
   const problems = [];
   if (builtPaths.size !== built.length) problems.push("two sources materialise to the same path");
-  for (const b of built) if (!expectations.has(b.path)) problems.push(`no expectation for ${b.path} (from ${b.source})`);
-  for (const path of expectations.keys()) if (!builtPaths.has(path)) problems.push(`expectation for missing file ${path}`);
+  for (const b of built)
+    if (!expectations.has(b.path)) problems.push(`no expectation for ${b.path} (from ${b.source})`);
+  for (const path of expectations.keys())
+    if (!builtPaths.has(path)) problems.push(`expectation for missing file ${path}`);
   if (problems.length > 0) throw new Error(`eval corpus is inconsistent:\n  ${problems.join("\n  ")}`);
   return built.map((b) => ({ ...b, ...expectations.get(b.path), bytes: undefined, size: b.bytes.length }));
 }
@@ -228,5 +262,7 @@ if (isMain) {
     const positives = inSplit.filter((f) => f.expected.length > 0).length;
     return `${split}: ${positives} positive, ${inSplit.length - positives} negative`;
   };
-  process.stdout.write(`eval corpus: ${files.length} files (${EVAL_SPLITS.map(summary).join("; ")}) -> ${outDir}\n`);
+  process.stdout.write(
+    `eval corpus: ${files.length} files (${EVAL_SPLITS.map(summary).join("; ")}) -> ${outDir}\n`,
+  );
 }

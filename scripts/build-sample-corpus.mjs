@@ -70,7 +70,10 @@ export function locate(bytes, term, encoding, occurrence = 1) {
 
 /** Line and column (1-based, column in characters) of a byte offset in a text file. */
 function lineColumn(text, encoding, offset) {
-  const before = iconv.decode(Buffer.from(encodeTextPrefix(text, encoding, offset)), encoding === "gbk" ? "gbk" : encoding);
+  const before = iconv.decode(
+    Buffer.from(encodeTextPrefix(text, encoding, offset)),
+    encoding === "gbk" ? "gbk" : encoding,
+  );
   const lines = before.split("\n");
   return { line: lines.length, column: lines[lines.length - 1].length + 1 };
 }
@@ -330,7 +333,14 @@ function fakePeDll(path, seed) {
     bytes,
     note: "PE-like DLL: random code bytes and a UTF-16LE string table of face attribute names",
     expected: [
-      { term: "EM_NATION_TYPE_UYGUR", category: "ethnicity", basis: "inferred", encoding: "utf-16le", offset, length },
+      {
+        term: "EM_NATION_TYPE_UYGUR",
+        category: "ethnicity",
+        basis: "inferred",
+        encoding: "utf-16le",
+        offset,
+        length,
+      },
     ],
   };
 }
@@ -430,7 +440,13 @@ export function buildSampleEntries() {
       ],
       "GBK header: NET_VCA_HUMAN_FEATURE with byRace (人种) and the reserved byEthnic (字段预留，暂不开放)",
     ),
-    textFile("include/media_pipeline.h", "utf-8", BENIGN_MEDIA_H, [], "confusables only: must give no finding"),
+    textFile(
+      "include/media_pipeline.h",
+      "utf-8",
+      BENIGN_MEDIA_H,
+      [],
+      "confusables only: must give no finding",
+    ),
     fakePeDll("bin/FaceAttrPlugin.dll", 0x5eed0001),
     fakeGoBinary("bin/facegw", 0x5eed0002),
     randomBlob("blob/random-1mb.bin", 0x5eed0003),
@@ -450,7 +466,12 @@ export function writeSampleCorpus(outDir, entries = buildSampleEntries()) {
       "Findings a correct custodiet scan of this folder must report. Offsets are 0-based bytes in the file; " +
       "line/column 1-based (text files only). A file with an empty list must give no finding; any other finding " +
       "in a file must have one of the category/basis pairs listed for it.",
-    files: entries.map((entry) => ({ path: entry.path, size: entry.bytes.length, note: entry.note, findings: entry.expected })),
+    files: entries.map((entry) => ({
+      path: entry.path,
+      size: entry.bytes.length,
+      note: entry.note,
+      findings: entry.expected,
+    })),
   };
   writeFileSync(join(outDir, "EXPECTED.json"), `${JSON.stringify(expected, null, 2)}\n`);
   return expected;
@@ -461,5 +482,7 @@ if (isMain) {
   const outDir = resolve(process.argv[2] ?? "corpus/sample");
   const expected = writeSampleCorpus(outDir);
   const count = expected.files.reduce((sum, f) => sum + f.findings.length, 0);
-  process.stdout.write(`sample corpus: ${expected.files.length} files, ${count} expected findings -> ${outDir}\n`);
+  process.stdout.write(
+    `sample corpus: ${expected.files.length} files, ${count} expected findings -> ${outDir}\n`,
+  );
 }
