@@ -1,10 +1,14 @@
 import type { Needle } from "./needles.js";
+import { createKernel, LANES, type Kernel } from "./wasm-kernel.js";
 
 /**
  * A byte DFA (Aho-Corasick with failure links resolved into full transitions) over typed arrays.
  * The alphabet is compressed: bytes that occur in no needle share class 0. ASCII letters are folded to
- * lower case before the transition, so one path serves both cases; exact-case needles are verified
- * against the original bytes when they match.
+ * lower case before the transition, so one path serves both cases; needles whose exact case matters are
+ * verified against the original bytes when they match.
+ *
+ * The automaton is plain data (numbers, typed arrays, needles), so it survives structured cloning to a
+ * worker thread; `shareAutomaton` moves its tables into SharedArrayBuffers so workers need no copy.
  */
 export interface Automaton {
   readonly needles: readonly Needle[];
@@ -12,16 +16,27 @@ export interface Automaton {
   readonly classOf: Uint8Array;
   readonly classCount: number;
   readonly stateCount: number;
-  /** transitions[state * classCount + class] → next state. */
+  /**
+   * transitions[state * classCount + class] → next * classCount, negated when `next` has outputs.
+   * States are numbered breadth-first, so the shallow states a scan mostly visits sit together.
+   */
   readonly transitions: Int32Array;
   /** Needle ids that end in a state: outputs[outputStart[s] .. outputStart[s + 1]). */
   readonly outputStart: Int32Array;
   readonly outputs: Int32Array;
+  /** Per needle: 1 when a DFA match must still be checked byte by byte (exact-case ASCII letters). */
+  readonly verify: Uint8Array;
+  /** Per needle: its byte length. */
+  readonly needleLength: Int32Array;
   readonly maxNeedleLength: number;
 }
 
 const foldTable = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte++) foldTable[byte] = byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
+
+function isAsciiLetter(byte: number): boolean {
+  return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
+}
 
 export function buildAutomaton(needles: readonly Needle[]): Automaton {
   // Alphabet compression over folded bytes.
@@ -34,62 +49,78 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
   if (classCount > 256) throw new Error("alphabet overflow");
   for (let byte = 0; byte < 256; byte++) classOf[byte] = classOfFolded[foldTable[byte]!]!;
 
-  // Trie with growable arrays.
-  let capacity = 1024;
-  let goto = new Int32Array(capacity * classCount).fill(-1);
-  let stateCount = 1;
+  // Trie with sparse children (key state * classCount + class), so huge rule packs build in linear memory.
+  const children = new Map<number, number>();
+  const firstChild: number[] = [-1];
+  const nextSibling: number[] = [-1];
+  const labelOf: number[] = [0];
   const ends: number[][] = [[]];
+  let trieSize = 1;
   let maxNeedleLength = 0;
+  const verify = new Uint8Array(needles.length);
+  const needleLength = new Int32Array(needles.length);
   for (const needle of needles) {
+    if (needle.bytes.length === 0) throw new Error(`needle ${needle.id} is empty`);
+    if (needle.id < 0 || needle.id >= needles.length) throw new Error(`needle id ${needle.id} out of range`);
     maxNeedleLength = Math.max(maxNeedleLength, needle.bytes.length);
+    needleLength[needle.id] = needle.bytes.length;
     let state = 0;
-    for (const byte of needle.bytes) {
+    for (let k = 0; k < needle.bytes.length; k++) {
+      const byte = needle.bytes[k]!;
+      if (isAsciiLetter(byte) && needle.foldMask[k] !== 1) verify[needle.id] = 1;
       const cls = classOf[byte]!;
-      let next = goto[state * classCount + cls]!;
-      if (next < 0) {
-        if (stateCount === capacity) {
-          capacity *= 2;
-          const grown = new Int32Array(capacity * classCount).fill(-1);
-          grown.set(goto);
-          goto = grown;
-        }
-        next = stateCount++;
+      const key = state * classCount + cls;
+      let next = children.get(key);
+      if (next === undefined) {
+        next = trieSize++;
+        children.set(key, next);
+        firstChild.push(-1);
+        labelOf.push(cls);
         ends.push([]);
-        goto[state * classCount + cls] = next;
+        nextSibling.push(firstChild[state]!);
+        firstChild[state] = next;
       }
       state = next;
     }
     ends[state]!.push(needle.id);
   }
 
-  // Breadth-first: failure links folded into full transitions.
-  const transitions = new Int32Array(stateCount * classCount);
-  const fail = new Int32Array(stateCount);
-  const outputsOf: number[][] = ends.map((list) => [...list]);
-  const queue = new Int32Array(stateCount);
-  let head = 0;
-  let tail = 0;
-  for (let cls = 0; cls < classCount; cls++) {
-    const next = goto[cls]!;
-    if (next > 0) {
-      transitions[cls] = next;
-      fail[next] = 0;
-      queue[tail++] = next;
-    } else transitions[cls] = 0;
+  // Breadth-first renumbering, failure links and full transitions in one pass.
+  const stateCount = trieSize;
+  const newId = new Int32Array(stateCount);
+  const order = new Int32Array(stateCount);
+  const fail = new Int32Array(stateCount); // by new id
+  let tail = 1;
+  for (let head = 0; head < tail; head++) {
+    const trieState = order[head]!;
+    for (let child = firstChild[trieState]!; child !== -1; child = nextSibling[child]!) {
+      newId[child] = tail;
+      order[tail++] = child;
+    }
   }
-  while (head < tail) {
-    const state = queue[head++]!;
-    const failState = fail[state]!;
-    for (const id of outputsOf[failState]!) outputsOf[state]!.push(id);
-    for (let cls = 0; cls < classCount; cls++) {
-      const next = goto[state * classCount + cls]!;
-      if (next > 0) {
-        fail[next] = transitions[failState * classCount + cls]!;
-        transitions[state * classCount + cls] = next;
-        queue[tail++] = next;
-      } else {
-        transitions[state * classCount + cls] = transitions[failState * classCount + cls]!;
+  const table = new Int32Array(stateCount * classCount); // next state ids (not yet premultiplied)
+  const outputsOf: number[][] = new Array<number[]>(stateCount);
+  outputsOf[0] = [];
+  for (let state = 0; state < stateCount; state++) {
+    const trieState = order[state]!;
+    const row = state * classCount;
+    if (state === 0) {
+      for (let child = firstChild[0]!; child !== -1; child = nextSibling[child]!) {
+        const id = newId[child]!;
+        table[labelOf[child]!] = id;
+        fail[id] = 0;
+        outputsOf[id] = [...ends[child]!];
       }
+      continue;
+    }
+    table.copyWithin(row, fail[state]! * classCount, fail[state]! * classCount + classCount);
+    for (let child = firstChild[trieState]!; child !== -1; child = nextSibling[child]!) {
+      const id = newId[child]!;
+      const cls = labelOf[child]!;
+      const failOfChild = table[row + cls]!; // the fail state's transition, copied above
+      fail[id] = failOfChild;
+      outputsOf[id] = [...ends[child]!, ...outputsOf[failOfChild]!];
+      table[row + cls] = id;
     }
   }
 
@@ -102,17 +133,93 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
   outputStart[stateCount] = total;
   const outputs = new Int32Array(total);
   for (let state = 0, position = 0; state < stateCount; state++) {
-    for (const id of outputsOf[state]!) outputs[position++] = id;
+    // Longest needle first is how the trie lists them; keep id order instead for a stable report order.
+    const list = outputsOf[state]!.sort((a, b) => a - b);
+    for (const id of list) outputs[position++] = id;
   }
-  return { needles, classOf, classCount, stateCount, transitions, outputStart, outputs, maxNeedleLength };
+  for (let index = 0; index < table.length; index++) {
+    const next = table[index]!;
+    table[index] = outputStart[next + 1]! > outputStart[next]! ? -next * classCount : next * classCount;
+  }
+  return {
+    needles,
+    classOf,
+    classCount,
+    stateCount,
+    transitions: table,
+    outputStart,
+    outputs,
+    verify,
+    needleLength,
+    maxNeedleLength,
+  };
+}
+
+/** Bytes of the transition tables, for memory accounting. */
+export function automatonByteSize(automaton: Automaton): number {
+  return (
+    automaton.transitions.byteLength +
+    automaton.outputStart.byteLength +
+    automaton.outputs.byteLength +
+    automaton.verify.byteLength +
+    automaton.needleLength.byteLength +
+    automaton.classOf.byteLength
+  );
+}
+
+function toShared<T extends Int32Array | Uint8Array>(array: T): T {
+  if (array.buffer instanceof SharedArrayBuffer) return array;
+  const shared = new SharedArrayBuffer(array.byteLength);
+  const copy = (array instanceof Int32Array ? new Int32Array(shared) : new Uint8Array(shared)) as T;
+  copy.set(array);
+  return copy;
+}
+
+/**
+ * The same automaton with its tables in SharedArrayBuffers: posting it to worker threads then shares the
+ * transition table instead of copying it once per worker.
+ */
+export function shareAutomaton(automaton: Automaton): Automaton {
+  return {
+    ...automaton,
+    classOf: toShared(automaton.classOf),
+    transitions: toShared(automaton.transitions),
+    outputStart: toShared(automaton.outputStart),
+    outputs: toShared(automaton.outputs),
+    verify: toShared(automaton.verify),
+    needleLength: toShared(automaton.needleLength),
+  };
 }
 
 /** Called with the needle id and the 0-based absolute offset of the match's first byte. */
 export type MatchListener = (needleId: number, offset: number) => void;
 
+/** Windows at least this long are scanned as four interleaved stripes by the WebAssembly kernel. */
+const STRIPE_THRESHOLD = 1 << 15;
+/** The most one kernel call scans; longer chunks are scanned window by window. */
+const SCRATCH_BYTES = 1 << 20;
+
+/** One kernel per automaton per thread: the table is copied into WebAssembly memory once. */
+const kernels = new WeakMap<Automaton, Kernel | null>();
+
+function kernelFor(automaton: Automaton): Kernel | undefined {
+  let kernel = kernels.get(automaton);
+  if (kernel === undefined) {
+    kernel = createKernel(automaton.transitions, automaton.classOf, SCRATCH_BYTES) ?? null;
+    kernels.set(automaton, kernel);
+  }
+  return kernel ?? undefined;
+}
+
 /**
  * Streams chunks through the automaton, keeping the DFA state and the last bytes across chunk
  * boundaries, so a needle split between two chunks is found at its true offset.
+ *
+ * Matches are reported in order of their last byte (several needles ending at the same byte in needle id
+ * order). Large chunks are cut into four stripes scanned in one loop: four independent DFA walks keep the
+ * CPU's load units busy where one walk waits on each load. Stripes 2-4 start `maxNeedleLength - 1` bytes
+ * early from the root state, which is enough to reach the exact state a single walk would have, and report
+ * only matches that end inside their own stripe, so the result is identical to one walk.
  */
 export class StreamMatcher {
   private state = 0;
@@ -120,9 +227,15 @@ export class StreamMatcher {
   /** The last maxNeedleLength - 1 bytes of previous chunks, for verifying matches that straddle a boundary. */
   private readonly carry: Uint8Array;
   private carryLength = 0;
+  private readonly warmup: number;
+  /** Pending matches of stripes 2-4 as (needle id * 4 + stripe, chunk-relative start) pairs. */
+  private pending = new Int32Array(256);
+  private pendingLength = 0;
+  private chunk: Uint8Array = new Uint8Array(0);
 
   constructor(private readonly automaton: Automaton) {
-    this.carry = new Uint8Array(Math.max(0, automaton.maxNeedleLength - 1));
+    this.warmup = Math.max(0, automaton.maxNeedleLength - 1);
+    this.carry = new Uint8Array(this.warmup);
   }
 
   /** Bytes consumed so far. */
@@ -137,33 +250,161 @@ export class StreamMatcher {
   }
 
   push(chunk: Uint8Array, onMatch: MatchListener): void {
-    const { transitions, classOf, classCount, outputStart, outputs, needles } = this.automaton;
-    let state = this.state;
-    const base = this.position;
-    for (let index = 0; index < chunk.length; index++) {
-      state = transitions[state * classCount + classOf[chunk[index]!]!]!;
-      const start = outputStart[state]!;
-      const end = outputStart[state + 1]!;
-      if (start === end) continue;
-      for (let k = start; k < end; k++) {
-        const needle = needles[outputs[k]!]!;
-        const first = index + 1 - needle.bytes.length;
-        if (this.verify(needle.bytes, needle.foldMask, chunk, first)) onMatch(needle.id, base + first);
+    this.chunk = chunk;
+    try {
+      const kernel = chunk.length >= STRIPE_THRESHOLD ? kernelFor(this.automaton) : undefined;
+      if (kernel === undefined) {
+        this.state = this.scanRange(chunk, 0, chunk.length, this.state, onMatch);
+      } else {
+        for (let at = 0; at < chunk.length;) {
+          const length = Math.min(kernel.scratch.length, chunk.length - at);
+          this.state =
+            length >= STRIPE_THRESHOLD && Math.floor(length / LANES) >= this.warmup
+              ? this.scanStriped(kernel, chunk, at, length, onMatch)
+              : this.scanRange(chunk, at, at + length, this.state, onMatch);
+          at += length;
+        }
       }
+    } finally {
+      this.chunk = new Uint8Array(0);
     }
-    this.state = state;
-    this.position = base + chunk.length;
+    this.position += chunk.length;
     this.keepTail(chunk);
   }
 
+  /** One DFA walk over chunk[from, to), reporting every match straight away. Returns the premultiplied state. */
+  private scanRange(
+    chunk: Uint8Array,
+    from: number,
+    to: number,
+    start: number,
+    onMatch: MatchListener,
+  ): number {
+    const { transitions, classOf } = this.automaton;
+    let state = start;
+    for (let index = from; index < to; index++) {
+      state = transitions[state + classOf[chunk[index]!]!]!;
+      if (state < 0) {
+        state = -state;
+        this.report(state, index, onMatch);
+      }
+    }
+    return state;
+  }
+
+  /** Four stripes of chunk[at, at + length) through the kernel; matches reported in order. */
+  private scanStriped(
+    kernel: Kernel,
+    chunk: Uint8Array,
+    at: number,
+    length: number,
+    onMatch: MatchListener,
+  ): number {
+    const stride = Math.floor(length / LANES);
+    const states = kernel.states;
+    const warmup = this.warmup;
+    kernel.scratch.set(chunk.subarray(at, at + LANES * stride));
+    states[0] = this.state;
+    // Each later stripe warms up on the bytes before it, from the root, without reporting.
+    for (let lane = 1; lane < LANES; lane++) {
+      const start = at + lane * stride;
+      states[lane] = this.scanSilently(chunk, start - warmup, start);
+    }
+    this.pendingLength = 0;
+    // Stripe 0 reports at once; stripes 1-3 defer into pending, flushed in stripe order afterwards.
+    let k = 0;
+    while (k < stride) {
+      k = kernel.walk(stride, k, stride);
+      if (k === stride) break;
+      for (let lane = 0; lane < LANES; lane++) {
+        const state = states[lane]!;
+        if (state >= 0) continue;
+        states[lane] = -state;
+        if (lane === 0) this.report(-state, at + k, onMatch);
+        else this.defer(-state, at + lane * stride + k, lane);
+      }
+      k++;
+    }
+    // The last few bytes (length is rarely a multiple of LANES) continue the last stripe.
+    const last = LANES - 1;
+    let state = states[last]!;
+    const { transitions, classOf } = this.automaton;
+    for (let index = at + LANES * stride; index < at + length; index++) {
+      state = transitions[state + classOf[chunk[index]!]!]!;
+      if (state < 0) {
+        state = -state;
+        this.defer(state, index, last);
+      }
+    }
+    this.flushPending(onMatch);
+    return state;
+  }
+
+  private scanSilently(chunk: Uint8Array, from: number, to: number): number {
+    const { transitions, classOf } = this.automaton;
+    let state = 0;
+    for (let index = from; index < to; index++) {
+      state = transitions[state + classOf[chunk[index]!]!]!;
+      if (state < 0) state = -state;
+    }
+    return state;
+  }
+
+  /** Reports the outputs of the (premultiplied) state reached at chunk[index]. */
+  private report(state: number, index: number, onMatch: MatchListener): void {
+    const { outputStart, outputs, verify, needleLength, needles, classCount } = this.automaton;
+    const plain = state / classCount;
+    const end = outputStart[plain + 1]!;
+    for (let k = outputStart[plain]!; k < end; k++) {
+      const id = outputs[k]!;
+      const first = index + 1 - needleLength[id]!;
+      if (verify[id] === 1 && !this.verifyAt(needles[id]!, first)) continue;
+      onMatch(id, this.position + first);
+    }
+  }
+
+  /** Like `report`, but keeps the matches of a later stripe for `flushPending`. */
+  private defer(state: number, index: number, stripe: number): void {
+    const { outputStart, outputs, verify, needleLength, needles, classCount } = this.automaton;
+    const plain = state / classCount;
+    const end = outputStart[plain + 1]!;
+    for (let k = outputStart[plain]!; k < end; k++) {
+      const id = outputs[k]!;
+      const first = index + 1 - needleLength[id]!;
+      if (verify[id] === 1 && !this.verifyAt(needles[id]!, first)) continue;
+      if (this.pendingLength + 2 > this.pending.length) {
+        const grown = new Int32Array(this.pending.length * 2);
+        grown.set(this.pending);
+        this.pending = grown;
+      }
+      this.pending[this.pendingLength++] = id * LANES + stripe;
+      this.pending[this.pendingLength++] = first;
+    }
+  }
+
+  private flushPending(onMatch: MatchListener): void {
+    const pending = this.pending;
+    const length = this.pendingLength;
+    for (let stripe = 1; stripe < LANES; stripe++) {
+      for (let k = 0; k < length; k += 2) {
+        const tagged = pending[k]!;
+        if (tagged % LANES !== stripe) continue;
+        onMatch(Math.floor(tagged / LANES), this.position + pending[k + 1]!);
+      }
+    }
+    this.pendingLength = 0;
+  }
+
   /** Exact comparison outside the fold mask; `first` may be negative (bytes in the carry). */
-  private verify(bytes: Uint8Array, mask: Uint8Array, chunk: Uint8Array, first: number): boolean {
+  private verifyAt(needle: Needle, first: number): boolean {
+    const { bytes, foldMask } = needle;
+    const chunk = this.chunk;
     for (let k = 0; k < bytes.length; k++) {
       const at = first + k;
       const actual = at >= 0 ? chunk[at]! : this.carry[this.carryLength + at]!;
       const wanted = bytes[k]!;
       if (actual === wanted) continue;
-      if (mask[k] === 1 && foldTable[actual] === foldTable[wanted]) continue;
+      if (foldMask[k] === 1 && foldTable[actual] === foldTable[wanted]) continue;
       return false;
     }
     return true;

@@ -1,2 +1,9 @@
 export { compileNeedles, encodeTerm, type Needle, type TermSpec } from "./needles.js";
-export { buildAutomaton, StreamMatcher, type Automaton, type MatchListener } from "./automaton.js";
+export {
+  automatonByteSize,
+  buildAutomaton,
+  shareAutomaton,
+  StreamMatcher,
+  type Automaton,
+  type MatchListener,
+} from "./automaton.js";

@@ -1,0 +1,191 @@
+import { describe, expect, it } from "vitest";
+import { buildAutomaton, StreamMatcher } from "./automaton.js";
+import { compileNeedles, type Needle } from "./needles.js";
+
+/** mulberry32: deterministic, so a failing seed can be replayed. */
+function prng(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const fold = (byte: number) => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte);
+
+/** Every (end, needle, start) by brute force, in the order the matcher promises: by last byte, then needle id. */
+function bruteForce(haystack: Uint8Array, needles: readonly Needle[]): string[] {
+  const found: [number, number, number][] = [];
+  for (const needle of needles) {
+    const { bytes, foldMask } = needle;
+    outer: for (let start = 0; start + bytes.length <= haystack.length; start++) {
+      for (let k = 0; k < bytes.length; k++) {
+        const actual = haystack[start + k]!;
+        const wanted = bytes[k]!;
+        if (actual === wanted) continue;
+        if (foldMask[k] === 1 && fold(actual) === fold(wanted)) continue;
+        continue outer;
+      }
+      found.push([start + bytes.length - 1, needle.id, start]);
+    }
+  }
+  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
+  return found.map(([, id, start]) => `${id}@${start}`);
+}
+
+function stream(haystack: Uint8Array, needles: readonly Needle[], cuts: readonly number[]): string[] {
+  const matcher = new StreamMatcher(buildAutomaton(needles));
+  const hits: string[] = [];
+  let previous = 0;
+  for (const cut of [...cuts, haystack.length]) {
+    matcher.push(haystack.subarray(previous, cut), (id, offset) => hits.push(`${id}@${offset}`));
+    previous = cut;
+  }
+  expect(matcher.offset).toBe(haystack.length);
+  return hits;
+}
+
+/** Random needles over a small alphabet (so they overlap, nest and repeat), some case-folded. */
+function randomNeedles(
+  random: () => number,
+  alphabet: readonly number[],
+  count: number,
+  maxLength: number,
+): Needle[] {
+  const needles: Needle[] = [];
+  for (let id = 0; id < count; id++) {
+    const length = 1 + Math.floor(random() * maxLength);
+    const bytes = Uint8Array.from({ length }, () => alphabet[Math.floor(random() * alphabet.length)]!);
+    const caseInsensitive = random() < 0.5;
+    const foldMask = bytes.map((byte) =>
+      caseInsensitive && /[a-z]/i.test(String.fromCharCode(byte)) ? 1 : 0,
+    );
+    needles.push({ id, termId: id, encodings: ["utf-8"], bytes, foldMask });
+  }
+  return needles;
+}
+
+function randomHaystack(random: () => number, alphabet: readonly number[], length: number): Uint8Array {
+  const haystack = new Uint8Array(length);
+  for (let index = 0; index < length; index++) {
+    // Mostly the alphabet, sometimes any byte (bytes outside every needle: class 0).
+    haystack[index] =
+      random() < 0.9 ? alphabet[Math.floor(random() * alphabet.length)]! : Math.floor(random() * 256);
+  }
+  return haystack;
+}
+
+function randomCuts(random: () => number, length: number): number[] {
+  const style = Math.floor(random() * 4);
+  const cuts: number[] = [];
+  if (style === 0) return cuts; // one chunk
+  const typical = [1, 7, 4096, 40_000, 70_001, 1 << 20][Math.floor(random() * 6)]!;
+  for (let at = 0; ;) {
+    at += style === 1 ? typical : 1 + Math.floor(random() * typical * 2);
+    if (at >= length) return cuts;
+    cuts.push(at);
+  }
+}
+
+describe("stream matcher against brute force", () => {
+  it("agrees on random needles, haystacks and chunkings (small and striped chunks)", () => {
+    for (let seed = 1; seed <= 40; seed++) {
+      const random = prng(seed);
+      const alphabet =
+        seed % 2 === 0 ? [0x61, 0x41, 0x62, 0x00] : [0x72, 0x52, 0x61, 0x63, 0x65, 0xe4, 0x00, 0xff];
+      const needles = randomNeedles(
+        random,
+        alphabet,
+        1 + Math.floor(random() * 30),
+        1 + Math.floor(random() * 12),
+      );
+      const length = seed % 5 === 0 ? 300_000 : 1 + Math.floor(random() * 150_000);
+      const haystack = randomHaystack(random, alphabet, length);
+      const cuts = randomCuts(random, length);
+      const expected = bruteForce(haystack, needles);
+      const actual = stream(haystack, needles, cuts);
+      expect({ seed, hits: actual.length, equal: actual.join() === expected.join() }).toEqual({
+        seed,
+        hits: expected.length,
+        equal: true,
+      });
+    }
+  });
+
+  it("agrees on compiled multi-encoding needles over mixed text", () => {
+    const random = prng(99);
+    const terms = [
+      { text: "race", caseInsensitive: true },
+      { text: "Race", caseInsensitive: false },
+      { text: "维族", caseInsensitive: false },
+      { text: "族", caseInsensitive: false },
+      { text: "肤色", caseInsensitive: false },
+      { text: "EM_RACE_TYPE", caseInsensitive: false },
+      { text: "skin", caseInsensitive: true },
+    ];
+    const needles = compileNeedles(terms);
+    const pieces = terms.flatMap((term) =>
+      needles.filter((n) => n.termId === terms.indexOf(term)).map((n) => n.bytes),
+    );
+    pieces.push(new TextEncoder().encode("RACE rAcE trace 维吾尔族 "), new Uint8Array([0, 0, 0x52, 0, 0x41]));
+    const parts: Uint8Array[] = [];
+    let length = 0;
+    while (length < 400_000) {
+      const part =
+        random() < 0.3
+          ? pieces[Math.floor(random() * pieces.length)]!
+          : Uint8Array.from({ length: Math.floor(random() * 50) }, () => Math.floor(random() * 256));
+      parts.push(part);
+      length += part.length;
+    }
+    const haystack = new Uint8Array(length);
+    let at = 0;
+    for (const part of parts) {
+      haystack.set(part, at);
+      at += part.length;
+    }
+    const expected = bruteForce(haystack, needles);
+    expect(expected.length).toBeGreaterThan(1000);
+    for (const cuts of [
+      [],
+      [1, 2, 3, 65_536, 65_537],
+      randomCuts(random, length),
+      randomCuts(random, length),
+    ]) {
+      expect(stream(haystack, needles, cuts)).toEqual(expected);
+    }
+  });
+
+  it("finds needles planted across every stripe and window boundary", () => {
+    const needle = new TextEncoder().encode("EM_NATION_TYPE_UYGUR");
+    const needles: Needle[] = [
+      { id: 0, termId: 0, encodings: ["utf-8"], bytes: needle, foldMask: new Uint8Array(needle.length) },
+    ];
+    const length = 3 * (1 << 20) + 12_345;
+    const haystack = new Uint8Array(length).fill(0x45); // "E": a needle's first byte, so the DFA keeps moving
+    const planted: number[] = [];
+    // Boundaries of 1 MiB windows and of their four stripes, for chunks of the whole haystack and of 1 MiB.
+    for (let window = 0; window < length; window += 1 << 20) {
+      const span = Math.min(1 << 20, length - window);
+      for (let stripe = 0; stripe <= 4; stripe++) {
+        const boundary = window + stripe * Math.floor(span / 4);
+        for (const delta of [-needle.length, -needle.length + 1, -7, -1, 0, 1]) {
+          const start = boundary + delta;
+          if (start < 0 || start + needle.length > length) continue;
+          if (planted.some((p) => Math.abs(p - start) < needle.length)) continue;
+          planted.push(start);
+        }
+      }
+    }
+    planted.sort((a, b) => a - b);
+    for (const start of planted) haystack.set(needle, start);
+    const expected = planted.map((start) => `0@${start}`);
+    expect(bruteForce(haystack, needles)).toEqual(expected);
+    expect(stream(haystack, needles, [])).toEqual(expected);
+    expect(stream(haystack, needles, [1 << 20, 2 << 20, 3 << 20])).toEqual(expected);
+    expect(stream(haystack, needles, [100_000, 100_010, 1_500_000])).toEqual(expected);
+  });
+});
