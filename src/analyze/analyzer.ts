@@ -1,0 +1,361 @@
+import type { ByteSource } from "../model/bytes.js";
+import type { Encoding } from "../model/encoding.js";
+import type { ScopeKind } from "../model/finding.js";
+import type { Hit } from "../model/hit.js";
+import type { Needle } from "../match/needles.js";
+import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
+import { evaluateWhere, HitContext, wordBag, type WordBag } from "./conditions.js";
+import { makeExcerpt } from "./excerpt.js";
+import { findScope, prepareScopeContext, type Scope, type ScopeContext } from "./scope-finder.js";
+import { coversWholeTokens, isBoundaryBetween } from "./tokenizer.js";
+import {
+  charIndexAt,
+  decodeWindow,
+  plausibility,
+  sniffAsciiCompatible,
+  type DecodedWindow,
+} from "./window.js";
+
+/** A confirmed (rule, hit) pair, before the engine adds location, line and column, and fingerprint. */
+export interface Detection {
+  readonly ruleId: string;
+  readonly messageId: string;
+  /** 0-based byte offset and byte length in the artifact. */
+  readonly offset: number;
+  readonly length: number;
+  /** The encoding the neighbourhood was confirmed in (ASCII hits refined to utf-8, gb18030 or big5). */
+  readonly encoding: Encoding;
+  readonly match: string;
+  readonly matchHex: string;
+  readonly excerpt: string;
+  readonly excerptMatch: readonly [number, number];
+  readonly scope?: { readonly kind: ScopeKind; readonly name?: string };
+  /**
+   * `siblings` (comma-separated scope-any entries that confirmed it), `memberName`, `scopeIndex` (0-based
+   * position of the member in its enum/struct/list), `scopeMembers` (member count), `identifier`, `pattern`
+   * (index of the pattern in the rule), `inComment` ("true" when the hit lies in a comment).
+   */
+  readonly data: Readonly<Record<string, string>>;
+}
+
+/** Bytes decoded on each side of a hit. */
+const WINDOW_RADIUS = 4096;
+/** Bytes read around a cluster of hits (more than the window radius, so windows are never cut short). */
+const READ_MARGIN = WINDOW_RADIUS + 64;
+/** Hits closer than this share one read. */
+const CLUSTER_GAP = 64 * 1024;
+const CLUSTER_SPAN = 1024 * 1024;
+
+interface CachedWindow {
+  readonly window: DecodedWindow;
+  readonly scopeContext: ScopeContext;
+  readonly bags: Map<string, WordBag>;
+}
+
+/** A bounded stretch of the artifact in memory: bytes[0] is at absolute offset `base`. */
+interface Buffer {
+  readonly bytes: Uint8Array;
+  readonly base: number;
+  /** Size of the whole artifact. */
+  readonly size: number;
+}
+
+function isUtf16(encoding: Encoding): encoding is "utf-16le" | "utf-16be" {
+  return encoding === "utf-16le" || encoding === "utf-16be";
+}
+
+/** The code unit at absolute `offset` (-1 outside the artifact; 0x80 stands for any non-ASCII byte). */
+function unitAt(buffer: Buffer, offset: number, encoding: Encoding): number {
+  const rel = offset - buffer.base;
+  if (isUtf16(encoding)) {
+    if (rel < 0 || rel + 1 >= buffer.bytes.length) return -1;
+    const a = buffer.bytes[rel]!;
+    const b = buffer.bytes[rel + 1]!;
+    return encoding === "utf-16le" ? a | (b << 8) : (a << 8) | b;
+  }
+  if (rel < 0 || rel >= buffer.bytes.length) return -1;
+  return buffer.bytes[rel]!;
+}
+
+/**
+ * The token-boundary test on raw bytes, before anything is decoded: false only when the hit surely
+ * continues a token on either side (`trace`, `therubyracer`). Undecidable cases (a byte before the hit
+ * that may be the trail byte of a double-byte character) pass, and the decoded test decides.
+ */
+function rawBoundaryOk(buffer: Buffer, hit: Hit, needle: Needle): boolean {
+  const encoding = needle.encodings[0]!;
+  const width = isUtf16(encoding) ? 2 : 1;
+  const start = hit.offset;
+  const end = hit.offset + hit.length;
+  const prev = unitAt(buffer, start - width, encoding);
+  const doubleByte = needle.encodings.includes("gb18030") || needle.encodings.includes("big5");
+  const startOk =
+    isBoundaryBetween(prev, unitAt(buffer, start, encoding), unitAt(buffer, start + width, encoding)) ||
+    (doubleByte && width === 1 && unitAt(buffer, start - 2, encoding) >= 0x81);
+  if (!startOk) return false;
+  return isBoundaryBetween(
+    unitAt(buffer, end - width, encoding),
+    unitAt(buffer, end, encoding),
+    unitAt(buffer, end + width, encoding),
+  );
+}
+
+/** The run of text-like bytes around [start, end) (no NUL or other C0 controls except whitespace), bounded. */
+function textRun(buffer: Buffer, start: number, end: number, limit: number): { from: number; to: number } {
+  const { bytes, base } = buffer;
+  const texty = (byte: number) =>
+    byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b;
+  let from = start - base;
+  const lowest = Math.max(0, from - limit);
+  while (from > lowest && texty(bytes[from - 1]!)) from--;
+  let to = end - base;
+  const highest = Math.min(bytes.length, to + limit);
+  while (to < highest && texty(bytes[to]!)) to++;
+  return { from: from + base, to: to + base };
+}
+
+function sameAsTerm(text: string, term: CompiledTerm): boolean {
+  return term.caseInsensitive ? text.toLowerCase() === term.text.toLowerCase() : text === term.text;
+}
+
+/**
+ * Confirms (or refines) the encoding a hit claims by decoding its neighbourhood. Returns undefined when the
+ * neighbourhood contradicts it: a UTF-16 hit that reads better in the other byte order (a UTF-16BE needle
+ * matches UTF-16LE text shifted by one byte), or a multi-byte hit whose surroundings do not decode.
+ */
+function resolveEncoding(buffer: Buffer, hit: Hit, needle: Needle, term: CompiledTerm): Encoding | undefined {
+  const encodings = needle.encodings;
+  const claimed = encodings[0]!;
+  const start = hit.offset;
+  const end = hit.offset + hit.length;
+  if (encodings.length > 1) {
+    const run = textRun(buffer, start, end, 2048);
+    return sniffAsciiCompatible(buffer.bytes, buffer.base, run.from, run.to, start, encodings);
+  }
+  if (isUtf16(claimed)) {
+    const other = claimed === "utf-16le" ? "utf-16be" : "utf-16le";
+    const shift = claimed === "utf-16le" ? -1 : 1;
+    const otherStart = start + shift;
+    if (otherStart < buffer.base || otherStart + hit.length > buffer.base + buffer.bytes.length)
+      return claimed;
+    const reading = decodeWindow(buffer.bytes, buffer.base, other, otherStart, otherStart + hit.length).text;
+    if (!sameAsTerm(reading, term)) return claimed;
+    const mine = plausibility(
+      decodeWindow(buffer.bytes, buffer.base, claimed, start - 64, end + 64, start).text,
+    );
+    const theirs = plausibility(
+      decodeWindow(
+        buffer.bytes,
+        buffer.base,
+        other,
+        otherStart - 64,
+        otherStart + hit.length + 64,
+        otherStart,
+      ).text,
+    );
+    // Little-endian is by far the more common; it wins ties.
+    const keep = claimed === "utf-16le" ? mine >= theirs : mine > theirs;
+    return keep ? claimed : undefined;
+  }
+  // A non-ASCII term in UTF-8, GB18030 or Big5: the text around it must decode in that charset.
+  const run = textRun(buffer, start, end, 256);
+  const text = decodeWindow(buffer.bytes, buffer.base, claimed, run.from, run.to, start).text;
+  let nonAscii = 0;
+  let invalid = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code === 0xfffd) invalid++;
+    else if (code >= 0x80) nonAscii++;
+  }
+  return invalid * 4 > nonAscii ? undefined : claimed;
+}
+
+function toHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}
+
+/** Analyzes hits whose bytes (with margins) are in memory. Hits must lie inside the buffer. */
+class BufferAnalyzer {
+  private readonly windows = new Map<string, CachedWindow>();
+
+  constructor(
+    private readonly buffer: Buffer,
+    private readonly pack: CompiledRulePack,
+  ) {}
+
+  private windowFor(encoding: Encoding, offset: number, length: number): CachedWindow {
+    const key = isUtf16(encoding) ? `${encoding}:${offset & 1}` : encoding;
+    const { base, bytes } = this.buffer;
+    const lowest = base;
+    const highest = base + bytes.length;
+    const cached = this.windows.get(key);
+    if (cached) {
+      const { window } = cached;
+      const roomBefore = window.start <= lowest + 2 || window.start <= offset - WINDOW_RADIUS / 2;
+      const roomAfter = window.end >= highest - 2 || window.end >= offset + length + WINDOW_RADIUS / 2;
+      if (roomBefore && roomAfter && offset >= window.start) return cached;
+    }
+    const window = decodeWindow(
+      bytes,
+      base,
+      encoding,
+      offset - WINDOW_RADIUS,
+      offset + length + WINDOW_RADIUS,
+      offset,
+    );
+    const fresh: CachedWindow = { window, scopeContext: prepareScopeContext(window.text), bags: new Map() };
+    this.windows.set(key, fresh);
+    return fresh;
+  }
+
+  analyze(hit: Hit, out: Detection[]): void {
+    const pack = this.pack;
+    const term = pack.terms[hit.termId];
+    const needle = pack.needles[hit.needleId];
+    if (term === undefined || needle === undefined) return;
+    if (term.allTokenBoundary && !rawBoundaryOk(this.buffer, hit, needle)) return;
+    const encoding = resolveEncoding(this.buffer, hit, needle, term);
+    if (encoding === undefined) return;
+    const cached = this.windowFor(encoding, hit.offset, hit.length);
+    const { window } = cached;
+    const start = charIndexAt(window, hit.offset);
+    const end = charIndexAt(window, hit.offset + hit.length);
+    if (start === undefined || end === undefined || end <= start) return; // inside a multi-byte character
+    const text = window.text;
+    if (!sameAsTerm(text.slice(start, end), term)) return;
+    const wholeTokens = coversWholeTokens(text, start, end);
+
+    let scope: Scope | undefined;
+    let context: HitContext | undefined;
+    const done = new Set<number>();
+    for (const ref of term.refs) {
+      if (ref.tokenBoundary && !wholeTokens) continue;
+      const pattern = pack.patterns[ref.pattern]!;
+      if (done.has(pattern.ruleIndex)) continue;
+      scope ??= findScope(cached.scopeContext, start);
+      context ??= this.contextFor(cached, text, start, end, scope);
+      const result = evaluateWhere(pattern.where, context);
+      if (!result.ok) continue;
+      done.add(pattern.ruleIndex);
+      const rule = pack.rules[pattern.ruleIndex]!;
+      const rel = hit.offset - this.buffer.base;
+      const { excerpt, excerptMatch } = makeExcerpt(text, start, end);
+      const data: Record<string, string> = {};
+      if (result.siblings.length > 0) data["siblings"] = result.siblings.join(", ");
+      if (scope.memberName !== undefined) data["memberName"] = scope.memberName;
+      if (scope.memberIndex !== undefined) data["scopeIndex"] = String(scope.memberIndex);
+      if (scope.members.length > 0) data["scopeMembers"] = String(scope.members.length);
+      if (scope.inComment) data["inComment"] = "true";
+      const identifier = context.identifier();
+      data["identifier"] = text.slice(identifier.offset, identifier.offset + identifier.lower.length);
+      data["pattern"] = String(patternIndexInRule(pack, pattern.index, pattern.ruleIndex));
+      out.push({
+        ruleId: rule.id,
+        messageId: pattern.messageId,
+        offset: hit.offset,
+        length: hit.length,
+        encoding,
+        match: text.slice(start, end),
+        matchHex: toHex(this.buffer.bytes.subarray(rel, rel + hit.length)),
+        excerpt,
+        excerptMatch,
+        scope: { kind: scope.kind, ...(scope.name === undefined ? {} : { name: scope.name }) },
+        data,
+      });
+    }
+  }
+
+  private contextFor(
+    cached: CachedWindow,
+    text: string,
+    start: number,
+    end: number,
+    scope: Scope,
+  ): HitContext {
+    const scopeKey = `${scope.kind}:${scope.start}:${scope.end}`;
+    const scopeBag = () => {
+      let bag = cached.bags.get(scopeKey);
+      if (bag === undefined) {
+        bag = wordBag(text, scope.start, scope.end);
+        cached.bags.set(scopeKey, bag);
+      }
+      return bag;
+    };
+    const names = [scope.name, ...scope.aliases].filter((name): name is string => name !== undefined);
+    const nameText = names.join(" ");
+    const nameBag = () => wordBag(nameText, 0, nameText.length);
+    return new HitContext(text, start, end, scope, scopeBag, nameBag);
+  }
+}
+
+function patternIndexInRule(pack: CompiledRulePack, patternIndex: number, ruleIndex: number): number {
+  let first = patternIndex;
+  while (first > 0 && pack.patterns[first - 1]!.ruleIndex === ruleIndex) first--;
+  return patternIndex - first;
+}
+
+function byOffset(a: Hit, b: Hit): number {
+  return a.offset - b.offset || b.length - a.length || a.needleId - b.needleId;
+}
+
+/** One detection per rule per occurrence: a rule's detections may not overlap (the longest, earliest wins). */
+function dedupe(detections: Detection[]): Detection[] {
+  detections.sort(
+    (a, b) =>
+      a.offset - b.offset || b.length - a.length || (a.ruleId < b.ruleId ? -1 : a.ruleId > b.ruleId ? 1 : 0),
+  );
+  const lastEnd = new Map<string, number>();
+  const kept: Detection[] = [];
+  for (const detection of detections) {
+    const end = lastEnd.get(detection.ruleId);
+    if (end !== undefined && detection.offset < end) continue;
+    lastEnd.set(detection.ruleId, detection.offset + detection.length);
+    kept.push(detection);
+  }
+  return kept;
+}
+
+/**
+ * Analyzes hits over bytes already in memory (`bytes` is the whole artifact). Synchronous: used by the
+ * rule tester and for small in-memory artifacts.
+ */
+export function analyzeBytes(hits: readonly Hit[], bytes: Uint8Array, pack: CompiledRulePack): Detection[] {
+  const analyzer = new BufferAnalyzer({ bytes, base: 0, size: bytes.length }, pack);
+  const out: Detection[] = [];
+  for (const hit of [...hits].sort(byOffset)) analyzer.analyze(hit, out);
+  return dedupe(out);
+}
+
+/**
+ * Turns candidate hits into detections. Reads bounded windows around clusters of nearby hits with
+ * `source.read` (never the whole artifact); hits are rejected cheaply on raw bytes before any decoding.
+ */
+export async function analyzeHits(
+  hits: readonly Hit[],
+  source: ByteSource,
+  pack: CompiledRulePack,
+): Promise<Detection[]> {
+  const sorted = [...hits].sort(byOffset);
+  const out: Detection[] = [];
+  let index = 0;
+  while (index < sorted.length) {
+    const first = sorted[index]!;
+    let last = index;
+    let end = first.offset + first.length;
+    while (last + 1 < sorted.length) {
+      const next = sorted[last + 1]!;
+      if (next.offset - end > CLUSTER_GAP || next.offset + next.length - first.offset > CLUSTER_SPAN) break;
+      last++;
+      end = Math.max(end, next.offset + next.length);
+    }
+    const from = Math.max(0, first.offset - READ_MARGIN);
+    const to = Math.min(source.size, end + READ_MARGIN);
+    const bytes = await source.read(from, to - from);
+    const analyzer = new BufferAnalyzer({ bytes, base: from, size: source.size }, pack);
+    for (let k = index; k <= last; k++) analyzer.analyze(sorted[k]!, out);
+    index = last + 1;
+  }
+  return dedupe(out);
+}

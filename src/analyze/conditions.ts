@@ -1,0 +1,260 @@
+import type { WhereSpec } from "../rules/types.js";
+import { DEFAULT_NEAR_CHARS } from "../rules/types.js";
+import type { FoundScopeKind, Scope } from "./scope-finder.js";
+import { hasNonAscii, identifierAround, tokenSpans, tokenize, type TokenSpan } from "./tokenizer.js";
+
+/**
+ * One entry of a word list. ASCII entries are token sequences (`SkinColor` = [skin, color], which also
+ * matches the single token `skincolor`); entries with non-ASCII characters (CJK) are lower-cased substrings.
+ */
+export type WordMatcher =
+  | {
+      readonly kind: "tokens";
+      readonly entry: string;
+      readonly tokens: readonly string[];
+      readonly joined: string;
+    }
+  | { readonly kind: "substring"; readonly entry: string; readonly text: string };
+
+export interface CompiledWhere {
+  readonly identifierAny?: readonly WordMatcher[];
+  readonly identifierNone?: readonly WordMatcher[];
+  readonly scopeKind?: ReadonlySet<FoundScopeKind>;
+  readonly scopeNameAny?: readonly WordMatcher[];
+  readonly scopeNameNone?: readonly WordMatcher[];
+  readonly scopeAny?: readonly WordMatcher[];
+  readonly scopeMin: number;
+  readonly scopeNone?: readonly WordMatcher[];
+  readonly nearAny?: readonly WordMatcher[];
+  readonly nearNone?: readonly WordMatcher[];
+  readonly nearChars: number;
+  /** Lower-cased phrases. */
+  readonly lineAny?: readonly string[];
+  readonly lineNone?: readonly string[];
+  readonly notWithin?: readonly string[];
+  readonly inComment?: boolean;
+}
+
+function wordMatcher(entry: string): WordMatcher {
+  if (hasNonAscii(entry)) return { kind: "substring", entry, text: entry.toLowerCase() };
+  const tokens = tokenize(entry);
+  return { kind: "tokens", entry, tokens, joined: tokens.join("") };
+}
+
+function words(list: readonly string[] | undefined): readonly WordMatcher[] | undefined {
+  return list === undefined
+    ? undefined
+    : list.map(wordMatcher).filter((m) => m.kind === "substring" || m.tokens.length > 0);
+}
+
+function phrases(list: readonly string[] | undefined): readonly string[] | undefined {
+  return list?.map((entry) => entry.toLowerCase());
+}
+
+export function compileWhere(spec: WhereSpec | undefined): CompiledWhere {
+  const where = spec ?? {};
+  const optional = <K extends keyof CompiledWhere>(key: K, value: CompiledWhere[K] | undefined) =>
+    value === undefined ? {} : ({ [key]: value } as Pick<CompiledWhere, K>);
+  return {
+    ...optional("identifierAny", words(where["identifier-any"])),
+    ...optional("identifierNone", words(where["identifier-none"])),
+    ...optional("scopeKind", where["scope-kind"] === undefined ? undefined : new Set(where["scope-kind"])),
+    ...optional("scopeNameAny", words(where["scope-name-any"])),
+    ...optional("scopeNameNone", words(where["scope-name-none"])),
+    ...optional("scopeAny", words(where["scope-any"])),
+    scopeMin: where["scope-min"] ?? 1,
+    ...optional("scopeNone", words(where["scope-none"])),
+    ...optional("nearAny", words(where["near-any"])),
+    ...optional("nearNone", words(where["near-none"])),
+    nearChars: where["near-chars"] ?? DEFAULT_NEAR_CHARS,
+    ...optional("lineAny", phrases(where["line-any"])),
+    ...optional("lineNone", phrases(where["line-none"])),
+    ...optional("notWithin", where["not-within"]),
+    ...optional("inComment", where["in-comment"]),
+  };
+}
+
+/** Tokens of a stretch of text with positions, indexed by token, plus the lower-cased text for substrings. */
+export interface WordBag {
+  readonly spans: readonly TokenSpan[];
+  readonly positions: ReadonlyMap<string, readonly number[]>;
+  readonly lower: string;
+  /** Offset of `lower` in the window text. */
+  readonly offset: number;
+}
+
+export function wordBag(text: string, from: number, to: number): WordBag {
+  const spans = tokenSpans(text, from, to);
+  const positions = new Map<string, number[]>();
+  spans.forEach((span, index) => {
+    const list = positions.get(span.token);
+    if (list) list.push(index);
+    else positions.set(span.token, [index]);
+  });
+  return { spans, positions, lower: text.slice(from, to).toLowerCase(), offset: from };
+}
+
+/** A token equals a list entry's token, allowing a plural (`fonts` for `font`, `races` for `race`). */
+function tokenMatches(actual: string | undefined, wanted: string): boolean {
+  return actual === wanted || actual === `${wanted}s` || actual === `${wanted}es`;
+}
+
+function positionsOf(bag: WordBag, token: string): readonly number[] {
+  const exact = bag.positions.get(token) ?? [];
+  const plural = bag.positions.get(`${token}s`) ?? [];
+  const pluralEs = bag.positions.get(`${token}es`) ?? [];
+  return plural.length === 0 && pluralEs.length === 0 ? exact : [...exact, ...plural, ...pluralEs];
+}
+
+/** True when `matcher` occurs in `bag` outside the excluded character range [skipStart, skipEnd). */
+export function bagHas(bag: WordBag, matcher: WordMatcher, skipStart = -1, skipEnd = -1): boolean {
+  const outside = (start: number, end: number) => end <= skipStart || start >= skipEnd;
+  if (matcher.kind === "substring") {
+    let from = 0;
+    for (;;) {
+      const at = bag.lower.indexOf(matcher.text, from);
+      if (at < 0) return false;
+      if (outside(bag.offset + at, bag.offset + at + matcher.text.length)) return true;
+      from = at + 1;
+    }
+  }
+  for (const index of positionsOf(bag, matcher.tokens[0]!)) {
+    let ok = true;
+    for (let k = 1; k < matcher.tokens.length; k++) {
+      if (!tokenMatches(bag.spans[index + k]?.token, matcher.tokens[k]!)) {
+        ok = false;
+        break;
+      }
+    }
+    const last = bag.spans[index + matcher.tokens.length - 1];
+    if (ok && last && outside(bag.spans[index]!.start, last.end)) return true;
+  }
+  if (matcher.tokens.length > 1) {
+    for (const index of positionsOf(bag, matcher.joined)) {
+      const span = bag.spans[index]!;
+      if (outside(span.start, span.end)) return true;
+    }
+  }
+  return false;
+}
+
+/** Everything the conditions look at for one hit; expensive parts are computed on first use. */
+export class HitContext {
+  private identifierBagCache: WordBag | undefined;
+  private nearBags = new Map<number, WordBag>();
+  private lineCache: string | undefined;
+
+  constructor(
+    readonly text: string,
+    /** Character range of the hit in `text`. */
+    readonly start: number,
+    readonly end: number,
+    readonly scope: Scope,
+    private readonly scopeBag: () => WordBag,
+    private readonly nameBag: () => WordBag,
+  ) {}
+
+  identifier(): WordBag {
+    if (this.identifierBagCache === undefined) {
+      const range = identifierAround(this.text, this.start, this.end);
+      this.identifierBagCache = wordBag(this.text, range.start, range.end);
+    }
+    return this.identifierBagCache;
+  }
+
+  near(chars: number): WordBag {
+    let bag = this.nearBags.get(chars);
+    if (bag === undefined) {
+      bag = wordBag(this.text, Math.max(0, this.start - chars), Math.min(this.text.length, this.end + chars));
+      this.nearBags.set(chars, bag);
+    }
+    return bag;
+  }
+
+  line(): string {
+    if (this.lineCache === undefined) {
+      const from = this.text.lastIndexOf("\n", this.start - 1) + 1;
+      const newline = this.text.indexOf("\n", this.end);
+      const to = newline === -1 ? this.text.length : newline;
+      this.lineCache = this.text
+        .slice(Math.max(from, this.start - 2000), Math.min(to, this.end + 2000))
+        .toLowerCase();
+    }
+    return this.lineCache;
+  }
+
+  scopeWords(): WordBag {
+    return this.scopeBag();
+  }
+
+  nameWords(): WordBag {
+    return this.nameBag();
+  }
+}
+
+function withinAny(text: string, start: number, end: number, strings: readonly string[]): boolean {
+  for (const entry of strings) {
+    const length = entry.length;
+    if (length < end - start) continue;
+    const lowered = entry.toLowerCase();
+    for (let at = Math.max(0, end - length); at <= start; at++) {
+      if (text.slice(at, at + length).toLowerCase() === lowered) return true;
+    }
+  }
+  return false;
+}
+
+export interface ConditionResult {
+  readonly ok: boolean;
+  /** The scope-any entries found (the siblings that confirmed the hit). */
+  readonly siblings: readonly string[];
+}
+
+const FAILED: ConditionResult = { ok: false, siblings: [] };
+
+/** Evaluates a compiled `where` clause; every given condition must hold. */
+export function evaluateWhere(where: CompiledWhere, context: HitContext): ConditionResult {
+  const { scope } = context;
+  if (where.inComment !== undefined && where.inComment !== scope.inComment) return FAILED;
+  if (where.scopeKind !== undefined && !where.scopeKind.has(scope.kind)) return FAILED;
+  if (where.notWithin !== undefined && withinAny(context.text, context.start, context.end, where.notWithin))
+    return FAILED;
+  if (where.lineNone !== undefined || where.lineAny !== undefined) {
+    const line = context.line();
+    if (where.lineNone?.some((phrase) => line.includes(phrase))) return FAILED;
+    if (where.lineAny !== undefined && !where.lineAny.some((phrase) => line.includes(phrase))) return FAILED;
+  }
+  if (where.identifierAny !== undefined || where.identifierNone !== undefined) {
+    const bag = context.identifier();
+    if (where.identifierNone?.some((m) => bagHas(bag, m))) return FAILED;
+    if (where.identifierAny !== undefined && !where.identifierAny.some((m) => bagHas(bag, m))) return FAILED;
+  }
+  if (where.nearAny !== undefined || where.nearNone !== undefined) {
+    const bag = context.near(where.nearChars);
+    if (where.nearNone?.some((m) => bagHas(bag, m, context.start, context.end))) return FAILED;
+    if (where.nearAny !== undefined && !where.nearAny.some((m) => bagHas(bag, m, context.start, context.end)))
+      return FAILED;
+  }
+  if (where.scopeNameAny !== undefined || where.scopeNameNone !== undefined) {
+    const bag = context.nameWords();
+    if (where.scopeNameNone?.some((m) => bagHas(bag, m))) return FAILED;
+    if (where.scopeNameAny !== undefined && !where.scopeNameAny.some((m) => bagHas(bag, m))) return FAILED;
+  }
+  let siblings: string[] = [];
+  if (where.scopeAny !== undefined || where.scopeNone !== undefined) {
+    const bag = context.scopeWords();
+    const names = context.nameWords();
+    // The scope's own name counts as part of the scope (struct Avatar, NET_FACE_ATTRIBUTE).
+    const inScope = (m: WordMatcher) => bagHas(bag, m, context.start, context.end) || bagHas(names, m);
+    if (where.scopeNone?.some(inScope)) return FAILED;
+    if (where.scopeAny !== undefined) {
+      const found = new Set<string>();
+      for (const matcher of where.scopeAny) {
+        if (inScope(matcher)) found.add(matcher.entry);
+      }
+      if (found.size < where.scopeMin) return FAILED;
+      siblings = [...found];
+    }
+  }
+  return { ok: true, siblings };
+}

@@ -1,0 +1,98 @@
+/**
+ * A forgiving lexer for the languages custodiet reads (C family, C#, Java, Go, JS/TS, PHP, Python, JSON,
+ * HTML): it only classifies each character of a decoded window as code, comment or string, so that the
+ * scope finder can skip brackets inside comments and strings. It never fails; a window that starts inside
+ * a block comment is detected by a closing marker seen before any opening one.
+ */
+export const CODE = 0;
+export const COMMENT = 1;
+export const STRING = 2;
+
+/** Preprocessor and pragma words: `#include` is code, `# text` is a comment. */
+const DIRECTIVE =
+  /^#\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|error|warning|import|line|region|endregion)\b/;
+
+function lineStartBefore(text: string, index: number): number {
+  return text.lastIndexOf("\n", index - 1) + 1;
+}
+
+export function classify(text: string): Uint8Array {
+  const classes = new Uint8Array(text.length);
+  let index = 0;
+  // A window that begins inside a block comment: "*/" before any "/*".
+  const firstClose = text.indexOf("*/");
+  if (firstClose !== -1) {
+    const firstOpen = text.indexOf("/*");
+    if (firstOpen === -1 || firstOpen > firstClose) {
+      classes.fill(COMMENT, 0, firstClose + 2);
+      index = firstClose + 2;
+    }
+  }
+  const length = text.length;
+  const mark = (from: number, to: number, kind: number) => {
+    classes.fill(kind, from, Math.min(to, length));
+    return Math.min(to, length);
+  };
+  while (index < length) {
+    const char = text.charCodeAt(index);
+    const next = index + 1 < length ? text.charCodeAt(index + 1) : 0;
+    if (char === 0x2f && next === 0x2f) {
+      // "//" line comment (but not "://" in a URL inside code text).
+      if (index > 0 && text.charCodeAt(index - 1) === 0x3a) {
+        index++;
+        continue;
+      }
+      const end = text.indexOf("\n", index);
+      index = mark(index, end === -1 ? length : end, COMMENT);
+    } else if (char === 0x2f && next === 0x2a) {
+      const end = text.indexOf("*/", index + 2);
+      index = mark(index, end === -1 ? length : end + 2, COMMENT);
+    } else if (char === 0x3c && text.startsWith("<!--", index)) {
+      const end = text.indexOf("-->", index + 4);
+      index = mark(index, end === -1 ? length : end + 3, COMMENT);
+    } else if (char === 0x23) {
+      const lineStart = lineStartBefore(text, index);
+      const before = text.slice(lineStart, index).trim();
+      const rest = text.slice(index, Math.min(length, index + 16));
+      if (before === "" && DIRECTIVE.test(rest)) {
+        index++;
+        continue;
+      }
+      const end = text.indexOf("\n", index);
+      index = mark(index, end === -1 ? length : end, COMMENT);
+    } else if (
+      (char === 0x22 || char === 0x27) &&
+      text.startsWith(String.fromCharCode(char).repeat(3), index)
+    ) {
+      // Python triple-quoted string: usually a docstring, read as a comment.
+      const quote = String.fromCharCode(char).repeat(3);
+      const end = text.indexOf(quote, index + 3);
+      index = mark(index, end === -1 ? length : end + 3, COMMENT);
+    } else if (char === 0x22 || char === 0x27 || char === 0x60) {
+      // A string ends at its quote or, except for template literals, at the end of the line.
+      let end = index + 1;
+      while (end < length) {
+        const c = text.charCodeAt(end);
+        if (c === 0x5c) {
+          end += 2;
+          continue;
+        }
+        if (c === char) {
+          end++;
+          break;
+        }
+        if (c === 0x0a && char !== 0x60) break;
+        end++;
+      }
+      // An apostrophe inside words (don't, O'Brien) in prose is not a string.
+      if (char === 0x27 && index > 0 && /[A-Z]/i.test(text.charAt(index - 1))) {
+        index++;
+        continue;
+      }
+      index = mark(index, end, STRING);
+    } else {
+      index++;
+    }
+  }
+  return classes;
+}

@@ -1,0 +1,562 @@
+import type { ScopeKind } from "../model/finding.js";
+import { classify, CODE, COMMENT } from "./lexer.js";
+
+export type FoundScopeKind = Exclude<ScopeKind, "none">;
+
+/** The innermost meaningful scope around a hit, in character positions of the decoded window. */
+export interface Scope {
+  readonly kind: FoundScopeKind;
+  /** Enum/struct/class name (typedef name before tag), the key or variable a list/object is assigned to, a comment's first words. */
+  readonly name?: string;
+  /** Other names of the same scope (the tag when the typedef name is the name). */
+  readonly aliases: readonly string[];
+  /** Character range [start, end) of the scope's content. */
+  readonly start: number;
+  readonly end: number;
+  /** Member names (enum members, fields, list elements, object keys, strings of a string table). */
+  readonly members: readonly string[];
+  /** Position of the member holding the hit, 0-based. */
+  readonly memberIndex?: number;
+  readonly memberName?: string;
+  /** The hit lies in a comment (a trailing comment of a member keeps the member's scope). */
+  readonly inComment: boolean;
+}
+
+/** A decoded window prepared once for all hits in it: character classes and the binary/text verdict. */
+export interface ScopeContext {
+  readonly text: string;
+  readonly classes: Uint8Array;
+}
+
+export function prepareScopeContext(text: string): ScopeContext {
+  return { text, classes: classify(text) };
+}
+
+const IDENT = /[a-z_$][\w$]*/gi;
+const MAX_HEADER = 240;
+const MAX_TEXT_SPAN = 1500;
+const MAX_TABLE_SPAN = 600;
+
+/** Characters that read as text (not binary noise). */
+export function isTextChar(code: number): boolean {
+  if (code >= 0x20 && code < 0x7f) return true;
+  if (code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0c) return true;
+  if (code >= 0xa0 && code <= 0x24f) return true;
+  if (code >= 0x370 && code <= 0x4ff) return true;
+  if (code >= 0x2000 && code <= 0x206f) return true;
+  if (code >= 0x2190 && code <= 0x27bf) return true;
+  if (code >= 0x3000 && code <= 0x30ff) return true;
+  if (code >= 0x4e00 && code <= 0x9fff) return true;
+  if (code >= 0xac00 && code <= 0xd7a3) return true;
+  return code >= 0xff00 && code <= 0xffef;
+}
+
+/** True when the text around `index` looks like binary data rather than a text file. */
+export function looksBinary(text: string, index: number, radius = 256): boolean {
+  const from = Math.max(0, index - radius);
+  const to = Math.min(text.length, index + radius);
+  if (to <= from) return false;
+  let odd = 0;
+  for (let at = from; at < to; at++) if (!isTextChar(text.charCodeAt(at))) odd++;
+  return odd > (to - from) * 0.05 || (odd > 0 && text.slice(from, to).includes("\u0000"));
+}
+
+function lineStart(text: string, index: number): number {
+  return text.lastIndexOf("\n", index - 1) + 1;
+}
+function lineEnd(text: string, index: number): number {
+  const end = text.indexOf("\n", index);
+  return end === -1 ? text.length : end;
+}
+
+/** The matching closer of the opener at `open`, skipping comments and strings; text.length when cut off. */
+function matchingClose(context: ScopeContext, open: number): number {
+  const { text, classes } = context;
+  let depth = 0;
+  for (let at = open; at < text.length; at++) {
+    if (classes[at] !== CODE) continue;
+    const char = text.charAt(at);
+    if (char === "{" || char === "[" || char === "(") depth++;
+    else if (char === "}" || char === "]" || char === ")") {
+      depth--;
+      if (depth === 0) return at;
+    }
+  }
+  return text.length;
+}
+
+/** The nearest unmatched opener before `index` (code only), or -1. */
+function enclosingOpener(context: ScopeContext, index: number): number {
+  const { text, classes } = context;
+  let depth = 0;
+  for (let at = index - 1; at >= 0; at--) {
+    if (classes[at] !== CODE) continue;
+    const char = text.charAt(at);
+    if (char === "}" || char === "]" || char === ")") depth++;
+    else if (char === "{" || char === "[" || char === "(") {
+      if (depth === 0) return at;
+      depth--;
+    }
+  }
+  return -1;
+}
+
+/** Code before the opener, back to the previous statement end, with comments and strings blanked. */
+function headerBefore(context: ScopeContext, open: number): string {
+  const { text, classes } = context;
+  let from = open;
+  while (from > 0 && open - from < MAX_HEADER) {
+    const at = from - 1;
+    if (classes[at] === CODE) {
+      const char = text.charAt(at);
+      if (char === ";" || char === "}" || char === "{") break;
+    }
+    from = at;
+  }
+  let header = "";
+  for (let at = from; at < open; at++) header += classes[at] === COMMENT ? " " : text.charAt(at);
+  return header;
+}
+
+function unquote(text: string): string {
+  const trimmed = text.trim();
+  const match = /^(["'`])(.*)\1$/s.exec(trimmed);
+  return match ? match[2]! : trimmed;
+}
+
+/** The key or variable a value is assigned to: `x = [`, `"key": {`, `$x = array(`, `actions=(`. */
+function assignedName(header: string): string | undefined {
+  // The last assignment operator (=, :, =>, :=, +=) of the header; a comparison (==, !=, <=, >=) is not one.
+  let at = header.length - 1;
+  while (at >= 0) {
+    const char = header.charAt(at);
+    if (char === ":" || char === "=") {
+      const before = header.charAt(at - 1);
+      const after = header.charAt(at + 1);
+      if (char === "=" && (after === "=" || "=!<>".includes(before))) {
+        at--;
+        continue;
+      }
+      if (char === ":" && (after === ":" || before === ":")) {
+        at--;
+        continue;
+      }
+      break;
+    }
+    at--;
+  }
+  if (at < 0) return undefined;
+  let end = at;
+  while (end > 0 && /[\s:+=]/.test(header.charAt(end - 1))) end--;
+  if (end > 0 && "\"'`".includes(header.charAt(end - 1))) end--;
+  let start = end;
+  while (start > 0 && /[\w$.\-\u0080-\uffff]/u.test(header.charAt(start - 1))) start--;
+  const name = header.slice(start, end).replace(/^\$/, "");
+  return name === "" ? undefined : name;
+}
+
+/**
+ * The last keyword of `keywords` in the header (not followed by `=`, `(` or `)`, which would make it an
+ * expression or a parameter), with the name that follows it (modifiers such as `class` in `enum class` skipped).
+ */
+function keywordTag(
+  header: string,
+  keywords: ReadonlySet<string>,
+): { keyword: string; tag?: string } | undefined {
+  const words = [...header.matchAll(IDENT)];
+  for (let index = words.length - 1; index >= 0; index--) {
+    const word = words[index]!;
+    if (!keywords.has(word[0])) continue;
+    const rest = header.slice(word.index + word[0].length);
+    if (/[=()]/.test(rest)) return undefined;
+    let next = index + 1;
+    while (next < words.length && (words[next]![0] === "class" || words[next]![0] === "struct")) next++;
+    const tag = words[next]?.[0];
+    return tag === undefined ? { keyword: word[0] } : { keyword: word[0], tag };
+  }
+  return undefined;
+}
+
+const ENUM_KEYWORDS: ReadonlySet<string> = new Set(["enum"]);
+const STRUCT_KEYWORDS: ReadonlySet<string> = new Set(["struct", "union", "interface", "record"]);
+const CLASS_KEYWORDS: ReadonlySet<string> = new Set(["class", "trait", "object"]);
+
+interface Classified {
+  readonly kind: FoundScopeKind;
+  readonly name?: string;
+  readonly aliases: readonly string[];
+  /** How members are written: separated by commas, by statements, by lines. */
+  readonly members: "comma" | "statement" | "line" | "go-struct";
+}
+
+function identifiersOf(text: string): string[] {
+  return [...text.matchAll(IDENT)].map((match) => match[0]);
+}
+
+/** The typedef name after the closing brace: `} EM_NATION_TYPE;` or `} NET_X, *LPNET_X;`. */
+function typedefName(context: ScopeContext, close: number): string | undefined {
+  const after = context.text.slice(close + 1, close + 160);
+  const match = /^\s*([a-z_]\w*)/i.exec(after);
+  return match?.[1];
+}
+
+function classifyOpener(context: ScopeContext, open: number, close: number): Classified | undefined {
+  const opener = context.text.charAt(open);
+  const header = headerBefore(context, open);
+  const trimmed = header.trimEnd();
+  if (opener === "{") {
+    const words = identifiersOf(trimmed).slice(-3);
+    if (
+      words.length === 3 &&
+      words[0] === "type" &&
+      (words[2] === "struct" || words[2] === "interface") &&
+      /(?:struct|interface)$/.test(trimmed)
+    )
+      return { kind: "struct", name: words[1]!, aliases: [], members: "go-struct" };
+    const enumMatch = keywordTag(trimmed, ENUM_KEYWORDS);
+    const structMatch = enumMatch ? undefined : keywordTag(trimmed, STRUCT_KEYWORDS);
+    const classMatch = enumMatch || structMatch ? undefined : keywordTag(trimmed, CLASS_KEYWORDS);
+    const typed = enumMatch
+      ? { kind: "enum" as const, tag: enumMatch.tag, members: "comma" as const }
+      : structMatch
+        ? { kind: "struct" as const, tag: structMatch.tag, members: "statement" as const }
+        : classMatch?.tag !== undefined
+          ? { kind: "class" as const, tag: classMatch.tag, members: "statement" as const }
+          : undefined;
+    if (typed) {
+      const typedef = /\btypedef\b/.test(trimmed) ? typedefName(context, close) : undefined;
+      const names = [typedef, typed.tag].filter((name): name is string => name !== undefined && name !== "");
+      return {
+        kind: typed.kind,
+        ...(names[0] === undefined ? {} : { name: names[0] }),
+        aliases: names.slice(1),
+        members: typed.members,
+      };
+    }
+    // An object literal: after an assignment, a key, an opening bracket, a comma, return or at the start.
+    if (trimmed === "" || /(?:[=:,([]|=>|\breturn)\s*$/.test(trimmed)) {
+      const name = assignedName(header);
+      return { kind: "object", ...(name === undefined ? {} : { name }), aliases: [], members: "comma" };
+    }
+    return undefined; // function body, namespace, extern "C", control flow: transparent
+  }
+  if (opener === "[") {
+    if (/[\w$)\]]\s*$/.test(trimmed) && !/\b(?:return|in|of|yield)\s*$/.test(trimmed)) return undefined; // indexing, array declarator
+    const name = assignedName(header);
+    return { kind: "list", ...(name === undefined ? {} : { name }), aliases: [], members: "comma" };
+  }
+  // "("
+  if (/\bconst\s*$/.test(trimmed)) return { kind: "enum", aliases: [], members: "line" }; // Go const block
+  if (/\barray\s*$/i.test(trimmed) || trimmed === "" || /(?:[=:,([]|=>|\breturn|\bin)\s*$/.test(trimmed)) {
+    const name = assignedName(header);
+    return { kind: "list", ...(name === undefined ? {} : { name }), aliases: [], members: "comma" };
+  }
+  return undefined;
+}
+
+/** Splits [from, to) at top-level separators (code only); returns the pieces' ranges. */
+function splitTopLevel(
+  context: ScopeContext,
+  from: number,
+  to: number,
+  separators: string,
+): [number, number][] {
+  const { text, classes } = context;
+  const pieces: [number, number][] = [];
+  let depth = 0;
+  let start = from;
+  for (let at = from; at < to; at++) {
+    if (classes[at] !== CODE) continue;
+    const char = text.charAt(at);
+    if (char === "{" || char === "[" || char === "(") depth++;
+    else if (char === "}" || char === "]" || char === ")") depth--;
+    else if (depth === 0 && separators.includes(char)) {
+      pieces.push([start, at]);
+      start = at + 1;
+    }
+  }
+  pieces.push([start, to]);
+  return pieces;
+}
+
+function codeOnly(context: ScopeContext, from: number, to: number): string {
+  let out = "";
+  for (let at = from; at < to; at++) out += context.classes[at] === COMMENT ? " " : context.text.charAt(at);
+  return out;
+}
+
+function memberNameOf(style: Classified["members"], kind: FoundScopeKind, code: string): string | undefined {
+  const trimmed = code.trim();
+  if (trimmed === "") return undefined;
+  if (kind === "list") return unquote(trimmed);
+  if (kind === "object") {
+    const key = /^\s*(["'`]?)([^"'`:=\s]+)\1\s*(?::|=>|=)/.exec(trimmed);
+    return key ? key[2] : unquote(trimmed);
+  }
+  if (style === "comma" || style === "line" || style === "go-struct") {
+    const first = /^(?:\[[^\]]*\]\s*)*([a-z_$][\w$]*)/i.exec(trimmed); // skip C# attributes
+    return first?.[1];
+  }
+  // Statement: the last identifier before the first ":", "=", "[" or "(" (C field, Java field, TS property).
+  const head = trimmed.split(/[:=[(]/, 1)[0] ?? trimmed;
+  const names = identifiersOf(head);
+  return names.at(-1);
+}
+
+/**
+ * The position that decides which member a hit belongs to: a trailing comment (code before it on its line)
+ * describes the member written on that line, before its separator.
+ */
+function memberAnchor(context: ScopeContext, hit: number, separators: string): number {
+  const { text, classes } = context;
+  if (classes[hit] !== COMMENT) return hit;
+  const from = lineStart(text, hit);
+  let at = hit - 1;
+  while (at >= from && (classes[at] !== CODE || /\s/.test(text.charAt(at)))) at--;
+  if (at < from) return hit;
+  if (separators.includes(text.charAt(at))) at--;
+  return Math.max(from, at);
+}
+
+function membersOf(
+  context: ScopeContext,
+  classified: Classified,
+  from: number,
+  to: number,
+  hit: number,
+): { members: string[]; memberIndex?: number; memberName?: string } {
+  const separators = classified.members === "statement" ? ";" : classified.members === "comma" ? "," : "\n";
+  const anchor = memberAnchor(context, hit, separators === "\n" ? "" : separators);
+  const pieces = splitTopLevel(context, from, to, separators);
+  const members: string[] = [];
+  let memberIndex: number | undefined;
+  for (const [start, end] of pieces) {
+    const name = memberNameOf(classified.members, classified.kind, codeOnly(context, start, end));
+    const holds = anchor >= start && anchor < end;
+    if (name === undefined) {
+      // A comment after the last member belongs to it.
+      if (holds && memberIndex === undefined && members.length > 0) memberIndex = members.length - 1;
+      continue;
+    }
+    if (holds && memberIndex === undefined) memberIndex = members.length;
+    members.push(name);
+  }
+  return memberIndex === undefined
+    ? { members }
+    : { members, memberIndex, memberName: members[memberIndex]! };
+}
+
+/** Python: `class X(Base):` above the hit with smaller indentation. */
+function pythonClass(context: ScopeContext, index: number): Scope | undefined {
+  const { text } = context;
+  const hitLineStart = lineStart(text, index);
+  const indentOf = (from: number) => /^[ \t]*/.exec(text.slice(from, from + 200))![0].length;
+  const hitIndent = indentOf(hitLineStart);
+  if (hitIndent === 0) return undefined;
+  let cursor = hitLineStart;
+  let guard = 0;
+  while (cursor > 0 && guard++ < 400) {
+    const start = lineStart(text, cursor - 1);
+    const line = text.slice(start, cursor - 1);
+    cursor = start;
+    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
+    const indent = indentOf(start);
+    if (indent >= hitIndent) continue;
+    const header = /^\s*class\s+([a-z_]\w*)\s*(?:\(([^)]*)\))?:/i.exec(line.trimEnd());
+    if (!header) return undefined;
+    const bases = header[2] ?? "";
+    const kind: FoundScopeKind = /Enum\b|\bFlag\b/.test(bases)
+      ? "enum"
+      : /Structure|Union/.test(bases)
+        ? "struct"
+        : "class";
+    // Body: following lines indented deeper than the header.
+    const bodyStart = lineEnd(text, start) + 1;
+    let bodyEnd = bodyStart;
+    let at = bodyStart;
+    while (at < text.length) {
+      const end = lineEnd(text, at);
+      const content = text.slice(at, end);
+      if (content.trim() !== "" && indentOf(at) <= indent) break;
+      bodyEnd = end;
+      at = end + 1;
+    }
+    const members: string[] = [];
+    let memberIndex: number | undefined;
+    let memberName: string | undefined;
+    const memberIndent = hitIndent;
+    for (let line = bodyStart; line < bodyEnd; line = lineEnd(text, line) + 1) {
+      const content = text.slice(line, lineEnd(text, line));
+      const member =
+        indentOf(line) === memberIndent ? /^\s*(?:\(\s*)?["']?([a-z_]\w*)["']?\s*[,:=]/i.exec(content) : null;
+      if (member) {
+        if (line <= index) {
+          memberIndex = members.length;
+          memberName = member[1]!;
+        }
+        members.push(member[1]!);
+      }
+    }
+    return {
+      kind,
+      name: header[1]!,
+      aliases: [],
+      start: bodyStart,
+      end: Math.max(bodyStart, bodyEnd),
+      members,
+      ...(memberIndex === undefined ? {} : { memberIndex }),
+      ...(memberName === undefined ? {} : { memberName }),
+      inComment: context.classes[index] === COMMENT,
+    };
+  }
+  return undefined;
+}
+
+/** The comment block holding `index`: the comment itself plus adjacent whole-line comments. */
+function commentBlock(context: ScopeContext, index: number): Scope {
+  const { text, classes } = context;
+  let start = index;
+  while (start > 0 && classes[start - 1] === COMMENT) start--;
+  let end = index;
+  while (end < text.length && classes[end] === COMMENT) end++;
+  // Join runs of line comments separated only by a line break and indentation.
+  const isBlank = (at: number) => {
+    const char = text.charAt(at);
+    return char === " " || char === "\t" || char === "\r";
+  };
+  for (let guard = 0; guard < 50; guard++) {
+    let at = start - 1;
+    while (at >= 0 && isBlank(at)) at--;
+    if (at < 0 || text.charAt(at) !== "\n") break;
+    at--;
+    while (at >= 0 && isBlank(at)) at--;
+    if (at < 0 || classes[at] !== COMMENT) break;
+    start = at;
+    while (start > 0 && classes[start - 1] === COMMENT) start--;
+  }
+  for (let guard = 0; guard < 50; guard++) {
+    let at = end;
+    while (at < text.length && isBlank(at)) at++;
+    if (at >= text.length || text.charAt(at) !== "\n") break;
+    at++;
+    while (at < text.length && isBlank(at)) at++;
+    if (at >= text.length || classes[at] !== COMMENT) break;
+    end = at;
+    while (end < text.length && classes[end] === COMMENT) end++;
+  }
+  const words = text
+    .slice(start, Math.min(end, start + 200))
+    .replace(/^[\s/*#!<-]+/, "")
+    .split(/\s+/)
+    .filter((word) => word !== "" && !/^[/*#-]+$/.test(word))
+    .slice(0, 6)
+    .join(" ");
+  return {
+    kind: "comment",
+    ...(words === "" ? {} : { name: words }),
+    aliases: [],
+    start,
+    end,
+    members: [],
+    inComment: true,
+  };
+}
+
+/** The run of strings around `index` in binary data: text runs separated by short stretches of noise. */
+function stringTable(text: string, index: number): Scope {
+  const from = Math.max(0, index - MAX_TABLE_SPAN);
+  const to = Math.min(text.length, index + MAX_TABLE_SPAN);
+  const runs: [number, number][] = [];
+  let at = from;
+  while (at < to) {
+    while (at < to && !isPrintable(text.charCodeAt(at))) at++;
+    const start = at;
+    while (at < to && isPrintable(text.charCodeAt(at))) at++;
+    if (at - start >= 3 || (start <= index && index < at)) runs.push([start, at]);
+  }
+  const holding = runs.findIndex(([start, end]) => start <= index && index < end);
+  const members: string[] = [];
+  let memberIndex: number | undefined;
+  runs.forEach(([start, end], position) => {
+    if (position === holding) memberIndex = members.length;
+    members.push(text.slice(start, end));
+  });
+  const first = runs[0]?.[0] ?? index;
+  const last = runs.at(-1)?.[1] ?? index;
+  return {
+    kind: "string-table",
+    aliases: [],
+    start: first,
+    end: last,
+    members,
+    ...(memberIndex === undefined ? {} : { memberIndex, memberName: members[memberIndex]! }),
+    inComment: false,
+  };
+}
+
+function isPrintable(code: number): boolean {
+  return code !== 0x0a && code !== 0x0d && code !== 0x09 && isTextChar(code);
+}
+
+/** The paragraph holding `index`: bounded by blank lines (or by MAX_TEXT_SPAN characters). */
+function paragraph(text: string, index: number, inComment: boolean): Scope {
+  let start = index;
+  const lowest = Math.max(0, index - MAX_TEXT_SPAN);
+  while (start > lowest && !/\n[ \t\r]*\n$/.test(text.slice(Math.max(0, start - 40), start))) start--;
+  let end = index;
+  const highest = Math.min(text.length, index + MAX_TEXT_SPAN);
+  while (end < highest && !/^\r?\n[ \t\r]*\n/.test(text.slice(end, end + 40))) end++;
+  return { kind: "text", aliases: [], start, end, members: [], inComment };
+}
+
+/**
+ * Finds the innermost enum / struct / class / list / object around `index` (transparent blocks such as
+ * function bodies are looked through), else the comment block, the string table in binary data, or the
+ * paragraph of text.
+ */
+export function findScope(context: ScopeContext, index: number): Scope {
+  const { text, classes } = context;
+  if (looksBinary(text, index)) return stringTable(text, index);
+  const inComment = classes[index] === COMMENT;
+  const trailing = inComment && codeOnly(context, lineStart(text, index), index).trim() !== "";
+  let cursor = index;
+  for (let guard = 0; guard < 64; guard++) {
+    const open = enclosingOpener(context, cursor);
+    if (open < 0) break;
+    const close = matchingClose(context, open);
+    const classified = classifyOpener(context, open, close);
+    if (classified !== undefined) {
+      // A Python ctypes `_fields_ = [...]` list is the structure of its class.
+      if (classified.kind === "list" && classified.name === "_fields_") {
+        const owner = pythonClass(context, open);
+        if (owner) {
+          const listMembers = membersOf(context, classified, open + 1, close, index);
+          return { ...owner, start: open + 1, end: close, ...listMembers, inComment };
+        }
+      }
+      if (
+        inComment &&
+        !trailing &&
+        classified.kind !== "enum" &&
+        classified.kind !== "struct" &&
+        classified.kind !== "class"
+      )
+        break;
+      const found = membersOf(context, classified, open + 1, close, index);
+      return {
+        kind: classified.kind,
+        ...(classified.name === undefined ? {} : { name: classified.name }),
+        aliases: classified.aliases,
+        start: open + 1,
+        end: close,
+        ...found,
+        inComment,
+      };
+    }
+    cursor = open;
+  }
+  const python = pythonClass(context, index);
+  if (python) return python;
+  if (inComment) return commentBlock(context, index);
+  return paragraph(text, index, false);
+}

@@ -1,0 +1,136 @@
+import { readdir, readFile, stat } from "node:fs/promises";
+import { basename, extname, join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Rule } from "../model/rule.js";
+import { compileRulePack, type CompiledRulePack } from "./compile.js";
+import { parseRuleText } from "./parse-rule.js";
+import { RuleError, type RuleProblem } from "./rule-error.js";
+
+/** The bundled pack: <package root>/rules, two levels above this file in src/rules and in dist/rules. */
+export const BUILTIN_RULES_DIR = fileURLToPath(new URL("../../rules/", import.meta.url));
+const PACKAGE_ROOT = fileURLToPath(new URL("../../", import.meta.url));
+
+export interface LoadRulesOptions {
+  /** Extra rule files or folders (searched recursively for *.yaml and *.yml). */
+  readonly paths?: readonly string[];
+  /** Include the bundled pack (default true). */
+  readonly builtin?: boolean;
+}
+
+function isRuleFile(name: string): boolean {
+  const extension = extname(name).toLowerCase();
+  return extension === ".yaml" || extension === ".yml";
+}
+
+async function listRuleFiles(directory: string): Promise<string[]> {
+  const entries = await readdir(directory, { withFileTypes: true });
+  const files: string[] = [];
+  for (const entry of entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))) {
+    const path = join(directory, entry.name);
+    if (entry.isDirectory()) files.push(...(await listRuleFiles(path)));
+    else if (entry.isFile() && isRuleFile(entry.name)) files.push(path);
+  }
+  return files;
+}
+
+async function exists(path: string): Promise<boolean> {
+  try {
+    await stat(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+interface RuleFile {
+  /** Where to read it. */
+  readonly path: string;
+  /** How to name it in messages. */
+  readonly display: string;
+}
+
+async function ruleFiles(options: LoadRulesOptions): Promise<{ files: RuleFile[]; problems: RuleProblem[] }> {
+  const files: RuleFile[] = [];
+  const problems: RuleProblem[] = [];
+  if (options.builtin ?? true) {
+    if (await exists(BUILTIN_RULES_DIR)) {
+      for (const path of await listRuleFiles(BUILTIN_RULES_DIR)) {
+        files.push({ path, display: relative(PACKAGE_ROOT, path).split("\\").join("/") });
+      }
+    }
+  }
+  for (const given of options.paths ?? []) {
+    let info;
+    try {
+      info = await stat(given);
+    } catch (error) {
+      problems.push({
+        code: "unreadable",
+        file: given,
+        line: 0,
+        detail: `cannot read rule path (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      });
+      continue;
+    }
+    if (info.isDirectory()) {
+      for (const path of await listRuleFiles(given))
+        files.push({ path, display: path.split("\\").join("/") });
+    } else files.push({ path: given, display: given.split("\\").join("/") });
+  }
+  return { files, problems };
+}
+
+/** Reads, parses and validates rule files; throws one RuleError listing every problem. Sorted by id. */
+export async function loadRules(options: LoadRulesOptions = {}): Promise<Rule[]> {
+  const { files, problems } = await ruleFiles(options);
+  const rules: Rule[] = [];
+  const seen = new Map<string, Rule>();
+  const seenPaths = new Set<string>();
+  for (const file of files) {
+    if (seenPaths.has(file.path)) continue;
+    seenPaths.add(file.path);
+    let text: string;
+    try {
+      text = await readFile(file.path, "utf8");
+    } catch (error) {
+      problems.push({
+        code: "unreadable",
+        file: file.display,
+        line: 0,
+        detail: `cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+      });
+      continue;
+    }
+    const expectedId = basename(file.path, extname(file.path));
+    const result = parseRuleText(text, file.display, expectedId);
+    if (!result.ok) {
+      problems.push(...result.problems);
+      continue;
+    }
+    const previous = seen.get(result.rule.id);
+    if (previous) {
+      problems.push({
+        code: "duplicate-id",
+        file: file.display,
+        line: idLine(text),
+        detail: `duplicate id "${result.rule.id}" (also in ${previous.origin.file})`,
+      });
+      continue;
+    }
+    seen.set(result.rule.id, result.rule);
+    rules.push(result.rule);
+  }
+  if (problems.length > 0) throw new RuleError(problems);
+  return rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
+}
+
+function idLine(text: string): number {
+  const lines = text.split("\n");
+  const index = lines.findIndex((line) => /^id\s*:/.test(line));
+  return index === -1 ? 1 : index + 1;
+}
+
+/** Loads the bundled pack (unless `builtin: false`) plus the given rule files or folders, and compiles it. */
+export async function loadRulePack(options: LoadRulesOptions = {}): Promise<CompiledRulePack> {
+  return compileRulePack(await loadRules(options));
+}
