@@ -464,8 +464,10 @@ export function writeSampleCorpus(outDir, entries = buildSampleEntries()) {
   const expected = {
     description:
       "Findings a correct custodiet scan of this folder must report. Offsets are 0-based bytes in the file; " +
-      "line/column 1-based (text files only). A file with an empty list must give no finding; any other finding " +
-      "in a file must have one of the category/basis pairs listed for it.",
+      "line/column 1-based (text files only). A finding meets an expectation when it has the same category " +
+      "and basis and its byte range overlaps [offset, offset+length) of the term (a rule may anchor on a token " +
+      "inside the identifier, e.g. UYGUR in EM_NATION_TYPE_UYGUR). A file with an empty list must give no " +
+      "finding; any other finding in a file must have one of the category/basis pairs listed for it.",
     files: entries.map((entry) => ({
       path: entry.path,
       size: entry.bytes.length,
