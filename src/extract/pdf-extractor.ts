@@ -45,7 +45,9 @@ export async function* extractPdf(source: ByteSource, context: ExtractContext): 
   pdfjs ??= import("pdfjs-dist/legacy/build/pdf.mjs");
   const { getDocument, VerbosityLevel } = await pdfjs;
   // pdf.js may transfer (detach) the buffer it is given, so it gets its own copy.
-  const data = (await source.read(0, source.size)).slice();
+  const read = await source.read(0, source.size);
+  const data = new Uint8Array(read.length);
+  data.set(read);
   const task = getDocument({
     data,
     ...pdfAssets(),

@@ -72,7 +72,29 @@ export const extractors = {
 
 export type ExtractorName = keyof typeof extractors;
 
-const ORDER: readonly Extractor[] = Object.values(extractors);
+/**
+ * Wraps an extractor so an exception from a damaged container becomes a `corrupt` notice (the contract
+ * says extractors do not throw; this keeps a missed case from ending the artifact's other children).
+ */
+function guarded(extractor: Extractor): Extractor {
+  return {
+    name: extractor.name,
+    detect: (head, source) => extractor.detect(head, source),
+    async *extract(source, context) {
+      try {
+        yield* extractor.extract(source, context);
+      } catch (error) {
+        yield {
+          kind: "partial",
+          reason: context.signal.aborted ? "budget-time" : "corrupt",
+          detail: `${extractor.name}: ${error instanceof Error ? error.message : String(error)}`,
+        };
+      }
+    },
+  };
+}
+
+const ORDER: readonly Extractor[] = Object.values(extractors).map(guarded);
 
 /**
  * The first extractor (in priority order) that claims the content, or undefined. `head` holds the first
