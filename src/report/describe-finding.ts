@@ -83,7 +83,10 @@ function scopePhrase(finding: Finding): string {
   const scope = finding.scope;
   if (scope === undefined || scope.kind === "none" || scope.kind === "text") return "";
   const noun = SCOPE_NOUNS[scope.kind];
-  return scope.name === undefined || scope.name === "" ? ` in a ${noun}` : ` in ${noun} ${scope.name}`;
+  const article = /^[aeiou]/u.test(noun) ? "an" : "a";
+  return scope.name === undefined || scope.name === ""
+    ? ` in ${article} ${noun}`
+    : ` in ${noun} ${scope.name}`;
 }
 
 function messageFor(finding: Finding, title: string): string {
@@ -157,7 +160,7 @@ function complianceFlags(finding: Finding, rule: RuleSummary | undefined): Compl
     "gdpr-art-9",
     flag(
       "gdpr-art-9",
-      `Check against GDPR Art. 9: data revealing ${GDPR_ART_9_TERMS[finding.category]} is a special category of personal data; processing it is prohibited unless one of the exceptions of Art. 9(2) applies.`,
+      `Check against GDPR Art. 9: data revealing ${GDPR_ART_9_TERMS[finding.category]} is a special category of personal data, which Art. 9(1) allows to be processed only under one of the exceptions of Art. 9(2).`,
     ),
   );
   // Ids the rule names that we have no derived wording for are still shown, as the rule's own flags.

@@ -16,6 +16,7 @@ import {
   layerLabel,
   orderedCounts,
   plural,
+  severityRank,
 } from "./labels.js";
 import { escapeHtml as h } from "./sanitize.js";
 
@@ -28,19 +29,21 @@ interface Bar {
   readonly className: string;
 }
 
-/** A horizontal bar chart as inline SVG: sized by attributes only, so the CSP needs no inline styles. */
+/**
+ * A horizontal bar chart as inline SVG, a label above each bar: sized by attributes only, so the CSP needs
+ * no inline styles; drawn at about the size it is shown, so the text stays legible.
+ */
 export function barChart(title: string, bars: readonly Bar[]): string {
-  const rowHeight = 26;
-  const labelWidth = 190;
-  const width = 460;
+  const rowHeight = 38;
+  const width = 320;
   const max = Math.max(1, ...bars.map((bar) => bar.value));
   const rows = bars.map((bar, index) => {
     const y = index * rowHeight;
-    const barWidth = Math.max(2, Math.round(((width - labelWidth - 40) * bar.value) / max));
+    const barWidth = Math.max(3, Math.round(((width - 36) * bar.value) / max));
     return (
-      `<text x="0" y="${y + 17}">${h(bar.label)}</text>` +
-      `<rect class="${h(bar.className)}" x="${labelWidth}" y="${y + 5}" width="${barWidth}" height="16" rx="3"></rect>` +
-      `<text x="${labelWidth + barWidth + 6}" y="${y + 17}">${bar.value}</text>`
+      `<text x="0" y="${y + 14}">${h(bar.label)}</text>` +
+      `<rect class="${h(bar.className)}" x="0" y="${y + 20}" width="${barWidth}" height="12" rx="3"></rect>` +
+      `<text class="value" x="${barWidth + 6}" y="${y + 31}">${bar.value}</text>`
     );
   });
   const height = Math.max(rowHeight, bars.length * rowHeight);
@@ -173,6 +176,17 @@ export function findingCards(
     .join("\n");
 }
 
+/** Most severe first, then the report's own (deterministic) order: what a reader should see first. */
+export function bySeverity(findings: readonly Finding[]): Finding[] {
+  return findings
+    .map((finding, position) => ({ finding, position }))
+    .sort(
+      (a, b) =>
+        severityRank(b.finding.severity) - severityRank(a.finding.severity) || a.position - b.position,
+    )
+    .map((item) => item.finding);
+}
+
 function coverageHtml(report: ScanReport): string {
   const { scanned, partial, skipped } = report.summary.artifacts;
   const gaps = report.coverage.filter((entry) => entry.status !== "scanned" || entry.reason !== undefined);
@@ -250,7 +264,7 @@ export function formatHtml(report: ScanReport): string {
 <h2 id="summary">Summary</h2>
 ${summaryHtml(report)}
 <h2 id="findings">Findings</h2>
-${report.findings.length === 0 ? `<p class="empty">No findings at or above severity ${h(report.options.minSeverity)}.</p>` : findingCards(report.findings, report.rules)}
+${report.findings.length === 0 ? `<p class="empty">No findings at or above severity ${h(report.options.minSeverity)}.</p>` : findingCards(bySeverity(report.findings), report.rules)}
 ${coverageHtml(report)}
 <footer>custodiet ${h(report.tool.version)} · report schema ${h(report.schemaVersion)} · rule pack ${h(report.rulePack.hash)} · offsets are 0-based bytes in the innermost file, lines and columns 1-based.</footer>`;
   return htmlDocument(`custodiet report: ${inputs}`, body);

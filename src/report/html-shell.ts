@@ -28,7 +28,7 @@ p { margin: 8px 0; }
 .masthead { border-bottom: 1px solid var(--line); padding-bottom: 16px; margin-bottom: 8px; }
 .eyebrow { text-transform: uppercase; letter-spacing: 0.12em; font-size: 12px; color: var(--accent); font-weight: 700; }
 .meta { color: var(--muted); font-size: 13px; }
-.meta span { white-space: nowrap; margin-right: 16px; }
+.meta > span { white-space: nowrap; margin-right: 16px; }
 .intro { background: var(--paper); border-left: 4px solid var(--accent); padding: 12px 16px; margin: 16px 0; }
 .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin: 16px 0; }
 .stat { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
@@ -37,8 +37,9 @@ p { margin: 8px 0; }
 .charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(300px, 1fr)); gap: 12px; }
 .chart { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
 .chart h3 { font-size: 14px; color: var(--muted); text-transform: uppercase; letter-spacing: 0.06em; margin-bottom: 6px; }
-.chart svg { width: 100%; height: auto; display: block; }
-.chart text { font: 12px system-ui, "Noto Sans", "Liberation Sans", sans-serif; fill: var(--ink); }
+.chart svg { width: 100%; max-width: 420px; height: auto; display: block; }
+.chart text { font: 13px system-ui, "Noto Sans", "Liberation Sans", sans-serif; fill: var(--ink); }
+.chart text.value { font-weight: 700; }
 .bar-critical { fill: var(--critical); } .bar-high { fill: var(--high); } .bar-medium { fill: var(--medium); }
 .bar-low { fill: var(--low); } .bar-info { fill: var(--info); } .bar-plain { fill: var(--accent); }
 .card { background: var(--paper); border: 1px solid var(--line); border-radius: 10px; margin: 16px 0; overflow: hidden; break-inside: avoid; page-break-inside: avoid; }

@@ -14,13 +14,23 @@ import {
 import { escapeControls } from "./sanitize.js";
 
 /**
- * Escapes text so Markdown shows it literally: no emphasis, links, HTML, headings or table breaks.
+ * Escapes text so Markdown shows it literally: no emphasis, links, HTML, entities or table breaks, while
+ * ordinary text (dots, dashes, brackets of a version number) stays readable when pasted as plain text.
  * Line breaks become spaces (a table cell is one line).
  */
 export function escapeMarkdown(text: string): string {
-  return escapeControls(text.replace(/\r\n|[\r\n]/gu, " ")).replace(/[\\`*_{}[\]()<>#+\-.!|~&]/gu, (char) =>
-    char === "&" ? "&amp;" : `\\${char}`,
-  );
+  return escapeControls(text.replace(/\r\n|[\r\n]/gu, " "))
+    .replace(/[\\`*_[\]<>|#~]/gu, (char) => `\\${char}`)
+    .replace(/&(?=#?\w+;)/gu, "&amp;");
+}
+
+/** Text as an inline code span: shown verbatim; only a pipe needs escaping inside a GFM table. */
+export function markdownCode(text: string): string {
+  const clean = escapeControls(text.replace(/\r\n|[\r\n]/gu, " ")).replace(/\|/gu, "\\|");
+  const longest = Math.max(0, ...[...clean.matchAll(/`+/gu)].map((run) => run[0].length));
+  const fence = "`".repeat(longest + 1);
+  const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
+  return `${fence}${pad}${clean}${pad}${fence}`;
 }
 
 /** A summary a person can paste into an email, then one table row per finding and the coverage gaps. */
@@ -70,7 +80,7 @@ export function formatMarkdown(report: ScanReport): string {
       const line = finding.line === undefined ? "" : ` (line ${finding.line})`;
       out.push(
         `| ${SEVERITY_LABELS[finding.severity]} | ${CATEGORY_LABELS[finding.category]} | ${BASIS_LABELS[finding.basis]} ` +
-          `| ${escapeMarkdown(finding.match)} | ${escapeMarkdown(finding.location)}${line} | ${finding.offset} ` +
+          `| ${markdownCode(finding.match)} | ${markdownCode(finding.location)}${line} | ${finding.offset} ` +
           `| ${ENCODING_LABELS[finding.encoding]} | ${escapeMarkdown(description.title)} |`,
       );
     }
@@ -83,7 +93,7 @@ export function formatMarkdown(report: ScanReport): string {
     for (const entry of gaps) {
       const reason = entry.reason === undefined ? "" : COVERAGE_REASON_LABELS[entry.reason];
       const detail = entry.detail === undefined ? "" : ` (${escapeMarkdown(entry.detail)})`;
-      out.push(`| ${entry.status} | ${escapeMarkdown(entry.location)} | ${reason}${detail} |`);
+      out.push(`| ${entry.status} | ${markdownCode(entry.location)} | ${reason}${detail} |`);
     }
   }
   return `${out.join("\n")}\n`;

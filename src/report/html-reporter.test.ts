@@ -1,0 +1,53 @@
+import { describe, expect, it } from "vitest";
+import { sampleReport, xssReport, XSS_PAYLOADS } from "../../test/report/sample-report.js";
+import { formatHtml, hexView } from "./html-reporter.js";
+import { REPORT_CSS, cssHash } from "./html-shell.js";
+
+describe("formatHtml", () => {
+  it("is one self-contained file: no script, no external resource, a strict CSP allowing only its own CSS", () => {
+    const html = formatHtml(sampleReport());
+    expect(html).not.toMatch(/<script|<link|<iframe|<img|<object|@import|url\(/iu);
+    expect(html).not.toMatch(/\ssrc=/iu);
+    const csp = /<meta http-equiv="Content-Security-Policy" content="([^"]+)">/u
+      .exec(html)?.[1]
+      ?.replace(/&#39;/gu, "'");
+    expect(csp).toContain("default-src 'none'");
+    expect(csp).toContain(`style-src 'sha256-${cssHash(REPORT_CSS)}'`);
+    expect(html).toContain(`<style>${REPORT_CSS}</style>`);
+    expect(html).toContain("@media print");
+  });
+
+  it("has one card per finding and the coverage section", () => {
+    const report = sampleReport();
+    const html = formatHtml(report);
+    expect(html.match(/<article class="card"/gu)).toHaveLength(report.findings.length);
+    expect(html).toContain('id="coverage"');
+    for (const entry of report.coverage.filter((item) => item.status !== "scanned"))
+      expect(html).toContain(entry.location);
+    for (const finding of report.findings)
+      for (const layer of finding.layers) expect(html).toContain(layer.sha256);
+  });
+
+  it("escapes every string that came from a scanned file or a rule", () => {
+    const html = formatHtml(xssReport());
+    for (const payload of XSS_PAYLOADS) {
+      // Payloads without markup characters (javascript:…, {{…}}) are harmless text and may appear as they are.
+      if (/[<>"']/u.test(payload)) expect(html).not.toContain(payload);
+      expect(html).toContain(
+        payload
+          .replace(/&/gu, "&amp;")
+          .replace(/</gu, "&lt;")
+          .replace(/>/gu, "&gt;")
+          .replace(/"/gu, "&quot;")
+          .replace(/'/gu, "&#39;"),
+      );
+    }
+  });
+
+  it("draws the hex view at true offsets and marks the matched bytes", () => {
+    const view = hexView("41424344", 0x1f, 0x20, 0x22);
+    expect(view).toContain("0000001f");
+    expect(view).toContain('41 <span class="hit">42</span> <span class="hit">43</span> 44');
+    expect(view).toContain("|ABCD|");
+  });
+});

@@ -1,0 +1,63 @@
+import { describe, expect, it } from "vitest";
+import { REPORT_SCHEMA_VERSION } from "../model/report.js";
+import type { ScanReport } from "../model/report.js";
+import { draft07Validator, errorsOf } from "../../test/report/schema-validators.js";
+import { sampleReport, xssReport } from "../../test/report/sample-report.js";
+import { canonicalize, formatJson } from "./json-reporter.js";
+
+/** The same report with every object's keys inserted in reverse order. */
+function reversedKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(reversedKeys);
+  if (value !== null && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const key of Object.keys(value).reverse())
+      out[key] = reversedKeys((value as Record<string, unknown>)[key]);
+    return out;
+  }
+  return value;
+}
+
+describe("formatJson", () => {
+  const validate = draft07Validator("scan-report.schema.json");
+
+  it("is valid against schema/scan-report.schema.json", () => {
+    for (const report of [sampleReport(), xssReport()]) {
+      const json: unknown = JSON.parse(formatJson(report));
+      expect(validate(json), errorsOf(validate)).toBe(true);
+    }
+  });
+
+  it("the schema rejects what the model forbids", () => {
+    const json = JSON.parse(formatJson(sampleReport())) as { findings: Record<string, unknown>[] };
+    json.findings[0]!["basis"] = "guessed";
+    expect(validate(json)).toBe(false);
+    const extra = JSON.parse(formatJson(sampleReport())) as Record<string, unknown>;
+    extra["unexpected"] = 1;
+    expect(validate(extra)).toBe(false);
+  });
+
+  it("is byte-identical whatever order the keys were built in", () => {
+    const report = sampleReport();
+    expect(formatJson(reversedKeys(report) as ScanReport)).toBe(formatJson(report));
+  });
+
+  it("uses 2-space indentation, a trailing newline and the model's schema version first", () => {
+    const text = formatJson(sampleReport());
+    expect(text.endsWith("}\n")).toBe(true);
+    expect(text.split("\n")[1]).toBe(`  "schemaVersion": "${REPORT_SCHEMA_VERSION}",`);
+    expect(Object.keys(JSON.parse(text) as object).slice(0, 4)).toEqual([
+      "schemaVersion",
+      "tool",
+      "rulePack",
+      "generatedAt",
+    ]);
+    const finding = (JSON.parse(text) as { findings: object[] }).findings[0]!;
+    expect(Object.keys(finding).slice(0, 3)).toEqual(["ruleId", "messageId", "category"]);
+  });
+
+  it("round-trips the report unchanged", () => {
+    const report = sampleReport();
+    expect(JSON.parse(formatJson(report))).toEqual(canonicalize(report));
+    expect(JSON.parse(formatJson(report))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+});
