@@ -7,6 +7,8 @@ export interface SampleExpectation {
   readonly length: number;
   readonly line?: number;
   readonly column?: number;
+  /** Only in the written expectations: every matcher encoding with the same bytes (ASCII: utf-8, gb18030, big5). */
+  readonly acceptEncodings?: readonly string[];
 }
 export interface SampleEntry {
   readonly path: string;
@@ -35,4 +37,9 @@ export declare function locate(
   occurrence?: number,
 ): { offset: number; length: number };
 export declare function buildSampleEntries(): SampleEntry[];
-export declare function writeSampleCorpus(outDir: string, entries?: readonly SampleEntry[]): SampleExpected;
+export declare function expectedPathFor(outDir: string): string;
+export declare function writeSampleCorpus(
+  outDir: string,
+  entries?: readonly SampleEntry[],
+  expectedPath?: string,
+): SampleExpected;

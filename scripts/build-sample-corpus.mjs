@@ -2,7 +2,8 @@
 // Builds the sample corpus: a small, fictional vendor SDK tree for the demo and the tests.
 // Deterministic: the same bytes on every run (seeded PRNG, no clock). Usage:
 //   node scripts/build-sample-corpus.mjs [outDir]      (default: corpus/sample)
-// Writes <outDir>/EXPECTED.json with the findings a correct scan must report, with byte offsets computed
+// Writes <outDir>.EXPECTED.json (beside the tree, so that scanning the tree does not scan the expectations)
+// with the findings a correct scan must report, with byte offsets computed
 // from the bytes written here. Every sample is written for this project; none is vendor code.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
@@ -453,8 +454,34 @@ export function buildSampleEntries() {
   ];
 }
 
-/** Writes the entries under outDir and returns the EXPECTED.json object. */
-export function writeSampleCorpus(outDir, entries = buildSampleEntries()) {
+/** Where the expectations of a tree written to outDir go: beside it, e.g. corpus/sample.EXPECTED.json. */
+export function expectedPathFor(outDir) {
+  return `${outDir.replace(/[\\/]+$/u, "")}.EXPECTED.json`;
+}
+
+const MATCHER_ENCODINGS = ["utf-8", "utf-16le", "utf-16be", "gb18030", "big5"];
+
+/** Every matcher encoding whose needle for `term` is exactly the bytes at the expectation (ASCII is the same
+ *  in UTF-8, GB18030 and Big5, so a scanner may report any of them). */
+function acceptedEncodings(bytes, e) {
+  const at = bytes.subarray(e.offset, e.offset + e.length);
+  return MATCHER_ENCODINGS.filter((encoding) => {
+    let needle;
+    try {
+      needle = encodeText(e.term, encoding);
+    } catch {
+      return false;
+    }
+    return needle.length === at.length && needle.every((b, i) => b === at[i]);
+  });
+}
+
+/** Writes the entries under outDir, the expectations beside it, and returns the expectations object. */
+export function writeSampleCorpus(
+  outDir,
+  entries = buildSampleEntries(),
+  expectedPath = expectedPathFor(outDir),
+) {
   rmSync(outDir, { recursive: true, force: true });
   for (const entry of entries) {
     const target = join(outDir, entry.path);
@@ -463,19 +490,21 @@ export function writeSampleCorpus(outDir, entries = buildSampleEntries()) {
   }
   const expected = {
     description:
-      "Findings a correct custodiet scan of this folder must report. Offsets are 0-based bytes in the file; " +
-      "line/column 1-based (text files only). A finding meets an expectation when it has the same category " +
-      "and basis and its byte range overlaps [offset, offset+length) of the term (a rule may anchor on a token " +
-      "inside the identifier, e.g. UYGUR in EM_NATION_TYPE_UYGUR). A file with an empty list must give no " +
-      "finding; any other finding in a file must have one of the category/basis pairs listed for it.",
+      "Findings a correct custodiet scan of the sample tree must report (paths relative to the tree). Offsets " +
+      "are 0-based bytes in the file; line/column 1-based (text files only). A finding meets an expectation when " +
+      "it has the same category and basis, its encoding is one of acceptEncodings (ASCII bytes are the same in " +
+      "UTF-8, GB18030 and Big5), and its byte range overlaps [offset, offset+length) of the term (a rule may " +
+      "anchor on a token inside the identifier, e.g. UYGUR in EM_NATION_TYPE_UYGUR). A file with an empty list " +
+      "must give no finding; any other finding in a file must have one of the category/basis pairs listed for it.",
     files: entries.map((entry) => ({
       path: entry.path,
       size: entry.bytes.length,
       note: entry.note,
-      findings: entry.expected,
+      findings: entry.expected.map((e) => ({ ...e, acceptEncodings: acceptedEncodings(entry.bytes, e) })),
     })),
   };
-  writeFileSync(join(outDir, "EXPECTED.json"), `${JSON.stringify(expected, null, 2)}\n`);
+  mkdirSync(dirname(expectedPath), { recursive: true });
+  writeFileSync(expectedPath, `${JSON.stringify(expected, null, 2)}\n`);
   return expected;
 }
 
@@ -485,6 +514,6 @@ if (isMain) {
   const expected = writeSampleCorpus(outDir);
   const count = expected.files.reduce((sum, f) => sum + f.findings.length, 0);
   process.stdout.write(
-    `sample corpus: ${expected.files.length} files, ${count} expected findings -> ${outDir}\n`,
+    `sample corpus: ${expected.files.length} files, ${count} expected findings -> ${outDir} (${expectedPathFor(outDir)})\n`,
   );
 }

@@ -263,14 +263,19 @@ function render(results, meta, { markdown, showHoldout }) {
 // ---------------------------------------------------------------------------------------------------------
 
 async function loadScan() {
-  const entry = join(ROOT, "dist/index.js");
-  try {
-    const mod = await import(pathToFileURL(entry).href);
-    if (typeof mod.scan !== "function") throw new Error("dist/index.js does not export scan()");
-    return mod.scan;
-  } catch (error) {
-    throw new Error(`cannot load the scanner from ${entry} (run npm run build): ${error.message}`);
+  // The library entry; while the CLI half of dist/ is incomplete, the engine module alone is enough.
+  const entries = [join(ROOT, "dist/index.js"), join(ROOT, "dist/engine/scan.js")];
+  const errors = [];
+  for (const entry of entries) {
+    try {
+      const mod = await import(pathToFileURL(entry).href);
+      if (typeof mod.scan === "function") return mod.scan;
+      errors.push(`${entry} does not export scan()`);
+    } catch (error) {
+      errors.push(`${entry}: ${error instanceof Error ? error.message : String(error)}`);
+    }
   }
+  throw new Error(`cannot load the scanner (run npm run build):\n  ${errors.join("\n  ")}`);
 }
 
 export async function evaluate(args) {

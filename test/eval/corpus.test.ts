@@ -5,7 +5,7 @@ import { join } from "node:path";
 import iconv from "iconv-lite";
 import { afterAll, describe, expect, it } from "vitest";
 import { BASES, CATEGORIES } from "../../src/model/rule.js";
-import { BLOB_TERM_OFFSET, writeSampleCorpus } from "../../scripts/build-sample-corpus.mjs";
+import { BLOB_TERM_OFFSET, expectedPathFor, writeSampleCorpus } from "../../scripts/build-sample-corpus.mjs";
 import { buildEvalCorpus } from "../../scripts/build-eval-corpus.mjs";
 
 const temp = mkdtempSync(join(tmpdir(), "custodiet-corpus-"));
@@ -33,9 +33,7 @@ describe("sample corpus", () => {
     for (const file of expected.files) {
       expect(sha256(readFileSync(join(a, file.path)))).toBe(sha256(readFileSync(join(b, file.path))));
     }
-    expect(readFileSync(join(a, "EXPECTED.json"), "utf8")).toBe(
-      readFileSync(join(b, "EXPECTED.json"), "utf8"),
-    );
+    expect(readFileSync(expectedPathFor(a), "utf8")).toBe(readFileSync(expectedPathFor(b), "utf8"));
   });
 
   it("records offsets that hold the expected term in the expected encoding", () => {
@@ -47,6 +45,7 @@ describe("sample corpus", () => {
         expect(CATEGORIES).toContain(f.category);
         expect(BASES).toContain(f.basis);
         expect(decodeAt(bytes, f.offset, f.length, f.encoding)).toBe(f.term);
+        expect(f.acceptEncodings).toContain(f.encoding);
         checked++;
       }
     }
