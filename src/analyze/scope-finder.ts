@@ -126,32 +126,22 @@ function unquote(text: string): string {
 
 /** The key or variable a value is assigned to: `x = [`, `"key": {`, `$x = array(`, `actions=(`. */
 function assignedName(header: string): string | undefined {
-  // The last assignment operator (=, :, =>, :=, +=) of the header; a comparison (==, !=, <=, >=) is not one.
-  let at = header.length - 1;
-  while (at >= 0) {
-    const char = header.charAt(at);
-    if (char === ":" || char === "=") {
-      const before = header.charAt(at - 1);
-      const after = header.charAt(at + 1);
-      if (char === "=" && (after === "=" || "=!<>".includes(before))) {
-        at--;
-        continue;
-      }
-      if (char === ":" && (after === ":" || before === ":")) {
-        at--;
-        continue;
-      }
-      break;
-    }
-    at--;
-  }
-  if (at < 0) return undefined;
-  let end = at;
-  while (end > 0 && /[\s:+=]/.test(header.charAt(end - 1))) end--;
-  if (end > 0 && "\"'`".includes(header.charAt(end - 1))) end--;
+  let trimmed = header.trimEnd();
+  // A constructor or type between the operator and the bracket: `= new List<string>`, `= array`, `:= []string`.
+  const typed = /(?:=|:|=>|\bnew|\breturn)\s*(?:new\s+)?[\w.<>[\]$]+$/.exec(trimmed);
+  if (typed) trimmed = trimmed.slice(0, typed.index + (typed[0].startsWith("new") ? 0 : 1)).trimEnd();
+  if (trimmed.endsWith("new")) trimmed = trimmed.slice(0, -3).trimEnd();
+  const last = trimmed.charAt(trimmed.length - 1);
+  if (last !== "=" && last !== ":" && last !== ">") return undefined;
+  if (last === ">" && !trimmed.endsWith("=>")) return undefined;
+  let end = trimmed.length;
+  while (end > 0 && ":=+>".includes(trimmed.charAt(end - 1))) end--;
+  if (trimmed.slice(end - 1, end + 1) === "==" || "!<".includes(trimmed.charAt(end - 1))) return undefined;
+  while (end > 0 && /\s/.test(trimmed.charAt(end - 1))) end--;
+  if (end > 0 && "\"'`".includes(trimmed.charAt(end - 1))) end--;
   let start = end;
-  while (start > 0 && /[\w$.\-\u0080-\uffff]/u.test(header.charAt(start - 1))) start--;
-  const name = header.slice(start, end).replace(/^\$/, "");
+  while (start > 0 && /[\w$.\-\u0080-\uffff]/u.test(trimmed.charAt(start - 1))) start--;
+  const name = trimmed.slice(start, end).replace(/^\$/, "");
   return name === "" ? undefined : name;
 }
 
@@ -288,7 +278,14 @@ function codeOnly(context: ScopeContext, from: number, to: number): string {
 function memberNameOf(style: Classified["members"], kind: FoundScopeKind, code: string): string | undefined {
   const trimmed = code.trim();
   if (trimmed === "") return undefined;
-  if (kind === "list") return unquote(trimmed);
+  if (kind === "list") {
+    // A tuple or record as element (Python ctypes `("emNation", C_ENUM)`): its first string or name.
+    if ("([{".includes(trimmed.charAt(0))) {
+      const inner = /["'`]([^"'`]*)["'`]|([a-z_$][\w$]*)/i.exec(trimmed);
+      return inner?.[1] ?? inner?.[2];
+    }
+    return unquote(trimmed);
+  }
   if (kind === "object") {
     const key = /^\s*(["'`]?)([^"'`:=\s]+)\1\s*(?::|=>|=)/.exec(trimmed);
     return key ? key[2] : unquote(trimmed);
@@ -300,7 +297,7 @@ function memberNameOf(style: Classified["members"], kind: FoundScopeKind, code: 
   // Statement: the last identifier before the first ":", "=", "[" or "(" (C field, Java field, TS property).
   const head = trimmed.split(/[:=[(]/, 1)[0] ?? trimmed;
   const names = identifiersOf(head);
-  return names.at(-1);
+  return names.at(-1)?.replace(/^\$/, "");
 }
 
 /**
@@ -506,6 +503,8 @@ function paragraph(text: string, index: number, inComment: boolean): Scope {
   let end = index;
   const highest = Math.min(text.length, index + MAX_TEXT_SPAN);
   while (end < highest && !/^\r?\n[ \t\r]*\n/.test(text.slice(end, end + 40))) end++;
+  while (start < end && /\s/.test(text.charAt(start))) start++;
+  while (end > start && /\s/.test(text.charAt(end - 1))) end--;
   return { kind: "text", aliases: [], start, end, members: [], inComment };
 }
 
@@ -525,7 +524,13 @@ export function findScope(context: ScopeContext, index: number): Scope {
     if (open < 0) break;
     const close = matchingClose(context, open);
     const classified = classifyOpener(context, open, close);
-    if (classified !== undefined) {
+    // A tuple inside a list or call (`[("emSex", C_ENUM), …]`) is an element, not a scope of its own.
+    const unnamedTuple =
+      classified?.kind === "list" &&
+      classified.name === undefined &&
+      text.charAt(open) === "(" &&
+      enclosingOpener(context, open) >= 0;
+    if (classified !== undefined && !unnamedTuple) {
       // A Python ctypes `_fields_ = [...]` list is the structure of its class.
       if (classified.kind === "list" && classified.name === "_fields_") {
         const owner = pythonClass(context, open);

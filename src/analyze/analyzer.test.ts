@@ -1,0 +1,211 @@
+import { randomBytes } from "node:crypto";
+import iconv from "iconv-lite";
+import { describe, expect, it } from "vitest";
+import type { Hit } from "../model/hit.js";
+import { buildAutomaton, StreamMatcher } from "../match/automaton.js";
+import { memorySource } from "../sources/byte-source.js";
+import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
+import { parseRuleText } from "../rules/parse-rule.js";
+import { scanBytes } from "../rules/tester.js";
+import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
+import { analyzeHits } from "./analyzer.js";
+
+/** A bare token rule: `race` and `nation` as whole tokens, no other condition. */
+const BARE_TOKENS = `
+id: test-bare-tokens
+title: Bare tokens
+description: Whole-token race and nation, for boundary tests; race condition excluded by line.
+category: race
+basis: inferred
+severity: low
+confidence: low
+references: ["https://example.org"]
+patterns:
+  - message: field
+    terms: [race, nation]
+    where:
+      line-none: [race condition, data race]
+tests:
+  match: [{ text: "byRace" }]
+  no-match: [{ text: "trace" }]
+`;
+
+function packOf(...texts: string[]): CompiledRulePack {
+  return compileRulePack(
+    texts.map((text, index) => {
+      const result = parseRuleText(text, `inline-${index}.yaml`);
+      if (!result.ok) throw new Error(result.problems.map((p) => p.detail).join("; "));
+      return result.rule;
+    }),
+  );
+}
+
+const pack = packOf(NATION_UYGHUR, HIK_RACE, COMPLEXION, BARE_TOKENS);
+
+function scan(text: string, encoding = "utf-8", rule?: string) {
+  const bytes = new Uint8Array(iconv.encode(text, encoding));
+  const all = scanBytes(bytes, pack);
+  return rule === undefined ? all : all.filter((d) => d.ruleId === rule);
+}
+
+/** Streams bytes through the real matcher in chunks and analyzes through a ByteSource, like the engine. */
+async function scanSource(bytes: Uint8Array, chunkSize = 65536) {
+  const automaton = buildAutomaton(pack.needles);
+  const matcher = new StreamMatcher(automaton);
+  const hits: Hit[] = [];
+  for (let at = 0; at < bytes.length; at += chunkSize) {
+    matcher.push(bytes.subarray(at, at + chunkSize), (needleId, offset) => {
+      const needle = automaton.needles[needleId]!;
+      hits.push({
+        needleId,
+        termId: needle.termId,
+        encoding: needle.encodings[0]!,
+        offset,
+        length: needle.bytes.length,
+      });
+    });
+  }
+  return analyzeHits(hits, memorySource(bytes), pack);
+}
+
+describe("token boundaries", () => {
+  it("byRace is a hit on race; trace, therubyracer, condemnation, destination and race condition are not", () => {
+    const hit = scan("BYTE byRace;", "utf-8", "test-bare-tokens");
+    expect(hit.map((d) => [d.match, d.offset, d.length])).toEqual([["Race", 7, 4]]);
+    for (const confusable of [
+      "trace",
+      "gem 'therubyracer'",
+      "condemnation",
+      "destination",
+      "international",
+    ]) {
+      expect(scan(confusable, "utf-8", "test-bare-tokens"), confusable).toEqual([]);
+    }
+    expect(scan("// avoid a race condition in the decoder", "utf-8", "test-bare-tokens")).toEqual([]);
+    expect(scan("a data race on the frame queue: race", "utf-8", "test-bare-tokens")).toEqual([]);
+  });
+
+  it("byRace inside a human-feature struct confirms with its siblings", () => {
+    const header = `typedef struct tagNET_VCA_HUMAN_FEATURE {
+  BYTE byAgeGroup;
+  BYTE bySex;
+  BYTE byRace;
+  BYTE byEyeGlass;
+} NET_VCA_HUMAN_FEATURE;`;
+    const [detection, ...rest] = scan(header, "utf-8", "test-hik-race");
+    expect(rest).toEqual([]);
+    expect(detection).toMatchObject({
+      messageId: "field",
+      offset: header.indexOf("Race"),
+      length: 4,
+      encoding: "utf-8",
+      match: "Race",
+      matchHex: "52616365",
+      scope: { kind: "struct", name: "NET_VCA_HUMAN_FEATURE" },
+    });
+    expect(detection!.data).toMatchObject({ memberName: "byRace", scopeIndex: "2", identifier: "byRace" });
+    expect(detection!.data["siblings"]).toContain("sex");
+    expect(detection!.excerpt.slice(...detection!.excerptMatch)).toBe("Race");
+    // The same struct as a game avatar stays silent (exclusion in the scope name).
+    expect(scan(header.replaceAll("HUMAN_FEATURE", "GAME_AVATAR"), "utf-8", "test-hik-race")).toEqual([]);
+    // Without person siblings, a lone race field is not enough.
+    expect(scan("struct RaceResult { int lap; int race; };", "utf-8", "test-hik-race")).toEqual([]);
+  });
+});
+
+describe("encodings", () => {
+  const gbkHeader = `/* 大华 NetSDK 人脸属性 */
+// 民族类型
+typedef enum tagEM_NATION_TYPE {
+    EM_NATION_TYPE_UNKNOWN,     // 未知
+    EM_NATION_TYPE_UYGUR,       // 维族(新疆)
+    EM_NATION_TYPE_OTHER,       // 其他
+    EM_NATION_TYPE_UNIDENTIFIED,// 设备未识别
+} EM_NATION_TYPE;
+`;
+
+  it("finds a GBK nation enum member in gb18030 at its true byte offset", async () => {
+    const bytes = new Uint8Array(iconv.encode(gbkHeader, "gb18030"));
+    const memberOffset = iconv.encode(
+      gbkHeader.slice(0, gbkHeader.indexOf("EM_NATION_TYPE_UYGUR")),
+      "gb18030",
+    ).length;
+    const commentOffset = iconv.encode(gbkHeader.slice(0, gbkHeader.indexOf("维族(新疆)")), "gb18030").length;
+    for (const detections of [scanBytes(bytes, pack), await scanSource(bytes, 7)]) {
+      const mine = detections.filter((d) => d.ruleId === "test-nation-uyghur");
+      expect(mine.map((d) => [d.messageId, d.offset, d.encoding, d.match])).toEqual([
+        ["enum-member", memberOffset + "EM_NATION_TYPE_".length, "gb18030", "UYGUR"],
+        ["comment", commentOffset, "gb18030", "维族(新疆)"],
+      ]);
+      expect(mine[0]!.scope).toEqual({ kind: "enum", name: "EM_NATION_TYPE" });
+      expect(mine[0]!.data).toMatchObject({ memberName: "EM_NATION_TYPE_UYGUR", scopeIndex: "1" });
+      expect(mine[1]!.matchHex).toBe(Buffer.from(iconv.encode("维族(新疆)", "gb18030")).toString("hex"));
+    }
+    // The same header in UTF-8 reports utf-8; in Big5 (traditional) the comment is found as Big5.
+    expect(scan(gbkHeader, "utf-8", "test-nation-uyghur").map((d) => d.encoding)).toEqual(["utf-8", "utf-8"]);
+  });
+
+  it("does not report an ASCII needle that starts inside a double-byte character", () => {
+    // 0x81 0x72 is one GBK character whose trail byte is "r": the "race" after it is not the word race.
+    const bytes = new Uint8Array([
+      ...iconv.encode("人种: ", "gb18030"),
+      0x81,
+      0x72,
+      0x61,
+      0x63,
+      0x65,
+      0x20,
+      0x0a,
+    ]);
+    const bare = scanBytes(bytes, pack).filter((d) => d.ruleId === "test-bare-tokens");
+    expect(bare).toEqual([]);
+  });
+
+  it("finds a UTF-16LE identifier at offset 70,000 of a 1 MB random blob, exactly once", async () => {
+    const blob = new Uint8Array(randomBytes(1 << 20));
+    const identifier = new Uint8Array(iconv.encode("EM_NATION_TYPE_UYGUR", "utf-16le"));
+    blob.set(identifier, 70_000);
+    const detections = (await scanSource(blob)).filter((d) => d.ruleId === "test-nation-uyghur");
+    expect(detections.map((d) => [d.offset, d.length, d.encoding, d.match])).toEqual([
+      [70_000 + "EM_NATION_TYPE_".length * 2, 10, "utf-16le", "UYGUR"],
+    ]);
+    expect(detections[0]!.scope?.kind).toBe("string-table");
+    expect(detections[0]!.data["memberName"]).toContain("EM_NATION_TYPE_UYGUR");
+  });
+
+  it("reads UTF-16 text in the right byte order (a BE needle also matches LE text shifted by one)", () => {
+    const table = "\u0000age\u0000gender\u0000EM_NATION_TYPE_UYGUR\u0000维族\u0000";
+    for (const encoding of ["utf-16le", "utf-16be"] as const) {
+      const bytes = new Uint8Array(iconv.encode(`${table}${table}`, encoding));
+      const found = scanBytes(bytes, pack).filter((d) => d.ruleId === "test-nation-uyghur");
+      expect(new Set(found.map((d) => d.encoding)), encoding).toEqual(new Set([encoding]));
+      const expected = iconv.encode(table.slice(0, table.indexOf("UYGUR")), encoding).length;
+      expect(found[0]!.offset, encoding).toBe(expected);
+      expect(found.map((d) => d.match)).toEqual(["UYGUR", "维族", "UYGUR", "维族"]);
+    }
+  });
+
+  it("binds colour values to the name of their enum", () => {
+    const plate = "enum EM_PLATE_COLOR { EM_PLATE_YELLOW, EM_PLATE_BLACK, EM_PLATE_WHITE };";
+    const complexion =
+      "typedef enum { EM_COMPLEXION_NODISTI, EM_COMPLEXION_YELLOW, EM_COMPLEXION_BLACK } EM_COMPLEXION_TYPE;";
+    expect(scan(plate, "utf-8", "test-complexion-colours")).toEqual([]);
+    const found = scan(complexion, "utf-8", "test-complexion-colours");
+    expect(found.map((d) => [d.match, d.data["scopeIndex"]])).toEqual([
+      ["YELLOW", "1"],
+      ["BLACK", "2"],
+    ]);
+  });
+});
+
+describe("cost", () => {
+  it("rejects millions of substring hits cheaply (trace, destination)", async () => {
+    const text = "trace destination condemnation therubyracer \n".repeat(100_000);
+    const bytes = new TextEncoder().encode(text);
+    const started = performance.now();
+    const detections = await scanSource(bytes, 1 << 20);
+    const elapsed = performance.now() - started;
+    expect(detections).toEqual([]);
+    expect(elapsed).toBeLessThan(10_000);
+  });
+});

@@ -1,0 +1,204 @@
+import { describe, expect, it } from "vitest";
+import { findScope, prepareScopeContext, type Scope } from "./scope-finder.js";
+
+/** The scope around the `occurrence`-th appearance of `needle` in `text`. */
+function scopeAt(text: string, needle: string, occurrence = 0): Scope {
+  let at = -1;
+  for (let k = 0; k <= occurrence; k++) at = text.indexOf(needle, at + 1);
+  if (at < 0) throw new Error(`${needle} not found`);
+  return findScope(prepareScopeContext(text), at);
+}
+
+describe("scope finder", () => {
+  it("C: typedef enum, name from the typedef, member position, trailing comment", () => {
+    const text = [
+      "#include <stdio.h>",
+      "typedef enum tagEM_NATION_TYPE {",
+      "    EM_NATION_TYPE_UNKNOWN,  // 未知",
+      "    EM_NATION_TYPE_UYGUR,    // 维族(新疆)",
+      "    EM_NATION_TYPE_OTHER,    // 其他",
+      "} EM_NATION_TYPE;",
+    ].join("\n");
+    const member = scopeAt(text, "UYGUR");
+    expect(member).toMatchObject({ kind: "enum", name: "EM_NATION_TYPE", aliases: ["tagEM_NATION_TYPE"] });
+    expect(member).toMatchObject({ memberIndex: 1, memberName: "EM_NATION_TYPE_UYGUR", inComment: false });
+    expect(member.members).toEqual([
+      "EM_NATION_TYPE_UNKNOWN",
+      "EM_NATION_TYPE_UYGUR",
+      "EM_NATION_TYPE_OTHER",
+    ]);
+    const comment = scopeAt(text, "维族");
+    expect(comment).toMatchObject({ kind: "enum", memberName: "EM_NATION_TYPE_UYGUR", inComment: true });
+  });
+
+  it("C: struct fields, nested in a function-free header", () => {
+    const text = `typedef struct tagNET_VCA_HUMAN_FEATURE {
+  BYTE byAgeGroup;   //年龄段
+  BYTE bySex;        //性别
+  BYTE byRace;       //人种: 0-不支持 1-亚洲人 2-黑人 3-白人
+  BYTE byRes[29];
+} NET_VCA_HUMAN_FEATURE, *LPNET_VCA_HUMAN_FEATURE;`;
+    const scope = scopeAt(text, "byRace");
+    expect(scope).toMatchObject({
+      kind: "struct",
+      name: "NET_VCA_HUMAN_FEATURE",
+      memberName: "byRace",
+      memberIndex: 2,
+    });
+    expect(scope.members).toEqual(["byAgeGroup", "bySex", "byRace", "byRes"]);
+    expect(scopeAt(text, "人种")).toMatchObject({ kind: "struct", memberName: "byRace", inComment: true });
+  });
+
+  it("C#: enum with attributes and a class with properties", () => {
+    const text = `namespace Sdk {
+  public enum EM_RACE_TYPE { [Description("未知")] UNKNOWN = 0, NODISTI, YELLOW, BLACK, WHITE }
+  public class FaceAttributes {
+    public int Age { get; set; }
+    public string Race { get; set; }
+  }
+}`;
+    expect(scopeAt(text, "YELLOW")).toMatchObject({ kind: "enum", name: "EM_RACE_TYPE", memberIndex: 2 });
+    expect(scopeAt(text, "Race {")).toMatchObject({ kind: "class", name: "FaceAttributes" });
+  });
+
+  it("Java: enum and class fields", () => {
+    const text = `public class NetSdk {
+  public static class NET_FACE_INFO extends Structure {
+    public int emSex;
+    public int emNation;
+    public int nAge;
+  }
+  public enum EM_COMPLEXION_TYPE { EM_COMPLEXION_NODISTI, EM_COMPLEXION_YELLOW, EM_COMPLEXION_BLACK }
+}`;
+    expect(scopeAt(text, "emNation")).toMatchObject({
+      kind: "class",
+      name: "NET_FACE_INFO",
+      memberName: "emNation",
+    });
+    expect(scopeAt(text, "YELLOW")).toMatchObject({
+      kind: "enum",
+      name: "EM_COMPLEXION_TYPE",
+      memberIndex: 1,
+    });
+  });
+
+  it("Go: struct with tags and a const block", () => {
+    const text = `package sdk
+
+type FaceAttribute struct {
+	Age    int    \`json:"age"\`
+	Race   string \`json:"race"\`
+}
+
+const (
+	NationUnknown NationType = iota
+	NationUygur
+)
+`;
+    expect(scopeAt(text, "Race")).toMatchObject({
+      kind: "struct",
+      name: "FaceAttribute",
+      memberName: "Race",
+      memberIndex: 1,
+    });
+    expect(scopeAt(text, "NationUygur")).toMatchObject({
+      kind: "enum",
+      memberName: "NationUygur",
+      memberIndex: 1,
+    });
+  });
+
+  it("Python: Enum class, ctypes _fields_ and a tuple argument", () => {
+    const text = `from enum import IntEnum
+class EM_NATION_TYPE(IntEnum):
+    UNKNOWN = 0
+    UYGUR = 1
+
+class NET_FACE_INFO(Structure):
+    _fields_ = [
+        ("emSex", C_ENUM),
+        ("emNation", C_ENUM),
+    ]
+
+result = DeepFace.analyze(img, actions=("age", "gender", "race"))
+`;
+    expect(scopeAt(text, "UYGUR")).toMatchObject({
+      kind: "enum",
+      name: "EM_NATION_TYPE",
+      memberName: "UYGUR",
+      memberIndex: 1,
+    });
+    expect(scopeAt(text, "emNation")).toMatchObject({
+      kind: "struct",
+      name: "NET_FACE_INFO",
+      memberName: "emNation",
+    });
+    expect(scopeAt(text, "race")).toMatchObject({
+      kind: "list",
+      name: "actions",
+      memberName: "race",
+      memberIndex: 2,
+    });
+  });
+
+  it("JS/TS and JSON: objects and arrays named by their key", () => {
+    const ts = `export interface FaceAttributes { age: number; gender: string; ethnicity: string }
+const params = { return_attributes: "gender,age,ethnicity", api_key: key };
+const fields = ["age", "beauty", "race"];`;
+    expect(scopeAt(ts, "ethnicity")).toMatchObject({
+      kind: "struct",
+      name: "FaceAttributes",
+      memberName: "ethnicity",
+    });
+    expect(scopeAt(ts, "ethnicity", 1)).toMatchObject({
+      kind: "object",
+      name: "params",
+      memberName: "return_attributes",
+    });
+    expect(scopeAt(ts, "race")).toMatchObject({ kind: "list", name: "fields", memberIndex: 2 });
+    const json = `{"faces": [{"attributes": {"gender": "male", "race": "asian", "age": 30}}]}`;
+    expect(scopeAt(json, "race")).toMatchObject({
+      kind: "object",
+      name: "attributes",
+      memberName: "race",
+      memberIndex: 1,
+    });
+  });
+
+  it("PHP: array() and class properties", () => {
+    const php = `<?php
+$options = array('face_field' => 'age,beauty,race', 'max_face_num' => 1);
+class Face { public $race; public $age; }`;
+    expect(scopeAt(php, "race")).toMatchObject({ kind: "list", name: "options" });
+    expect(scopeAt(php, "race", 1)).toMatchObject({ kind: "class", name: "Face", memberName: "race" });
+  });
+
+  it("comments outside structures, HTML/Markdown paragraphs, function bodies are looked through", () => {
+    const c = `/*
+ * 人种识别接口
+ * 返回 0-亚洲人
+ */
+int GetFace(void) {
+    int race = 0;
+    return race;
+}`;
+    expect(scopeAt(c, "人种")).toMatchObject({ kind: "comment", inComment: true });
+    expect(scopeAt(c, "人种").name).toContain("人种识别接口");
+    expect(scopeAt(c, "race")).toMatchObject({ kind: "text" });
+    const md = `# Face API\n\nThe response includes age and gender.\n\nSet face_field to race to get the race of each face.\n`;
+    const paragraph = scopeAt(md, "race");
+    expect(paragraph.kind).toBe("text");
+    expect(md.slice(paragraph.start, paragraph.end)).toBe(
+      "Set face_field to race to get the race of each face.",
+    );
+  });
+
+  it("binary: the run of strings around the hit", () => {
+    const text =
+      "\u0001\u0002\u0000\u00ff\u0007age\u0000gender\u0000race\u0000glasses\u0000\u0003\u0005\u0000\u0000";
+    const scope = scopeAt(text, "race");
+    expect(scope.kind).toBe("string-table");
+    expect(scope.members).toEqual(["age", "gender", "race", "glasses"]);
+    expect(scope.memberIndex).toBe(2);
+  });
+});
