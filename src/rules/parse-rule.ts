@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isMap, isPair, isScalar, LineCounter, parseDocument, type Document } from "yaml";
+import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
 import type { Encoding } from "../model/encoding.js";
 import type { Rule, RuleSample } from "../model/rule.js";
 import { encodeTerm } from "../match/needles.js";
@@ -42,18 +42,35 @@ function displayPath(path: readonly PathSegment[]): string {
   return text === "" ? "rule" : text;
 }
 
-/** Line (1-based) of the YAML node at `path`, or of the nearest ancestor that exists. */
+function keyLine(node: unknown, key: string | number, counter: LineCounter): number | undefined {
+  if (isMap(node)) {
+    const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
+    const keyNode = pair?.key;
+    if (isScalar(keyNode) && keyNode.range) return counter.linePos(keyNode.range[0]).line;
+  }
+  if (isSeq(node) && typeof key === "number") {
+    const item = node.items[key] as { range?: readonly number[] | null } | undefined;
+    if (item?.range?.[0] !== undefined) return counter.linePos(item.range[0]).line;
+  }
+  return undefined;
+}
+
+/**
+ * Line (1-based) of the YAML node at `path` — of its key, where it is a map entry — or of the nearest
+ * ancestor that exists. With `key`, the line of that key inside the map at `path` (an unknown field).
+ */
 function lineOf(doc: Document, counter: LineCounter, path: readonly PathSegment[], key?: string): number {
-  for (let length = path.length; length >= 0; length--) {
-    const node = doc.getIn(path.slice(0, length), true);
-    if (node === undefined || node === null || typeof node !== "object") continue;
-    if (key !== undefined && length === path.length && isMap(node)) {
-      const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
-      const keyNode = pair?.key;
-      if (isScalar(keyNode) && keyNode.range) return counter.linePos(keyNode.range[0]).line;
-    }
-    const range = (node as { range?: readonly number[] | null }).range;
-    if (range?.[0] !== undefined) return counter.linePos(range[0]).line;
+  if (key !== undefined) {
+    const line = keyLine(doc.getIn(path, true), key, counter);
+    if (line !== undefined) return line;
+  }
+  for (let length = path.length; length > 0; length--) {
+    const line = keyLine(
+      length === 1 ? doc.contents : doc.getIn(path.slice(0, length - 1), true),
+      path[length - 1]!,
+      counter,
+    );
+    if (line !== undefined) return line;
   }
   return 1;
 }
