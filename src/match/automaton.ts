@@ -98,29 +98,29 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
       order[tail++] = child;
     }
   }
-  const table = new Int32Array(stateCount * classCount); // next state ids (not yet premultiplied)
-  const outputsOf: number[][] = new Array<number[]>(stateCount);
-  outputsOf[0] = [];
+  // Entries are final from the start: next * classCount, negated when next has outputs. A state's outputs
+  // are known when its parent's row is filled (its own needles plus its failure state's outputs).
+  const table = new Int32Array(stateCount * classCount);
+  const none: readonly number[] = [];
+  const outputsOf = new Array<readonly number[]>(stateCount).fill(none);
+  const encode = (id: number) => (outputsOf[id]!.length > 0 ? -id * classCount : id * classCount);
   for (let state = 0; state < stateCount; state++) {
     const trieState = order[state]!;
     const row = state * classCount;
-    if (state === 0) {
-      for (let child = firstChild[0]!; child !== -1; child = nextSibling[child]!) {
-        const id = newId[child]!;
-        table[labelOf[child]!] = id;
-        fail[id] = 0;
-        outputsOf[id] = [...ends[child]!];
-      }
-      continue;
-    }
-    table.copyWithin(row, fail[state]! * classCount, fail[state]! * classCount + classCount);
+    if (state > 0) table.copyWithin(row, fail[state]! * classCount, fail[state]! * classCount + classCount);
     for (let child = firstChild[trieState]!; child !== -1; child = nextSibling[child]!) {
       const id = newId[child]!;
       const cls = labelOf[child]!;
-      const failOfChild = table[row + cls]!; // the fail state's transition, copied above
+      // The root's missing transitions stay 0 (the root); elsewhere the copied row holds the fail state's move.
+      const failOfChild = state === 0 ? 0 : Math.abs(table[row + cls]!) / classCount;
       fail[id] = failOfChild;
-      outputsOf[id] = [...ends[child]!, ...outputsOf[failOfChild]!];
-      table[row + cls] = id;
+      const own = ends[child]!;
+      const inherited = outputsOf[failOfChild]!;
+      if (own.length > 0 || inherited.length > 0) {
+        // Report order at one end byte is needle id order.
+        outputsOf[id] = own.length === 0 ? inherited : [...own, ...inherited].sort((a, b) => a - b);
+      }
+      table[row + cls] = encode(id);
     }
   }
 
@@ -133,13 +133,7 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
   outputStart[stateCount] = total;
   const outputs = new Int32Array(total);
   for (let state = 0, position = 0; state < stateCount; state++) {
-    // Longest needle first is how the trie lists them; keep id order instead for a stable report order.
-    const list = outputsOf[state]!.sort((a, b) => a - b);
-    for (const id of list) outputs[position++] = id;
-  }
-  for (let index = 0; index < table.length; index++) {
-    const next = table[index]!;
-    table[index] = outputStart[next + 1]! > outputStart[next]! ? -next * classCount : next * classCount;
+    for (const id of outputsOf[state]!) outputs[position++] = id;
   }
   return {
     needles,

@@ -1,0 +1,489 @@
+// npm run bench: custodiet end to end against ripgrep and YARA on the same byte needles, over a deterministic
+// mixed corpus with planted needles; plus where the time goes, scaling with rule count and corpus size, and
+// peak memory on one large file. Results are printed and written to bench/out/results.json.
+//
+//   node bench/run.mjs [--size-mb 256] [--runs 3] [--terms 30,300,3000] [--sizes 256,1024,4096]
+//                      [--memory-mb 4096] [--no-peers] [--no-install]
+//
+// Plain ESM against dist/ (npm run bench builds first). Timings are wall-clock medians of --runs runs with a
+// warm page cache (one untimed run first); CPU seconds (user + sys, from GNU time) are reported beside them
+// because other work on the machine inflates wall time but not CPU time.
+import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
+import {
+  existsSync,
+  mkdirSync,
+  readFileSync,
+  writeFileSync,
+  openSync,
+  readSync,
+  closeSync,
+  rmSync,
+} from "node:fs";
+import { cpus, loadavg, totalmem } from "node:os";
+import { join, resolve } from "node:path";
+import { generateCorpus } from "./corpus.mjs";
+import { syntheticTerms, SEED_TERMS } from "./terms.mjs";
+
+const ROOT = resolve(new URL("..", import.meta.url).pathname);
+const OUT = join(ROOT, "bench/out");
+const args = process.argv.slice(2);
+const flag = (name, fallback) => {
+  const at = args.indexOf(name);
+  return at >= 0 ? args[at + 1] : fallback;
+};
+const list = (text) => (text ? text.split(",").filter(Boolean).map(Number) : []);
+const options = {
+  sizeMb: Number(flag("--size-mb", "256")),
+  runs: Number(flag("--runs", "3")),
+  terms: list(flag("--terms", "30,300,3000")),
+  sizes: list(flag("--sizes", "")),
+  memoryMb: Number(flag("--memory-mb", "0")),
+  peers: !args.includes("--no-peers"),
+  install: !args.includes("--no-install"),
+};
+const MAIN_TERMS = 300;
+mkdirSync(OUT, { recursive: true });
+
+function log(...parts) {
+  console.log(...parts);
+}
+
+function median(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)];
+}
+
+function sh(command, commandArgs, extra = {}) {
+  return spawnSync(command, commandArgs, { encoding: "utf8", maxBuffer: 1 << 30, ...extra });
+}
+
+function machine() {
+  const lscpu = sh("lscpu", []).stdout ?? "";
+  const field = (name) => new RegExp(`^${name}:\\s*(.+)$`, "m").exec(lscpu)?.[1]?.trim();
+  return {
+    cpu: field("Model name") ?? cpus()[0]?.model,
+    cores: cpus().length,
+    nproc: Number(sh("nproc", []).stdout.trim()),
+    l2: field("L2 cache"),
+    l3: field("L3 cache"),
+    memoryGiB: Math.round(totalmem() / 2 ** 30),
+    node: process.version,
+    rg: sh("rg", ["--version"]).stdout?.split("\n")[0] ?? null,
+    yara: sh("yara", ["--version"]).stdout?.trim() ?? null,
+    loadAverageAtStart: loadavg().map((value) => Number(value.toFixed(2))),
+  };
+}
+
+function ensurePeers() {
+  const missing = ["rg", "yara"].filter((tool) => sh(tool, ["--version"]).status !== 0);
+  if (missing.length === 0 || !options.install) return;
+  if (process.getuid?.() !== 0) {
+    log(`note: ${missing.join(", ")} missing and not root; install ripgrep and yara to compare`);
+    return;
+  }
+  log(`installing ${missing.join(", ")} (apt-get install -y ripgrep yara)`);
+  sh("apt-get", ["update", "-qq"], { stdio: "inherit" });
+  sh("apt-get", ["install", "-y", "-qq", "ripgrep", "yara"], { stdio: "inherit" });
+}
+
+/** Synthetic rule files holding `count` terms, 100 per file, each term a pattern with no context condition. */
+function writeRules(count) {
+  const dir = join(OUT, `rules-${count}`);
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const terms = syntheticTerms(count);
+  for (let start = 0, file = 0; start < terms.length; start += 100, file++) {
+    const slice = terms.slice(start, start + 100);
+    const id = `bench-terms-${String(file).padStart(3, "0")}`;
+    const patterns = [];
+    for (const insensitive of [false, true]) {
+      const group = slice.filter((term) => term.caseInsensitive === insensitive);
+      if (group.length === 0) continue;
+      patterns.push(
+        `  - message: term\n    case: ${insensitive ? "insensitive" : "sensitive"}\n    boundary: none\n` +
+          `    terms: [${group.map((term) => JSON.stringify(term.text)).join(", ")}]`,
+      );
+    }
+    const yaml = [
+      `id: ${id}`,
+      `title: Benchmark terms ${file}`,
+      "description: Synthetic literals for the benchmark; every hit is a finding.",
+      "category: race",
+      "basis: inferred",
+      "severity: low",
+      "confidence: low",
+      'references: ["https://example.org/custodiet-bench"]',
+      "compliance: []",
+      "vendors: []",
+      "patterns:",
+      ...patterns,
+      "tests:",
+      "  match:",
+      `    - name: first term\n      text: ${JSON.stringify(` ${slice[0].text} `)}`,
+      "  no-match:",
+      '    - name: nothing\n      text: "nothing here"',
+      "",
+    ].join("\n");
+    writeFileSync(join(dir, `${id}.yaml`), yaml);
+  }
+  return dir;
+}
+
+async function exportNeedles(rulesDir, count) {
+  const rules = await import(new URL("../dist/rules/index.js", import.meta.url).href);
+  const exporter = await import(new URL("../dist/match/needle-export.js", import.meta.url).href);
+  const pack = await rules.loadRulePack({ paths: [rulesDir], builtin: false });
+  const termText = (id) => pack.terms[id]?.text ?? "";
+  const paths = {
+    rg: join(OUT, `needles-${count}.rg`),
+    yara: join(OUT, `needles-${count}.yar`),
+    hex: join(OUT, `needles-${count}.tsv`),
+  };
+  writeFileSync(paths.rg, exporter.formatRipgrepPatterns(pack.needles));
+  writeFileSync(paths.yara, exporter.formatYaraRules(pack.needles, termText));
+  writeFileSync(paths.hex, exporter.formatHexList(pack.needles, termText));
+  return { ...paths, needles: pack.needles.length, terms: pack.terms.length };
+}
+
+/** The custodiet command: the real CLI when it loads, else the scan handler through bench/scan-shim.mjs. */
+function custodietEntry() {
+  const bin = join(ROOT, "dist/cli/bin.js");
+  const probe = sh("node", [bin, "--version"]);
+  if (probe.status === 0) return { argv: [bin], via: "dist/cli/bin.js" };
+  return {
+    argv: [join(ROOT, "bench/scan-shim.mjs")],
+    via: "bench/scan-shim.mjs (dist/cli/bin.js did not load)",
+  };
+}
+
+/** Runs a command under GNU time; returns wall seconds, CPU seconds and peak RSS (MB). */
+function timed(command, commandArgs, { stdout } = {}) {
+  const timeFile = join(OUT, "time.txt");
+  const started = performance.now();
+  const result = spawnSync("/usr/bin/time", ["-f", "%U %S %M", "-o", timeFile, command, ...commandArgs], {
+    encoding: "latin1",
+    maxBuffer: 1 << 30,
+    stdio: ["ignore", stdout === "ignore" ? "ignore" : "pipe", "pipe"],
+  });
+  const wall = (performance.now() - started) / 1000;
+  const [user, system, maxKb] = readFileSync(timeFile, "utf8")
+    .trim()
+    .split("\n")
+    .pop()
+    .split(" ")
+    .map(Number);
+  return {
+    wall,
+    cpu: user + system,
+    peakMb: maxKb / 1024,
+    status: result.status,
+    stdout: result.stdout,
+    stderr: result.stderr,
+  };
+}
+
+function repeat(label, bytes, run) {
+  run(); // warm the page cache and any on-disk state
+  const samples = [];
+  for (let index = 0; index < options.runs; index++) samples.push(run());
+  const wall = median(samples.map((s) => s.wall));
+  const cpu = median(samples.map((s) => s.cpu));
+  const peakMb = Math.max(...samples.map((s) => s.peakMb));
+  const row = {
+    label,
+    wall,
+    cpu,
+    mbPerSecond: bytes / 1e6 / wall,
+    mbPerCpuSecond: bytes / 1e6 / cpu,
+    peakMb,
+    last: samples.at(-1),
+  };
+  log(
+    `  ${label.padEnd(34)} ${row.mbPerSecond.toFixed(0).padStart(6)} MB/s  (${wall.toFixed(2)} s wall, ` +
+      `${cpu.toFixed(2)} s cpu = ${row.mbPerCpuSecond.toFixed(0)} MB/cpu-s, peak ${peakMb.toFixed(0)} MB)`,
+  );
+  return row;
+}
+
+function custodietScan(entry, corpus, rulesDir, jobs, output) {
+  rmSync(output, { force: true });
+  return timed("node", [
+    ...entry.argv,
+    "scan",
+    corpus,
+    "--jobs",
+    String(jobs),
+    "--format",
+    "json",
+    "--output",
+    output,
+    "--no-builtin-rules",
+    "--rules",
+    rulesDir,
+    "--quiet",
+    "--fail-on",
+    "none",
+  ]);
+}
+
+/** Plants reported by a custodiet JSON report: a finding in the planted file at the planted offset. */
+function custodietFound(reportPath, manifest) {
+  if (!existsSync(reportPath)) return { findings: null, missing: manifest.plants, failed: true };
+  const report = JSON.parse(readFileSync(reportPath, "utf8"));
+  const at = new Set();
+  for (const finding of report.findings ?? []) {
+    const leaf = finding.layers?.at(-1)?.path ?? finding.location ?? "";
+    at.add(`${leaf.split("/").pop()}@${finding.offset}`);
+  }
+  return {
+    findings: (report.findings ?? []).length,
+    missing: manifest.plants.filter((plant) => !at.has(`${plant.file}@${plant.offset}`)),
+  };
+}
+
+/** Plants covered by a ripgrep match (`path:offset:` lines): leftmost-first matching may start one early. */
+function rgFound(stdout, manifest) {
+  const byFile = new Map();
+  for (const line of stdout.split("\n")) {
+    const match = /^(.*):(\d+):/.exec(line);
+    if (!match) continue;
+    const file = match[1].split("/").pop();
+    if (!byFile.has(file)) byFile.set(file, []);
+    byFile.get(file).push(Number(match[2]));
+  }
+  return manifest.plants.filter((plant) => {
+    const starts = byFile.get(plant.file) ?? [];
+    const length = plant.hex.length / 2;
+    return !starts.some((start) => start > plant.offset - 64 && start < plant.offset + length);
+  });
+}
+
+/** Plants YARA reported at their exact offset (`0xOFFSET:$nID:` lines under `RULE PATH`). */
+function yaraFound(stdout, manifest) {
+  const at = new Set();
+  let file = "";
+  for (const line of stdout.split("\n")) {
+    const header = /^\S+ (.+)$/.exec(line);
+    if (header && !line.startsWith("0x")) file = header[1].split("/").pop();
+    const match = /^0x([0-9a-f]+):\$n\d+:/.exec(line);
+    if (match) at.add(`${file}@${parseInt(match[1], 16)}`);
+  }
+  return manifest.plants.filter((plant) => !at.has(`${plant.file}@${plant.offset}`));
+}
+
+/** In-process stage costs over the corpus files with a warm cache: read, SHA-256, match, and all three. */
+async function stages(corpus, manifest, rulesDir) {
+  const match = await import(new URL("../dist/match/index.js", import.meta.url).href);
+  const rules = await import(new URL("../dist/rules/index.js", import.meta.url).href);
+  const pack = await rules.loadRulePack({ paths: [rulesDir], builtin: false });
+  const automaton = match.buildAutomaton(pack.needles);
+  const chunkSize = 4 << 20; // the engine's chunk size
+  const buffer = new Uint8Array(chunkSize);
+  const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
+  const pass = (doHash, doMatch) => {
+    const matcher = new match.StreamMatcher(automaton);
+    let hits = 0;
+    const onMatch = () => hits++;
+    for (const file of manifest.files) {
+      const fd = openSync(join(corpus, file.name), "r");
+      const hash = doHash ? createHash("sha256") : undefined;
+      matcher.reset();
+      for (;;) {
+        const n = readSync(fd, buffer, 0, chunkSize, null);
+        if (n === 0) break;
+        const chunk = n === chunkSize ? buffer : buffer.subarray(0, n);
+        hash?.update(chunk);
+        if (doMatch) matcher.push(chunk, onMatch);
+      }
+      hash?.digest();
+      closeSync(fd);
+    }
+    return hits;
+  };
+  const measure = (label, doHash, doMatch) => {
+    pass(doHash, doMatch);
+    const samples = [];
+    for (let index = 0; index < options.runs; index++) {
+      const cpu0 = process.cpuUsage();
+      const started = performance.now();
+      pass(doHash, doMatch);
+      const cpu = process.cpuUsage(cpu0);
+      samples.push({
+        wall: (performance.now() - started) / 1000,
+        cpu: (cpu.user + cpu.system) / 1e6,
+        peakMb: 0,
+      });
+    }
+    const wall = median(samples.map((s) => s.wall));
+    const cpu = median(samples.map((s) => s.cpu));
+    const row = {
+      label,
+      wall,
+      cpu,
+      mbPerSecond: bytes / 1e6 / wall,
+      mbPerCpuSecond: bytes / 1e6 / cpu,
+      nsPerByte: (cpu * 1e9) / bytes,
+    };
+    log(
+      `  ${label.padEnd(34)} ${row.mbPerSecond.toFixed(0).padStart(6)} MB/s  (${row.mbPerCpuSecond.toFixed(0)} MB/cpu-s, ` +
+        `${row.nsPerByte.toFixed(2)} ns/byte cpu)`,
+    );
+    return row;
+  };
+  return [
+    measure("read (pread 4 MiB, page cache)", false, false),
+    measure("read + sha256", true, false),
+    measure(`read + match (${pack.terms.length} terms)`, false, true),
+    measure("read + sha256 + match", true, true),
+  ];
+}
+
+async function main() {
+  const results = { options, machine: machine(), startedAt: new Date().toISOString() };
+  log("machine:", JSON.stringify(results.machine));
+  if (options.peers) ensurePeers();
+  results.machine.rg = sh("rg", ["--version"]).stdout?.split("\n")[0] ?? null;
+  results.machine.yara = sh("yara", ["--version"]).stdout?.trim() ?? null;
+  const haveRg = options.peers && results.machine.rg;
+  const haveYara = options.peers && results.machine.yara;
+
+  const corpus = join(OUT, `corpus-${options.sizeMb}`);
+  log(`\ncorpus ${corpus} (${options.sizeMb} MB)`);
+  const manifest = generateCorpus({ sizeMb: options.sizeMb, out: corpus });
+  const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
+  log(
+    `  ${manifest.files.length} files, ${(bytes / 1e6).toFixed(0)} MB, ${manifest.plants.length} planted needles`,
+  );
+
+  const termCounts = [...new Set([MAIN_TERMS, ...options.terms])];
+  const rulesDirs = new Map();
+  const exports = new Map();
+  for (const count of termCounts) {
+    rulesDirs.set(count, writeRules(count));
+    exports.set(count, await exportNeedles(rulesDirs.get(count), count));
+  }
+  const main = exports.get(MAIN_TERMS);
+  log(`  ${MAIN_TERMS} terms → ${main.needles} needles (bench/out/needles-${MAIN_TERMS}.{rg,yar,tsv})`);
+  results.seedTermsPlanted = SEED_TERMS.length;
+
+  log("\nwhere the time goes (in-process, one thread, 300 terms)");
+  results.stages = await stages(corpus, manifest, rulesDirs.get(MAIN_TERMS));
+
+  log(`\nsame work, ${MAIN_TERMS} terms, ${options.runs} runs each (median)`);
+  const entry = custodietEntry();
+  results.custodietEntry = entry.via;
+  const rows = {};
+  for (const jobs of [1, 2]) {
+    const output = join(OUT, `scan-${MAIN_TERMS}-j${jobs}.json`);
+    rows[`custodiet-j${jobs}`] = repeat(`custodiet scan --jobs ${jobs}`, bytes, () =>
+      custodietScan(entry, corpus, rulesDirs.get(MAIN_TERMS), jobs, output),
+    );
+    const check = custodietFound(output, manifest);
+    rows[`custodiet-j${jobs}`].plantsMissing = check.missing.length;
+    rows[`custodiet-j${jobs}`].findings = check.findings;
+    if (rows[`custodiet-j${jobs}`].last.status > 1)
+      log(rows[`custodiet-j${jobs}`].last.stderr.slice(0, 2000));
+  }
+  if (haveRg) {
+    for (const threads of [1, 2]) {
+      const row = repeat(`ripgrep -j${threads} (rg -a -c -f)`, bytes, () =>
+        timed("rg", ["-a", "-c", `-j${threads}`, "-f", main.rg, corpus]),
+      );
+      const located = timed("rg", ["-a", "-b", "-o", "-r", "", "-j1", "-f", main.rg, corpus]);
+      row.plantsMissing = rgFound(located.stdout, manifest).length;
+      rows[`rg-j${threads}`] = row;
+    }
+  }
+  if (haveYara) {
+    for (const threads of [1, 2]) {
+      const row = repeat(`yara -p ${threads} (yara -s -r)`, bytes, () =>
+        timed("yara", ["-s", "-w", "-r", "-p", String(threads), main.yara, corpus]),
+      );
+      row.plantsMissing = yaraFound(row.last.stdout, manifest).length;
+      rows[`yara-p${threads}`] = row;
+    }
+  }
+  for (const row of Object.values(rows)) {
+    delete row.last;
+  }
+  results.sameWork = rows;
+  log("\nplanted needles found (of " + manifest.plants.length + "):");
+  for (const [name, row] of Object.entries(rows)) log(`  ${name.padEnd(16)} missing ${row.plantsMissing}`);
+  const one = rows["custodiet-j1"];
+  const ratios = {
+    twoWorkersOverOne: rows["custodiet-j2"].mbPerSecond / one.mbPerSecond,
+    ...(rows["rg-j1"] ? { overRipgrepSingleThread: one.mbPerSecond / rows["rg-j1"].mbPerSecond } : {}),
+    ...(rows["yara-p1"] ? { overYaraSingleThread: one.mbPerSecond / rows["yara-p1"].mbPerSecond } : {}),
+  };
+  results.ratios = ratios;
+  log(
+    "ratios:",
+    Object.entries(ratios)
+      .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
+      .join(", "),
+  );
+
+  if (options.terms.length > 0) {
+    log("\nscaling with rule count (custodiet --jobs 1)");
+    results.ruleScaling = [];
+    for (const count of options.terms) {
+      const output = join(OUT, `scan-terms-${count}.json`);
+      const row = repeat(`${count} terms (${exports.get(count).needles} needles)`, bytes, () =>
+        custodietScan(entry, corpus, rulesDirs.get(count), 1, output),
+      );
+      delete row.last;
+      row.terms = count;
+      row.needles = exports.get(count).needles;
+      row.plantsMissing = custodietFound(output, manifest).missing.length;
+      results.ruleScaling.push(row);
+    }
+    const first = results.ruleScaling[0];
+    const last = results.ruleScaling.at(-1);
+    log(
+      `  time ${last.terms} terms / ${first.terms} terms: ${(last.wall / first.wall).toFixed(2)}x wall, ${(last.cpu / first.cpu).toFixed(2)}x cpu`,
+    );
+  }
+
+  if (options.sizes.length > 0) {
+    log("\nscaling with corpus size (custodiet --jobs 1, 300 terms)");
+    results.sizeScaling = [];
+    for (const size of options.sizes) {
+      const dir = join(OUT, `corpus-${size}`);
+      const sized = generateCorpus({ sizeMb: size, out: dir });
+      const sizedBytes = sized.files.reduce((sum, file) => sum + file.size, 0);
+      const output = join(OUT, `scan-size-${size}.json`);
+      const row = repeat(`${size} MB`, sizedBytes, () =>
+        custodietScan(entry, dir, rulesDirs.get(MAIN_TERMS), 1, output),
+      );
+      delete row.last;
+      row.sizeMb = size;
+      row.plantsMissing = custodietFound(output, sized).missing.length;
+      results.sizeScaling.push(row);
+    }
+  }
+
+  if (options.memoryMb > 0) {
+    log(`\npeak memory, one ${options.memoryMb} MB file (custodiet --jobs 1, 300 terms)`);
+    const dir = join(OUT, `single-${options.memoryMb}`);
+    const single = generateCorpus({ sizeMb: options.memoryMb, out: dir, single: true });
+    const singleBytes = single.files.reduce((sum, file) => sum + file.size, 0);
+    const output = join(OUT, `scan-single-${options.memoryMb}.json`);
+    const saved = options.runs;
+    options.runs = 1;
+    const row = repeat(`${options.memoryMb} MB single file`, singleBytes, () =>
+      custodietScan(entry, dir, rulesDirs.get(MAIN_TERMS), 1, output),
+    );
+    options.runs = saved;
+    delete row.last;
+    row.plantsMissing = custodietFound(output, single).missing.length;
+    results.peakMemory = row;
+  }
+
+  results.machine.loadAverageAtEnd = loadavg().map((value) => Number(value.toFixed(2)));
+  results.finishedAt = new Date().toISOString();
+  writeFileSync(join(OUT, "results.json"), JSON.stringify(results, null, 1));
+  log(`\nwritten ${join(OUT, "results.json")}`);
+}
+
+await main();
