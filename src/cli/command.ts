@@ -3,6 +3,10 @@ export interface CommandIo {
   readonly cwd: string;
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly stdoutIsTTY: boolean;
+  /** Set when stderr is a terminal: live progress lines go here (not into the result). */
+  readonly progress?: (line: string) => void;
+  /** Stops long commands (Ctrl-C). */
+  readonly signal?: AbortSignal;
 }
 
 /** Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or fatal error. */
@@ -10,4 +14,9 @@ export interface CommandResult {
   readonly exitCode: 0 | 1 | 2;
   readonly stdout: string;
   readonly stderr: string;
+}
+
+/** A usage problem: shown as one line, exit 2. */
+export class UsageError extends Error {
+  readonly code = "usage";
 }

@@ -1,0 +1,205 @@
+import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { dirname, resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { scan } from "../../engine/scan.js";
+import { severityRank } from "../../findings/assemble.js";
+import { SEVERITIES, type Severity } from "../../model/rule.js";
+import type { ScanReport } from "../../model/report.js";
+import { formatters, type Format } from "../../report/index.js";
+import { InputError } from "../../sources/walk.js";
+import { RuleError } from "../../rules/index.js";
+import { applyBaseline, type Baseline } from "../../findings/baseline.js";
+import { writeEvidenceBundle, loadSigningKey } from "../../evidence/index.js";
+import { UsageError, type CommandIo, type CommandResult } from "../command.js";
+import { formatProgress } from "../progress.js";
+
+export const SCAN_USAGE = `Usage: custodiet scan <path>... [options]
+
+Options:
+  --format FORMAT        text|json|sarif|html|csv|md; repeatable (default: text to stdout)
+  --output FILE          where the preceding --format goes (default: stdout)
+  --rules PATH           extra rule file or folder; repeatable
+  --no-builtin-rules     use only the rules given with --rules
+  --min-severity SEV     leave out findings below SEV (info|low|medium|high|critical)
+  --fail-on SEV          exit 1 when a finding is at or above SEV (default: info; "none" never)
+  --max-file-size BYTES  record larger files as too-large instead of reading them (suffixes k, m, g)
+  --max-depth N          container nesting limit (default 10)
+  --jobs N               worker threads (default: number of cores)
+  --baseline FILE        hide findings listed in a baseline file
+  --report-unused-baseline  warn about baseline entries that matched nothing or have expired
+  --evidence DIR         write a signed evidence bundle (report, manifest, signature) to DIR
+  --key FILE             the Ed25519 private key for --evidence (default: a fresh key pair in DIR)
+  --quiet                no progress and no notes on stderr
+  --no-color             no colours in text output (also NO_COLOR)`;
+
+const FORMATS = Object.keys(formatters) as Format[];
+
+function isSeverity(value: string): value is Severity {
+  return (SEVERITIES as readonly string[]).includes(value);
+}
+
+export function parseSize(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/iu.exec(text.trim());
+  if (!match) throw new UsageError(`--max-file-size: "${text}" is not a size (e.g. 500m, 2g, 1048576)`);
+  const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match[2]!.toLowerCase()] ?? 1;
+  return Math.floor(Number(match[1]) * scale);
+}
+
+function positiveInteger(name: string, text: string): number {
+  const value = Number(text);
+  if (!Number.isInteger(value) || value < 1)
+    throw new UsageError(`${name}: "${text}" is not a whole number above 0`);
+  return value;
+}
+
+interface OutputRequest {
+  format: Format;
+  output?: string;
+}
+
+/** Pairs each --output with the --format before it, in the order given. */
+function outputRequests(tokens: NonNullable<ReturnType<typeof parseArgs>["tokens"]>): OutputRequest[] {
+  const requests: OutputRequest[] = [];
+  for (const token of tokens) {
+    if (token.kind !== "option") continue;
+    if (token.name === "format") {
+      const value = token.value ?? "";
+      if (!(FORMATS as string[]).includes(value))
+        throw new UsageError(`--format: "${value}" is not one of ${FORMATS.join(", ")}`);
+      requests.push({ format: value as Format });
+    } else if (token.name === "output") {
+      const last = requests[requests.length - 1];
+      if (last === undefined) requests.push({ format: "text", output: token.value ?? "" });
+      else if (last.output !== undefined)
+        throw new UsageError("--output: each --output follows its own --format");
+      else last.output = token.value ?? "";
+    }
+  }
+  if (requests.length === 0) requests.push({ format: "text" });
+  const toStdout = requests.filter((request) => request.output === undefined);
+  if (toStdout.length > 1)
+    throw new UsageError("only one --format can go to stdout; give the others an --output FILE");
+  return requests;
+}
+
+export async function runScan(argv: readonly string[], io: CommandIo): Promise<CommandResult> {
+  const parsed = parseArgs({
+    args: [...argv],
+    allowPositionals: true,
+    strict: true,
+    tokens: true,
+    options: {
+      format: { type: "string", multiple: true },
+      output: { type: "string", multiple: true },
+      rules: { type: "string", multiple: true },
+      "no-builtin-rules": { type: "boolean" },
+      "min-severity": { type: "string" },
+      "fail-on": { type: "string" },
+      "max-file-size": { type: "string" },
+      "max-depth": { type: "string" },
+      jobs: { type: "string" },
+      baseline: { type: "string" },
+      "report-unused-baseline": { type: "boolean" },
+      evidence: { type: "string" },
+      key: { type: "string" },
+      quiet: { type: "boolean" },
+      "no-color": { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+    },
+  });
+  const { values, positionals } = parsed;
+  if (values.help === true) return { exitCode: 0, stdout: `${SCAN_USAGE}\n`, stderr: "" };
+  if (positionals.length === 0)
+    throw new UsageError("scan needs at least one path (see custodiet scan --help)");
+  const requests = outputRequests(parsed.tokens);
+  const minSeverity = values["min-severity"] ?? "info";
+  if (!isSeverity(minSeverity))
+    throw new UsageError(`--min-severity: "${minSeverity}" is not one of ${SEVERITIES.join(", ")}`);
+  const failOn = values["fail-on"] ?? "info";
+  if (failOn !== "none" && !isSeverity(failOn))
+    throw new UsageError(`--fail-on: "${failOn}" is not one of ${SEVERITIES.join(", ")}, none`);
+  const maxFileSize = values["max-file-size"] !== undefined ? parseSize(values["max-file-size"]) : 0;
+  const jobs = values.jobs !== undefined ? positiveInteger("--jobs", values.jobs) : undefined;
+  const maxDepth =
+    values["max-depth"] !== undefined ? positiveInteger("--max-depth", values["max-depth"]) : undefined;
+  const color = values["no-color"] !== true && io.env.NO_COLOR === undefined && io.stdoutIsTTY;
+  const quiet = values.quiet === true;
+
+  let baseline: Baseline | undefined;
+  if (values.baseline !== undefined) {
+    const path = resolve(io.cwd, values.baseline);
+    try {
+      baseline = JSON.parse(await readFile(path, "utf8")) as Baseline;
+    } catch (error) {
+      throw new UsageError(`--baseline: cannot read ${values.baseline}: ${(error as Error).message}`);
+    }
+  }
+
+  const started = Date.now();
+  const progress = quiet ? undefined : io.progress;
+  let lastDraw = 0;
+  let report: ScanReport;
+  try {
+    report = await scan({
+      paths: positionals,
+      rules: (values.rules ?? []).map((path) => resolve(io.cwd, path)),
+      builtinRules: values["no-builtin-rules"] !== true,
+      minSeverity,
+      maxFileSize,
+      ...(jobs !== undefined ? { jobs } : {}),
+      ...(maxDepth !== undefined ? { budgets: { maxDepth } } : {}),
+      cwd: io.cwd,
+      ...(io.signal ? { signal: io.signal } : {}),
+      ...(progress
+        ? {
+            onProgress: (state) => {
+              const now = Date.now();
+              if (now - lastDraw < 100) return;
+              lastDraw = now;
+              progress(formatProgress(state, now - started));
+            },
+          }
+        : {}),
+    });
+  } catch (error) {
+    if (error instanceof InputError || error instanceof RuleError) throw new UsageError(error.message);
+    throw error;
+  }
+  progress?.("");
+
+  const notes: string[] = [];
+  if (baseline !== undefined) {
+    const applied = applyBaseline(report, baseline, new Date().toISOString().slice(0, 10));
+    report = applied.report;
+    if (values["report-unused-baseline"] === true) {
+      for (const entry of applied.unused)
+        notes.push(`baseline entry matched nothing: ${entry.ruleId} ${entry.reason}`);
+      for (const entry of applied.expired)
+        notes.push(`baseline entry expired on ${entry.expires ?? "?"}: ${entry.ruleId} ${entry.reason}`);
+    }
+  }
+
+  let stdout = "";
+  for (const request of requests) {
+    const text = formatters[request.format](report, { color: request.output === undefined && color });
+    if (request.output === undefined) stdout += text;
+    else {
+      const path = resolve(io.cwd, request.output);
+      await mkdir(dirname(path), { recursive: true });
+      await writeFile(path, text);
+      if (!quiet) notes.push(`wrote ${request.format} report to ${request.output}`);
+    }
+  }
+  if (values.evidence !== undefined) {
+    const dir = resolve(io.cwd, values.evidence);
+    const key = values.key !== undefined ? await loadSigningKey(resolve(io.cwd, values.key)) : undefined;
+    const written = await writeEvidenceBundle(dir, report, key);
+    if (!quiet)
+      notes.push(`wrote signed evidence bundle to ${values.evidence} (${written.files.join(", ")})`);
+  }
+  const failing =
+    failOn === "none"
+      ? 0
+      : report.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;
+  return { exitCode: failing > 0 ? 1 : 0, stdout, stderr: notes.map((note) => `${note}\n`).join("") };
+}

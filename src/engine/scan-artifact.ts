@@ -1,0 +1,341 @@
+import { createHash } from "node:crypto";
+import iconv from "iconv-lite";
+import type { ByteSource } from "../model/bytes.js";
+import type { Encoding } from "../model/encoding.js";
+import type { Hit } from "../model/hit.js";
+import type { LocationLayer } from "../model/location.js";
+import { analyzeHits, type Detection } from "../analyze/index.js";
+import { widenToIdentifier } from "../analyze/identifier-span.js";
+import type { Budgets, ExtractContext } from "../extract/extractor.js";
+import { detectFormat } from "../extract/registry.js";
+import { StreamMatcher, type Automaton } from "../match/index.js";
+import type { CompiledRulePack } from "../rules/index.js";
+import { memorySource, openFileSource } from "../sources/byte-source.js";
+import type { ArtifactResult, ArtifactTask, ChildTask, LocatedDetection, SkippedChild } from "./task.js";
+import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
+
+/** Hits are analysed in batches so that a file full of candidates never holds them all. */
+const HIT_BATCH = 8192;
+const HEAD_BYTES = 64 * 1024;
+
+export interface ArtifactScanner {
+  readonly pack: CompiledRulePack;
+  readonly automaton: Automaton;
+  readonly budgets: Budgets;
+  readonly chunkSize: number;
+  /** Called with bytes streamed so far, for progress. */
+  readonly onBytes?: (bytes: number) => void;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+function errorReason(error: unknown): CoverageReason {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM" ? "permission-denied" : "unreadable";
+}
+
+/**
+ * Scans one artifact: streams its bytes once through the hash and the automaton, analyses the hits
+ * around their offsets, then, unless it is a leaf, opens it as a container and returns its children
+ * as new tasks. Never throws for bad input: failures become coverage data.
+ */
+export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner): Promise<ArtifactResult> {
+  let source: ByteSource;
+  try {
+    source = task.bytes !== undefined ? memorySource(task.bytes) : await openFileSource(task.file!);
+  } catch (error) {
+    return {
+      id: task.id,
+      layer: { ...originLayer(task), sha256: "", size: 0 },
+      detections: [],
+      status: "skipped",
+      reason: errorReason(error),
+      detail: describeError(error),
+      bytesScanned: 0,
+      children: [],
+      skipped: [],
+    };
+  }
+  try {
+    return await scanOpened(task, source, scanner);
+  } finally {
+    await source.close();
+  }
+}
+
+function originLayer(task: ArtifactTask): Omit<LocationLayer, "sha256" | "size"> {
+  const { path, via, offsetInParent, carvedAt, element } = task.origin;
+  return {
+    path,
+    via,
+    ...(offsetInParent !== undefined ? { offsetInParent } : {}),
+    ...(carvedAt !== undefined ? { carvedAt } : {}),
+    ...(element !== undefined ? { element } : {}),
+  };
+}
+
+async function scanOpened(
+  task: ArtifactTask,
+  source: ByteSource,
+  scanner: ArtifactScanner,
+): Promise<ArtifactResult> {
+  const { pack, automaton } = scanner;
+  const hash = createHash("sha256");
+  const matcher = new StreamMatcher(automaton);
+  const needles = automaton.needles;
+  const detections: Detection[] = [];
+  let hits: Hit[] = [];
+  let head: Uint8Array | undefined;
+  let status: CoverageStatus = "scanned";
+  let reason: CoverageReason | undefined;
+  let detail: string | undefined;
+  const onMatch = (needleId: number, offset: number): void => {
+    const needle = needles[needleId]!;
+    hits.push({
+      needleId,
+      termId: needle.termId,
+      encoding: needle.encodings[0]!,
+      offset,
+      length: needle.bytes.length,
+    });
+  };
+  try {
+    for await (const chunk of source.chunks(scanner.chunkSize)) {
+      if (head === undefined) head = chunk.subarray(0, HEAD_BYTES);
+      hash.update(chunk);
+      matcher.push(chunk, onMatch);
+      scanner.onBytes?.(chunk.length);
+      if (hits.length >= HIT_BATCH) {
+        detections.push(...(await analyzeHits(hits, source, pack)));
+        hits = [];
+      }
+    }
+    if (hits.length > 0) detections.push(...(await analyzeHits(hits, source, pack)));
+  } catch (error) {
+    status = "partial";
+    reason = errorReason(error);
+    detail = `read failed after ${matcher.offset} bytes: ${describeError(error)}`;
+  }
+  const bytesScanned = matcher.offset;
+  const layer: LocationLayer = {
+    ...originLayer(task),
+    // A partial read hashes only what was read; say so rather than pretend.
+    sha256: hash.digest("hex"),
+    size: status === "scanned" ? bytesScanned : source.size,
+  };
+  const widened: Detection[] = [];
+  for (const detection of detections) widened.push(await widenToIdentifier(detection, source));
+  const located = await locateLines(widened, source, head ?? new Uint8Array(0));
+
+  const children: ChildTask[] = [];
+  const skipped: SkippedChild[] = [];
+  let format: string | undefined;
+  if (!task.leafOnly && status === "scanned" && head !== undefined) {
+    const extracted = await extractChildren(task, source, head, scanner.budgets);
+    format = extracted.format;
+    children.push(...extracted.children);
+    skipped.push(...extracted.skipped);
+    if (extracted.partial) {
+      status = "partial";
+      reason = extracted.partial.reason;
+      detail = extracted.partial.detail;
+    }
+  }
+  return {
+    id: task.id,
+    layer,
+    detections: located,
+    status,
+    ...(reason !== undefined ? { reason } : {}),
+    ...(detail !== undefined ? { detail } : {}),
+    bytesScanned,
+    ...(format !== undefined ? { format } : {}),
+    children,
+    skipped,
+  };
+}
+
+interface Extracted {
+  format?: string;
+  children: ChildTask[];
+  skipped: SkippedChild[];
+  partial?: { reason: CoverageReason; detail: string };
+}
+
+async function extractChildren(
+  task: ArtifactTask,
+  source: ByteSource,
+  head: Uint8Array,
+  budgets: Budgets,
+): Promise<Extracted> {
+  const result: Extracted = { children: [], skipped: [] };
+  let extractor;
+  try {
+    extractor = await detectFormat(head, source);
+  } catch (error) {
+    result.partial = { reason: "corrupt", detail: `format detection failed: ${describeError(error)}` };
+    return result;
+  }
+  if (extractor === undefined) return result;
+  result.format = extractor.name;
+  if (task.depth >= budgets.maxDepth) {
+    result.partial = {
+      reason: "budget-depth",
+      detail: `${extractor.name} container not opened: depth ${task.depth} reaches the limit ${budgets.maxDepth}`,
+    };
+    return result;
+  }
+  const signal = AbortSignal.timeout(budgets.maxMillisPerArtifact);
+  const name = task.origin.path.split(/[/\\]/u).pop() ?? task.origin.path;
+  const context: ExtractContext = {
+    tempDir: task.tempDir,
+    budgets,
+    depth: task.depth,
+    remainingBytes: task.remainingBytes,
+    signal,
+    name,
+  };
+  try {
+    for await (const event of extractor.extract(source, context)) {
+      if (event.kind === "child") {
+        const size = event.bytes?.length ?? (await fileSize(event.file));
+        result.children.push({
+          origin: {
+            path: event.name,
+            via: event.via,
+            ...(event.offsetInParent !== undefined ? { offsetInParent: event.offsetInParent } : {}),
+            ...(event.carvedAt !== undefined ? { carvedAt: event.carvedAt } : {}),
+            ...(event.element !== undefined ? { element: event.element } : {}),
+          },
+          ...(event.bytes !== undefined ? { bytes: event.bytes } : { file: event.file! }),
+          size,
+          leafOnly: event.leafOnly === true,
+        });
+      } else if (event.kind === "skipped") {
+        result.skipped.push({
+          origin: {
+            path: event.name,
+            via: event.via,
+            ...(event.offsetInParent !== undefined ? { offsetInParent: event.offsetInParent } : {}),
+          },
+          reason: event.reason,
+          detail: event.detail,
+        });
+      } else {
+        result.partial = { reason: event.reason, detail: event.detail };
+      }
+      if (signal.aborted) {
+        result.partial = {
+          reason: "budget-time",
+          detail: `extraction stopped after ${budgets.maxMillisPerArtifact} ms`,
+        };
+        break;
+      }
+    }
+  } catch (error) {
+    result.partial = signal.aborted
+      ? { reason: "budget-time", detail: `extraction stopped after ${budgets.maxMillisPerArtifact} ms` }
+      : { reason: "corrupt", detail: `${extractor.name}: ${describeError(error)}` };
+  }
+  return result;
+}
+
+async function fileSize(file: string | undefined): Promise<number> {
+  if (file === undefined) return 0;
+  const { stat } = await import("node:fs/promises");
+  return (await stat(file)).size;
+}
+
+/** Text if the head has no NUL byte, or looks like UTF-16 (BOM or zero bytes in alternate positions). */
+function textKind(head: Uint8Array): "bytes" | "utf-16le" | "utf-16be" | "binary" {
+  const sample = head.subarray(0, 8192);
+  if (sample.length >= 2 && sample[0] === 0xff && sample[1] === 0xfe) return "utf-16le";
+  if (sample.length >= 2 && sample[0] === 0xfe && sample[1] === 0xff) return "utf-16be";
+  let nul = 0;
+  let evenNul = 0;
+  let oddNul = 0;
+  let control = 0;
+  for (let index = 0; index < sample.length; index++) {
+    const byte = sample[index]!;
+    if (byte === 0) {
+      nul++;
+      if (index % 2 === 0) evenNul++;
+      else oddNul++;
+    } else if (byte < 0x09 || (byte > 0x0d && byte < 0x20 && byte !== 0x1b)) control++;
+  }
+  if (nul === 0) return control * 100 > sample.length ? "binary" : "bytes";
+  const half = sample.length / 2;
+  if (oddNul > half * 0.9 && evenNul === 0) return "utf-16le";
+  if (evenNul > half * 0.9 && oddNul === 0) return "utf-16be";
+  return "binary";
+}
+
+const iconvName: Record<Encoding, string> = {
+  "utf-8": "utf8",
+  "utf-16le": "utf16le",
+  "utf-16be": "utf16be",
+  gb18030: "gb18030",
+  big5: "big5",
+};
+
+/**
+ * Adds 1-based line and column to detections in text artifacts by streaming once more from the start,
+ * counting newlines in the artifact's code units (UTF-16 newlines are 0A 00 / 00 0A on even offsets).
+ * Only artifacts with detections pay for this.
+ */
+async function locateLines(
+  detections: readonly Detection[],
+  source: ByteSource,
+  head: Uint8Array,
+): Promise<LocatedDetection[]> {
+  if (detections.length === 0) return [];
+  const kind = textKind(head);
+  if (kind === "binary") return [...detections];
+  const wanted = [...new Set(detections.map((d) => d.offset))].sort((a, b) => a - b);
+  const lineStart = new Map<number, { line: number; start: number }>();
+  let line = 1;
+  let start = 0;
+  let next = 0;
+  let position = 0;
+  outer: for await (const chunk of source.chunks(1 << 20)) {
+    for (let index = 0; index < chunk.length; index++, position++) {
+      while (next < wanted.length && wanted[next]! <= position) {
+        lineStart.set(wanted[next]!, { line, start });
+        next++;
+      }
+      if (next >= wanted.length) break outer;
+      const isNewline =
+        kind === "bytes"
+          ? chunk[index] === 0x0a
+          : position % 2 === (kind === "utf-16le" ? 0 : 1) &&
+            chunk[index] === 0x0a &&
+            isZeroPartner(chunk, index, kind);
+      if (isNewline) {
+        line++;
+        start = position + (kind === "utf-16le" ? 2 : 1);
+      }
+    }
+  }
+  while (next < wanted.length) lineStart.set(wanted[next++]!, { line, start });
+  const located: LocatedDetection[] = [];
+  for (const detection of detections) {
+    const at = lineStart.get(detection.offset)!;
+    const prefixLength = detection.offset - at.start;
+    let column: number | undefined;
+    if (prefixLength >= 0 && prefixLength <= 1 << 16) {
+      const prefix = await source.read(at.start, prefixLength);
+      column = [...iconv.decode(Buffer.from(prefix), iconvName[detection.encoding])].length + 1;
+    }
+    located.push({ ...detection, line: at.line, ...(column !== undefined ? { column } : {}) });
+  }
+  return located;
+}
+
+function isZeroPartner(chunk: Uint8Array, index: number, kind: "utf-16le" | "utf-16be"): boolean {
+  // The partner byte may sit in the next chunk; a missing partner counts as zero (the rare boundary case
+  // only shifts a line count in malformed text).
+  const partner = kind === "utf-16le" ? chunk[index + 1] : chunk[index - 1];
+  return partner === undefined || partner === 0;
+}

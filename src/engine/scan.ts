@@ -1,0 +1,270 @@
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import type { CoverageEntry } from "../model/coverage.js";
+import type { Finding } from "../model/finding.js";
+import type { LocationLayer } from "../model/location.js";
+import { REPORT_SCHEMA_VERSION, type ScanReport } from "../model/report.js";
+import type { Rule, Severity } from "../model/rule.js";
+import type { Budgets } from "../extract/extractor.js";
+import { DEFAULT_BUDGETS } from "../extract/registry.js";
+import {
+  buildSummary,
+  severityRank,
+  sortCoverage,
+  sortFindings,
+  summarizeRule,
+  toFindings,
+} from "../findings/assemble.js";
+import { formatLocation } from "../findings/location.js";
+import { loadRulePack, type CompiledRulePack } from "../rules/index.js";
+import { toDisplayPath, walkInputs } from "../sources/walk.js";
+import { TOOL_VERSION } from "../version.js";
+import { createTaskRunner } from "./pool.js";
+import type { ArtifactResult, ArtifactTask, ChildTask } from "./task.js";
+
+export interface ScanProgress {
+  readonly filesDone: number;
+  readonly filesFound: number;
+  readonly bytesDone: number;
+  readonly findings: number;
+}
+
+export interface ScanOptions {
+  /** Files and folders to scan. */
+  readonly paths: readonly string[];
+  /** Extra rule files or folders. */
+  readonly rules?: readonly string[];
+  /** Use the bundled rule pack (default true). */
+  readonly builtinRules?: boolean;
+  /** An already loaded pack; overrides `rules` and `builtinRules`. */
+  readonly pack?: CompiledRulePack;
+  /** Findings below this severity are left out of the report (default "info": keep all). */
+  readonly minSeverity?: Severity;
+  /** Files or members larger than this are recorded as too-large, not read. 0 = no limit (default). */
+  readonly maxFileSize?: number;
+  /** Worker threads; default: the number of cores. The report is the same for any value. */
+  readonly jobs?: number;
+  readonly budgets?: Partial<Budgets>;
+  readonly cwd?: string;
+  readonly onProgress?: (progress: ScanProgress) => void;
+  /** Stops the scan; temp space is still removed. */
+  readonly signal?: AbortSignal;
+  /** The clock for `generatedAt` (tests pin it). */
+  readonly now?: () => Date;
+  /** Bytes per read. */
+  readonly chunkSize?: number;
+}
+
+const DEFAULT_CHUNK = 4 << 20;
+/** Tasks kept in flight per job, so a worker never waits for the main thread. */
+const IN_FLIGHT_PER_JOB = 4;
+
+export async function scan(options: ScanOptions): Promise<ScanReport> {
+  const pack =
+    options.pack ??
+    (await loadRulePack({ paths: options.rules ?? [], builtin: options.builtinRules ?? true }));
+  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+  const maxFileSize = options.maxFileSize ?? 0;
+  const budgets: Budgets = {
+    ...DEFAULT_BUDGETS,
+    ...options.budgets,
+    maxFileSize: maxFileSize > 0 ? maxFileSize : Number.MAX_SAFE_INTEGER,
+  };
+  const minSeverity = options.minSeverity ?? "info";
+  const cwd = options.cwd ?? process.cwd();
+  const rulesById = new Map<string, Rule>(pack.rules.map((rule) => [rule.id, rule]));
+
+  const tempRoot = await mkdtemp(join(tmpdir(), "custodiet-"));
+  const findings: Finding[] = [];
+  const coverage: CoverageEntry[] = [];
+  let filesFound = 0;
+  let filesDone = 0;
+  let bytesDone = 0;
+  let expandedBytes = 0;
+  let nextId = 0;
+  const report = (): void => {
+    options.onProgress?.({ filesDone, filesFound, bytesDone, findings: findings.length });
+  };
+
+  const runner = createTaskRunner(
+    { rules: pack.rules, budgets, chunkSize: options.chunkSize ?? DEFAULT_CHUNK },
+    jobs,
+    (bytes) => {
+      bytesDone += bytes;
+      report();
+    },
+  );
+
+  const inFlight = new Set<Promise<void>>();
+  const limit = jobs * IN_FLIGHT_PER_JOB;
+  /** Children wait here; taken last-in first-out so a deep container is finished before the next begins. */
+  const pending: ArtifactTask[] = [];
+  /** Container temp folders and how many of their children are still to scan. */
+  const openFolders = new Map<string, number>();
+
+  const skip = (layers: readonly LocationLayer[], reason: CoverageEntry["reason"], detail: string): void => {
+    coverage.push({
+      location: formatLocation(layers),
+      layers,
+      status: "skipped",
+      ...(reason !== undefined ? { reason } : {}),
+      detail,
+      bytesScanned: 0,
+    });
+  };
+
+  const release = async (folder: string): Promise<void> => {
+    const left = (openFolders.get(folder) ?? 1) - 1;
+    if (left > 0) {
+      openFolders.set(folder, left);
+      return;
+    }
+    openFolders.delete(folder);
+    await rm(folder, { recursive: true, force: true });
+  };
+
+  const start = (task: ArtifactTask, parentFolder: string | undefined): void => {
+    filesFound++;
+    const running: Promise<void> = (async () => {
+      await mkdir(task.tempDir, { recursive: true });
+      openFolders.set(task.tempDir, 1);
+      const result = await runner.run(task);
+      handle(task, result);
+      // This artifact's own folder is released once; its children hold their own references.
+      await release(task.tempDir);
+      if (parentFolder !== undefined) await release(parentFolder);
+    })().finally(() => inFlight.delete(running));
+    inFlight.add(running);
+  };
+  const parentOf = new Map<number, string>();
+
+  const handle = (task: ArtifactTask, result: ArtifactResult): void => {
+    filesDone++;
+    const layers = [...task.parents, result.layer];
+    coverage.push({
+      location: formatLocation(layers),
+      layers,
+      status: result.status,
+      ...(result.reason !== undefined ? { reason: result.reason } : {}),
+      ...(result.detail !== undefined ? { detail: result.detail } : {}),
+      bytesScanned: result.bytesScanned,
+      ...(result.format !== undefined ? { format: result.format } : {}),
+    });
+    for (const finding of toFindings(result.detections, layers, rulesById)) {
+      if (severityRank(finding.severity) >= severityRank(minSeverity)) findings.push(finding);
+    }
+    for (const skipped of result.skipped) {
+      skip([...layers, { ...skipped.origin, sha256: "", size: 0 }], skipped.reason, skipped.detail);
+    }
+    for (const child of result.children) queueChild(task, layers, child);
+    report();
+  };
+
+  const queueChild = (
+    parent: ArtifactTask,
+    parentLayers: readonly LocationLayer[],
+    child: ChildTask,
+  ): void => {
+    const childLayers = [...parentLayers, { ...child.origin, sha256: "", size: child.size }];
+    if (child.size > budgets.maxFileSize) {
+      skip(childLayers, "too-large", `${child.size} bytes is over the limit of ${budgets.maxFileSize}`);
+      return;
+    }
+    if (expandedBytes + child.size > budgets.maxTotalBytes) {
+      skip(
+        childLayers,
+        "budget-total-bytes",
+        `the scan already expanded ${expandedBytes} of ${budgets.maxTotalBytes} bytes`,
+      );
+      return;
+    }
+    expandedBytes += child.size;
+    const id = nextId++;
+    if (child.file !== undefined) {
+      // The child's bytes live in the parent's folder: keep it until the child is scanned.
+      openFolders.set(parent.tempDir, (openFolders.get(parent.tempDir) ?? 0) + 1);
+      parentOf.set(id, parent.tempDir);
+    }
+    pending.push({
+      id,
+      parents: parentLayers,
+      origin: child.origin,
+      ...(child.bytes !== undefined ? { bytes: child.bytes } : { file: child.file! }),
+      depth: parent.depth + 1,
+      leafOnly: child.leafOnly,
+      tempDir: join(tempRoot, `a${id}`),
+      remainingBytes: Math.max(0, budgets.maxTotalBytes - expandedBytes),
+    });
+  };
+
+  const walker = walkInputs(options.paths, cwd)[Symbol.asyncIterator]();
+  let walkDone = false;
+  const nextInput = async (): Promise<ArtifactTask | undefined> => {
+    while (!walkDone) {
+      const next = await walker.next();
+      if (next.done === true) {
+        walkDone = true;
+        return undefined;
+      }
+      const input = next.value;
+      const layer: LocationLayer = { path: input.displayPath, via: "file", sha256: "", size: input.size };
+      if (input.kind === "skipped") {
+        skip([layer], input.reason, input.detail);
+        continue;
+      }
+      if (maxFileSize > 0 && input.size > maxFileSize) {
+        skip([layer], "too-large", `${input.size} bytes is over --max-file-size ${maxFileSize}`);
+        continue;
+      }
+      const id = nextId++;
+      return {
+        id,
+        parents: [],
+        origin: { path: input.displayPath, via: "file" },
+        file: input.absolutePath,
+        depth: 0,
+        leafOnly: false,
+        tempDir: join(tempRoot, `a${id}`),
+        remainingBytes: Math.max(0, budgets.maxTotalBytes - expandedBytes),
+      };
+    }
+    return undefined;
+  };
+
+  try {
+    while (true) {
+      options.signal?.throwIfAborted();
+      while (inFlight.size < limit) {
+        const task = pending.pop() ?? (await nextInput());
+        if (task === undefined) break;
+        start(task, parentOf.get(task.id));
+        parentOf.delete(task.id);
+      }
+      if (inFlight.size === 0 && pending.length === 0 && walkDone) break;
+      if (inFlight.size > 0) await Promise.race(inFlight);
+    }
+  } finally {
+    await runner.close();
+    await Promise.allSettled(inFlight);
+    await rm(tempRoot, { recursive: true, force: true });
+  }
+
+  sortFindings(findings);
+  sortCoverage(coverage);
+  const usedRules = [...new Set(findings.map((f) => f.ruleId))]
+    .sort()
+    .map((id) => summarizeRule(rulesById.get(id)!));
+  return {
+    schemaVersion: REPORT_SCHEMA_VERSION,
+    tool: { name: "custodiet", version: TOOL_VERSION },
+    rulePack: { hash: pack.hash, ruleCount: pack.rules.length, needleCount: pack.needles.length },
+    generatedAt: (options.now ?? (() => new Date()))().toISOString(),
+    inputs: options.paths.map(toDisplayPath),
+    options: { minSeverity, maxFileSize },
+    rules: usedRules,
+    findings,
+    coverage,
+    summary: buildSummary(findings, coverage),
+  };
+}

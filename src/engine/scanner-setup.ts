@@ -1,0 +1,20 @@
+import type { Rule } from "../model/rule.js";
+import { buildAutomaton } from "../match/index.js";
+import { compileRulePack } from "../rules/index.js";
+import type { ArtifactScanner } from "./scan-artifact.js";
+import type { WorkerSetup } from "./task.js";
+
+/** Compiles the rule pack and automaton once per thread. */
+export function createArtifactScanner(
+  setup: WorkerSetup,
+  onBytes?: (bytes: number) => void,
+): ArtifactScanner {
+  const pack = compileRulePack(setup.rules as readonly Rule[]);
+  return {
+    pack,
+    automaton: buildAutomaton(pack.needles),
+    budgets: setup.budgets,
+    chunkSize: setup.chunkSize,
+    ...(onBytes ? { onBytes } : {}),
+  };
+}

@@ -1,0 +1,84 @@
+import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
+import type { Encoding } from "../model/encoding.js";
+import type { ScopeKind } from "../model/finding.js";
+import type { LocationLayer } from "../model/location.js";
+import type { Budgets } from "../extract/extractor.js";
+
+/** How an artifact came to be, before its bytes are hashed. */
+export interface LayerOrigin {
+  readonly path: string;
+  readonly via: string;
+  readonly offsetInParent?: number;
+  readonly carvedAt?: number;
+  readonly element?: string;
+}
+
+/** One artifact to scan: a file the user named or found, or a child spilled by an extractor. Structured-clonable. */
+export interface ArtifactTask {
+  readonly id: number;
+  /** Layers of the containers around it, outermost first (complete, with hashes). */
+  readonly parents: readonly LocationLayer[];
+  readonly origin: LayerOrigin;
+  /** Exactly one of `file` or `bytes`. */
+  readonly file?: string;
+  readonly bytes?: Uint8Array;
+  readonly depth: number;
+  /** Scan the bytes, do not open them as a container (extracted document text). */
+  readonly leafOnly: boolean;
+  /** Where the extractor of this artifact may write (a fresh folder under the scan's private temp area). */
+  readonly tempDir: string;
+  /** Budget bytes still available for extraction when the task was sent. */
+  readonly remainingBytes: number;
+}
+
+/** A detection with the positions the engine adds (1-based line and column for text artifacts). */
+export interface LocatedDetection {
+  readonly ruleId: string;
+  readonly messageId: string;
+  readonly offset: number;
+  readonly length: number;
+  readonly encoding: Encoding;
+  readonly line?: number;
+  readonly column?: number;
+  readonly match: string;
+  readonly matchHex: string;
+  readonly excerpt: string;
+  readonly excerptMatch: readonly [number, number];
+  readonly scope?: { readonly kind: ScopeKind; readonly name?: string };
+  readonly data: Readonly<Record<string, string>>;
+}
+
+export interface ChildTask {
+  readonly origin: LayerOrigin;
+  readonly file?: string;
+  readonly bytes?: Uint8Array;
+  readonly size: number;
+  readonly leafOnly: boolean;
+}
+
+export interface SkippedChild {
+  readonly origin: LayerOrigin;
+  readonly reason: CoverageReason;
+  readonly detail: string;
+}
+
+export interface ArtifactResult {
+  readonly id: number;
+  /** This artifact's own layer (hash and size known after streaming). */
+  readonly layer: LocationLayer;
+  readonly detections: readonly LocatedDetection[];
+  readonly status: CoverageStatus;
+  readonly reason?: CoverageReason;
+  readonly detail?: string;
+  readonly bytesScanned: number;
+  readonly format?: string;
+  readonly children: readonly ChildTask[];
+  readonly skipped: readonly SkippedChild[];
+}
+
+export interface WorkerSetup {
+  /** Plain rule data, compiled again inside each worker. */
+  readonly rules: readonly unknown[];
+  readonly budgets: Budgets;
+  readonly chunkSize: number;
+}

@@ -1,0 +1,56 @@
+import { parentPort } from "node:worker_threads";
+import { createArtifactScanner } from "./scanner-setup.js";
+import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
+import type { ArtifactTask, WorkerSetup } from "./task.js";
+
+/** Messages from the pool to a worker. */
+export type ToWorker =
+  | { readonly type: "setup"; readonly setup: WorkerSetup }
+  | { readonly type: "task"; readonly task: ArtifactTask };
+
+/** Messages from a worker to the pool. */
+export type FromWorker =
+  | { readonly type: "ready" }
+  | { readonly type: "bytes"; readonly bytes: number }
+  | { readonly type: "result"; readonly result: import("./task.js").ArtifactResult }
+  | { readonly type: "failed"; readonly id: number; readonly message: string };
+
+const port = parentPort;
+if (port !== null) {
+  let scanner: ArtifactScanner | undefined;
+  let pendingBytes = 0;
+  port.on("message", (message: ToWorker) => {
+    if (message.type === "setup") {
+      scanner = createArtifactScanner(message.setup, (bytes) => {
+        pendingBytes += bytes;
+        if (pendingBytes >= 32 << 20) {
+          port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
+          pendingBytes = 0;
+        }
+      });
+      port.postMessage({ type: "ready" } satisfies FromWorker);
+      return;
+    }
+    const current = scanner;
+    if (current === undefined) throw new Error("worker used before setup");
+    scanArtifact(message.task, current).then(
+      (result) => {
+        if (pendingBytes > 0) port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
+        pendingBytes = 0;
+        // Each distinct buffer once; a subarray that shares its buffer with others is copied instead.
+        const buffers = result.children.flatMap((child) =>
+          child.bytes ? [child.bytes.buffer as ArrayBuffer] : [],
+        );
+        const transfer = buffers.filter((buffer, index) => buffers.indexOf(buffer) === index);
+        port.postMessage({ type: "result", result } satisfies FromWorker, transfer);
+      },
+      (error: unknown) => {
+        port.postMessage({
+          type: "failed",
+          id: message.task.id,
+          message: error instanceof Error ? (error.stack ?? error.message) : String(error),
+        } satisfies FromWorker);
+      },
+    );
+  });
+}

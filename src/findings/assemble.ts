@@ -1,0 +1,157 @@
+import { createHash } from "node:crypto";
+import type { CoverageEntry } from "../model/coverage.js";
+import type { Finding } from "../model/finding.js";
+import type { LocationLayer } from "../model/location.js";
+import type { RuleSummary, ScanReport } from "../model/report.js";
+import { SEVERITIES, type Rule, type Severity } from "../model/rule.js";
+import type { LocatedDetection } from "../engine/task.js";
+import { formatLocation } from "./location.js";
+
+export function severityRank(severity: Severity): number {
+  return SEVERITIES.indexOf(severity);
+}
+
+/**
+ * Turns one leaf's detections into findings: rule metadata, location, and a fingerprint made of
+ * content only (rule, leaf hash, matched bytes, and the ordinal of that triple in the leaf).
+ */
+export function toFindings(
+  detections: readonly LocatedDetection[],
+  layers: readonly LocationLayer[],
+  rules: ReadonlyMap<string, Rule>,
+): Finding[] {
+  const leaf = layers[layers.length - 1]!;
+  const location = formatLocation(layers);
+  const ordered = pickOnePerSpan(detections, rules);
+  const seen = new Map<string, number>();
+  const findings: Finding[] = [];
+  for (const detection of ordered) {
+    const rule = rules.get(detection.ruleId);
+    if (rule === undefined) continue;
+    const key = `${detection.ruleId}\0${detection.matchHex}`;
+    const ordinal = seen.get(key) ?? 0;
+    seen.set(key, ordinal + 1);
+    const fingerprint = createHash("sha256")
+      .update(`${detection.ruleId}\0${leaf.sha256}\0${detection.matchHex}\0${ordinal}`)
+      .digest("hex");
+    findings.push({
+      ruleId: rule.id,
+      messageId: detection.messageId,
+      category: rule.category,
+      basis: rule.basis,
+      severity: rule.severity,
+      confidence: rule.confidence,
+      location,
+      layers,
+      offset: detection.offset,
+      length: detection.length,
+      encoding: detection.encoding,
+      ...(detection.line !== undefined ? { line: detection.line } : {}),
+      ...(detection.column !== undefined ? { column: detection.column } : {}),
+      match: detection.match,
+      matchHex: detection.matchHex,
+      excerpt: detection.excerpt,
+      excerptMatch: detection.excerptMatch,
+      ...(detection.scope !== undefined ? { scope: detection.scope } : {}),
+      data: detection.data,
+      fingerprint,
+    });
+  }
+  return findings;
+}
+
+const CONFIDENCE_RANK = { low: 0, medium: 1, high: 2 } as const;
+
+/**
+ * Several rules (or several needles of one rule) can confirm the same bytes; the report shows one
+ * finding per span: the most severe, then most confident rule, then the first by id. The other rule
+ * ids stay in `data.alsoMatched`, so nothing that was found disappears.
+ */
+function pickOnePerSpan(
+  detections: readonly LocatedDetection[],
+  rules: ReadonlyMap<string, Rule>,
+): LocatedDetection[] {
+  const bySpan = new Map<string, LocatedDetection[]>();
+  for (const detection of detections) {
+    if (!rules.has(detection.ruleId)) continue;
+    const key = `${detection.offset}:${detection.length}`;
+    const list = bySpan.get(key);
+    if (list) list.push(detection);
+    else bySpan.set(key, [detection]);
+  }
+  const rank = (detection: LocatedDetection): [number, number] => {
+    const rule = rules.get(detection.ruleId)!;
+    return [severityRank(rule.severity), CONFIDENCE_RANK[rule.confidence]];
+  };
+  const picked: LocatedDetection[] = [];
+  for (const list of bySpan.values()) {
+    list.sort((a, b) => {
+      const [sa, ca] = rank(a);
+      const [sb, cb] = rank(b);
+      return sb - sa || cb - ca || compare(a.ruleId, b.ruleId);
+    });
+    const best = list[0]!;
+    const others = [...new Set(list.map((d) => d.ruleId))].filter((id) => id !== best.ruleId).sort(compare);
+    picked.push(
+      others.length > 0 ? { ...best, data: { ...best.data, alsoMatched: others.join(",") } } : best,
+    );
+  }
+  return picked.sort((a, b) => a.offset - b.offset || a.length - b.length);
+}
+
+export function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function sortFindings(findings: Finding[]): Finding[] {
+  return findings.sort(
+    (a, b) =>
+      compare(a.location, b.location) ||
+      a.offset - b.offset ||
+      compare(a.ruleId, b.ruleId) ||
+      a.length - b.length,
+  );
+}
+
+export function sortCoverage(coverage: CoverageEntry[]): CoverageEntry[] {
+  return coverage.sort((a, b) => compare(a.location, b.location) || compare(a.status, b.status));
+}
+
+export function summarizeRule(rule: Rule): RuleSummary {
+  return {
+    id: rule.id,
+    title: rule.title,
+    description: rule.description,
+    category: rule.category,
+    basis: rule.basis,
+    severity: rule.severity,
+    confidence: rule.confidence,
+    references: rule.references,
+    compliance: rule.compliance,
+    vendors: rule.vendors,
+  };
+}
+
+function countBy<K extends string>(values: readonly K[]): Partial<Record<K, number>> {
+  const counts: Partial<Record<K, number>> = {};
+  for (const value of [...values].sort(compare)) counts[value] = (counts[value] ?? 0) + 1;
+  return counts;
+}
+
+export function buildSummary(
+  findings: readonly Finding[],
+  coverage: readonly CoverageEntry[],
+): ScanReport["summary"] {
+  return {
+    findings: findings.length,
+    byCategory: countBy(findings.map((f) => f.category)),
+    byBasis: countBy(findings.map((f) => f.basis)),
+    bySeverity: countBy(findings.map((f) => f.severity)),
+    artifacts: {
+      scanned: coverage.filter((c) => c.status === "scanned").length,
+      partial: coverage.filter((c) => c.status === "partial").length,
+      skipped: coverage.filter((c) => c.status === "skipped").length,
+    },
+    bytesScanned: coverage.reduce((total, c) => total + c.bytesScanned, 0),
+  };
+}

@@ -1,0 +1,159 @@
+import { lstat, readdir, realpath, stat } from "node:fs/promises";
+import { isAbsolute, join, relative, sep } from "node:path";
+import type { CoverageReason } from "../model/coverage.js";
+
+/** A regular file to scan, with the display path it gets in reports ("/" separators). */
+export interface FileInput {
+  readonly kind: "file";
+  readonly absolutePath: string;
+  readonly displayPath: string;
+  readonly size: number;
+}
+
+/** Something found under the inputs that will not be read; it becomes a coverage entry. */
+export interface SkippedInput {
+  readonly kind: "skipped";
+  readonly displayPath: string;
+  readonly reason: CoverageReason;
+  readonly detail: string;
+  readonly size: number;
+}
+
+export type WalkEntry = FileInput | SkippedInput;
+
+/** An input the user named does not exist or cannot be opened at all: a usage error, not a coverage entry. */
+export class InputError extends Error {
+  readonly code = "input-not-found";
+  constructor(
+    readonly path: string,
+    options?: ErrorOptions,
+  ) {
+    super(`cannot scan ${path}: no such file or directory`, options);
+  }
+}
+
+export function toDisplayPath(path: string): string {
+  return path.split(sep).join("/");
+}
+
+function errorReason(error: unknown): { reason: CoverageReason; detail: string } {
+  const code = (error as NodeJS.ErrnoException).code;
+  const detail = error instanceof Error ? error.message : String(error);
+  if (code === "EACCES" || code === "EPERM") return { reason: "permission-denied", detail };
+  return { reason: "unreadable", detail };
+}
+
+function isInside(root: string, target: string): boolean {
+  const rel = relative(root, target);
+  return rel === "" || (!rel.startsWith("..") && !isAbsolute(rel));
+}
+
+/**
+ * Expands the named paths into files, in a deterministic order (inputs in the order given, folder
+ * entries sorted by name). Symbolic links found inside folders are never followed: they are recorded,
+ * with the reason depending on whether they point out of the named roots. A path the user named
+ * directly is followed even if it is a link, because the user chose it.
+ */
+export async function* walkInputs(inputs: readonly string[], cwd: string): AsyncGenerator<WalkEntry> {
+  const roots: string[] = [];
+  for (const input of inputs) {
+    const absolute = isAbsolute(input) ? input : join(cwd, input);
+    try {
+      roots.push(await realpath(absolute));
+    } catch (error) {
+      throw new InputError(input, { cause: error });
+    }
+  }
+  for (const [index, input] of inputs.entries()) {
+    const absolute = roots[index]!;
+    const display = toDisplayPath(input).replace(/(?<=.)\/+$/u, "");
+    const info = await stat(absolute);
+    if (info.isDirectory()) yield* walkFolder(absolute, display, roots);
+    else if (info.isFile())
+      yield { kind: "file", absolutePath: absolute, displayPath: display, size: info.size };
+    else
+      yield {
+        kind: "skipped",
+        displayPath: display,
+        reason: "not-a-regular-file",
+        detail: "not a regular file or folder (device, socket or pipe)",
+        size: 0,
+      };
+  }
+}
+
+async function* walkFolder(
+  folder: string,
+  display: string,
+  roots: readonly string[],
+): AsyncGenerator<WalkEntry> {
+  let names: string[];
+  try {
+    names = (await readdir(folder)).sort();
+  } catch (error) {
+    yield { kind: "skipped", displayPath: display, size: 0, ...errorReason(error) };
+    return;
+  }
+  for (const name of names) {
+    const absolute = join(folder, name);
+    const childDisplay = `${display}/${name}`;
+    let info;
+    try {
+      info = await lstat(absolute);
+    } catch (error) {
+      yield { kind: "skipped", displayPath: childDisplay, size: 0, ...errorReason(error) };
+      continue;
+    }
+    if (info.isSymbolicLink()) {
+      yield await describeLink(absolute, childDisplay, roots);
+    } else if (info.isDirectory()) {
+      yield* walkFolder(absolute, childDisplay, roots);
+    } else if (info.isFile()) {
+      yield { kind: "file", absolutePath: absolute, displayPath: childDisplay, size: info.size };
+    } else {
+      yield {
+        kind: "skipped",
+        displayPath: childDisplay,
+        reason: "not-a-regular-file",
+        detail: "device, socket or pipe",
+        size: 0,
+      };
+    }
+  }
+}
+
+async function describeLink(
+  absolute: string,
+  display: string,
+  roots: readonly string[],
+): Promise<SkippedInput> {
+  let target: string;
+  try {
+    target = await realpath(absolute);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    return {
+      kind: "skipped",
+      displayPath: display,
+      size: 0,
+      reason: code === "ELOOP" ? "symlink-loop" : "not-a-regular-file",
+      detail: code === "ELOOP" ? "symbolic link loop" : "dangling symbolic link",
+    };
+  }
+  if (!roots.some((root) => isInside(root, target))) {
+    return {
+      kind: "skipped",
+      displayPath: display,
+      size: 0,
+      reason: "symlink-outside-root",
+      detail: "symbolic link points outside the scanned folders; not followed",
+    };
+  }
+  return {
+    kind: "skipped",
+    displayPath: display,
+    size: 0,
+    reason: "not-a-regular-file",
+    detail: "symbolic link inside the scanned folders; its target is scanned at its own path",
+  };
+}
