@@ -7,6 +7,8 @@ export interface EvalFile {
   readonly path: string;
   readonly split: "dev" | "holdout";
   readonly expected: readonly EvalExpectation[];
+  /** Tolerated readings of an ambiguous file: neither required nor counted as false. */
+  readonly optional?: readonly EvalExpectation[];
   readonly note: string;
 }
 export interface BuiltEvalFile extends EvalFile {

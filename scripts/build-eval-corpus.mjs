@@ -202,7 +202,8 @@ export function buildBinary(spec) {
 
 // ---------------------------------------------------------------------------------------------------------
 
-/** Reads test/eval/expected.yaml: { files: { "<split>/<path>": { expect: "none" | [{category, basis, term}], note } } }. */
+/** Reads test/eval/expected.yaml: { files: { "<split>/<path>": { expect: "none" | [{category, basis, term,
+ *  optional?}], note } } }. Optional entries are tolerated readings, not required. */
 export function loadExpectations(sourceDir = EVAL_SOURCE_DIR) {
   const doc = parseYaml(readFileSync(join(sourceDir, "expected.yaml"), "utf8"));
   const files = doc?.files ?? {};
@@ -221,7 +222,18 @@ export function loadExpectations(sourceDir = EVAL_SOURCE_DIR) {
         throw new Error(`expected.yaml: ${path}: each expectation needs category, basis and term`);
       }
     }
-    out.set(path, { path, split, expected: findings, note: entry?.note ?? "" });
+    const required = findings.filter((f) => f.optional !== true);
+    if (findings.length > 0 && required.length === 0) {
+      throw new Error(`expected.yaml: ${path}: at least one expectation must be required (not optional)`);
+    }
+    const strip = ({ category, basis, term }) => ({ category, basis, term });
+    out.set(path, {
+      path,
+      split,
+      expected: required.map(strip),
+      optional: findings.filter((f) => f.optional === true).map(strip),
+      note: entry?.note ?? "",
+    });
   }
   return out;
 }

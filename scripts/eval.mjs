@@ -75,14 +75,17 @@ export function scoreSplit(split, files, findingsByKey, unattributed) {
   };
   for (const file of files) {
     const expected = new Map(file.expected.map((e) => [pairOf(e), e]));
+    // Optional pairs are tolerated readings of an ambiguous file (e.g. 人种 describing an "ethnicity" field):
+    // neither required nor false.
+    const optional = new Set((file.optional ?? []).map(pairOf));
     const findings = findingsByKey.get(file.path) ?? [];
     const foundPairs = new Set();
     const wrong = [];
     for (const f of findings) {
       const pair = pairOf(f);
-      const ok = expected.has(pair);
-      if (ok) foundPairs.add(pair);
-      else wrong.push(f);
+      const ok = expected.has(pair) || optional.has(pair);
+      if (expected.has(pair)) foundPairs.add(pair);
+      if (!ok) wrong.push(f);
       const rule = perRule.get(f.ruleId) ?? {
         category: f.category,
         truePositives: 0,

@@ -92,4 +92,35 @@ describe("eval scoring", () => {
     );
     expect(result.summary).toMatchObject({ missedPairs: 0, falsePairs: 0, precision: 1, recall: 1 });
   });
+
+  it("tolerates optional pairs without requiring them", () => {
+    const ambiguous: EvalFile = {
+      path: "dev/d.md",
+      split: "dev",
+      note: "",
+      expected: [{ category: "ethnicity", basis: "inferred", term: "ethnicity" }],
+      optional: [{ category: "race", basis: "inferred", term: "人种" }],
+    };
+    const withBoth = scoreSplit(
+      "dev",
+      [ambiguous],
+      new Map([
+        ["dev/d.md", [finding("r-eth", "ethnicity", "inferred"), finding("r-race", "race", "inferred")]],
+      ]),
+      [],
+    );
+    expect(withBoth.summary).toMatchObject({ expectedPairs: 1, foundPairs: 1, falsePairs: 0 });
+    const onlyOptional = scoreSplit(
+      "dev",
+      [ambiguous],
+      new Map([["dev/d.md", [finding("r-race", "race", "inferred")]]]),
+      [],
+    );
+    expect(onlyOptional.summary).toMatchObject({
+      expectedPairs: 1,
+      foundPairs: 0,
+      missedPairs: 1,
+      falsePairs: 0,
+    });
+  });
 });
