@@ -1,0 +1,43 @@
+import { readFileSync } from "node:fs";
+import { Ajv, type ValidateFunction } from "ajv";
+import type { ScanReport } from "../model/report.js";
+
+/** A report file that is not JSON or does not follow schema/scan-report.schema.json. */
+export class ReportFileError extends Error {
+  readonly code = "report-file";
+}
+
+let validator: ValidateFunction | undefined;
+
+/** Compiled once; the schema ships in the package beside dist/ and src/. */
+function validate(): ValidateFunction {
+  validator ??= new Ajv({ allErrors: false }).compile(
+    JSON.parse(
+      readFileSync(new URL("../../schema/scan-report.schema.json", import.meta.url), "utf8"),
+    ) as object,
+  );
+  return validator;
+}
+
+/**
+ * Parses a JSON scan report read from disk and checks it against the schema, so that later code (and the
+ * HTML it renders) can trust its types. `name` is used in the messages.
+ */
+export function parseScanReport(text: string, name: string): ScanReport {
+  let value: unknown;
+  try {
+    value = JSON.parse(text);
+  } catch (error) {
+    throw new ReportFileError(`${name}: not JSON: ${(error as Error).message}`, { cause: error });
+  }
+  const check = validate();
+  if (!check(value)) {
+    const first = check.errors?.[0];
+    const where =
+      first?.instancePath === undefined || first.instancePath === "" ? "" : ` at ${first.instancePath}`;
+    throw new ReportFileError(
+      `${name}: not a custodiet scan report${where}: ${first?.message ?? "does not match the schema"}`,
+    );
+  }
+  return value as ScanReport;
+}
