@@ -209,3 +209,14 @@ describe("cost", () => {
     expect(elapsed).toBeLessThan(10_000);
   });
 });
+
+describe("encoded blobs", () => {
+  it("does not read camel humps inside base64 as tokens", () => {
+    const blob =
+      "QQFqDgIMAQALIAkhBSAEIApBAWoiCksgEXINAQsLIAogDkkNByASIQQgCiAOTQ0MIAAgASACIAMgCCAFQQMgCiAOaxCmBEEATg0MDAYLIAcgACgCACIJ";
+    expect(scan(`const wasm = "${blob.replace("ByASIQ", "ByRaceQ")}";`, "utf-8", "test-bare-tokens")).toEqual(
+      [],
+    );
+    expect(scan("const byRace = 1;", "utf-8", "test-bare-tokens")).toHaveLength(1);
+  });
+});

@@ -7,7 +7,7 @@ import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
 import { evaluateWhere, HitContext, wordBag, type WordBag } from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
 import { findScope, prepareScopeContext, type Scope, type ScopeContext } from "./scope-finder.js";
-import { coversWholeTokens, isBoundaryBetween } from "./tokenizer.js";
+import { coversWholeTokens, isBoundaryBetween, isWordCode } from "./tokenizer.js";
 import {
   charIndexAt,
   decodeWindow,
@@ -170,6 +170,36 @@ function resolveEncoding(buffer: Buffer, hit: Hit, needle: Needle, term: Compile
   return invalid * 4 > nonAscii ? undefined : claimed;
 }
 
+function isBase64Code(code: number): boolean {
+  return isWordCode(code) || code === 0x2b || code === 0x2f;
+}
+
+/**
+ * True when [start, end) lies in a long run of base64 characters that reads like encoded data: at least
+ * 64 characters, with digits and frequent case changes (real identifiers are shorter or use `_`).
+ */
+export function insideEncodedBlob(text: string, start: number, end: number): boolean {
+  let from = start;
+  while (from > 0 && start - from < 256 && isBase64Code(text.charCodeAt(from - 1))) from--;
+  let to = end;
+  while (to < text.length && to - end < 256 && isBase64Code(text.charCodeAt(to))) to++;
+  if (to - from < 64) return false;
+  let digits = 0;
+  let changes = 0;
+  let previousUpper: boolean | undefined;
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0x30 && code <= 0x39) digits++;
+    const upper = code >= 0x41 && code <= 0x5a;
+    const lower = code >= 0x61 && code <= 0x7a;
+    if (upper || lower) {
+      if (previousUpper !== undefined && previousUpper !== upper) changes++;
+      previousUpper = upper;
+    }
+  }
+  return digits > 0 && changes * 6 > to - from;
+}
+
 function toHex(bytes: Uint8Array): string {
   let hex = "";
   for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
@@ -225,7 +255,8 @@ class BufferAnalyzer {
     if (start === undefined || end === undefined || end <= start) return; // inside a multi-byte character
     const text = window.text;
     if (!sameAsTerm(text.slice(start, end), term)) return;
-    const wholeTokens = coversWholeTokens(text, start, end);
+    // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
+    const wholeTokens = coversWholeTokens(text, start, end) && !insideEncodedBlob(text, start, end);
 
     let scope: Scope | undefined;
     let context: HitContext | undefined;

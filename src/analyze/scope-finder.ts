@@ -41,14 +41,13 @@ const MAX_TABLE_SPAN = 600;
 export function isTextChar(code: number): boolean {
   if (code >= 0x20 && code < 0x7f) return true;
   if (code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0c) return true;
-  if (code >= 0xa0 && code <= 0x24f) return true;
-  if (code >= 0x370 && code <= 0x4ff) return true;
-  if (code >= 0x2000 && code <= 0x206f) return true;
-  if (code >= 0x2190 && code <= 0x27bf) return true;
-  if (code >= 0x3000 && code <= 0x30ff) return true;
-  if (code >= 0x4e00 && code <= 0x9fff) return true;
-  if (code >= 0xac00 && code <= 0xd7a3) return true;
-  return code >= 0xff00 && code <= 0xffef;
+  if (code >= 0xa0 && code <= 0x1fff) return true; // Latin, Greek, Cyrillic, Hebrew, Arabic, Indic, Thai …
+  if (code >= 0x2000 && code <= 0x2bff) return true; // punctuation, symbols, arrows
+  if (code >= 0x3000 && code <= 0x9fff) return true; // CJK punctuation, kana, CJK unified
+  if (code >= 0xac00 && code <= 0xd7a3) return true; // Hangul
+  if (code >= 0xd800 && code <= 0xdfff) return true; // emoji and other astral characters
+  if (code >= 0xf900 && code <= 0xfaff) return true;
+  return code >= 0xfe30 && code <= 0xffef && code !== 0xfffd;
 }
 
 /** True when the text around `index` looks like binary data rather than a text file. */
