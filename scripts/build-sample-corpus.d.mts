@@ -9,6 +9,9 @@ export interface SampleExpectation {
   readonly column?: number;
   /** Only in the written expectations: every matcher encoding with the same bytes (ASCII: utf-8, gb18030, big5). */
   readonly acceptEncodings?: readonly string[];
+  /** Set when the expectation is inside a container member: the member path and the chain `<file>!<member>`. */
+  readonly member?: string;
+  readonly location?: string;
 }
 export interface SampleEntry {
   readonly path: string;
@@ -36,7 +39,8 @@ export declare function locate(
   encoding: string,
   occurrence?: number,
 ): { offset: number; length: number };
-export declare function buildSampleEntries(): SampleEntry[];
+export declare function buildSampleEntries(options?: { withFirmware?: boolean }): SampleEntry[];
+export declare function dahuaFirmwareEntry(path: string, members: readonly SampleEntry[]): SampleEntry;
 export declare function expectedPathFor(outDir: string): string;
 export declare function writeSampleCorpus(
   outDir: string,

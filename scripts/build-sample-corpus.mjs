@@ -1,13 +1,14 @@
 #!/usr/bin/env node
 // Builds the sample corpus: a small, fictional vendor SDK tree for the demo and the tests.
 // Deterministic: the same bytes on every run (seeded PRNG, no clock). Usage:
-//   node scripts/build-sample-corpus.mjs [outDir]      (default: corpus/sample)
+//   node scripts/build-sample-corpus.mjs [outDir] [--with-firmware]      (default: corpus/sample)
 // Writes <outDir>.EXPECTED.json (beside the tree, so that scanning the tree does not scan the expectations)
 // with the findings a correct scan must report, with byte offsets computed
 // from the bytes written here. Every sample is written for this project; none is vendor code.
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
+import { zipSync } from "fflate";
 import iconv from "iconv-lite";
 
 /** A small deterministic PRNG (mulberry32). */
@@ -410,10 +411,56 @@ function randomBlob(path, seed) {
   };
 }
 
+/**
+ * A container layer (opt-in, `--with-firmware`): a Dahua-style firmware image, i.e. a zip whose local file
+ * headers start with "DH" instead of "PK", holding other sample entries. Expectations keep the member offsets
+ * and name the location chain `<image>!<member>`.
+ */
+export function dahuaFirmwareEntry(path, members) {
+  const files = {};
+  for (const member of members)
+    files[member.path] = [member.bytes, { level: 6, mtime: new Date(Date.UTC(2020, 0, 1)) }];
+  const zip = zipSync(files);
+  const bytes = new Uint8Array(zip);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  let eocd = -1;
+  for (let i = bytes.length - 22; i >= 0; i--) {
+    if (view.getUint32(i, true) === 0x06054b50) {
+      eocd = i;
+      break;
+    }
+  }
+  const count = view.getUint16(eocd + 10, true);
+  let central = view.getUint32(eocd + 16, true);
+  for (let n = 0; n < count; n++) {
+    const local = view.getUint32(central + 42, true);
+    bytes[local] = 0x44; // "D"
+    bytes[local + 1] = 0x48; // "H"
+    central +=
+      46 +
+      view.getUint16(central + 28, true) +
+      view.getUint16(central + 30, true) +
+      view.getUint16(central + 32, true);
+  }
+  return {
+    path,
+    bytes,
+    note: `Dahua-style firmware image (zip with DH local headers) holding ${members.map((m) => m.path).join(", ")}`,
+    expected: members.flatMap((member) =>
+      member.expected.map((e) => ({
+        ...e,
+        member: member.path,
+        location: `${path}!${member.path}`,
+        acceptEncodings: acceptedEncodings(member.bytes, e),
+      })),
+    ),
+  };
+}
+
 /** Every file of the sample corpus, in memory. Containers (zip, firmware) can wrap these entries later. */
-export function buildSampleEntries() {
+export function buildSampleEntries({ withFirmware = false } = {}) {
   const UYGUR = { term: "EM_NATION_TYPE_UYGUR", category: "ethnicity", basis: "inferred" };
-  return [
+  const entries = [
     textFile(
       "include/sdk_face_attr.h",
       "gbk",
@@ -452,6 +499,11 @@ export function buildSampleEntries() {
     fakeGoBinary("bin/facegw", 0x5eed0002),
     randomBlob("blob/random-1mb.bin", 0x5eed0003),
   ];
+  if (!withFirmware) return entries;
+  const inFirmware = entries.filter(
+    (e) => e.path === "include/sdk_face_attr.h" || e.path === "bin/FaceAttrPlugin.dll",
+  );
+  return [...entries, dahuaFirmwareEntry("firmware/IPC-HFW-FACE_fw.bin", inFirmware)];
 }
 
 /** Where the expectations of a tree written to outDir go: beside it, e.g. corpus/sample.EXPECTED.json. */
@@ -500,7 +552,9 @@ export function writeSampleCorpus(
       path: entry.path,
       size: entry.bytes.length,
       note: entry.note,
-      findings: entry.expected.map((e) => ({ ...e, acceptEncodings: acceptedEncodings(entry.bytes, e) })),
+      findings: entry.expected.map((e) =>
+        "member" in e ? e : { ...e, acceptEncodings: acceptedEncodings(entry.bytes, e) },
+      ),
     })),
   };
   mkdirSync(dirname(expectedPath), { recursive: true });
@@ -510,8 +564,10 @@ export function writeSampleCorpus(
 
 const isMain = process.argv[1] !== undefined && resolve(process.argv[1]) === fileURLToPath(import.meta.url);
 if (isMain) {
-  const outDir = resolve(process.argv[2] ?? "corpus/sample");
-  const expected = writeSampleCorpus(outDir);
+  const args = process.argv.slice(2);
+  const withFirmware = args.includes("--with-firmware");
+  const outDir = resolve(args.find((a) => !a.startsWith("--")) ?? "corpus/sample");
+  const expected = writeSampleCorpus(outDir, buildSampleEntries({ withFirmware }));
   const count = expected.files.reduce((sum, f) => sum + f.findings.length, 0);
   process.stdout.write(
     `sample corpus: ${expected.files.length} files, ${count} expected findings -> ${outDir} (${expectedPathFor(outDir)})\n`,

@@ -4,7 +4,11 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scan } from "../../src/engine/scan.js";
 import type { Finding } from "../../src/model/finding.js";
-import { BLOB_TERM_OFFSET, writeSampleCorpus } from "../../scripts/build-sample-corpus.mjs";
+import {
+  BLOB_TERM_OFFSET,
+  buildSampleEntries,
+  writeSampleCorpus,
+} from "../../scripts/build-sample-corpus.mjs";
 
 const temp = mkdtempSync(join(tmpdir(), "custodiet-sample-scan-"));
 afterAll(() => {
@@ -50,5 +54,30 @@ describe("scan of the sample corpus", () => {
         f.offset + f.length <= BLOB_TERM_OFFSET + 40,
     );
     expect(inTerm.map((f) => f.category)).toContain("ethnicity");
+  });
+});
+
+describe("scan of the sample corpus with the firmware layer", () => {
+  it("finds the members of the Dahua-style image at their member offsets", async () => {
+    const tree = join(temp, "with-firmware");
+    const expected = writeSampleCorpus(
+      tree,
+      buildSampleEntries({ withFirmware: true }),
+      join(temp, "fw.EXPECTED.json"),
+    );
+    const image = expected.files.find((f) => f.path.startsWith("firmware/"));
+    expect(image?.findings.length).toBeGreaterThan(0);
+    const report = await scan({ paths: [join(tree, "firmware")], jobs: 1 });
+    for (const e of image?.findings ?? []) {
+      const hit = report.findings.find(
+        (f) =>
+          f.location.endsWith(e.location ?? "") &&
+          f.category === e.category &&
+          f.basis === e.basis &&
+          f.offset < e.offset + e.length &&
+          e.offset < f.offset + f.length,
+      );
+      expect(hit, `${e.location ?? ""} ${e.term} @${e.offset}`).toBeDefined();
+    }
   });
 });
