@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sampleReport, xssReport, XSS_PAYLOADS } from "../../test/report/sample-report.js";
-import { formatHtml, hexView } from "./html-reporter.js";
+import { formatHtml, hexView, inlineCode, ruleDescriptionHtml } from "./html-reporter.js";
 import { REPORT_CSS, cssHash } from "./html-shell.js";
 
 describe("formatHtml", () => {
@@ -49,5 +49,16 @@ describe("formatHtml", () => {
     expect(view).toContain("0000001f");
     expect(view).toContain('41 <span class="hit">42</span> <span class="hit">43</span> 44');
     expect(view).toContain("|ABCD|");
+  });
+
+  it("shows rule text as paragraphs with code spans, folds the false-positive guards, escapes everything", () => {
+    expect(inlineCode("a `<b>` c `d")).toBe("a <code>&lt;b&gt;</code> c &#96;d");
+    const html = ruleDescriptionHtml(
+      "Finds `byRace`.\n\nWhy it matters: <i>x</i>.\n\nFalse-positive guards: `trace` is not `race`.",
+    );
+    expect(html).toBe(
+      '<p class="why">Finds <code>byRace</code>.</p><p class="why">Why it matters: &lt;i&gt;x&lt;/i&gt;.</p>' +
+        '<details class="guards"><summary>How the rule avoids false alarms</summary><p><code>trace</code> is not <code>race</code>.</p></details>',
+    );
   });
 });

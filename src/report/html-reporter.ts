@@ -98,6 +98,41 @@ function hexHtml(finding: Finding): string {
   return hexView(finding.matchHex, finding.offset, finding.offset, finding.offset + finding.length);
 }
 
+/** Inline `code` spans of rule text become <code>; everything else is escaped text. */
+export function inlineCode(text: string): string {
+  return text
+    .split("`")
+    .map((part, index, parts) => {
+      // An unpaired last backtick stays a literal backtick.
+      if (index % 2 === 1 && index < parts.length - 1) return `<code>${h(part)}</code>`;
+      return index % 2 === 1 ? h(`\`${part}`) : h(part);
+    })
+    .join("");
+}
+
+/**
+ * A rule description as paragraphs. The rule pack writes "Why it matters: …" and "False-positive guards: …"
+ * paragraphs; the guards interest engineers more than readers, so they fold away (and are not printed).
+ */
+export function ruleDescriptionHtml(description: string): string {
+  const paragraphs = description
+    .split(/\n\s*\n/u)
+    .map((paragraph) => paragraph.replace(/\s+/gu, " ").trim())
+    .filter((paragraph) => paragraph !== "");
+  const guards = paragraphs.filter((paragraph) => /^false[- ]positive guards?:/iu.test(paragraph));
+  const main = paragraphs.filter((paragraph) => !guards.includes(paragraph));
+  const body = main.map((paragraph) => `<p class="why">${inlineCode(paragraph)}</p>`).join("");
+  const folded =
+    guards.length === 0
+      ? ""
+      : `<details class="guards"><summary>How the rule avoids false alarms</summary>${guards
+          .map(
+            (paragraph) => `<p>${inlineCode(paragraph.replace(/^false[- ]positive guards?:\s*/iu, ""))}</p>`,
+          )
+          .join("")}</details>`;
+  return body + folded;
+}
+
 function referencesHtml(rule: RuleSummary | undefined): string {
   if (rule === undefined || rule.references.length === 0) return "";
   const items = rule.references.map((reference) => {
@@ -158,7 +193,8 @@ function findingCard(
 <dl class="facts">${facts.map(([term, value]) => `<div><dt>${term}</dt><dd>${h(value)}</dd></div>`).join("")}</dl>
 <div class="label">Decoded text around the match</div>${excerptHtml(finding)}
 <div class="label">Bytes (hex, offsets in the innermost file)</div>${hexHtml(finding)}
-<div class="label">Why it matters</div><p class="why">${h(description.basisText)}${rule === undefined ? "" : ` ${h(rule.description)}`}</p>
+<div class="label">What this means</div><p class="why">${h(description.basisText)}</p>
+${rule === undefined ? "" : `<div class="label">About the rule</div>${ruleDescriptionHtml(rule.description)}`}
 ${flags === "" ? "" : `<div class="label">Flags for review</div><ul class="flags">${flags}</ul>`}
 ${referencesHtml(rule)}
 <div class="label">Fingerprint</div><p class="mono meta">${h(finding.fingerprint)}</p>

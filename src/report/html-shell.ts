@@ -71,6 +71,8 @@ p { margin: 8px 0; }
 .flags li { border: 1px solid #e6c36a; background: #fff8e1; border-radius: 6px; padding: 8px 12px; margin-bottom: 6px; }
 .flags li b::before { content: "\\2691  "; }
 .why { color: var(--ink); }
+.why code, .guards code { background: var(--wash); border: 1px solid var(--line); border-radius: 3px; padding: 0 3px; }
+details.guards { background: var(--wash); border: none; margin-top: 6px; font-size: 14px; color: var(--muted); }
 .refs { margin: 0; padding-left: 18px; color: var(--muted); overflow-wrap: anywhere; }
 table { width: 100%; border-collapse: collapse; background: var(--paper); font-size: 14px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
@@ -89,6 +91,7 @@ footer { margin-top: 48px; color: var(--muted); font-size: 12px; border-top: 1px
   .card, .stat, .chart, .intro { border-color: #bbb; }
   .excerpt { background: #f4f5f7; color: #000; border: 1px solid #bbb; }
   details { border: none; padding: 0; }
+  details.guards { display: none; }
   a { color: inherit; text-decoration: none; }
 }
 `;

@@ -149,8 +149,16 @@ function ruleDescriptor(rule: RuleSummary): Json {
   };
 }
 
+/** Escapes Markdown outside `code` spans (rule texts use them for identifiers); code spans stay as they are. */
 function escapeMarkdownInline(text: string): string {
-  return text.replace(/[\\`*_[\]<>|#]/gu, (char) => `\\${char}`);
+  return text
+    .split("`")
+    .map((part, index, parts) =>
+      index % 2 === 1 && index < parts.length - 1
+        ? `\`${part}\``
+        : (index % 2 === 1 ? "\\`" : "") + part.replace(/[\\*_[\]<>|#]/gu, (char) => `\\${char}`),
+    )
+    .join("");
 }
 
 /** A rule summary for findings whose rule is missing from `report.rules` (should not happen; stay valid). */
