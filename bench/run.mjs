@@ -11,6 +11,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import {
+  cpSync,
   existsSync,
   mkdirSync,
   readFileSync,
@@ -22,6 +23,7 @@ import {
 } from "node:fs";
 import { cpus, loadavg, totalmem } from "node:os";
 import { join, resolve } from "node:path";
+import { pathToFileURL } from "node:url";
 import { generateCorpus } from "./corpus.mjs";
 import { syntheticTerms, SEED_TERMS } from "./terms.mjs";
 
@@ -44,6 +46,15 @@ const options = {
 };
 const MAIN_TERMS = 300;
 mkdirSync(OUT, { recursive: true });
+// A private copy of the built package (dist/ plus the files it reads beside it): a rebuild by someone else
+// during the run must not change what is measured.
+const PACKAGE = join(OUT, "package");
+const DIST = join(PACKAGE, "dist");
+rmSync(PACKAGE, { recursive: true, force: true });
+for (const part of ["dist", "schema", "rules", "package.json"]) {
+  if (existsSync(join(ROOT, part))) cpSync(join(ROOT, part), join(PACKAGE, part), { recursive: true });
+}
+const distUrl = (path) => pathToFileURL(join(DIST, path)).href;
 
 function log(...parts) {
   console.log(...parts);
@@ -131,8 +142,8 @@ function writeRules(count) {
 }
 
 async function exportNeedles(rulesDir, count) {
-  const rules = await import(new URL("../dist/rules/index.js", import.meta.url).href);
-  const exporter = await import(new URL("../dist/match/needle-export.js", import.meta.url).href);
+  const rules = await import(distUrl("rules/index.js"));
+  const exporter = await import(distUrl("match/needle-export.js"));
   const pack = await rules.loadRulePack({ paths: [rulesDir], builtin: false });
   const termText = (id) => pack.terms[id]?.text ?? "";
   const paths = {
@@ -141,6 +152,12 @@ async function exportNeedles(rulesDir, count) {
     hex: join(OUT, `needles-${count}.tsv`),
   };
   writeFileSync(paths.rg, exporter.formatRipgrepPatterns(pack.needles));
+  // ripgrep refuses a pattern that can match a newline unless in multiline mode (-U); this file leaves out
+  // the needles holding byte 0x0a, to also time ripgrep in its usual line mode.
+  paths.rgLines = join(OUT, `needles-${count}.lines.rg`);
+  const lineNeedles = pack.needles.filter((needle) => !needle.bytes.includes(0x0a));
+  writeFileSync(paths.rgLines, exporter.formatRipgrepPatterns(lineNeedles));
+  paths.newlineNeedles = pack.needles.length - lineNeedles.length;
   writeFileSync(paths.yara, exporter.formatYaraRules(pack.needles, termText));
   writeFileSync(paths.hex, exporter.formatHexList(pack.needles, termText));
   return { ...paths, needles: pack.needles.length, terms: pack.terms.length };
@@ -274,8 +291,8 @@ function yaraFound(stdout, manifest) {
 
 /** In-process stage costs over the corpus files with a warm cache: read, SHA-256, match, and all three. */
 async function stages(corpus, manifest, rulesDir) {
-  const match = await import(new URL("../dist/match/index.js", import.meta.url).href);
-  const rules = await import(new URL("../dist/rules/index.js", import.meta.url).href);
+  const match = await import(distUrl("match/index.js"));
+  const rules = await import(distUrl("rules/index.js"));
   const pack = await rules.loadRulePack({ paths: [rulesDir], builtin: false });
   const automaton = match.buildAutomaton(pack.needles);
   const chunkSize = 4 << 20; // the engine's chunk size
@@ -386,14 +403,23 @@ async function main() {
       log(rows[`custodiet-j${jobs}`].last.stderr.slice(0, 2000));
   }
   if (haveRg) {
+    const rgBase = ["-a", "--no-ignore", "--hidden"];
     for (const threads of [1, 2]) {
-      const row = repeat(`ripgrep -j${threads} (rg -a -c -f)`, bytes, () =>
-        timed("rg", ["-a", "-c", `-j${threads}`, "-f", main.rg, corpus]),
+      const row = repeat(`ripgrep -j${threads} -U (all needles)`, bytes, () =>
+        timed("rg", [...rgBase, "-U", "-c", `-j${threads}`, "-f", main.rg, corpus]),
       );
-      const located = timed("rg", ["-a", "-b", "-o", "-r", "", "-j1", "-f", main.rg, corpus]);
+      const located = timed("rg", [...rgBase, "-U", "-b", "-o", "-r", "", "-j1", "-f", main.rg, corpus]);
+      row.status = located.status;
       row.plantsMissing = rgFound(located.stdout, manifest).length;
       rows[`rg-j${threads}`] = row;
     }
+    const lines = repeat(`ripgrep -j1 line mode (${main.needles - main.newlineNeedles} needles)`, bytes, () =>
+      timed("rg", [...rgBase, "-c", "-j1", "-f", main.rgLines, corpus]),
+    );
+    const located = timed("rg", [...rgBase, "-b", "-o", "-r", "", "-j1", "-f", main.rgLines, corpus]);
+    lines.status = located.status;
+    lines.plantsMissing = rgFound(located.stdout, manifest).length;
+    rows["rg-j1-lines"] = lines;
   }
   if (haveYara) {
     for (const threads of [1, 2]) {

@@ -151,6 +151,7 @@ describe("needle export with the real tools", () => {
       writeFileSync(join(dir, "p.rg"), formatRipgrepPatterns([needle]));
       const result = spawnSync("rg", [
         "-a",
+        "-U",
         "-b",
         "-o",
         "--no-filename",

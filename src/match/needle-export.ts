@@ -65,8 +65,10 @@ export function ripgrepPattern(needle: Needle): string {
 }
 
 /**
- * A ripgrep pattern file: one pattern per line, in needle id order, for `rg -a -f FILE`. ripgrep pattern
- * files have no comments, so the line number (1-based) is the needle id + 1.
+ * A ripgrep pattern file: one pattern per line, in needle id order, for `rg -a -U -f FILE`. ripgrep pattern
+ * files have no comments, so the line number (1-based) is the needle id + 1. `-U` (multiline) is needed as
+ * soon as one needle holds byte 0x0a (UTF-16 and GB18030 forms of some CJK characters do): ripgrep refuses
+ * such a pattern in line mode.
  */
 export function formatRipgrepPatterns(needles: readonly Needle[]): string {
   return needles.map((needle) => ripgrepPattern(needle) + "\n").join("");

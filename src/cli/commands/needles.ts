@@ -8,7 +8,8 @@ export const NEEDLES_USAGE = `Usage: custodiet rules needles --format hex|rg|yar
 
 Prints exactly the byte needles a scan compiles from the rule pack:
   hex   one line per needle: id, term id, term, encodings, hex bytes, fold mask
-  rg    a ripgrep pattern file (one (?-u:\\xNN...) pattern per line): rg -a -f FILE PATH
+  rg    a ripgrep pattern file (one (?-u:\\xNN...) pattern per line): rg -a -U -f FILE PATH
+        (-U because some needles hold byte 0x0a, which ripgrep only allows in multiline mode)
   yara  YARA rules of hex strings, ASCII case folding as ( 52 | 72 ): yara -s FILE PATH
 
 Options:
