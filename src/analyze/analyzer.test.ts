@@ -220,3 +220,22 @@ describe("encoded blobs", () => {
     expect(scan("const byRace = 1;", "utf-8", "test-bare-tokens")).toHaveLength(1);
   });
 });
+
+describe("big scopes", () => {
+  it("finds the struct of a field whose opening brace lies far before the hit", async () => {
+    const filler = Array.from({ length: 300 }, (_, k) => `  int nReserved${k};   // 保留字段 ${k}`).join(
+      "\n",
+    );
+    const header = `typedef struct tagNET_FACE_ATTRIBUTE {\n  int nAge;\n  int emSex;\n${filler}\n  BYTE byRace;\n} NET_FACE_ATTRIBUTE;\n`;
+    expect(header.indexOf("byRace")).toBeGreaterThan(8000);
+    const bytes = new TextEncoder().encode(header);
+    const found = (await scanSource(bytes, 4096)).filter((d) => d.ruleId === "test-hik-race");
+    expect(found.map((d) => [d.offset, d.scope?.name, d.data["memberName"]])).toEqual([
+      [
+        new TextEncoder().encode(header.slice(0, header.indexOf("Race"))).length,
+        "NET_FACE_ATTRIBUTE",
+        "byRace",
+      ],
+    ]);
+  });
+});

@@ -40,8 +40,10 @@ export interface Detection {
 
 /** Bytes decoded on each side of a hit. */
 const WINDOW_RADIUS = 4096;
+/** Bytes decoded on each side when the small window holds no structure but was cut short (a big struct). */
+const WIDE_RADIUS = 32 * 1024;
 /** Bytes read around a cluster of hits (more than the window radius, so windows are never cut short). */
-const READ_MARGIN = WINDOW_RADIUS + 64;
+const READ_MARGIN = WIDE_RADIUS + 64;
 /** Hits closer than this share one read. */
 const CLUSTER_GAP = 64 * 1024;
 const CLUSTER_SPAN = 1024 * 1024;
@@ -215,29 +217,47 @@ class BufferAnalyzer {
     private readonly pack: CompiledRulePack,
   ) {}
 
-  private windowFor(encoding: Encoding, offset: number, length: number): CachedWindow {
-    const key = isUtf16(encoding) ? `${encoding}:${offset & 1}` : encoding;
+  private windowFor(encoding: Encoding, offset: number, length: number, radius: number): CachedWindow {
+    const key = `${encoding}:${isUtf16(encoding) ? offset & 1 : 0}:${radius}`;
     const { base, bytes } = this.buffer;
     const lowest = base;
     const highest = base + bytes.length;
     const cached = this.windows.get(key);
     if (cached) {
       const { window } = cached;
-      const roomBefore = window.start <= lowest + 2 || window.start <= offset - WINDOW_RADIUS / 2;
-      const roomAfter = window.end >= highest - 2 || window.end >= offset + length + WINDOW_RADIUS / 2;
+      const roomBefore = window.start <= lowest + 2 || window.start <= offset - radius / 2;
+      const roomAfter = window.end >= highest - 2 || window.end >= offset + length + radius / 2;
       if (roomBefore && roomAfter && offset >= window.start) return cached;
     }
-    const window = decodeWindow(
-      bytes,
-      base,
-      encoding,
-      offset - WINDOW_RADIUS,
-      offset + length + WINDOW_RADIUS,
-      offset,
-    );
+    const window = decodeWindow(bytes, base, encoding, offset - radius, offset + length + radius, offset);
     const fresh: CachedWindow = { window, scopeContext: prepareScopeContext(window.text), bags: new Map() };
     this.windows.set(key, fresh);
     return fresh;
+  }
+
+  /** The decoded window around the hit and the hit's character range in it (undefined: not a character boundary). */
+  private locate(encoding: Encoding, hit: Hit, radius: number) {
+    const cached = this.windowFor(encoding, hit.offset, hit.length, radius);
+    const start = charIndexAt(cached.window, hit.offset);
+    const end = charIndexAt(cached.window, hit.offset + hit.length);
+    if (start === undefined || end === undefined || end <= start) return undefined;
+    return { cached, start, end };
+  }
+
+  /**
+   * The scope of a hit; when the small window shows no structure but was cut short before the hit (the
+   * opening brace of a big struct may lie further back), a wide window is tried once.
+   */
+  private scopeOf(encoding: Encoding, hit: Hit, located: NonNullable<ReturnType<BufferAnalyzer["locate"]>>) {
+    const scope = findScope(located.cached.scopeContext, located.start);
+    const structured = scope.kind !== "text" && scope.kind !== "comment";
+    if (structured || located.cached.window.start <= this.buffer.base + 2) return { located, scope };
+    const wide = this.locate(encoding, hit, WIDE_RADIUS);
+    if (wide === undefined) return { located, scope };
+    const wideScope = findScope(wide.cached.scopeContext, wide.start);
+    return wideScope.kind === "text" || wideScope.kind === "comment"
+      ? { located, scope }
+      : { located: wide, scope: wideScope };
   }
 
   analyze(hit: Hit, out: Detection[]): void {
@@ -248,24 +268,25 @@ class BufferAnalyzer {
     if (term.allTokenBoundary && !rawBoundaryOk(this.buffer, hit, needle)) return;
     const encoding = resolveEncoding(this.buffer, hit, needle, term);
     if (encoding === undefined) return;
-    const cached = this.windowFor(encoding, hit.offset, hit.length);
-    const { window } = cached;
-    const start = charIndexAt(window, hit.offset);
-    const end = charIndexAt(window, hit.offset + hit.length);
-    if (start === undefined || end === undefined || end <= start) return; // inside a multi-byte character
-    const text = window.text;
-    if (!sameAsTerm(text.slice(start, end), term)) return;
+    const small = this.locate(encoding, hit, WINDOW_RADIUS);
+    if (small === undefined) return; // inside a multi-byte character
+    if (!sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) return;
     // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
-    const wholeTokens = coversWholeTokens(text, start, end) && !insideEncodedBlob(text, start, end);
+    const wholeTokens =
+      coversWholeTokens(small.cached.window.text, small.start, small.end) &&
+      !insideEncodedBlob(small.cached.window.text, small.start, small.end);
 
-    let scope: Scope | undefined;
+    let found: { located: typeof small; scope: Scope } | undefined;
     let context: HitContext | undefined;
     const done = new Set<number>();
     for (const ref of term.refs) {
       if (ref.tokenBoundary && !wholeTokens) continue;
       const pattern = pack.patterns[ref.pattern]!;
       if (done.has(pattern.ruleIndex)) continue;
-      scope ??= findScope(cached.scopeContext, start);
+      found ??= this.scopeOf(encoding, hit, small);
+      const { scope } = found;
+      const { cached, start, end } = found.located;
+      const text = cached.window.text;
       context ??= this.contextFor(cached, text, start, end, scope);
       const result = evaluateWhere(pattern.where, context);
       if (!result.ok) continue;

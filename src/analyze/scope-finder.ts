@@ -494,7 +494,15 @@ function isPrintable(code: number): boolean {
   return code !== 0x0a && code !== 0x0d && code !== 0x09 && isTextChar(code);
 }
 
-/** The paragraph holding `index`: bounded by blank lines (or by MAX_TEXT_SPAN characters). */
+/** Lines in a paragraph beyond which it is read as records (a list, a table, a log), not as prose. */
+const MAX_PARAGRAPH_LINES = 12;
+const RECORD_CONTEXT_LINES = 2;
+
+/**
+ * The paragraph holding `index`: bounded by blank lines (or by MAX_TEXT_SPAN characters). A long block
+ * without blank lines (TSV, CSV, a package list, a log) is records, not prose: its scope is the hit's line
+ * (a line with tab-separated fields) or the hit's line with two lines on each side.
+ */
 function paragraph(text: string, index: number, inComment: boolean): Scope {
   let start = index;
   const lowest = Math.max(0, index - MAX_TEXT_SPAN);
@@ -502,6 +510,27 @@ function paragraph(text: string, index: number, inComment: boolean): Scope {
   let end = index;
   const highest = Math.min(text.length, index + MAX_TEXT_SPAN);
   while (end < highest && !/^\r?\n[ \t\r]*\n/.test(text.slice(end, end + 40))) end++;
+  let lines = 0;
+  for (let at = start; at < end && lines <= MAX_PARAGRAPH_LINES; at++)
+    if (text.charCodeAt(at) === 0x0a) lines++;
+  if (lines > MAX_PARAGRAPH_LINES) {
+    const ownStart = lineStart(text, index);
+    const ownEnd = lineEnd(text, index);
+    const own = text.slice(ownStart, ownEnd);
+    if (own.split("\t").length >= 3) {
+      start = ownStart;
+      end = ownEnd;
+    } else {
+      let from = ownStart;
+      let to = ownEnd;
+      for (let k = 0; k < RECORD_CONTEXT_LINES; k++) {
+        if (from > start) from = lineStart(text, from - 1);
+        if (to < end) to = lineEnd(text, to + 1);
+      }
+      start = Math.max(start, from);
+      end = Math.min(end, to);
+    }
+  }
   while (start < end && /\s/.test(text.charAt(start))) start++;
   while (end > start && /\s/.test(text.charAt(end - 1))) end--;
   return { kind: "text", aliases: [], start, end, members: [], inComment };
