@@ -5,6 +5,8 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { diffReports } from "../../src/findings/diff.js";
+import { formatDiffHtml } from "../../src/report/diff-reporter.js";
 import { formatHtml } from "../../src/report/html-reporter.js";
 import { browserAvailability, launchChromium } from "./browser.js";
 import { sampleReport, xssReport, XSS_PAYLOADS } from "./sample-report.js";
@@ -87,6 +89,19 @@ describe.skipIf(!availability.run)("HTML report in headless Chromium", () => {
     for (let index = 0; index < (await links.count()); index++)
       hrefs.push((await links.nth(index).getAttribute("href")) ?? "");
     expect(hrefs.filter((href) => !/^https?:/u.test(href))).toEqual([]);
+    await page.close();
+  });
+
+  it("the HTML diff runs no script either", async () => {
+    const old = xssReport();
+    const next = sampleReport();
+    const html = formatDiffHtml({ diff: diffReports(old, next), old, new: next });
+    const [page, watch] = await openReport(browser, html, dir, "diff.html");
+    expect(await page.evaluate("window.__xss")).toBeUndefined();
+    expect(await page.locator("script").count()).toBe(0);
+    expect([...watch.dialogs, ...watch.pageErrors, ...watch.consoleErrors, ...watch.requests]).toEqual([]);
+    const text = await page.locator("body").innerText();
+    for (const payload of XSS_PAYLOADS) expect(text).toContain(`MATCH ${payload}`);
     await page.close();
   });
 
