@@ -25,3 +25,17 @@ export declare function sevenZip(dir: string, args: string[]): Promise<string>;
 export declare function buildFixtures(
   outDir: string,
 ): Promise<{ made: Record<string, string>; missing: string[] }>;
+export declare function zipBomb(
+  mebibytes?: number,
+  options?: { declaredSize?: number; name?: string },
+): Buffer;
+export declare function singleMemberZip(
+  name: string,
+  data: Uint8Array,
+  method: number,
+  crc: number,
+  size: number,
+): Buffer;
+export declare function nestedBomb(levels?: number, fanout?: number, bottomMebibytes?: number): Buffer;
+export declare function nestedZip(depth?: number): Buffer;
+export declare function crc32OfZeros(n: number): number;

@@ -18,7 +18,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { gzipSync } from "node:zlib";
+import { constants as zlibConstants, deflateRawSync, gzipSync } from "node:zlib";
 import { zipSync, strToU8 } from "fflate";
 
 const require = createRequire(import.meta.url);
@@ -472,6 +472,90 @@ export function ooxml(kind) {
   files["word/media/embedded.bin"] = kind === "docx" ? Buffer.from(`${MARKER} embedded`) : undefined;
   for (const key of Object.keys(files)) if (files[key] === undefined) delete files[key];
   return Buffer.from(zipSync(files, { level: 6 }));
+}
+
+/**
+ * A zip bomb: one member of `mebibytes` MiB of zeros. A 1 MiB block of zeros is deflated once with a
+ * full flush (byte-aligned, no state carried) and repeated, so a gigabyte builds in milliseconds; the
+ * result is a valid deflate stream of ~1 KB per MiB. `declaredSize` lets the header lie.
+ */
+export function zipBomb(mebibytes = 1024, { declaredSize, name = "zeros.bin" } = {}) {
+  const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
+  const data = Buffer.concat([...Array.from({ length: mebibytes }, () => block), Buffer.from([0x03, 0x00])]);
+  const crc = crc32OfZeros(mebibytes * (1 << 20));
+  const size = declaredSize ?? mebibytes * (1 << 20);
+  return singleMemberZip(name, data, 8, crc, size);
+}
+
+/** CRC-32 of `n` zero bytes in O(log n): the register update over zeros is linear over GF(2). */
+export function crc32OfZeros(n) {
+  const apply = (matrix, vector) => {
+    let out = 0;
+    for (let i = 0; vector !== 0; i += 1, vector >>>= 1) if (vector & 1) out ^= matrix[i];
+    return out >>> 0;
+  };
+  const square = (matrix) => matrix.map((column) => apply(matrix, column));
+  let operator = Array.from({ length: 32 }, (_, i) => {
+    const v = (1 << i) >>> 0;
+    return (CRC_TABLE[v & 0xff] ^ (v >>> 8)) >>> 0;
+  });
+  let crc = 0xffffffff;
+  for (let remaining = n; remaining > 0; remaining = Math.floor(remaining / 2)) {
+    if (remaining % 2 === 1) crc = apply(operator, crc);
+    operator = square(operator);
+  }
+  return (crc ^ 0xffffffff) >>> 0;
+}
+
+/** A zip with one member whose data is given already compressed with `method`. */
+export function singleMemberZip(name, data, method, crc, size) {
+  const nameBytes = Buffer.from(name);
+  const local = Buffer.alloc(30);
+  local.writeUInt32LE(0x04034b50, 0);
+  local.writeUInt16LE(20, 4);
+  local.writeUInt16LE(method, 8);
+  local.writeUInt32LE(crc, 14);
+  local.writeUInt32LE(data.length, 18);
+  local.writeUInt32LE(size, 22);
+  local.writeUInt16LE(nameBytes.length, 26);
+  const central = Buffer.alloc(46);
+  central.writeUInt32LE(0x02014b50, 0);
+  central.writeUInt16LE(20, 4);
+  central.writeUInt16LE(20, 6);
+  central.writeUInt16LE(method, 10);
+  central.writeUInt32LE(crc, 16);
+  central.writeUInt32LE(data.length, 20);
+  central.writeUInt32LE(size, 24);
+  central.writeUInt16LE(nameBytes.length, 28);
+  const eocd = Buffer.alloc(22);
+  eocd.writeUInt32LE(0x06054b50, 0);
+  eocd.writeUInt16LE(1, 8);
+  eocd.writeUInt16LE(1, 10);
+  eocd.writeUInt32LE(46 + nameBytes.length, 12);
+  eocd.writeUInt32LE(30 + nameBytes.length + data.length, 16);
+  return Buffer.concat([local, nameBytes, data, central, nameBytes, eocd]);
+}
+
+/** 42.zip style: `fanout` copies of the level below, `levels` deep, the bottom being a zip bomb. */
+export function nestedBomb(levels = 3, fanout = 16, bottomMebibytes = 1024) {
+  let current = zipBomb(bottomMebibytes);
+  for (let level = 0; level < levels; level += 1) {
+    const files = {};
+    for (let i = 0; i < fanout; i += 1) files[`${level}-${i}.zip`] = [current, { level: 9 }];
+    current = Buffer.from(zipSync(files));
+  }
+  return current;
+}
+
+/** A zip inside a zip, `depth` times, the innermost holding the marker. */
+export function nestedZip(depth = 100) {
+  let current = Buffer.from(`${MARKER} at the bottom`);
+  let name = "bottom.txt";
+  for (let level = depth; level > 0; level -= 1) {
+    current = Buffer.from(zipSync({ [name]: [current, { level: 0 }] }));
+    name = `level-${level}.zip`;
+  }
+  return current;
 }
 
 // ---------------------------------------------------------------- 7z-wasm

@@ -142,6 +142,11 @@ export function ascii(text: string): number[] {
   return Array.from(text, (c) => c.charCodeAt(0));
 }
 
+/** A Buffer view of the same memory (Buffer.from(Uint8Array) would copy). */
+export function asBuffer(bytes: Uint8Array): Buffer {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

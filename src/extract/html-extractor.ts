@@ -1,6 +1,6 @@
 import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
-import { child, partial } from "./child-writer.js";
+import { child, partial, asBuffer } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { htmlToText } from "./markup-text.js";
 
@@ -19,10 +19,7 @@ export function decodeHtml(bytes: Uint8Array): string {
     while (end < head.length && /[\w-]/.test(head[end]!)) end += 1;
     const charset = head.slice(start, end);
     if (charset !== "" && charset !== "utf-8" && iconv.encodingExists(charset)) {
-      return iconv.decode(
-        Buffer.from(bytes),
-        charset === "gb2312" || charset === "gbk" ? "gb18030" : charset,
-      );
+      return iconv.decode(asBuffer(bytes), charset === "gb2312" || charset === "gbk" ? "gb18030" : charset);
     }
   }
   return new TextDecoder().decode(bytes);

@@ -1,5 +1,13 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, ascii, child, errorMessage, partial, startsWith } from "./child-writer.js";
+import {
+  ContainerBudget,
+  ascii,
+  child,
+  errorMessage,
+  partial,
+  startsWith,
+  asBuffer,
+} from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { ooxmlToText } from "./markup-text.js";
 import { ZIP_LOCAL, extractZip, readEntryBytes, readZipDirectory, type ZipEntry } from "./zip-extractor.js";
@@ -14,7 +22,7 @@ function isTextPart(name: string): boolean {
 }
 
 function contains(haystack: Uint8Array, needle: readonly number[]): boolean {
-  return Buffer.from(haystack).indexOf(Buffer.from(needle)) >= 0;
+  return asBuffer(haystack).indexOf(Buffer.from(needle)) >= 0;
 }
 
 /**

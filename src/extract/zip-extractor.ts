@@ -11,6 +11,7 @@ import {
   readU64,
   startsWith,
   viewOf,
+  asBuffer,
 } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { inflateRaw, rangeChunks } from "./streams.js";
@@ -48,7 +49,7 @@ export function decodeName(bytes: Uint8Array, utf8Flag: boolean): string {
   try {
     return new TextDecoder("utf-8", { fatal: true }).decode(bytes);
   } catch {
-    return iconv.decode(Buffer.from(bytes), "gb18030");
+    return iconv.decode(asBuffer(bytes), "gb18030");
   }
 }
 

@@ -27,7 +27,7 @@ describe("nested containers keep their chain", () => {
     // The uImage member is stored in the zip: its offset points at the uImage magic in fw.bin.
     const fw = await readFile(made["fw.bin"]!);
     const uimageLayer = leaf!.layers[1]!;
-    expect(fw.readUInt32BE(uimageLayer.offsetInParent!)).toBe(0x27051956);
+    expect(fw.readUInt32BE(uimageLayer.offsetInParent)).toBe(0x27051956);
     expect(leaf!.layers[2]!.offsetInParent).toBe(64);
   });
 

@@ -109,13 +109,18 @@ export interface Leaf {
   readonly bytes: Uint8Array;
 }
 
-/** Recursively opens everything (like the engine, without matching); returns every artifact with its chain. */
+/**
+ * Recursively opens everything (like the engine, without matching); returns every artifact with its
+ * chain. Applies the depth budget and the scan-wide total-bytes budget the way the engine does.
+ */
 export async function openAll(
   path: string,
-  maxDepth = 10,
-): Promise<{ leaves: Leaf[]; notices: ExtractEvent[] }> {
+  options: { budgets?: Budgets; timeoutMs?: number } = {},
+): Promise<{ leaves: Leaf[]; notices: ExtractEvent[]; written: number }> {
+  const budgets = options.budgets ?? TEST_BUDGETS;
   const leaves: Leaf[] = [];
   const notices: ExtractEvent[] = [];
+  let written = 0;
   const visit = async (
     input: string | Uint8Array,
     layers: Layer[],
@@ -124,13 +129,26 @@ export async function openAll(
   ): Promise<void> => {
     const bytes = typeof input === "string" ? new Uint8Array(await readFile(input)) : input;
     leaves.push({ layers, bytes });
-    if (leafOnly || depth >= maxDepth) return;
-    const run = await runOnce(input, { name: layers.at(-1)?.name.split("/").pop() ?? "input" });
+    if (leafOnly) return;
+    if (depth >= budgets.maxDepth) {
+      const source = memorySource(bytes);
+      if ((await detectFormat(bytes.subarray(0, 65536), source)) !== undefined) {
+        notices.push({ kind: "partial", reason: "budget-depth", detail: `depth ${depth}` });
+      }
+      return;
+    }
+    const run = await runOnce(input, {
+      name: layers.at(-1)?.name.split("/").pop() ?? "input",
+      budgets,
+      remainingBytes: budgets.maxTotalBytes - written,
+      ...(options.timeoutMs === undefined ? {} : { timeoutMs: options.timeoutMs }),
+    });
     for (const event of run.events) {
       if (event.kind !== "child") {
         notices.push(event);
         continue;
       }
+      written += event.bytes?.length ?? (await readFile(event.file!)).length;
       const layer: Layer = {
         name: event.name,
         via: event.via,
@@ -142,7 +160,7 @@ export async function openAll(
     }
   };
   await visit(path, [{ name: path.split("/").pop()!, via: "file" }], 0, false);
-  return { leaves, notices };
+  return { leaves, notices, written };
 }
 
 /** Display form of a chain, as in the design: `fw.bin!rootfs.img!…`, carved as `parent@0x…`. */
