@@ -120,13 +120,34 @@ describe("diffReports", () => {
 
   it("finds the rename from the line shift when the analyzer gave no scope index", () => {
     const { v1, v2 } = versions(false);
-    // Without memberName the comment names no member; give the new one an identifier as the analyzer does.
-    const [comment, field] = v2.findings;
-    const named = { ...comment!, data: { ...comment!.data, identifier: "EM_NATION_TYPE_XJ" } };
-    const diff = diffReports(v1, { ...v2, findings: [named, field!] });
+    // v2 renamed the member to one a rule still matches, six lines further down like the kept comment.
+    const h2 = v2.findings[0]!.layers;
+    const renamed = makeFinding({
+      ruleId: "dahua-nation-type",
+      messageId: "enum-member",
+      category: "ethnicity",
+      basis: "inferred",
+      severity: "critical",
+      layers: h2,
+      offset: 48380,
+      encoding: "gb18030",
+      match: "EM_NATION_TYPE_WEIZU",
+      line: 1210,
+      column: 5,
+      scope: { kind: "enum", name: "tagEM_NATION_TYPE" },
+    });
+    const diff = diffReports(v1, { ...v2, findings: [...v2.findings, renamed] });
+    expect(diff.removed.map((finding) => finding.match)).toEqual(["EM_NATION_TYPE_UYGUR"]);
     expect(diff.renamed.map((hint) => [hint.oldName, hint.newName, hint.basis])).toEqual([
-      ["EM_NATION_TYPE_UYGUR", "EM_NATION_TYPE_XJ", "line 1210 of enum tagEM_NATION_TYPE (was line 1204)"],
+      ["EM_NATION_TYPE_UYGUR", "EM_NATION_TYPE_WEIZU", "line 1210 of enum tagEM_NATION_TYPE (was line 1204)"],
     ]);
+  });
+
+  it("does not take a comment's text for a member name", () => {
+    const { v1, v2 } = versions(false);
+    const [comment, field] = v2.findings;
+    const withText = { ...comment!, data: { ...comment!.data, identifier: "维族(新疆)" } };
+    expect(diffReports(v1, { ...v2, findings: [withText, field!] }).renamed).toEqual([]);
   });
 
   it("gives no rename hint when nothing sits in the slot", () => {

@@ -127,12 +127,14 @@ function pairBy(
 
 const POSITIONAL_SCOPES = new Set(["enum", "struct", "class", "list", "object"]);
 
-/** The member a finding names; a comment without the analyzer's memberName names none. */
+/**
+ * The member a finding names. For a hit in a comment only the analyzer's memberName (the member the comment
+ * belongs to) counts: its identifier is the comment text.
+ */
 function memberName(finding: Finding): string | undefined {
-  const named = finding.data["memberName"] ?? finding.data["identifier"];
-  if (named !== undefined) return named;
   const comment = finding.messageId === "comment" || finding.data["inComment"] === "true";
-  return comment ? undefined : finding.match;
+  if (comment) return finding.data["memberName"];
+  return finding.data["memberName"] ?? finding.data["identifier"] ?? finding.match;
 }
 
 function scopeKey(finding: Finding, inputs: readonly string[]): string | undefined {

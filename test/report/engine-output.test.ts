@@ -1,6 +1,7 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import iconv from "iconv-lite";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { writeSampleCorpus } from "../../scripts/build-sample-corpus.mjs";
 import { scan } from "../../src/engine/scan.js";
@@ -81,6 +82,50 @@ describe("reporters on the engine's report of the sample corpus", () => {
       0,
       0,
       report.findings.length,
+    ]);
+  });
+});
+
+/** A GBK header in the style of Dahua's NetSDK; `extra` lines go near the top, `member` is the enum's slot 1. */
+function header(extra: string, member: string): Buffer {
+  const text = [
+    "// NetSDK header",
+    extra,
+    "typedef struct tagNET_FACE_ATTRIBUTE_EX {",
+    "    EM_SEX_TYPE emSex; // 性别",
+    "    int nAge; // 年龄",
+    "    EM_NATION_TYPE emNation; // 民族",
+    "    EM_GLASSES_TYPE emGlasses; // 眼镜",
+    "} NET_FACE_ATTRIBUTE_EX;",
+    "",
+    "typedef enum tagEM_NATION_TYPE {",
+    "    EM_NATION_TYPE_UNKNOWN, // 未知",
+    `    ${member}, // 维族(新疆)`,
+    "    EM_NATION_TYPE_OTHER, // 其他",
+    "} EM_NATION_TYPE;",
+    "",
+  ].join("\n");
+  return iconv.encode(text, "gbk");
+}
+
+describe("diff of two releases scanned by the engine", () => {
+  it("reports the removed EM_NATION_TYPE_UYGUR and the member renamed in its slot", async () => {
+    await mkdir(join(work, "v1"));
+    await mkdir(join(work, "v2"));
+    await writeFile(join(work, "v1", "dhnetsdk.h"), header("", "EM_NATION_TYPE_UYGUR"));
+    await writeFile(
+      join(work, "v2", "dhnetsdk.h"),
+      header("#define NET_SDK_VERSION 31\n// 3.1", "EM_NATION_TYPE_XJ"),
+    );
+    const v1 = await scan({ paths: ["v1"], cwd: work, jobs: 1 });
+    const v2 = await scan({ paths: ["v2"], cwd: work, jobs: 1 });
+    const diff = diffReports(v1, v2);
+    expect(diff.removed.map((finding) => finding.match)).toEqual(["EM_NATION_TYPE_UYGUR"]);
+    expect(diff.added).toEqual([]);
+    expect(diff.unchanged.length).toBeGreaterThan(0);
+    expect(diff.unchanged.every((pair) => pair.matchedBy === "content")).toBe(true);
+    expect(diff.renamed.map((hint) => [hint.oldName, hint.newName])).toEqual([
+      ["EM_NATION_TYPE_UYGUR", "EM_NATION_TYPE_XJ"],
     ]);
   });
 });
