@@ -88,6 +88,10 @@ footer { margin-top: 48px; color: var(--muted); font-size: 12px; border-top: 1px
   body { background: #fff; font-size: 11pt; }
   main { max-width: none; padding: 0; }
   h2 { break-after: avoid; page-break-after: avoid; }
+  /* A card is often taller than a page: let it break, but not inside its parts. */
+  .card { break-inside: auto; page-break-inside: auto; }
+  .card-head, .card-head + .card-body > .message, pre, .facts, .chain li, .flags li, .stat, .chart, tr { break-inside: avoid; page-break-inside: avoid; }
+  .label { break-after: avoid; page-break-after: avoid; }
   .card, .stat, .chart, .intro { border-color: #bbb; }
   .excerpt { background: #f4f5f7; color: #000; border: 1px solid #bbb; }
   details { border: none; padding: 0; }
