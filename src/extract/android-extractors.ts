@@ -203,12 +203,8 @@ export const arscExtractor = {
     const view = viewOf(head);
     const type = view.getUint16(0, true);
     const headerSize = view.getUint16(2, true);
-    const nextType = view.getUint16(headerSize, true);
-    return (
-      ((type === RES_TABLE && headerSize === 12) || (type === RES_XML && headerSize === 8)) &&
-      head.length > headerSize + 2 &&
-      nextType === RES_STRING_POOL
-    );
+    if (!((type === RES_TABLE && headerSize === 12) || (type === RES_XML && headerSize === 8))) return false;
+    return head.length > headerSize + 2 && view.getUint16(headerSize, true) === RES_STRING_POOL;
   },
   extract: extractArsc,
 } satisfies Extractor;
