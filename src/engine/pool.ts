@@ -72,7 +72,6 @@ class WorkerPool implements TaskRunner {
       if (!this.closed) this.replace(slot, `worker exited with code ${code}`);
     });
     worker.postMessage({ type: "setup", setup: this.setup } satisfies ToWorker);
-    worker.unref();
     return slot;
   }
 
@@ -102,8 +101,16 @@ class WorkerPool implements TaskRunner {
       const next = this.queue.shift();
       if (next === undefined) return;
       slot.busy = next;
-      const transfer = next.task.bytes ? [next.task.bytes.buffer as ArrayBuffer] : [];
-      slot.worker.postMessage({ type: "task", task: next.task } satisfies ToWorker, transfer);
+      const task = ownedBytes(next.task);
+      try {
+        slot.worker.postMessage(
+          { type: "task", task } satisfies ToWorker,
+          task.bytes ? [task.bytes.buffer] : [],
+        );
+      } catch (error) {
+        slot.busy = undefined;
+        next.resolve(crashResult(next.task, error instanceof Error ? error.message : String(error)));
+      }
     }
   }
 
@@ -124,6 +131,22 @@ class WorkerPool implements TaskRunner {
     for (const queued of this.queue.splice(0)) queued.resolve(crashResult(queued.task, "scan stopped"));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
+}
+
+/**
+ * Bytes are transferred, not copied, to a worker; a view that shares its buffer with siblings (members
+ * cut from one decompressed block) is copied first, so transferring it cannot empty the others.
+ */
+function ownedBytes(task: ArtifactTask): ArtifactTask & { bytes?: Uint8Array<ArrayBuffer> } {
+  const bytes = task.bytes;
+  if (bytes === undefined) return task as ArtifactTask & { bytes?: Uint8Array<ArrayBuffer> };
+  const owned =
+    bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength
+      ? (bytes as Uint8Array<ArrayBuffer>)
+      : new Uint8Array(bytes);
+  return { ...task, bytes: owned };
 }
 
 /** A task whose worker crashed is recorded, never lost silently. */

@@ -10,6 +10,7 @@ import type { Budgets } from "../extract/extractor.js";
 import { DEFAULT_BUDGETS } from "../extract/registry.js";
 import {
   buildSummary,
+  dropContainerEchoes,
   severityRank,
   sortCoverage,
   sortFindings,
@@ -250,9 +251,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     await rm(tempRoot, { recursive: true, force: true });
   }
 
-  sortFindings(findings);
+  const kept = sortFindings(dropContainerEchoes(findings));
   sortCoverage(coverage);
-  const usedRules = [...new Set(findings.map((f) => f.ruleId))]
+  const usedRules = [...new Set(kept.map((f) => f.ruleId))]
     .sort()
     .map((id) => summarizeRule(rulesById.get(id)!));
   return {
@@ -263,8 +264,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     inputs: options.paths.map(toDisplayPath),
     options: { minSeverity, maxFileSize },
     rules: usedRules,
-    findings,
+    findings: kept,
     coverage,
-    summary: buildSummary(findings, coverage),
+    summary: buildSummary(kept, coverage),
   };
 }

@@ -34,14 +34,20 @@ if (port !== null) {
     const current = scanner;
     if (current === undefined) throw new Error("worker used before setup");
     scanArtifact(message.task, current).then(
-      (result) => {
+      (scanned) => {
+        let result = scanned;
         if (pendingBytes > 0) port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
         pendingBytes = 0;
-        // Each distinct buffer once; a subarray that shares its buffer with others is copied instead.
-        const buffers = result.children.flatMap((child) =>
-          child.bytes ? [child.bytes.buffer as ArrayBuffer] : [],
+        // Children cut from one buffer are copied apart, so each can be transferred on its own.
+        const children = result.children.map((child) =>
+          child.bytes === undefined ||
+          (child.bytes.byteOffset === 0 && child.bytes.byteLength === child.bytes.buffer.byteLength)
+            ? child
+            : { ...child, bytes: new Uint8Array(child.bytes) },
         );
+        const buffers = children.flatMap((child) => (child.bytes ? [child.bytes.buffer as ArrayBuffer] : []));
         const transfer = buffers.filter((buffer, index) => buffers.indexOf(buffer) === index);
+        result = { ...result, children };
         port.postMessage({ type: "result", result } satisfies FromWorker, transfer);
       },
       (error: unknown) => {

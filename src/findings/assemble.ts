@@ -155,3 +155,26 @@ export function buildSummary(
     bytesScanned: coverage.reduce((total, c) => total + c.bytesScanned, 0),
   };
 }
+
+/**
+ * A container that stores members verbatim (tar, cpio, ISO, a stored zip member) holds each member's
+ * bytes at a known offset, so scanning its raw bytes finds the member's findings a second time. Such an
+ * echo is dropped when the member itself has the same rule on the same bytes at the matching offset; the
+ * member's finding is the better located evidence of the two. Findings in raw bytes that no member
+ * explains (slack space, a member that failed to extract) stay.
+ */
+export function dropContainerEchoes(findings: readonly Finding[]): Finding[] {
+  const inMembers = new Set<string>();
+  for (const finding of findings) {
+    const member = finding.layers[finding.layers.length - 1]!;
+    if (finding.layers.length < 2 || member.offsetInParent === undefined) continue;
+    const parent = finding.layers.slice(0, -1);
+    const key = `${formatLocation(parent)}\0${finding.offset + member.offsetInParent}\0${finding.ruleId}\0${finding.matchHex}`;
+    inMembers.add(key);
+  }
+  if (inMembers.size === 0) return [...findings];
+  return findings.filter(
+    (finding) =>
+      !inMembers.has(`${finding.location}\0${finding.offset}\0${finding.ruleId}\0${finding.matchHex}`),
+  );
+}
