@@ -749,6 +749,10 @@ export async function buildFixtures(outDir) {
     await sevenZip(work, ["a", "-tzip", "-bd", "-pSECRET", "enc.zip", "./src/*"]);
     put("encrypted.zip", readFileSync(join(work, "enc.zip")));
     writeFileSync(join(work, "libface.so"), lib);
+    await sevenZip(work, ["a", "-tzip", "-mm=BZip2", "-bd", "bzip2.zip", "libface.so"]);
+    put("bzip2-method.zip", readFileSync(join(work, "bzip2.zip")));
+    await sevenZip(work, ["a", "-tzip", "-mm=LZMA", "-bd", "lzma.zip", "libface.so"]);
+    put("lzma-method.zip", readFileSync(join(work, "lzma.zip")));
     await sevenZip(work, ["a", "-tbzip2", "-bd", "libface.so.bz2", "libface.so"]);
     put("libface.so.bz2", readFileSync(join(work, "libface.so.bz2")));
     await sevenZip(work, ["a", "-txz", "-bd", "libface.so.xz", "libface.so"]);

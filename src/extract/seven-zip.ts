@@ -224,6 +224,10 @@ export interface SevenZipExtractOptions {
   readonly type?: string;
   /** For single-stream formats (gzip/xz/…) 7-Zip names the output; fall back to this label. */
   readonly singleName?: string;
+  /** Extract only these members (others are left out silently), e.g. zip members in methods the zip reader lacks. */
+  readonly only?: ReadonlySet<string>;
+  /** The container budget to continue (member count and bytes already used), when called from another extractor. */
+  readonly budget?: ContainerBudget;
 }
 
 /**
@@ -236,7 +240,7 @@ export async function* extractWithSevenZip(
   options: SevenZipExtractOptions,
 ): AsyncGenerator<ExtractEvent> {
   const { via } = options;
-  const budget = new ContainerBudget(context, via);
+  const budget = options.budget ?? new ContainerBudget(context, via);
   const work = await makeWorkDir(context.tempDir);
   const input = join(work, "in");
   await spillSource(source, input, context.signal);
@@ -270,6 +274,11 @@ export async function* extractWithSevenZip(
   let admittedBytes = 0;
   for (const entry of entries) {
     if (entry.folder) continue;
+    if (options.only !== undefined && !options.only.has(entry.path)) {
+      excluded.push(entry.path);
+      skippedNames.add(entry.path);
+      continue;
+    }
     info.set(entry.path, entry);
     let skip = undefined;
     if (entry.symlink) skip = budget.skip(entry.path, "not-a-regular-file", "symbolic link, not followed");

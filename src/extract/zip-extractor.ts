@@ -14,6 +14,7 @@ import {
   asBuffer,
 } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { extractWithSevenZip } from "./seven-zip.js";
 import { inflateRaw, rangeChunks } from "./streams.js";
 
 /** `PK\x03\x04`: a local file header. */
@@ -215,8 +216,14 @@ export async function* extractZip(
     entries = directory.entries;
     if (directory.problem !== undefined) yield partial("corrupt", directory.problem);
   }
+  const viaSevenZip = new Set<string>();
   for (const entry of entries) {
     if (entry.isDirectory || !include(entry)) continue;
+    // Methods the reader lacks (deflate64, bzip2, LZMA, zstd, xz, PPMd) go to 7-Zip, for standard zips.
+    if (via === "zip" && SEVEN_ZIP_METHODS.has(entry.method) && (entry.flags & 0x01) === 0) {
+      viaSevenZip.add(entry.name);
+      continue;
+    }
     if (context.signal.aborted) {
       yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
       return;
@@ -224,7 +231,11 @@ export async function* extractZip(
     yield* extractEntry(source, entry, context, budget, via);
     if (budget.members > context.budgets.maxMembers) return;
   }
+  if (viaSevenZip.size > 0) yield* extractWithSevenZip(source, context, { via, only: viaSevenZip, budget });
 }
+
+/** Zip compression methods 7-Zip reads and this reader does not. */
+const SEVEN_ZIP_METHODS = new Set([9, 12, 14, 93, 95, 98]);
 
 async function* extractEntry(
   source: ByteSource,

@@ -23,6 +23,8 @@ async function childWith(run: Run, needle: string | Uint8Array): Promise<string 
 const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = [
   ["plain.zip", "zip", ENUM_UTF16],
   ["zip64.zip", "zip", ENUM_UTF16],
+  ["bzip2-method.zip", "zip", ENUM_UTF16],
+  ["lzma-method.zip", "zip", ENUM_UTF16],
   ["fw.bin", "dahua", Buffer.from([0x27, 0x05, 0x19, 0x56])],
   ["dhsp.bin", "dahua", Buffer.from([0x27, 0x05, 0x19, 0x56])],
   ["formats.tar", "tar", ENUM_UTF16],

@@ -1,0 +1,80 @@
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseSlt, runSevenZip } from "./seven-zip.js";
+
+let dir = "";
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), "custodiet-7z-test-"));
+});
+afterAll(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+describe("parseSlt", () => {
+  it("reads entries after the separator, with modes, sizes and unnamed single streams", () => {
+    const listing = [
+      "Path = in",
+      "Type = squashfs",
+      "",
+      "----------",
+      "Path = etc/link",
+      "Folder = -",
+      "Size = 11",
+      "Packed Size = 11",
+      "Mode = lrwxrwxrwx",
+      "",
+      "Path = usr",
+      "Folder = +",
+      "Size = ",
+      "Mode = drwxr-xr-x",
+      "",
+      "Size = 278",
+      "Packed Size = 152",
+      "",
+    ].join("\n");
+    expect(parseSlt(listing)).toEqual([
+      expect.objectContaining({ path: "etc/link", symlink: true, folder: false, size: 11, packedSize: 11 }),
+      expect.objectContaining({ path: "usr", folder: true, size: undefined }),
+      expect.objectContaining({ path: "", folder: false, size: 278 }),
+    ]);
+  });
+});
+
+describe("runSevenZip", () => {
+  it("terminates the worker when the time budget runs out", async () => {
+    const started = Date.now();
+    const result = await runSevenZip(["b", "-md22", "-mmt1"], dir, { signal: AbortSignal.timeout(300) });
+    expect(result.aborted).toBe(true);
+    expect(Date.now() - started).toBeLessThan(5000);
+  });
+
+  it("stops writing at the byte cap", async () => {
+    await writeFile(join(dir, "big.bin"), Buffer.alloc(4 * 1024 * 1024, 1));
+    const made = await runSevenZip(["a", "-tgzip", "big.gz", "big.bin"], dir, {
+      signal: new AbortController().signal,
+    });
+    expect(made.exitCode).toBe(0);
+    const result = await runSevenZip(["x", "-y", "-oout", "big.gz"], dir, {
+      signal: new AbortController().signal,
+      maxWrite: 1024 * 1024,
+    });
+    expect(result.capped).toBe(true);
+    expect(result.exitCode).not.toBe(0);
+  });
+
+  it("a failing run is contained and the next run works", async () => {
+    await writeFile(
+      join(dir, "garbage.7z"),
+      Buffer.concat([Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4]), Buffer.alloc(100, 0xff)]),
+    );
+    const bad = await runSevenZip(["x", "-y", "-ogarbage", "garbage.7z"], dir, {
+      signal: new AbortController().signal,
+    });
+    expect(bad.exitCode).not.toBe(0);
+    const good = await runSevenZip(["i"], dir, { signal: new AbortController().signal });
+    expect(good.exitCode).toBe(0);
+    expect(good.stdout).toContain("SquashFS");
+  });
+});
