@@ -76,10 +76,17 @@ const SYLLABLES = [
   "res",
 ];
 
-// Common CJK ideographs that exist in GB2312 (most also in Big5 in their traditional form).
+// Common CJK ideographs that exist in GB2312 (most also in Big5 in their traditional form). Synthetic terms
+// use those the corpus text does not, so that scaling the rule count does not scale the number of hits.
 const HANZI =
   "人种族民维吾尔藏回蒙汉苗彝壮布依朝鲜满侗瑶白土家哈尼萨克傣黎傈僳佤畲高山拉祜水东乡纳西景颇柯尔克孜" +
   "肤色黄黑白棕宗教信仰伊斯兰佛基督天主道穆斯林面部特征属性识别分析检测结构体枚举类型性别年龄眼镜口罩胡子表情";
+
+/** Chinese words of the corpus text (bench/corpus.mjs); synthetic CJK terms avoid their characters. */
+export const CORPUS_HANZI = new Set(
+  "通道号车牌颜色辆类型报警事件智能分析用户名密码登录句柄结构体大小保留字段时间图片数据缓冲区设备序列号录像回放云台控制预置点人脸检测目标跟踪区域入侵，：",
+);
+const SYNTHETIC_HANZI = [...HANZI].filter((char) => !CORPUS_HANZI.has(char)).join("");
 
 /** `count` terms: the seed terms first, then synthetic ones (half identifiers, half CJK), all distinct. */
 export function syntheticTerms(count, seed = 5) {
@@ -102,8 +109,11 @@ export function syntheticTerms(count, seed = 5) {
       }).join("");
       caseInsensitive = random() < 0.5;
     } else {
-      const length = 2 + Math.floor(random() * 3);
-      text = Array.from({ length }, () => HANZI[Math.floor(random() * HANZI.length)]).join("");
+      const length = 3 + Math.floor(random() * 3); // 2-character terms in UTF-16 alias ASCII text too often
+      text = Array.from(
+        { length },
+        () => SYNTHETIC_HANZI[Math.floor(random() * SYNTHETIC_HANZI.length)],
+      ).join("");
     }
     if (seen.has(text)) continue;
     seen.add(text);
