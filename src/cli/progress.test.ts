@@ -8,7 +8,7 @@ describe("progress line", () => {
       2000,
       10,
     );
-    expect(line).toBe("█████░░░░░ 5/10 files  2.5 GB  1.2 GB/s  3 findings");
+    expect(line).toBe("█████░░░░░ 5/10 files  2.5 GB  1.3 GB/s  3 findings");
   });
 
   it("does not divide by zero at the start", () => {
