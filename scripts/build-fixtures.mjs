@@ -717,7 +717,11 @@ export async function buildFixtures(outDir) {
     );
     put(
       "manual.pdf",
-      pdf([["Face attribute table", "Attribute: age, gender"], ["人脸属性", "肤色 种族"], "end"]),
+      pdf([
+        ["Face attribute table", "Attribute: age, gender"],
+        ["人脸属性：性别 年龄 眼镜 口罩 肤色", "肤色：0-未识别 1-黄 2-黑 3-白", "种族：亚洲人 黑人 白人"],
+        "end",
+      ]),
     );
     put(
       "malformed.pdf",

@@ -136,7 +136,8 @@ describe("format details", () => {
     );
     expect(pages.map(([element]) => element)).toEqual(["page 1", "page 2", "page 3"]);
     expect(pages[1]![1]).toContain("人脸属性");
-    expect(pages[1]![1]).toContain("肤色 种族");
+    expect(pages[1]![1]).toContain("肤色：0-未识别 1-黄 2-黑 3-白");
+    expect(pages[1]![1]).toContain("种族：亚洲人 黑人 白人");
     expect(pages[0]![1]).toContain("Face attribute table");
     expect(run.children.every((child) => child.leafOnly === true)).toBe(true);
   });
