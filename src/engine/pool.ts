@@ -24,9 +24,10 @@ export function createTaskRunner(
   setup: WorkerSetup,
   jobs: number,
   onBytes: (bytes: number) => void,
+  signal?: AbortSignal,
 ): TaskRunner {
   const script = jobs > 1 ? workerScript() : undefined;
-  if (script === undefined) return inlineRunner(createArtifactScanner(setup, onBytes));
+  if (script === undefined) return inlineRunner(createArtifactScanner(setup, onBytes, signal));
   return new WorkerPool(script, setup, jobs, onBytes);
 }
 

@@ -25,6 +25,8 @@ export interface ArtifactScanner {
   readonly chunkSize: number;
   /** Called with bytes streamed so far, for progress. */
   readonly onBytes?: (bytes: number) => void;
+  /** The whole scan was stopped (Ctrl-C): stop reading and extracting soon. */
+  readonly signal?: AbortSignal;
 }
 
 function describeError(error: unknown): string {
@@ -103,6 +105,7 @@ async function scanOpened(
   };
   try {
     for await (const chunk of source.chunks(scanner.chunkSize)) {
+      scanner.signal?.throwIfAborted();
       if (head === undefined) head = chunk.subarray(0, HEAD_BYTES);
       hash.update(chunk);
       matcher.push(chunk, onMatch);
@@ -114,6 +117,7 @@ async function scanOpened(
     }
     if (hits.length > 0) detections.push(...(await analyzeHits(hits, source, pack)));
   } catch (error) {
+    if (scanner.signal?.aborted === true) throw error;
     status = "partial";
     reason = errorReason(error);
     detail = `read failed after ${matcher.offset} bytes: ${describeError(error)}`;
@@ -133,7 +137,7 @@ async function scanOpened(
   const skipped: SkippedChild[] = [];
   let format: string | undefined;
   if (!task.leafOnly && status === "scanned" && head !== undefined) {
-    const extracted = await extractChildren(task, source, head, scanner.budgets);
+    const extracted = await extractChildren(task, source, head, scanner.budgets, scanner.signal);
     format = extracted.format;
     children.push(...extracted.children);
     skipped.push(...extracted.skipped);
@@ -169,6 +173,7 @@ async function extractChildren(
   source: ByteSource,
   head: Uint8Array,
   budgets: Budgets,
+  stop: AbortSignal | undefined,
 ): Promise<Extracted> {
   const result: Extracted = { children: [], skipped: [] };
   let extractor;
@@ -187,7 +192,8 @@ async function extractChildren(
     };
     return result;
   }
-  const signal = AbortSignal.timeout(budgets.maxMillisPerArtifact);
+  const timeout = AbortSignal.timeout(budgets.maxMillisPerArtifact);
+  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   const name = task.origin.path.split(/[/\\]/u).pop() ?? task.origin.path;
   const context: ExtractContext = {
     tempDir: task.tempDir,
@@ -226,6 +232,7 @@ async function extractChildren(
       } else {
         result.partial = { reason: event.reason, detail: event.detail };
       }
+      stop?.throwIfAborted();
       if (signal.aborted) {
         result.partial = {
           reason: "budget-time",
@@ -235,6 +242,7 @@ async function extractChildren(
       }
     }
   } catch (error) {
+    stop?.throwIfAborted();
     result.partial = signal.aborted
       ? { reason: "budget-time", detail: `extraction stopped after ${budgets.maxMillisPerArtifact} ms` }
       : { reason: "corrupt", detail: `${extractor.name}: ${describeError(error)}` };

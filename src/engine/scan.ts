@@ -95,6 +95,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       bytesDone += bytes;
       report();
     },
+    options.signal,
   );
 
   const inFlight = new Set<Promise<void>>();
@@ -136,6 +137,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       await release(task.tempDir);
       if (parentFolder !== undefined) await release(parentFolder);
     })().finally(() => inFlight.delete(running));
+    // Marked as handled here; the main loop's race still sees a failure.
+    running.catch(() => undefined);
     inFlight.add(running);
   };
   const parentOf = new Map<number, string>();
@@ -233,6 +236,12 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     return undefined;
   };
 
+  const stopped = new Promise<never>((_, reject) => {
+    options.signal?.addEventListener("abort", () => {
+      reject(options.signal?.reason as Error);
+    });
+  });
+  stopped.catch(() => undefined);
   try {
     while (true) {
       options.signal?.throwIfAborted();
@@ -243,7 +252,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         parentOf.delete(task.id);
       }
       if (inFlight.size === 0 && pending.length === 0 && walkDone) break;
-      if (inFlight.size > 0) await Promise.race(inFlight);
+      if (inFlight.size > 0) await Promise.race([...inFlight, stopped]);
     }
   } finally {
     await runner.close();

@@ -8,6 +8,7 @@ import type { WorkerSetup } from "./task.js";
 export function createArtifactScanner(
   setup: WorkerSetup,
   onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
 ): ArtifactScanner {
   const pack = compileRulePack(setup.rules as readonly Rule[]);
   return {
@@ -16,5 +17,6 @@ export function createArtifactScanner(
     budgets: setup.budgets,
     chunkSize: setup.chunkSize,
     ...(onBytes ? { onBytes } : {}),
+    ...(signal ? { signal } : {}),
   };
 }
