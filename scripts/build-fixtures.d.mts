@@ -39,3 +39,4 @@ export declare function singleMemberZip(
 export declare function nestedBomb(levels?: number, fanout?: number, bottomMebibytes?: number): Buffer;
 export declare function nestedZip(depth?: number): Buffer;
 export declare function crc32OfZeros(n: number): number;
+export declare function chm(files: Record<string, string | Uint8Array>): Buffer;

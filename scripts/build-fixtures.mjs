@@ -305,6 +305,106 @@ export function zstdRaw(data) {
   return Buffer.concat([header, ...blocks]);
 }
 
+function guid(text) {
+  const hex = text.replace(/[{}-]/g, "");
+  const out = Buffer.alloc(16);
+  out.writeUInt32LE(parseInt(hex.slice(0, 8), 16), 0);
+  out.writeUInt16LE(parseInt(hex.slice(8, 12), 16), 4);
+  out.writeUInt16LE(parseInt(hex.slice(12, 16), 16), 6);
+  Buffer.from(hex.slice(16), "hex").copy(out, 8);
+  return out;
+}
+function encint(value) {
+  const groups = [value & 0x7f];
+  for (value = Math.floor(value / 128); value > 0; value = Math.floor(value / 128))
+    groups.unshift((value & 0x7f) | 0x80);
+  return Buffer.from(groups);
+}
+
+/**
+ * A minimal CHM (ITSF v3) whose files sit uncompressed in content section 0, as 7-Zip reads them; the
+ * directory is a single PMGL chunk. Enough to check that CHM pages come out (compressed LZX sections are
+ * read by 7-Zip too, but writing them would need an LZX encoder).
+ */
+export function chm(files) {
+  // The section name list: one section, "Uncompressed" (u16 words: total length, count, then names).
+  const section = Buffer.from("Uncompressed", "utf16le");
+  const nameList = Buffer.alloc(4 + 2 + section.length + 2);
+  nameList.writeUInt16LE(nameList.length / 2, 0);
+  nameList.writeUInt16LE(1, 2);
+  nameList.writeUInt16LE(section.length / 2, 4);
+  section.copy(nameList, 6);
+  files = { ...files, "::DataSpace/NameList": nameList };
+  const names = Object.keys(files).sort();
+  let contentOffset = 0;
+  const entries = [];
+  const contents = [];
+  for (const name of names) {
+    const data = Buffer.from(files[name]);
+    entries.push(
+      Buffer.concat([
+        encint(Buffer.byteLength(name)),
+        Buffer.from(name),
+        encint(0),
+        encint(contentOffset),
+        encint(data.length),
+      ]),
+    );
+    contents.push(data);
+    contentOffset += data.length;
+  }
+  const chunkSize = 0x1000;
+  const chunk = Buffer.alloc(chunkSize);
+  chunk.write("PMGL", 0);
+  const body = Buffer.concat(entries);
+  body.copy(chunk, 20);
+  chunk.writeUInt32LE(chunkSize - 20 - body.length, 4);
+  chunk.writeInt32LE(-1, 12);
+  chunk.writeInt32LE(-1, 16);
+  chunk.writeUInt16LE(names.length, chunkSize - 2);
+  const itsp = Buffer.alloc(0x54);
+  itsp.write("ITSP", 0);
+  itsp.writeUInt32LE(1, 4);
+  itsp.writeUInt32LE(0x54, 8);
+  itsp.writeUInt32LE(0x0a, 12);
+  itsp.writeUInt32LE(chunkSize, 16);
+  itsp.writeUInt32LE(2, 20);
+  itsp.writeUInt32LE(1, 24);
+  itsp.writeInt32LE(-1, 28);
+  itsp.writeUInt32LE(0, 32);
+  itsp.writeUInt32LE(0, 36);
+  itsp.writeInt32LE(-1, 40);
+  itsp.writeUInt32LE(1, 44);
+  itsp.writeUInt32LE(0x409, 48);
+  guid("{5D02926A-212E-11D0-9DF9-00A0C922E6EC}").copy(itsp, 52);
+  itsp.writeUInt32LE(0x54, 68);
+  itsp.writeInt32LE(-1, 72);
+  itsp.writeInt32LE(-1, 76);
+  itsp.writeInt32LE(-1, 80);
+  const directory = Buffer.concat([itsp, chunk]);
+  const headerLength = 0x60;
+  const section0 = Buffer.alloc(0x18);
+  const directoryOffset = headerLength + section0.length;
+  const contentStart = directoryOffset + directory.length;
+  const total = contentStart + contentOffset;
+  section0.writeUInt32LE(0x01fe, 0);
+  section0.writeBigUInt64LE(BigInt(total), 8);
+  const header = Buffer.alloc(headerLength);
+  header.write("ITSF", 0);
+  header.writeUInt32LE(3, 4);
+  header.writeUInt32LE(headerLength, 8);
+  header.writeUInt32LE(1, 12);
+  header.writeUInt32LE(0x409, 20);
+  guid("{7C01FD10-7BAA-11D0-9E0C-00A0C922E6EC}").copy(header, 24);
+  guid("{7C01FD11-7BAA-11D0-9E0C-00A0C922E6EC}").copy(header, 40);
+  header.writeBigUInt64LE(BigInt(headerLength), 56);
+  header.writeBigUInt64LE(BigInt(section0.length), 64);
+  header.writeBigUInt64LE(BigInt(directoryOffset), 72);
+  header.writeBigUInt64LE(BigInt(directory.length), 80);
+  header.writeBigUInt64LE(BigInt(contentStart), 88);
+  return Buffer.concat([header, section0, directory, ...contents]);
+}
+
 /** A minimal DEX file: header plus a string table (MUTF-8). */
 export function dex(strings) {
   const sorted = [...strings];
@@ -726,6 +826,13 @@ export async function buildFixtures(outDir) {
     put(
       "malformed.pdf",
       Buffer.from("%PDF-1.7\n1 0 obj << /Type /Catalog /Pages 2 0 R >> endobj\nxref\ngarbage\n%%EOF"),
+    );
+    put(
+      "help.chm",
+      chm({
+        "/index.htm": `<html><body><h1>Face attributes</h1><p>&#32932;&#33394; ${MARKER}</p></body></html>`,
+        "/api/race.htm": "<html><body>race / ethnicity attribute</body></html>",
+      }),
     );
     put("doc.docx", ooxml("docx"));
     put("book.xlsx", ooxml("xlsx"));

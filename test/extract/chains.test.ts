@@ -53,6 +53,15 @@ describe("nested containers keep their chain", () => {
     expect(new TextDecoder().decode(kernel!.bytes)).toBe(`kernel cmdline ${MARKER}`);
   });
 
+  it("CHM pages come out as HTML and then as text with entities decoded", async () => {
+    const { leaves } = await openAll(made["help.chm"]!);
+    const text = leaves.find(
+      (leaf) => leaf.layers.at(-1)?.via === "html-text" && leaf.layers[1]?.name === "index.htm",
+    );
+    expect(display(text!.layers)).toBe("help.chm!index.htm!text.txt");
+    expect(new TextDecoder().decode(text!.bytes)).toContain(`肤色 ${MARKER}`);
+  });
+
   it("an APK's DEX string table and resources strings become text leaves", async () => {
     const { leaves } = await openAll(made["app.apk"]!);
     const dexText = leaves.find((leaf) => leaf.layers.at(-1)?.via === "dex-strings");

@@ -42,6 +42,7 @@ const FIXTURES = [
   "dex.dex",
   "resources.arsc",
   "manual.pdf",
+  "help.chm",
   "doc.docx",
   "book.xlsx",
   "slides.pptx",

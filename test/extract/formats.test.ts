@@ -56,6 +56,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["dex.dex", "dex", `${ENUM_TEXT}\n民族`],
   ["resources.arsc", "arsc", "肤色"],
   ["manual.pdf", "pdf", "肤色"],
+  ["help.chm", "chm", MARKER],
   ["doc.docx", "ooxml", "肤色"],
   ["book.xlsx", "ooxml", ENUM_TEXT],
   ["slides.pptx", "ooxml", "Ethnicity"],
