@@ -145,6 +145,25 @@ function referencesHtml(rule: RuleSummary | undefined): string {
   return `<div class="label">References</div><ul class="refs">${items.join("")}</ul>`;
 }
 
+/** Card ids: `finding-3`, or `added-finding-3` in a section of the diff, so ids stay unique on a page. */
+function idPrefix(extraClass: string): string {
+  const name = extraClass.trim();
+  return name === "" ? "" : `${name}-`;
+}
+
+/** A compact table of every finding, in card order, each row linking to its card. */
+export function glanceTable(findings: readonly Finding[], rules: readonly RuleSummary[]): string {
+  const index = ruleIndex(rules);
+  const rows = findings
+    .map((finding, position) => {
+      const title = describeFinding(finding, index.get(finding.ruleId)).title;
+      const line = finding.line === undefined ? "" : `:${finding.line}`;
+      return `<tr><td><a href="#finding-${position + 1}">${position + 1}</a></td><td><span class="badge sev-${h(finding.severity)}">${h(SEVERITY_LABELS[finding.severity])}</span></td><td>${h(title)}<br><span class="meta">${h(CATEGORY_LABELS[finding.category])} · ${h(BASIS_LABELS[finding.basis])}</span></td><td class="mono">${h(finding.match)}</td><td class="mono">${h(finding.location)}${h(line)}</td></tr>`;
+    })
+    .join("");
+  return `<table class="glance"><thead><tr><th>#</th><th>Severity</th><th>What</th><th>Match</th><th>Where</th></tr></thead><tbody>${rows}</tbody></table>`;
+}
+
 function findingCard(
   finding: Finding,
   index: number,
@@ -182,7 +201,7 @@ function findingCard(
   const flags = description.complianceFlags
     .map((flag) => `<li><b>${h(flag.label)}</b><br>${h(flag.text)}</li>`)
     .join("");
-  return `<article class="card${extraClass}" id="finding-${index + 1}">
+  return `<article class="card${extraClass}" id="${h(idPrefix(extraClass))}finding-${index + 1}">
 <div class="card-head"><span class="badge sev-${h(finding.severity)}">${h(SEVERITY_LABELS[finding.severity])}</span>
 <div class="titles"><h3>${h(description.title)}</h3>
 <div class="chips"><span class="chip">${h(CATEGORY_LABELS[finding.category])}</span><span class="chip">${h(BASIS_LABELS[finding.basis])}</span><span class="chip mono">${h(finding.ruleId)}</span></div></div>
@@ -299,6 +318,7 @@ export function formatHtml(report: ScanReport): string {
 <p>Legal references are <b>flags for review</b>, not conclusions: whether a rule applies depends on how the software is sold and used.</p></section>
 <h2 id="summary">Summary</h2>
 ${summaryHtml(report)}
+${report.findings.length === 0 ? "" : `<h2 id="glance">At a glance</h2>${glanceTable(bySeverity(report.findings), report.rules)}`}
 <h2 id="findings">Findings</h2>
 ${report.findings.length === 0 ? `<p class="empty">No findings at or above severity ${h(report.options.minSeverity)}.</p>` : findingCards(bySeverity(report.findings), report.rules)}
 ${coverageHtml(report)}

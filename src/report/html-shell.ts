@@ -76,6 +76,10 @@ details.guards { background: var(--wash); border: none; margin-top: 6px; font-si
 .refs { margin: 0; padding-left: 18px; color: var(--muted); overflow-wrap: anywhere; }
 table { width: 100%; border-collapse: collapse; background: var(--paper); font-size: 14px; }
 th, td { text-align: left; padding: 6px 10px; border-bottom: 1px solid var(--line); vertical-align: top; overflow-wrap: anywhere; }
+table.glance td { font-size: 13px; }
+table.glance td:first-child, table.glance td:nth-child(2) { white-space: nowrap; overflow-wrap: normal; }
+table.glance td.mono { font-size: 12px; }
+table.glance a { color: var(--accent); font-weight: 700; }
 th { background: var(--wash); font-size: 12px; text-transform: uppercase; letter-spacing: 0.05em; color: var(--muted); }
 .status-skipped { color: var(--high); font-weight: 700; } .status-partial { color: var(--medium); font-weight: 700; }
 details { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 8px 12px; margin-top: 12px; }

@@ -142,7 +142,7 @@ function coverageLines(
   const { scanned, partial, skipped } = summary.artifacts;
   const lines = [
     paint("bold", "Coverage"),
-    `  ${scanned} scanned, ${partial} partial, ${skipped} skipped; ${formatBytes(summary.bytesScanned)} matched`,
+    `  ${scanned} scanned, ${partial} partial, ${skipped} skipped; ${formatBytes(summary.bytesScanned)} searched`,
   ];
   for (const entry of coverage) {
     if (entry.status === "scanned" && entry.reason === undefined) continue;
