@@ -173,7 +173,7 @@ function findingCard(
   const description = describeFinding(finding, rule);
   const chain = finding.layers
     .map((layer, depth) => {
-      const how = depth === 0 ? "file as given" : `extracted by ${layer.via}`;
+      const how = depth === 0 ? "on disk" : `extracted via ${layer.via}`;
       const where =
         layer.offsetInParent === undefined ? "" : `, at byte ${layer.offsetInParent} of its parent`;
       return (
