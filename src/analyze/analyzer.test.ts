@@ -173,6 +173,18 @@ typedef enum tagEM_NATION_TYPE {
     expect(detections[0]!.data["memberName"]).toContain("EM_NATION_TYPE_UYGUR");
   });
 
+  it("keeps the true byte order of a UTF-16LE string whatever random bytes surround it", () => {
+    // NUL-terminated, as in a string table (a random letter right after it would make it another word).
+    const identifier = new Uint8Array(iconv.encode("EM_NATION_TYPE_UYGUR\u0000", "utf-16le"));
+    for (let round = 0; round < 200; round++) {
+      const blob = new Uint8Array(randomBytes(512));
+      const at = 100 + (round % 50) * 2 + (round & 1);
+      blob.set(identifier, at);
+      const found = scanBytes(blob, pack).filter((d) => d.ruleId === "test-nation-uyghur");
+      expect(found.map((d) => [d.offset, d.encoding])).toEqual([[at + 30, "utf-16le"]]);
+    }
+  });
+
   it("reads UTF-16 text in the right byte order (a BE needle also matches LE text shifted by one)", () => {
     const table = "\u0000age\u0000gender\u0000EM_NATION_TYPE_UYGUR\u0000维族\u0000";
     for (const encoding of ["utf-16le", "utf-16be"] as const) {

@@ -11,7 +11,7 @@ import { coversWholeTokens, isBoundaryBetween, isWordCode } from "./tokenizer.js
 import {
   charIndexAt,
   decodeWindow,
-  plausibility,
+  runPlausibility,
   sniffAsciiCompatible,
   type DecodedWindow,
 } from "./window.js";
@@ -44,6 +44,8 @@ const WINDOW_RADIUS = 4096;
 const WIDE_RADIUS = 32 * 1024;
 /** Bytes read around a cluster of hits (more than the window radius, so windows are never cut short). */
 const READ_MARGIN = WIDE_RADIUS + 64;
+/** How much better (in run weight) a big-endian reading must be than the little-endian one to win. */
+const BYTE_ORDER_MARGIN = 3;
 /** Hits closer than this share one read. */
 const CLUSTER_GAP = 64 * 1024;
 const CLUSTER_SPAN = 1024 * 1024;
@@ -142,21 +144,20 @@ function resolveEncoding(buffer: Buffer, hit: Hit, needle: Needle, term: Compile
       return claimed;
     const reading = decodeWindow(buffer.bytes, buffer.base, other, otherStart, otherStart + hit.length).text;
     if (!sameAsTerm(reading, term)) return claimed;
-    const mine = plausibility(
-      decodeWindow(buffer.bytes, buffer.base, claimed, start - 64, end + 64, start).text,
-    );
-    const theirs = plausibility(
-      decodeWindow(
-        buffer.bytes,
-        buffer.base,
-        other,
-        otherStart - 64,
-        otherStart + hit.length + 64,
-        otherStart,
-      ).text,
-    );
-    // Little-endian is by far the more common; it wins ties.
-    const keep = claimed === "utf-16le" ? mine >= theirs : mine > theirs;
+    const score = (encoding: Encoding, at: number): number => {
+      const window = decodeWindow(buffer.bytes, buffer.base, encoding, at - 256, at + hit.length + 256, at);
+      const first = charIndexAt(window, at);
+      const last = charIndexAt(window, at + hit.length);
+      return first === undefined || last === undefined ? 0 : runPlausibility(window.text, first, last);
+    };
+    const mine = score(claimed, start);
+    const theirs = score(other, otherStart);
+    // Little-endian is by far the more common: big-endian must read clearly better (random bytes next to
+    // an identifier extend either reading by a character or two; real text in the right order by many).
+    const le = claimed === "utf-16le" ? mine : theirs;
+    const be = claimed === "utf-16le" ? theirs : mine;
+    const bigEndian = be - le >= BYTE_ORDER_MARGIN;
+    const keep = claimed === "utf-16be" ? bigEndian : !bigEndian;
     return keep ? claimed : undefined;
   }
   // A non-ASCII term in UTF-8, GB18030 or Big5: the text around it must decode in that charset.

@@ -215,6 +215,35 @@ export function plausibility(text: string): number {
   return score;
 }
 
+/** Weight of a character in a text run; undefined ends the run. NUL (a string-table separator) continues it with no weight. */
+function runWeight(char: string, code: number): number | undefined {
+  if (code === 0) return 0;
+  if ((code >= 0x20 && code < 0x7f) || code === 0x09 || code === 0x0a || code === 0x0d) return 1;
+  if (COMMON_HAN.has(char)) return 2;
+  if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff01 && code <= 0xff5e)) return 1;
+  return undefined;
+}
+
+/**
+ * How much text reads contiguously around text[start, end): the weight of the run of printable ASCII,
+ * common Han characters, CJK punctuation and NUL separators on both sides (at most `limit` characters each
+ * way). Used to choose between two readings of the same bytes; random bytes rarely extend a run.
+ */
+export function runPlausibility(text: string, start: number, end: number, limit = 256): number {
+  let score = 0;
+  for (let at = start - 1; at >= Math.max(0, start - limit); at--) {
+    const weight = runWeight(text.charAt(at), text.charCodeAt(at));
+    if (weight === undefined) break;
+    score += weight;
+  }
+  for (let at = end; at < Math.min(text.length, end + limit); at++) {
+    const weight = runWeight(text.charAt(at), text.charCodeAt(at));
+    if (weight === undefined) break;
+    score += weight;
+  }
+  return score;
+}
+
 /** True when some byte in [from, to) (relative indices) is not ASCII. */
 export function hasHighBytes(bytes: Uint8Array, from: number, to: number): boolean {
   for (let at = Math.max(0, from); at < Math.min(bytes.length, to); at++) if (bytes[at]! >= 0x80) return true;
