@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { sampleReport, xssReport, XSS_PAYLOADS } from "../../test/report/sample-report.js";
-import { formatHtml, hexView, inlineCode, ruleDescriptionHtml } from "./html-reporter.js";
+import { CARD_LIMIT, formatHtml, hexView, inlineCode, ruleDescriptionHtml } from "./html-reporter.js";
 import { REPORT_CSS, cssHash } from "./html-shell.js";
 
 describe("formatHtml", () => {
@@ -60,5 +60,17 @@ describe("formatHtml", () => {
       '<p class="why">Finds <code>byRace</code>.</p><p class="why">Why it matters: &lt;i&gt;x&lt;/i&gt;.</p>' +
         '<details class="guards"><summary>How the rule avoids false alarms</summary><p><code>trace</code> is not <code>race</code>.</p></details>',
     );
+  });
+
+  it("stays openable for huge scans: detail for the most severe findings, every finding in the table", () => {
+    const base = sampleReport();
+    const many = Array.from({ length: CARD_LIMIT + 7 }, (_, index) => ({
+      ...base.findings[index % base.findings.length]!,
+      offset: index,
+    }));
+    const html = formatHtml({ ...base, findings: many });
+    expect(html.match(/<article class="card"/gu)).toHaveLength(CARD_LIMIT);
+    expect(html.match(/<tr><td>(?:<a href="#finding-\d+">)?\d+/gu)).toHaveLength(many.length);
+    expect(html).toContain(`all ${many.length} are in the table above`);
   });
 });

@@ -22,6 +22,12 @@ import { escapeHtml as h } from "./sanitize.js";
 
 /** Hex view rows: at most this many bytes are shown of a match or of its context. */
 const HEX_LIMIT = 256;
+/**
+ * A page a browser opens quickly: beyond these counts the detail is left to the JSON report (every finding
+ * is still listed in the "at a glance" table, every gap in the coverage table).
+ */
+export const CARD_LIMIT = 500;
+export const ARTIFACT_LIST_LIMIT = 5000;
 
 interface Bar {
   readonly label: string;
@@ -152,13 +158,19 @@ function idPrefix(extraClass: string): string {
 }
 
 /** A compact table of every finding, in card order, each row linking to its card. */
-export function glanceTable(findings: readonly Finding[], rules: readonly RuleSummary[]): string {
+export function glanceTable(
+  findings: readonly Finding[],
+  rules: readonly RuleSummary[],
+  cards = findings.length,
+): string {
   const index = ruleIndex(rules);
   const rows = findings
     .map((finding, position) => {
       const title = describeFinding(finding, index.get(finding.ruleId)).title;
       const line = finding.line === undefined ? "" : `:${finding.line}`;
-      return `<tr><td><a href="#finding-${position + 1}">${position + 1}</a></td><td><span class="badge sev-${h(finding.severity)}">${h(SEVERITY_LABELS[finding.severity])}</span></td><td>${h(title)}<br><span class="meta">${h(CATEGORY_LABELS[finding.category])} · ${h(BASIS_LABELS[finding.basis])}</span></td><td class="mono">${h(finding.match)}</td><td class="mono">${h(finding.location)}${h(line)}</td></tr>`;
+      const number =
+        position < cards ? `<a href="#finding-${position + 1}">${position + 1}</a>` : `${position + 1}`;
+      return `<tr><td>${number}</td><td><span class="badge sev-${h(finding.severity)}">${h(SEVERITY_LABELS[finding.severity])}</span></td><td>${h(title)}<br><span class="meta">${h(CATEGORY_LABELS[finding.category])} · ${h(BASIS_LABELS[finding.basis])}</span></td><td class="mono">${h(finding.match)}</td><td class="mono">${h(finding.location)}${h(line)}</td></tr>`;
     })
     .join("");
   return `<table class="glance"><thead><tr><th>#</th><th>Severity</th><th>What</th><th>Match</th><th>Where</th></tr></thead><tbody>${rows}</tbody></table>`;
@@ -254,7 +266,12 @@ function coverageHtml(report: ScanReport): string {
       ? `<p class="empty">Every artifact was scanned in full.</p>`
       : `<p>These artifacts were <b>not scanned, or only in part</b>. A capability that is absent from the findings may still be inside them.</p>
 <table><thead><tr><th>Status</th><th>Artifact</th><th>Why</th></tr></thead><tbody>${gaps.map(row).join("")}</tbody></table>`;
-  const all = report.coverage
+  const listed = report.coverage.slice(0, ARTIFACT_LIST_LIMIT);
+  const more =
+    report.coverage.length > listed.length
+      ? `<p class="meta">The first ${listed.length} are listed; all ${report.coverage.length} are in the JSON report.</p>`
+      : "";
+  const all = listed
     .map(
       (entry) =>
         `<tr><td class="status-${h(entry.status)}">${h(entry.status)}</td><td class="mono">${h(entry.location)}</td><td class="mono">${h(entry.layers[entry.layers.length - 1]?.sha256 ?? "")}</td><td>${h(formatBytes(entry.bytesScanned))}</td></tr>`,
@@ -263,7 +280,7 @@ function coverageHtml(report: ScanReport): string {
   return `<h2 id="coverage">What was scanned</h2>
 <p>${plural(scanned, "artifact")} scanned in full, ${partial} in part, ${skipped} not scanned; ${h(formatBytes(report.summary.bytesScanned))} of content searched.</p>
 ${gapTable}
-<details><summary>All ${plural(report.coverage.length, "artifact")} with their SHA-256</summary>
+<details><summary>All ${plural(report.coverage.length, "artifact")} with their SHA-256</summary>${more}
 <table><thead><tr><th>Status</th><th>Artifact</th><th>SHA-256</th><th>Searched</th></tr></thead><tbody>${all}</tbody></table></details>`;
 }
 
@@ -306,6 +323,21 @@ function summaryHtml(report: ScanReport): string {
   return `<div class="stats">${stats.join("")}</div>${charts}`;
 }
 
+function findingsHtml(report: ScanReport): string {
+  if (report.findings.length === 0) {
+    return `<h2 id="findings">Findings</h2><p class="empty">No findings at or above severity ${h(report.options.minSeverity)}.</p>`;
+  }
+  const ordered = bySeverity(report.findings);
+  const shown = ordered.slice(0, CARD_LIMIT);
+  const note =
+    shown.length < ordered.length
+      ? `<p class="empty">The ${shown.length} most severe findings are shown in detail below; all ${ordered.length} are in the table above and in the JSON report.</p>`
+      : "";
+  return `<h2 id="glance">At a glance</h2>${glanceTable(ordered, report.rules, shown.length)}
+<h2 id="findings">Findings</h2>${note}
+${findingCards(shown, report.rules)}`;
+}
+
 /** The self-contained HTML report: summary with charts, one card per finding, the coverage. */
 export function formatHtml(report: ScanReport): string {
   const inputs = report.inputs.length === 0 ? "the inputs" : report.inputs.join(", ");
@@ -318,9 +350,7 @@ export function formatHtml(report: ScanReport): string {
 <p>Legal references are <b>flags for review</b>, not conclusions: whether a rule applies depends on how the software is sold and used.</p></section>
 <h2 id="summary">Summary</h2>
 ${summaryHtml(report)}
-${report.findings.length === 0 ? "" : `<h2 id="glance">At a glance</h2>${glanceTable(bySeverity(report.findings), report.rules)}`}
-<h2 id="findings">Findings</h2>
-${report.findings.length === 0 ? `<p class="empty">No findings at or above severity ${h(report.options.minSeverity)}.</p>` : findingCards(bySeverity(report.findings), report.rules)}
+${findingsHtml(report)}
 ${coverageHtml(report)}
 <footer>custodiet ${h(report.tool.version)} · report schema ${h(report.schemaVersion)} · rule pack ${h(report.rulePack.hash)} · offsets are 0-based bytes in the innermost file, lines and columns 1-based.</footer>`;
   return htmlDocument(`custodiet report: ${inputs}`, body);
