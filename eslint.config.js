@@ -5,7 +5,7 @@ import regexp from "eslint-plugin-regexp";
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "node_modules/**", "coverage/**", "corpus/**", "**/*.mjs", "**/*.js", "test/fixtures/**", ".tmp/**"],
+    ignores: ["dist/**", "node_modules/**", "coverage/**", "corpus/**", "**/*.mjs", "**/*.js", "test/fixtures/**", ".tmp/**", "bench/out/**", "**/*.d.ts", "**/*.d.mts", "reports/**"],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,

@@ -3,10 +3,10 @@ import { run } from "./run.js";
 
 // The only place that touches process: argv, streams, signals and the exit code.
 const controller = new AbortController();
-let interrupted = false;
+const state = { interrupted: false };
 process.on("SIGINT", () => {
-  if (interrupted) process.exit(130);
-  interrupted = true;
+  if (state.interrupted) process.exit(130);
+  state.interrupted = true;
   process.stderr.write("\ncustodiet: stopping, cleaning up temp space…\n");
   controller.abort();
 });
@@ -31,8 +31,11 @@ const result = await run(process.argv.slice(2), {
 const write = (stream: NodeJS.WriteStream, text: string): Promise<void> =>
   new Promise((resolve) => {
     if (text === "") resolve();
-    else stream.write(text, () => resolve());
+    else
+      stream.write(text, () => {
+        resolve();
+      });
   });
 await write(process.stdout, result.stdout);
 await write(process.stderr, result.stderr);
-process.exitCode = interrupted ? 130 : result.exitCode;
+process.exitCode = state.interrupted ? 130 : result.exitCode;

@@ -334,7 +334,7 @@ async function locateLines(
     let column: number | undefined;
     if (prefixLength >= 0 && prefixLength <= 1 << 16) {
       const prefix = await source.read(at.start, prefixLength);
-      column = [...iconv.decode(Buffer.from(prefix), iconvName[detection.encoding])].length + 1;
+      column = codePoints(iconv.decode(Buffer.from(prefix), iconvName[detection.encoding])) + 1;
     }
     located.push({ ...detection, line: at.line, ...(column !== undefined ? { column } : {}) });
   }
@@ -346,4 +346,15 @@ function isZeroPartner(chunk: Uint8Array, index: number, kind: "utf-16le" | "utf
   // only shifts a line count in malformed text).
   const partner = kind === "utf-16le" ? chunk[index + 1] : chunk[index - 1];
   return partner === undefined || partner === 0;
+}
+
+/** Columns count characters (code points), not UTF-16 code units. */
+function codePoints(text: string): number {
+  let count = 0;
+  for (let index = 0; index < text.length; index++) {
+    const code = text.charCodeAt(index);
+    if (code < 0xdc00 || code > 0xdfff || index === 0 || (text.charCodeAt(index - 1) & 0xfc00) !== 0xd800)
+      count++;
+  }
+  return count;
 }

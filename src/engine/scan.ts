@@ -203,12 +203,12 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   };
 
   const walker = walkInputs(options.paths, cwd)[Symbol.asyncIterator]();
-  let walkDone = false;
+  const walk = { done: false };
   const nextInput = async (): Promise<ArtifactTask | undefined> => {
-    while (!walkDone) {
+    while (!walk.done) {
       const next = await walker.next();
       if (next.done === true) {
-        walkDone = true;
+        walk.done = true;
         return undefined;
       }
       const input = next.value;
@@ -251,7 +251,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         start(task, parentOf.get(task.id));
         parentOf.delete(task.id);
       }
-      if (inFlight.size === 0 && pending.length === 0 && walkDone) break;
+      if (inFlight.size === 0 && pending.length === 0 && walk.done) break;
       if (inFlight.size > 0) await Promise.race([...inFlight, stopped]);
     }
   } finally {
