@@ -251,3 +251,34 @@ describe("big scopes", () => {
     ]);
   });
 });
+
+describe("camel humps inside a term", () => {
+  const religion = `
+id: test-islam
+title: Islam flag
+description: A flag for Muslim people, for the camel-hump test.
+category: religion
+basis: profiling-data
+severity: high
+confidence: medium
+references: ["https://example.org"]
+patterns:
+  - message: field
+    terms: [islam, SkinColor, skincolor]
+tests:
+  match: [{ text: "bool islam;" }]
+  no-match: [{ text: "isLamAlef" }]
+`;
+  const own = packOf(religion);
+  const found = (text: string) => scanBytes(new TextEncoder().encode(text), own).map((d) => d.match);
+
+  it("does not read two words as one term, but accepts the humps a spelling of the term has", () => {
+    expect(found("_ZN6icu_7218NGramParser_IBM4209isLamAlefEi")).toEqual([]);
+    expect(found("bool isIslam; int ISLAM_FLAG;")).toEqual(["Islam", "ISLAM"]);
+    expect(found("DWORD udwSkinColor; NETDEV_SKINCOLOR_TYPE_E; skincolor")).toEqual([
+      "SkinColor",
+      "SKINCOLOR",
+      "skincolor",
+    ]);
+  });
+});

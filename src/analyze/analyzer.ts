@@ -173,6 +173,21 @@ function resolveEncoding(buffer: Buffer, hit: Hit, needle: Needle, term: Compile
   return invalid * 4 > nonAscii ? undefined : claimed;
 }
 
+/**
+ * True when the hit has a camel hump that no spelling of the term has, next to a piece of at most three
+ * letters: two words that happen to spell the term (`isLamAlef` is not "islam", `UyGur` not "uygur").
+ */
+export function splitsTerm(text: string, start: number, end: number, humps: readonly number[]): boolean {
+  for (let at = start + 1; at < end; at++) {
+    const prev = text.charCodeAt(at - 1);
+    const next = text.charCodeAt(at);
+    if (!(prev >= 0x61 && prev <= 0x7a && next >= 0x41 && next <= 0x5a)) continue;
+    if (humps.includes(at - start)) continue;
+    if (at - start <= 3 || end - at <= 3) return true;
+  }
+  return false;
+}
+
 function isBase64Code(code: number): boolean {
   return isWordCode(code) || code === 0x2b || code === 0x2f;
 }
@@ -275,7 +290,8 @@ class BufferAnalyzer {
     // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
     const wholeTokens =
       coversWholeTokens(small.cached.window.text, small.start, small.end) &&
-      !insideEncodedBlob(small.cached.window.text, small.start, small.end);
+      !insideEncodedBlob(small.cached.window.text, small.start, small.end) &&
+      !splitsTerm(small.cached.window.text, small.start, small.end, term.humps);
 
     let found: { located: typeof small; scope: Scope } | undefined;
     let context: HitContext | undefined;

@@ -19,6 +19,8 @@ export interface CompiledTerm {
   readonly refs: readonly TermRef[];
   /** Every reference needs token boundaries: a hit failing the raw boundary test can be dropped at once. */
   readonly allTokenBoundary: boolean;
+  /** Positions of camel humps (lower → upper) in any spelling of the term (`SkinColor` → [4]). */
+  readonly humps: readonly number[];
 }
 
 export interface CompiledPattern {
@@ -75,6 +77,7 @@ export function compileRulePack(rules: readonly Rule[]): CompiledRulePack {
   const termIds = new Map<string, number>();
   const specs: TermSpec[] = [];
   const refs: TermRef[][] = [];
+  const humps: Set<number>[] = [];
   const patterns: CompiledPattern[] = [];
   rules.forEach((rule, ruleIndex) => {
     for (const pattern of patternsOf(rule)) {
@@ -95,6 +98,10 @@ export function compileRulePack(rules: readonly Rule[]): CompiledRulePack {
           termIds.set(key, id);
           specs.push({ text, caseInsensitive });
           refs.push([]);
+          humps.push(new Set());
+        }
+        for (let at = 1; at < text.length; at++) {
+          if (/[a-z]/.test(text.charAt(at - 1)) && /[A-Z]/.test(text.charAt(at))) humps[id]!.add(at);
         }
         const tokenBoundary = (pattern.boundary ?? (hasNonAscii(text) ? "none" : "token")) === "token";
         refs[id]!.push({ pattern: index, tokenBoundary });
@@ -107,6 +114,7 @@ export function compileRulePack(rules: readonly Rule[]): CompiledRulePack {
     caseInsensitive: spec.caseInsensitive,
     refs: refs[id]!,
     allTokenBoundary: refs[id]!.every((ref) => ref.tokenBoundary),
+    humps: [...humps[id]!].sort((a, b) => a - b),
   }));
   return { rules, needles: compileNeedles(specs), hash: rulePackHash(rules), terms, patterns };
 }
