@@ -5,7 +5,20 @@ import regexp from "eslint-plugin-regexp";
 
 export default tseslint.config(
   {
-    ignores: ["dist/**", "node_modules/**", "coverage/**", "corpus/**", "**/*.mjs", "**/*.js", "test/fixtures/**", ".tmp/**", "bench/out/**", "**/*.d.ts", "**/*.d.mts", "reports/**"],
+    ignores: [
+      "dist/**",
+      "node_modules/**",
+      "coverage/**",
+      "corpus/**",
+      "**/*.mjs",
+      "**/*.js",
+      "test/fixtures/**",
+      ".tmp/**",
+      "bench/out/**",
+      "**/*.d.ts",
+      "**/*.d.mts",
+      "reports/**",
+    ],
   },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
