@@ -204,15 +204,15 @@ int GetFace(void) {
 });
 
 describe("text records", () => {
-  it("reads a long block without blank lines as records: the scope is the hit's line and its neighbours", () => {
+  it("reads a long block of delimited records line by line, and keeps markup and prose whole", () => {
     const rows = Array.from({ length: 40 }, (_, k) => `pkg-${k}\t1.0\tA tool number ${k} for face tracking`);
     rows[20] = "veil-privacy\t1.0.5\tPrivacy tooling";
     const text = rows.join("\n");
     const scope = findScope(prepareScopeContext(text), text.indexOf("veil"));
     expect(scope.kind).toBe("text");
     expect(text.slice(scope.start, scope.end)).toBe(rows[20]);
-    const prose = Array.from({ length: 30 }, (_, k) => `line ${k} of a long block`).join("\n");
-    const around = findScope(prepareScopeContext(prose), prose.indexOf("line 15"));
-    expect(prose.slice(around.start, around.end).split("\n")).toHaveLength(5);
+    const xml = Array.from({ length: 30 }, (_, k) => `<fc:Item${k}>${k}</fc:Item${k}>`).join("\n");
+    const element = findScope(prepareScopeContext(xml), xml.indexOf("Item15"));
+    expect(xml.slice(element.start, element.end)).toBe(xml);
   });
 });

@@ -494,14 +494,19 @@ function isPrintable(code: number): boolean {
   return code !== 0x0a && code !== 0x0d && code !== 0x09 && isTextChar(code);
 }
 
-/** Lines in a paragraph beyond which it is read as records (a list, a table, a log), not as prose. */
+/** Lines in a paragraph beyond which a block of delimited records (TSV, CSV) is read line by line. */
 const MAX_PARAGRAPH_LINES = 12;
-const RECORD_CONTEXT_LINES = 2;
+
+/** A line of tab- or comma-separated fields (not markup or code). */
+function isRecordLine(line: string): boolean {
+  if (line.split("\t").length >= 3) return true;
+  return !/[<>{};]/.test(line) && line.split(",").length >= 4;
+}
 
 /**
- * The paragraph holding `index`: bounded by blank lines (or by MAX_TEXT_SPAN characters). A long block
- * without blank lines (TSV, CSV, a package list, a log) is records, not prose: its scope is the hit's line
- * (a line with tab-separated fields) or the hit's line with two lines on each side.
+ * The paragraph holding `index`: bounded by blank lines (or by MAX_TEXT_SPAN characters). In a long block
+ * of delimited records (a TSV package list, a CSV table) every line is its own record: the scope is the
+ * hit's line.
  */
 function paragraph(text: string, index: number, inComment: boolean): Scope {
   let start = index;
@@ -513,23 +518,9 @@ function paragraph(text: string, index: number, inComment: boolean): Scope {
   let lines = 0;
   for (let at = start; at < end && lines <= MAX_PARAGRAPH_LINES; at++)
     if (text.charCodeAt(at) === 0x0a) lines++;
-  if (lines > MAX_PARAGRAPH_LINES) {
-    const ownStart = lineStart(text, index);
-    const ownEnd = lineEnd(text, index);
-    const own = text.slice(ownStart, ownEnd);
-    if (own.split("\t").length >= 3) {
-      start = ownStart;
-      end = ownEnd;
-    } else {
-      let from = ownStart;
-      let to = ownEnd;
-      for (let k = 0; k < RECORD_CONTEXT_LINES; k++) {
-        if (from > start) from = lineStart(text, from - 1);
-        if (to < end) to = lineEnd(text, to + 1);
-      }
-      start = Math.max(start, from);
-      end = Math.min(end, to);
-    }
+  if (lines > MAX_PARAGRAPH_LINES && isRecordLine(text.slice(lineStart(text, index), lineEnd(text, index)))) {
+    start = lineStart(text, index);
+    end = lineEnd(text, index);
   }
   while (start < end && /\s/.test(text.charAt(start))) start++;
   while (end > start && /\s/.test(text.charAt(end - 1))) end--;
