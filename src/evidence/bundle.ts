@@ -46,7 +46,31 @@ export interface Manifest {
   readonly files: Readonly<Record<string, { readonly sha256: string; readonly size: number }>>;
   readonly artifacts: readonly ManifestArtifact[];
   readonly findings: number;
+  /** Hashes of the parts of report.json, so that verify can say which part of a changed report changed. */
+  readonly reportParts: ReportParts;
   readonly publicKeySha256: string;
+}
+
+/** SHA-256 of the canonical JSON of each part of the report; findings one by one, in report order. */
+export interface ReportParts {
+  /** Everything but rules, findings, coverage and summary (tool, rule pack, inputs, options, times). */
+  readonly header: string;
+  readonly rules: string;
+  readonly summary: string;
+  readonly coverage: string;
+  readonly findings: readonly string[];
+}
+
+export function reportParts(report: ScanReport): ReportParts {
+  const hash = (value: unknown): string => sha256Hex(stableJson(value));
+  const { rules, findings, coverage, summary, ...header } = report;
+  return {
+    header: hash(header),
+    rules: hash(rules),
+    summary: hash(summary),
+    coverage: hash(coverage),
+    findings: findings.map((finding) => hash(finding)),
+  };
 }
 
 /** manifest.sig: the Ed25519 signature over the exact bytes of manifest.json, with what it was made over. */
@@ -108,6 +132,7 @@ export function buildManifest(
       a.location < b.location ? -1 : a.location > b.location ? 1 : 0,
     ),
     findings: report.findings.length,
+    reportParts: reportParts(report),
     publicKeySha256,
   };
 }

@@ -114,6 +114,31 @@ describe("evidence bundle", () => {
     await flipByte(join(bundle, "report.json"), (bytes) => bytes.indexOf("EM_NATION_TYPE_UYGUR"));
     const result = await verifyEvidenceBundle(bundle);
     expect(failures(result)).toEqual([["report.json", "changed"]]);
+    const offset = report.findings[0]!.offset;
+    expect(result.checks.find((check) => check.subject === "report.json")!.detail).toMatch(
+      new RegExp(
+        `; changed: finding 1 \\(dahua-nation-type in sdk/include/dhnetsdk\\.h at offset ${offset}\\)$`,
+        "u",
+      ),
+    );
+  });
+
+  it("says which part of the report changed, or that it is no longer JSON", async () => {
+    const { report } = await scannedFolder();
+    const bundle = join(work, "bundle");
+    await writeEvidenceBundle(bundle, report);
+    const path = join(bundle, "report.json");
+    const original = await readFile(path, "utf8");
+    const edited = JSON.parse(original) as typeof report;
+    await writeFile(path, JSON.stringify({ ...edited, summary: { ...edited.summary, findings: 0 } }));
+    const detail = (await verifyEvidenceBundle(bundle)).checks.find(
+      (check) => check.subject === "report.json",
+    )!.detail;
+    expect(detail).toMatch(/; changed: the summary$/u);
+    await writeFile(path, JSON.stringify(edited));
+    expect((await verifyEvidenceBundle(bundle)).checks[1]!.detail).toMatch(/only its formatting changed$/u);
+    await writeFile(path, original.slice(0, 100));
+    expect((await verifyEvidenceBundle(bundle)).checks[1]!.detail).toMatch(/no longer valid JSON$/u);
   });
 
   it("one flipped byte of the signature names manifest.sig; of the manifest, manifest.json", async () => {

@@ -3,7 +3,15 @@ import { readFile, readdir, stat } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { verify as verifySignature, type KeyObject } from "node:crypto";
 import { createHash } from "node:crypto";
-import { BUNDLE_FILES, sha256Hex, type Manifest, type SignatureFile } from "./bundle.js";
+import type { ScanReport } from "../model/report.js";
+import {
+  BUNDLE_FILES,
+  reportParts,
+  sha256Hex,
+  type Manifest,
+  type ReportParts,
+  type SignatureFile,
+} from "./bundle.js";
 import { publicKeyFingerprint, publicKeyFromPem } from "./keys.js";
 
 export type CheckStatus = "ok" | "changed" | "missing" | "invalid" | "unknown";
@@ -218,13 +226,14 @@ export async function verifyEvidenceBundle(dir: string, options: VerifyOptions =
       continue;
     }
     const actual = sha256Hex(bytes);
+    const where = name === BUNDLE_FILES.report ? changedParts(bytes, manifest.reportParts) : "";
     checks.push(
       actual === expected.sha256
         ? { subject: name, status: "ok", detail: `SHA-256 ${actual} as in the manifest` }
         : {
             subject: name,
             status: "changed",
-            detail: `SHA-256 is ${actual} (${bytes.length} bytes), the manifest says ${expected.sha256} (${expected.size} bytes)`,
+            detail: `SHA-256 is ${actual} (${bytes.length} bytes), the manifest says ${expected.sha256} (${expected.size} bytes)${where}`,
           },
     );
   }
@@ -238,6 +247,40 @@ export async function verifyEvidenceBundle(dir: string, options: VerifyOptions =
     checks,
     ...(key === undefined ? {} : { publicKeySha256: publicKeyFingerprint(key) }),
   };
+}
+
+function shown(value: unknown): string {
+  return typeof value === "string" || typeof value === "number" ? String(value) : "?";
+}
+
+/** Which parts of a changed report.json differ from what was signed, e.g. "; changed: finding 3 (…)". */
+function changedParts(bytes: Buffer, signed: ReportParts | undefined): string {
+  if (signed === undefined) return "";
+  const report = parseJson(bytes);
+  if (typeof report !== "object" || report === null || Array.isArray(report))
+    return "; it is no longer valid JSON";
+  const actual = reportParts(report as ScanReport);
+  const changed: string[] = [];
+  if (actual.header !== signed.header) changed.push("the header (tool, rule pack, inputs, options or times)");
+  if (actual.rules !== signed.rules) changed.push("the rules");
+  if (actual.summary !== signed.summary) changed.push("the summary");
+  if (actual.coverage !== signed.coverage) changed.push("the coverage");
+  const findings = Array.isArray((report as Partial<ScanReport>).findings)
+    ? (report as ScanReport).findings
+    : [];
+  const count = Math.max(findings.length, signed.findings.length);
+  for (let index = 0; index < count; index++) {
+    if (actual.findings[index] === signed.findings[index]) continue;
+    // Read from a file that may have been edited: its fields are not trusted to have their types.
+    const finding = findings[index] as Readonly<Record<string, unknown>> | undefined;
+    if (index >= signed.findings.length) changed.push(`finding ${index + 1} was added`);
+    else if (finding === undefined) changed.push(`finding ${index + 1} was removed`);
+    else
+      changed.push(
+        `finding ${index + 1} (${shown(finding["ruleId"])} in ${shown(finding["location"])} at offset ${shown(finding["offset"])})`,
+      );
+  }
+  return changed.length === 0 ? "; only its formatting changed" : `; changed: ${changed.join(", ")}`;
 }
 
 async function checkArtifacts(
