@@ -6,7 +6,13 @@ import type { Needle } from "../match/needles.js";
 import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
 import { evaluateWhere, HitContext, wordBag, type WordBag } from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
-import { findScope, prepareScopeContext, type Scope, type ScopeContext } from "./scope-finder.js";
+import {
+  closesBeyondWindow,
+  findScope,
+  prepareScopeContext,
+  type Scope,
+  type ScopeContext,
+} from "./scope-finder.js";
 import { coversWholeTokens, isBoundaryBetween, isWordCode } from "./tokenizer.js";
 import {
   charIndexAt,
@@ -267,7 +273,9 @@ class BufferAnalyzer {
   private scopeOf(encoding: Encoding, hit: Hit, located: NonNullable<ReturnType<BufferAnalyzer["locate"]>>) {
     const scope = findScope(located.cached.scopeContext, located.start);
     const structured = scope.kind !== "text" && scope.kind !== "comment";
-    if (structured || located.cached.window.start <= this.buffer.base + 2) return { located, scope };
+    const cut = located.cached.window.start > this.buffer.base + 2;
+    if (structured || !cut || !closesBeyondWindow(located.cached.scopeContext, located.start))
+      return { located, scope };
     const wide = this.locate(encoding, hit, WIDE_RADIUS);
     if (wide === undefined) return { located, scope };
     const wideScope = findScope(wide.cached.scopeContext, wide.start);

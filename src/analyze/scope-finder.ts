@@ -100,6 +100,37 @@ function enclosingOpener(context: ScopeContext, index: number): number {
   return -1;
 }
 
+/**
+ * True when a closing bracket after `index` (code only) has no opener inside the window: the hit lies in
+ * a structure that began before the window did.
+ */
+export function closesBeyondWindow(context: ScopeContext, index: number): boolean {
+  const { text, classes } = context;
+  let depth = 0;
+  let unmatched = 0;
+  for (let at = index; at < text.length; at++) {
+    if (classes[at] !== CODE) continue;
+    const char = text.charAt(at);
+    if (char === "{" || char === "[" || char === "(") depth++;
+    else if (char === "}" || char === "]" || char === ")") {
+      depth--;
+      if (depth < 0) {
+        unmatched++;
+        depth = 0;
+      }
+    }
+  }
+  if (unmatched === 0) return false;
+  let openers = 0;
+  for (
+    let cursor = enclosingOpener(context, index);
+    cursor >= 0 && openers < unmatched;
+    cursor = enclosingOpener(context, cursor)
+  )
+    openers++;
+  return unmatched > openers;
+}
+
 /** Code before the opener, back to the previous statement end, with comments and strings blanked. */
 function headerBefore(context: ScopeContext, open: number): string {
   const { text, classes } = context;
