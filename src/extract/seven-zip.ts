@@ -1,26 +1,32 @@
 import { createWriteStream } from "node:fs";
-import { lstat, mkdir, readdir, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ByteSource } from "../model/bytes.js";
 import { ContainerBudget, COPY_CHUNK, child, errorMessage, partial, safeTempName } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent } from "./extractor.js";
 
 /**
- * 7-Zip (7z-wasm, 24.09) runs in a worker thread, one per call: the module loads in ~40 ms, a crash or
- * abort inside WASM only kills that worker, and the time budget terminates it (WASM cannot be interrupted
- * from the same thread). The worker sees only the container's temp directory (Emscripten NODEFS mount), so
- * it cannot write elsewhere; a byte cap on NODEFS writes stops archives whose headers lie about sizes.
+ * 7-Zip (7z-wasm, 24.09) runs in a worker thread: a crash or abort inside WASM only kills that worker,
+ * and the time budget terminates it (WASM cannot be interrupted from the same thread). The WASM is
+ * compiled once per process and shared; each command gets a fresh module instance (7-Zip's main is not
+ * re-entrant) inside the session's worker. The worker sees only the container's temp directory
+ * (Emscripten NODEFS mount at /w), so it cannot write elsewhere, and a byte cap on NODEFS writes stops
+ * archives whose headers lie about sizes.
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const SevenZip = require(workerData.modulePath);
-(async () => {
+async function run({ args, maxWrite, maxOutput }) {
   let stdout = "";
   let stderr = "";
   const sz = await SevenZip({
-    print: (s) => { if (stdout.length < workerData.maxOutput) stdout += s + "\\n"; },
+    instantiateWasm(imports, receive) {
+      WebAssembly.instantiate(workerData.wasmModule, imports).then((instance) => receive(instance, workerData.wasmModule));
+      return {};
+    },
+    print: (s) => { if (stdout.length < maxOutput) stdout += s + "\\n"; },
     printErr: (s) => { if (stderr.length < 65536) stderr += s + "\\n"; },
   });
   sz.FS.mkdir("/w");
@@ -32,7 +38,7 @@ const SevenZip = require(workerData.modulePath);
   let capped = false;
   ops.write = function (stream, buffer, offset, length, position) {
     written += length;
-    if (written > workerData.maxWrite) {
+    if (written > maxWrite) {
       capped = true;
       throw new sz.FS.ErrnoError(27);
     }
@@ -40,14 +46,20 @@ const SevenZip = require(workerData.modulePath);
   };
   let exitCode = 0;
   try {
-    const result = sz.callMain(workerData.args);
+    const result = sz.callMain(args);
     if (typeof result === "number") exitCode = result;
   } catch (error) {
     if (error && typeof error.status === "number") exitCode = error.status;
     else { exitCode = -1; stderr += String(error && error.message || error); }
   }
-  parentPort.postMessage({ stdout, stderr, exitCode, capped, written });
-})().catch((error) => parentPort.postMessage({ stdout: "", stderr: String(error && error.stack || error), exitCode: -2, capped: false, written: 0 }));
+  return { stdout, stderr, exitCode, capped, written };
+}
+parentPort.on("message", (command) => {
+  run(command).then(
+    (result) => parentPort.postMessage(result),
+    (error) => parentPort.postMessage({ stdout: "", stderr: String(error && error.stack || error), exitCode: -2, capped: false, written: 0 }),
+  );
+});
 `;
 
 export interface SevenZipResult {
@@ -62,70 +74,119 @@ export interface SevenZipResult {
   readonly aborted: boolean;
 }
 
+export interface SevenZipCommandOptions {
+  readonly maxWrite?: number;
+  readonly maxOutput?: number;
+}
+
+/** A worker running 7-Zip commands one after another with `hostDir` as the working directory. */
+export interface SevenZipSession {
+  run(args: readonly string[], options?: SevenZipCommandOptions): Promise<SevenZipResult>;
+  close(): Promise<void>;
+}
+
 const require = createRequire(import.meta.url);
 let modulePath: string | undefined;
+/** The compiled 7-Zip WASM (a WebAssembly.Module), shared with every 7-Zip worker of this thread. */
+let wasmModule: Promise<object> | undefined;
 
-/** Runs one 7-Zip command with `hostDir` mounted as the working directory `/w`. */
-export function runSevenZip(
-  args: readonly string[],
-  hostDir: string,
-  options: { signal: AbortSignal; maxWrite?: number; maxOutput?: number },
-): Promise<SevenZipResult> {
+interface WasmApi {
+  compile(bytes: Uint8Array): Promise<object>;
+}
+
+function compiledWasm(): Promise<object> {
+  const wasm = (globalThis as unknown as { WebAssembly: WasmApi }).WebAssembly;
+  wasmModule ??= readFile(join(dirname(require.resolve("7z-wasm")), "7zz.wasm")).then((bytes) =>
+    wasm.compile(bytes),
+  );
+  return wasmModule;
+}
+
+const failed = (exitCode: number, stderr: string, aborted = false): SevenZipResult => ({
+  stdout: "",
+  stderr,
+  exitCode,
+  capped: false,
+  written: 0,
+  aborted,
+});
+
+/** Starts a 7-Zip worker; `signal` (the time budget) terminates it and fails the running command. */
+export async function openSevenZipSession(hostDir: string, signal: AbortSignal): Promise<SevenZipSession> {
   modulePath ??= require.resolve("7z-wasm");
-  return new Promise((resolve) => {
-    if (options.signal.aborted) {
-      resolve({ stdout: "", stderr: "", exitCode: -3, capped: false, written: 0, aborted: true });
-      return;
-    }
-    const worker = new Worker(WORKER_SOURCE, {
+  const compiled = await compiledWasm();
+  let worker: Worker | undefined;
+  let pending: ((result: SevenZipResult) => void) | undefined;
+  let dead: SevenZipResult | undefined;
+  const settle = (result: SevenZipResult): void => {
+    const resolve = pending;
+    pending = undefined;
+    resolve?.(result);
+  };
+  const kill = (result: SevenZipResult): void => {
+    dead ??= result;
+    signal.removeEventListener("abort", onAbort);
+    if (worker !== undefined) void worker.terminate();
+    settle(result);
+  };
+  const onAbort = (): void => {
+    kill(failed(-3, "time budget", true));
+  };
+  const start = (): Worker => {
+    const created = new Worker(WORKER_SOURCE, {
       eval: true,
-      workerData: {
-        modulePath,
-        hostDir,
-        args: [...args],
-        maxWrite: options.maxWrite ?? Number.MAX_SAFE_INTEGER,
-        maxOutput: options.maxOutput ?? 256 * 1024 * 1024,
-      },
+      workerData: { modulePath, wasmModule: compiled, hostDir },
       resourceLimits: { maxOldGenerationSizeMb: 1024 },
       stdout: true,
       stderr: true,
     });
-    let settled = false;
-    const finish = (result: SevenZipResult): void => {
-      if (settled) return;
-      settled = true;
-      options.signal.removeEventListener("abort", onAbort);
-      void worker.terminate();
-      resolve(result);
-    };
-    const onAbort = (): void => {
-      finish({ stdout: "", stderr: "time budget", exitCode: -3, capped: false, written: 0, aborted: true });
-    };
-    options.signal.addEventListener("abort", onAbort, { once: true });
-    worker.on("message", (message: Omit<SevenZipResult, "aborted">) => {
-      finish({ ...message, aborted: false });
+    created.on("message", (message: Omit<SevenZipResult, "aborted">) => {
+      settle({ ...message, aborted: false });
     });
-    worker.on("error", (error) => {
-      finish({
-        stdout: "",
-        stderr: errorMessage(error),
-        exitCode: -4,
-        capped: false,
-        written: 0,
-        aborted: false,
+    created.on("error", (error) => {
+      kill(failed(-4, errorMessage(error)));
+    });
+    created.on("exit", (code) => {
+      kill(failed(-5, `worker exited ${code}`));
+    });
+    return created;
+  };
+  if (signal.aborted) dead = failed(-3, "time budget", true);
+  else signal.addEventListener("abort", onAbort, { once: true });
+  return {
+    run(args, options = {}) {
+      if (dead !== undefined) return Promise.resolve(dead);
+      worker ??= start();
+      const running = worker;
+      return new Promise((resolve) => {
+        pending = resolve;
+        running.postMessage({
+          args: [...args],
+          maxWrite: options.maxWrite ?? Number.MAX_SAFE_INTEGER,
+          maxOutput: options.maxOutput ?? 256 * 1024 * 1024,
+        });
       });
-    });
-    worker.on("exit", (code) => {
-      finish({
-        stdout: "",
-        stderr: `worker exited ${code}`,
-        exitCode: -5,
-        capped: false,
-        written: 0,
-        aborted: false,
-      });
-    });
-  });
+    },
+    async close() {
+      signal.removeEventListener("abort", onAbort);
+      dead ??= failed(-6, "session closed");
+      if (worker !== undefined) await worker.terminate();
+    },
+  };
+}
+
+/** Runs one 7-Zip command with `hostDir` mounted as the working directory `/w`. */
+export async function runSevenZip(
+  args: readonly string[],
+  hostDir: string,
+  options: { signal: AbortSignal } & SevenZipCommandOptions,
+): Promise<SevenZipResult> {
+  const session = await openSevenZipSession(hostDir, options.signal);
+  try {
+    return await session.run(args, options);
+  } finally {
+    await session.close();
+  }
 }
 
 /** One entry of `7z l -slt`. */
@@ -239,8 +300,7 @@ export async function* extractWithSevenZip(
   context: ExtractContext,
   options: SevenZipExtractOptions,
 ): AsyncGenerator<ExtractEvent> {
-  const { via } = options;
-  const budget = options.budget ?? new ContainerBudget(context, via);
+  const budget = options.budget ?? new ContainerBudget(context, options.via);
   const work = await makeWorkDir(context.tempDir);
   const input = join(work, "in");
   await spillSource(source, input, context.signal);
@@ -248,10 +308,25 @@ export async function* extractWithSevenZip(
     yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
     return;
   }
+  const session = await openSevenZipSession(work, context.signal);
+  try {
+    yield* listAndExtract(session, source, context, options, budget, work);
+  } finally {
+    await session.close();
+  }
+}
+
+async function* listAndExtract(
+  session: SevenZipSession,
+  source: ByteSource,
+  context: ExtractContext,
+  options: SevenZipExtractOptions,
+  budget: ContainerBudget,
+  work: string,
+): AsyncGenerator<ExtractEvent> {
+  const { via } = options;
   const typeArgs = options.type === undefined ? [] : [`-t${options.type}`];
-  const listing = await runSevenZip(["l", "-slt", "-p-", "-sccUTF-8", ...typeArgs, "in"], work, {
-    signal: context.signal,
-  });
+  const listing = await session.run(["l", "-slt", "-p-", "-sccUTF-8", ...typeArgs, "in"]);
   if (listing.aborted) {
     yield partial(
       "budget-time",
@@ -310,10 +385,9 @@ export async function* extractWithSevenZip(
     admittedBytes + (unknownSize ? context.budgets.maxFileSize : 0),
   );
   await mkdir(join(work, "out"));
-  const run = await runSevenZip(
+  const run = await session.run(
     ["x", "-p-", "-y", "-spd", "-snld-", "-sccUTF-8", ...typeArgs, "-oout", `-x@exclude.txt`, "in"],
-    work,
-    { signal: context.signal, maxWrite: cap, maxOutput: 1024 * 1024 },
+    { maxWrite: cap, maxOutput: 1024 * 1024 },
   );
   let count = 0;
   for await (const file of walkFiles(join(work, "out"))) {
