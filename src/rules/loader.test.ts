@@ -87,3 +87,14 @@ describe("loadRulePack", () => {
     for (const rule of pack.rules) expect(rule.origin.file.startsWith("rules/")).toBe(true);
   });
 });
+
+describe("loadRules paths", () => {
+  it("reads a file named twice once", async () => {
+    const file = join(root, "good", "test-hik-race.yml");
+    const rules = await loadRules({
+      builtin: false,
+      paths: [file, join(root, "good", ".", "test-hik-race.yml")],
+    });
+    expect(rules.map((rule) => rule.id)).toEqual(["test-hik-race"]);
+  });
+});

@@ -1,5 +1,5 @@
 import { readdir, readFile, stat } from "node:fs/promises";
-import { basename, extname, join, relative } from "node:path";
+import { basename, extname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { Rule } from "../model/rule.js";
 import { compileRulePack, type CompiledRulePack } from "./compile.js";
@@ -87,8 +87,9 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<Rule[]>
   const seen = new Map<string, Rule>();
   const seenPaths = new Set<string>();
   for (const file of files) {
-    if (seenPaths.has(file.path)) continue;
-    seenPaths.add(file.path);
+    const absolute = resolve(file.path);
+    if (seenPaths.has(absolute)) continue; // the same file named twice (e.g. the bundled folder given as a path)
+    seenPaths.add(absolute);
     let text: string;
     try {
       text = await readFile(file.path, "utf8");
