@@ -1,6 +1,13 @@
 import { describe, expect, it } from "vitest";
 import { sampleReport, xssReport, XSS_PAYLOADS } from "../../test/report/sample-report.js";
-import { CARD_LIMIT, formatHtml, hexView, inlineCode, ruleDescriptionHtml } from "./html-reporter.js";
+import {
+  CARD_LIMIT,
+  formatHtml,
+  leadSentence,
+  hexView,
+  inlineCode,
+  ruleDescriptionHtml,
+} from "./html-reporter.js";
 import { REPORT_CSS, cssHash } from "./html-shell.js";
 
 describe("formatHtml", () => {
@@ -72,5 +79,14 @@ describe("formatHtml", () => {
     expect(html.match(/<article class="card"/gu)).toHaveLength(CARD_LIMIT);
     expect(html.match(/<tr><td>(?:<a href="#finding-\d+">)?\d+/gu)).toHaveLength(many.length);
     expect(html).toContain(`all ${many.length} are in the table above`);
+  });
+
+  it("leads with one sentence built from the counts", () => {
+    expect(leadSentence(sampleReport())).toBe(
+      "custodiet found 7 places in 6 files where the software handles ethnicity, race and skin colour. In 4 of them the software appears to infer the attribute from a person's face, body or voice.",
+    );
+    expect(
+      leadSentence({ ...sampleReport(), findings: [], summary: { ...sampleReport().summary, findings: 0 } }),
+    ).toBe("custodiet found no profiling capability in the 9 artifacts it scanned.");
   });
 });

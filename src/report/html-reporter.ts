@@ -84,7 +84,10 @@ export function hexView(hex: string, start: number, hitStart: number, hitEnd: nu
 function excerptHtml(finding: Finding): string {
   const [start, end] = finding.excerptMatch;
   const text = finding.excerpt;
-  return `<pre class="excerpt">${h(text.slice(0, start))}<mark>${h(text.slice(start, end))}</mark>${h(text.slice(end))}</pre>`;
+  // A single-line excerpt of a text file gets its line number, as in an editor.
+  const gutter =
+    finding.line !== undefined && !text.includes("\n") ? `<span class="gutter">${finding.line}</span>` : "";
+  return `<pre class="excerpt">${gutter}${h(text.slice(0, start))}<mark>${h(text.slice(start, end))}</mark>${h(text.slice(end))}</pre>`;
 }
 
 /**
@@ -284,6 +287,31 @@ ${gapTable}
 <table><thead><tr><th>Status</th><th>Artifact</th><th>SHA-256</th><th>Searched</th></tr></thead><tbody>${all}</tbody></table></details>`;
 }
 
+/** "ethnicity, race and skin colour" */
+function listJoin(items: readonly string[]): string {
+  if (items.length <= 1) return items.join("");
+  return `${items.slice(0, -1).join(", ")} and ${items[items.length - 1] ?? ""}`;
+}
+
+/** The one sentence a reader takes away, built from the counts only. */
+export function leadSentence(report: ScanReport): string {
+  const summary = report.summary;
+  const files = new Set(report.findings.map((finding) => finding.location)).size;
+  const scanned = summary.artifacts.scanned + summary.artifacts.partial;
+  if (summary.findings === 0) {
+    return `custodiet found no profiling capability in the ${plural(scanned, "artifact")} it scanned.`;
+  }
+  const categories = listJoin(
+    orderedCounts(summary.byCategory, CATEGORIES).map(([key]) => CATEGORY_LABELS[key].toLowerCase()),
+  );
+  const inferred = summary.byBasis.inferred ?? 0;
+  const how =
+    inferred > 0
+      ? ` In ${inferred} of them the software appears to infer the attribute from a person's face, body or voice.`
+      : "";
+  return `custodiet found ${plural(summary.findings, "place")} in ${plural(files, "file")} where the software handles ${categories}.${how}`;
+}
+
 function summaryHtml(report: ScanReport): string {
   const summary = report.summary;
   const inferred = summary.byBasis.inferred ?? 0;
@@ -349,6 +377,7 @@ export function formatHtml(report: ScanReport): string {
 <section class="intro"><p>custodiet searches software (SDK headers, libraries, firmware, apps, manuals) for code that lets it sort people by <b>ethnicity, race, skin colour, religion</b> or the other sensitive classes of EU AI Act Art. 5(1)(g). Each finding below shows the exact bytes in the exact file, with SHA-256 hashes so anyone can check them. custodiet itself never classifies people.</p>
 <p>Legal references are <b>flags for review</b>, not conclusions: whether a rule applies depends on how the software is sold and used.</p></section>
 <h2 id="summary">Summary</h2>
+<p class="lead">${h(leadSentence(report))}</p>
 ${summaryHtml(report)}
 ${findingsHtml(report)}
 ${coverageHtml(report)}

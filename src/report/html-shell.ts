@@ -30,6 +30,7 @@ p { margin: 8px 0; }
 .meta { color: var(--muted); font-size: 13px; }
 .meta > span { white-space: nowrap; margin-right: 16px; }
 .intro { background: var(--paper); border-left: 4px solid var(--accent); padding: 12px 16px; margin: 16px 0; }
+.lead { font-size: 19px; line-height: 1.45; margin: 4px 0 16px; }
 .stats { display: grid; grid-template-columns: repeat(auto-fit, minmax(180px, 1fr)); gap: 12px; margin: 16px 0; }
 .stat { background: var(--paper); border: 1px solid var(--line); border-radius: 8px; padding: 12px 16px; }
 .stat b { display: block; font-size: 30px; line-height: 1.1; }
@@ -62,6 +63,7 @@ p { margin: 8px 0; }
 .facts dt { font-size: 12px; color: var(--muted); }
 .facts dd { margin: 0; font-weight: 600; overflow-wrap: anywhere; }
 .excerpt { background: #1c1f24; color: #e8eaed; padding: 12px 14px; border-radius: 6px; white-space: pre-wrap; overflow-wrap: anywhere; margin: 0; }
+.excerpt .gutter { color: #8b93a1; user-select: none; margin-right: 14px; padding-right: 10px; border-right: 1px solid #4a505a; }
 .excerpt mark { background: var(--mark); color: #000; padding: 0 2px; border-radius: 2px; }
 .hex { background: var(--wash); border: 1px solid var(--line); padding: 8px 12px; border-radius: 6px; overflow-x: auto; margin: 0; line-height: 1.6; }
 .hex .off { color: var(--muted); }
