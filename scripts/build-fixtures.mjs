@@ -799,10 +799,6 @@ export async function buildFixtures(outDir) {
     );
     put("plain.ar", ar([["libface.so", lib]]));
     put("stored.rar", rar4([["usr/libface.so", lib]]));
-    put(
-      "ubi.img",
-      Buffer.concat([Buffer.from("UBI#"), Buffer.from([1]), Buffer.alloc(59), Buffer.alloc(4096)]),
-    );
     put("dex.dex", dex(["Lcom/vendor/FaceAttr;", ENUM_TEXT, "民族", "getRace"]));
     put("resources.arsc", arsc(["肤色", "skin_colour", ENUM_TEXT], ["race_key", "ethnicity_key"]));
     put(
@@ -918,6 +914,17 @@ export async function buildFixtures(outDir) {
       ];
       put("firmware.blob", Buffer.concat(blobParts));
     } else missing.push("squashfs and fw.bin (squashfs-tools)");
+    if (hasTool("ubinize") && made["rootfs-xz.squashfs"] !== undefined) {
+      // A NAND image with two UBI volumes: a squashfs root file system (dynamic) and an xz blob (static).
+      const config = join(work, "ubinize.cfg");
+      writeFileSync(
+        config,
+        `[rootfs]\nmode=ubi\nimage=${made["rootfs-xz.squashfs"]}\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n` +
+          `[data]\nmode=ubi\nimage=${made["libface.so.xz"]}\nvol_id=1\nvol_type=static\nvol_name=data\n`,
+      );
+      run("ubinize", ["-o", join(work, "ubi.img"), "-m", "2048", "-p", "128KiB", "-s", "2048", config]);
+      put("ubi.img", readFileSync(join(work, "ubi.img")));
+    } else missing.push("ubi.img (mtd-utils)");
     if (hasTool("mkfs.cramfs")) {
       const image = join(work, "rootfs.cramfs");
       run("mkfs.cramfs", [makeTree(join(work, "tree-cramfs"), { links: false }), image]);

@@ -24,11 +24,11 @@ import {
   rpmExtractor,
   sevenZExtractor,
   squashfsExtractor,
-  ubiExtractor,
   xzExtractor,
   zstdExtractor,
 } from "./seven-zip-formats.js";
 import { tarExtractor } from "./tar-extractor.js";
+import { ubiExtractor } from "./ubi-extractor.js";
 import { uimageExtractor } from "./uimage-extractor.js";
 import { zipExtractor } from "./zip-extractor.js";
 

@@ -190,13 +190,3 @@ export const nsisExtractor = sevenZipExtractor("nsis", "nsis", isNsis);
 export const isoExtractor = sevenZipExtractor("iso", undefined, (h) => isIso(h));
 export const extExtractor = sevenZipExtractor("ext", "ext", (h) => isExt(h));
 export const fatExtractor = sevenZipExtractor("fat", "fat", (h) => isFat(h));
-
-/** UBI images: 7-Zip 24.09 has no UBI/UBIFS reader, so the image is recorded as unsupported (raw bytes still scanned). */
-export const ubiExtractor = {
-  name: "ubi",
-  detect: (head: Uint8Array) => startsWith(head, ascii("UBI#")) && (head[4] ?? 0) === 1,
-  // eslint-disable-next-line @typescript-eslint/require-await
-  async *extract(): AsyncGenerator<ExtractEvent> {
-    yield partial("unsupported", "UBI/UBIFS is not read by 7-Zip 24.09; only the raw bytes were scanned");
-  },
-} satisfies Extractor;

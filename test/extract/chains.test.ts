@@ -31,6 +31,12 @@ describe("nested containers keep their chain", () => {
     expect(leaf!.layers[2]!.offsetInParent).toBe(64);
   });
 
+  it("a UBI NAND image → squashfs volume → libface.so", async () => {
+    const { leaves } = await openAll(made["ubi.img"]!);
+    const leaf = leafWith(leaves, "usr/lib/libface.so");
+    expect(display(leaf!.layers)).toBe("ubi.img!rootfs!usr/lib/libface.so");
+  });
+
   it("the same tree as a tar.gz inside a zip gives the same leaf", async () => {
     const { leaves } = await openAll(made["sdk.zip"]!);
     const leaf = leafWith(leaves, "usr/lib/libface.so");

@@ -43,6 +43,7 @@ const FIXTURES = [
   "resources.arsc",
   "manual.pdf",
   "help.chm",
+  "ubi.img",
   "doc.docx",
   "book.xlsx",
   "slides.pptx",

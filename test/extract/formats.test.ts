@@ -57,6 +57,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["resources.arsc", "arsc", "肤色"],
   ["manual.pdf", "pdf", "肤色"],
   ["help.chm", "chm", MARKER],
+  ["ubi.img", "ubi", "hsqs"],
   ["doc.docx", "ooxml", "肤色"],
   ["book.xlsx", "ooxml", ENUM_TEXT],
   ["slides.pptx", "ooxml", "Ethnicity"],
@@ -168,10 +169,14 @@ describe("format details", () => {
     expect(run.events).toEqual([expect.objectContaining({ kind: "partial", reason: "unsupported" })]);
   });
 
-  it("UBI images are recorded as unsupported", async () => {
+  it("UBI volumes are reassembled and named from the volume table", async () => {
     const run = await runOnce(made["ubi.img"]!);
     expect(run.format).toBe("ubi");
-    expect(run.events).toEqual([expect.objectContaining({ kind: "partial", reason: "unsupported" })]);
+    expect(run.children.map((child) => child.name)).toEqual(["rootfs", "data"]);
+    const data = await childBytes(run.children[1]!);
+    expect(Buffer.compare(Buffer.from(data), await readFile(made["libface.so.xz"]!))).toBe(0);
+    const rootfs = await childBytes(run.children[0]!);
+    expect(Buffer.from(rootfs.subarray(0, 4)).toString()).toBe("hsqs");
   });
 
   it("the APK's DEX and resources are found inside the zip", async () => {
