@@ -211,6 +211,11 @@ describe("text records", () => {
     const scope = findScope(prepareScopeContext(text), text.indexOf("veil"));
     expect(scope.kind).toBe("text");
     expect(text.slice(scope.start, scope.end)).toBe(rows[20]);
+    const entries = Array.from({ length: 30 }, (_, k) => `    "emoji_${k}_face": "x",`);
+    entries[15] = '    "writing_hand_dark_skin_tone": "y",';
+    const dictionary = entries.join("\n");
+    const entry = findScope(prepareScopeContext(dictionary), dictionary.indexOf("skin"));
+    expect(dictionary.slice(entry.start, entry.end)).toBe(entries[15].trim());
     const xml = Array.from({ length: 30 }, (_, k) => `<fc:Item${k}>${k}</fc:Item${k}>`).join("\n");
     const element = findScope(prepareScopeContext(xml), xml.indexOf("Item15"));
     expect(xml.slice(element.start, element.end)).toBe(xml);

@@ -534,6 +534,18 @@ function isRecordLine(line: string): boolean {
   return !/[<>{};]/.test(line) && line.split(",").length >= 4;
 }
 
+const ENTRY_LINE = /^\s*(["'])[^"']{1,200}\1\s*:.*,\s*$/;
+
+/**
+ * A block of `"key": value,` lines: the middle of a big dictionary whose braces lie outside the window
+ * (an emoji name table, a translation map). Every entry is its own record.
+ */
+function isEntryBlock(text: string, start: number, end: number): boolean {
+  const lines = text.slice(start, end).split("\n");
+  const entries = lines.filter((line) => ENTRY_LINE.test(line)).length;
+  return entries >= lines.length * 0.8;
+}
+
 /**
  * The paragraph holding `index`: bounded by blank lines (or by MAX_TEXT_SPAN characters). In a long block
  * of delimited records (a TSV package list, a CSV table) every line is its own record: the scope is the
@@ -549,7 +561,10 @@ function paragraph(text: string, index: number, inComment: boolean): Scope {
   let lines = 0;
   for (let at = start; at < end && lines <= MAX_PARAGRAPH_LINES; at++)
     if (text.charCodeAt(at) === 0x0a) lines++;
-  if (lines > MAX_PARAGRAPH_LINES && isRecordLine(text.slice(lineStart(text, index), lineEnd(text, index)))) {
+  if (
+    lines > MAX_PARAGRAPH_LINES &&
+    (isRecordLine(text.slice(lineStart(text, index), lineEnd(text, index))) || isEntryBlock(text, start, end))
+  ) {
     start = lineStart(text, index);
     end = lineEnd(text, index);
   }
