@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import iconv from "iconv-lite";
+import { buildSummary } from "../../src/findings/assemble.js";
 import { formatLocation } from "../../src/findings/location.js";
 import type { CoverageEntry } from "../../src/model/coverage.js";
 import type { Encoding } from "../../src/model/encoding.js";
@@ -108,30 +109,6 @@ export function rule(
   };
 }
 
-export function summarize(
-  findings: readonly Finding[],
-  coverage: readonly CoverageEntry[],
-): ScanReport["summary"] {
-  const byCategory: Partial<Record<Category, number>> = {};
-  const byBasis: Partial<Record<Basis, number>> = {};
-  const bySeverity: Partial<Record<Severity, number>> = {};
-  for (const finding of findings) {
-    byCategory[finding.category] = (byCategory[finding.category] ?? 0) + 1;
-    byBasis[finding.basis] = (byBasis[finding.basis] ?? 0) + 1;
-    bySeverity[finding.severity] = (bySeverity[finding.severity] ?? 0) + 1;
-  }
-  const count = (status: CoverageEntry["status"]): number =>
-    coverage.filter((entry) => entry.status === status).length;
-  return {
-    findings: findings.length,
-    byCategory,
-    byBasis,
-    bySeverity,
-    artifacts: { scanned: count("scanned"), partial: count("partial"), skipped: count("skipped") },
-    bytesScanned: coverage.reduce((sum, entry) => sum + entry.bytesScanned, 0),
-  };
-}
-
 export function makeReport(
   findings: readonly Finding[],
   coverage: readonly CoverageEntry[],
@@ -155,7 +132,7 @@ export function makeReport(
     rules: rules.filter((item) => used.has(item.id)).sort((a, b) => (a.id < b.id ? -1 : 1)),
     findings: sorted,
     coverage: [...coverage].sort((a, b) => (a.location < b.location ? -1 : a.location > b.location ? 1 : 0)),
-    summary: summarize(findings, coverage),
+    summary: buildSummary(findings, coverage),
   };
 }
 
