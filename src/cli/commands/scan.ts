@@ -8,7 +8,7 @@ import type { ScanReport } from "../../model/report.js";
 import { formatters, type Format } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
 import { RuleError } from "../../rules/index.js";
-import { applyBaseline, type Baseline } from "../../findings/baseline.js";
+import { applyBaseline, parseBaseline, BaselineError, type Baseline } from "../../findings/baseline.js";
 import { writeEvidenceBundle, loadSigningKey } from "../../evidence/index.js";
 import { UsageError, type CommandIo, type CommandResult } from "../command.js";
 import { formatProgress } from "../progress.js";
@@ -28,7 +28,8 @@ Options:
   --baseline FILE        hide findings listed in a baseline file
   --report-unused-baseline  warn about baseline entries that matched nothing or have expired
   --evidence DIR         write a signed evidence bundle (report, manifest, signature) to DIR
-  --key FILE             the Ed25519 private key for --evidence (default: a fresh key pair in DIR)
+  --key FILE             the Ed25519 private key (PEM, from custodiet keygen) that signs --evidence;
+                         without it a one-time key signs and only its public half is kept
   --quiet                no progress and no notes on stderr
   --no-color             no colours in text output (also NO_COLOR)`;
 
@@ -128,10 +129,17 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   let baseline: Baseline | undefined;
   if (values.baseline !== undefined) {
     const path = resolve(io.cwd, values.baseline);
+    let text: string;
     try {
-      baseline = JSON.parse(await readFile(path, "utf8")) as Baseline;
+      text = await readFile(path, "utf8");
     } catch (error) {
       throw new UsageError(`--baseline: cannot read ${values.baseline}: ${(error as Error).message}`);
+    }
+    try {
+      baseline = parseBaseline(text, values.baseline);
+    } catch (error) {
+      if (error instanceof BaselineError) throw new UsageError(`--baseline: ${error.message}`);
+      throw error;
     }
   }
 
@@ -171,6 +179,10 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   if (baseline !== undefined) {
     const applied = applyBaseline(report, baseline, new Date().toISOString().slice(0, 10));
     report = applied.report;
+    if (!quiet && applied.suppressed > 0)
+      notes.push(
+        `${applied.suppressed} finding${applied.suppressed === 1 ? "" : "s"} hidden by the baseline ${values.baseline}`,
+      );
     if (values["report-unused-baseline"] === true) {
       for (const entry of applied.unused)
         notes.push(`baseline entry matched nothing: ${entry.ruleId} ${entry.reason}`);
