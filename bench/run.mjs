@@ -3,7 +3,7 @@
 // peak memory on one large file. Results are printed and written to bench/out/results.json.
 //
 //   node bench/run.mjs [--size-mb 256] [--runs 3] [--terms 30,300,3000] [--sizes 256,1024,4096]
-//                      [--memory-mb 4096] [--no-peers] [--no-install]
+//                      [--memory-mb 4096] [--no-peers] [--peer-threads 1,2] [--no-install]
 //
 // Plain ESM against dist/ (npm run bench builds first). Timings are wall-clock medians of --runs runs with a
 // warm page cache (one untimed run first); CPU seconds (user + sys, from GNU time) are reported beside them
@@ -42,6 +42,8 @@ const options = {
   sizes: list(flag("--sizes", "")),
   memoryMb: Number(flag("--memory-mb", "0")),
   peers: !args.includes("--no-peers"),
+  // ripgrep and YARA are 10-20x slower than custodiet on this work: one thread by default.
+  peerThreads: list(flag("--peer-threads", "1")),
   install: !args.includes("--no-install"),
 };
 const MAIN_TERMS = 300;
@@ -470,7 +472,7 @@ async function main() {
   }
   if (haveRg) {
     const rgBase = ["-a", "--no-ignore", "--hidden"];
-    for (const threads of [1, 2]) {
+    for (const threads of options.peerThreads) {
       const row = repeat(`ripgrep -j${threads} -U (all needles)`, bytes, () =>
         timed("rg", [...rgBase, "-U", "-c", `-j${threads}`, "-f", main.rg, corpus]),
       );
@@ -488,7 +490,7 @@ async function main() {
     rows["rg-j1-lines"] = lines;
   }
   if (haveYara) {
-    for (const threads of [1, 2]) {
+    for (const threads of options.peerThreads) {
       const row = repeat(`yara -p ${threads} (yara -s -r)`, bytes, () =>
         timed("yara", ["-s", "-w", "-r", "-p", String(threads), main.yara, corpus]),
       );

@@ -92,7 +92,7 @@ function randomCuts(random: () => number, length: number): number[] {
 
 describe("stream matcher against brute force", () => {
   it("agrees on random needles, haystacks and chunkings (small and striped chunks)", () => {
-    for (let seed = 1; seed <= 40; seed++) {
+    for (let seed = 1; seed <= 30; seed++) {
       const random = prng(seed);
       const alphabet =
         seed % 2 === 0 ? [0x61, 0x41, 0x62, 0x00] : [0x72, 0x52, 0x61, 0x63, 0x65, 0xe4, 0x00, 0xff];
@@ -102,7 +102,9 @@ describe("stream matcher against brute force", () => {
         1 + Math.floor(random() * 30),
         1 + Math.floor(random() * 12),
       );
-      const length = seed % 5 === 0 ? 300_000 : 1 + Math.floor(random() * 150_000);
+      // Long haystacks (striped, several windows) with the larger alphabet, where hits are fewer.
+      const length =
+        seed % 6 === 3 ? 300_000 : 1 + Math.floor(random() * (seed % 2 === 0 ? 60_000 : 100_000));
       const haystack = randomHaystack(random, alphabet, length);
       const cuts = randomCuts(random, length);
       const expected = bruteForce(haystack, needles);
