@@ -44,6 +44,15 @@ export interface Detection {
   readonly data: Readonly<Record<string, string>>;
 }
 
+/** Why a hit did not become a detection of a rule (for the rule tester's explanations). */
+export interface Rejection {
+  readonly ruleId: string;
+  readonly offset: number;
+  readonly term: string;
+  readonly reason: string;
+}
+export type RejectListener = (rejection: Rejection) => void;
+
 /** Bytes decoded on each side of a hit. */
 const WINDOW_RADIUS = 4096;
 /** Bytes decoded on each side when the small window holds no structure but was cut short (a big struct). */
@@ -237,7 +246,17 @@ class BufferAnalyzer {
   constructor(
     private readonly buffer: Buffer,
     private readonly pack: CompiledRulePack,
+    private readonly onReject?: RejectListener,
   ) {}
+
+  /** Tells the listener (if any) why a hit did not become a detection of the rules using its term. */
+  private reject(hit: Hit, term: CompiledTerm, reason: string, patternIndex?: number): void {
+    if (this.onReject === undefined) return;
+    const refs =
+      patternIndex === undefined ? term.refs : term.refs.filter((ref) => ref.pattern === patternIndex);
+    const rules = new Set(refs.map((ref) => this.pack.patterns[ref.pattern]!.ruleId));
+    for (const ruleId of rules) this.onReject({ ruleId, offset: hit.offset, term: term.text, reason });
+  }
 
   private windowFor(encoding: Encoding, offset: number, length: number, radius: number): CachedWindow {
     const key = `${encoding}:${isUtf16(encoding) ? offset & 1 : 0}:${radius}`;
@@ -289,12 +308,20 @@ class BufferAnalyzer {
     const term = pack.terms[hit.termId];
     const needle = pack.needles[hit.needleId];
     if (term === undefined || needle === undefined) return;
-    if (term.allTokenBoundary && !rawBoundaryOk(this.buffer, hit, needle)) return;
+    if (term.allTokenBoundary && !rawBoundaryOk(this.buffer, hit, needle)) {
+      this.reject(hit, term, "not on token boundaries (raw bytes)");
+      return;
+    }
     const encoding = resolveEncoding(this.buffer, hit, needle, term);
-    if (encoding === undefined) return;
+    if (encoding === undefined) {
+      this.reject(hit, term, `the ${needle.encodings[0]!} reading is not confirmed by the surrounding bytes`);
+      return;
+    }
     const small = this.locate(encoding, hit, WINDOW_RADIUS);
-    if (small === undefined) return; // inside a multi-byte character
-    if (!sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) return;
+    if (small === undefined || !sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) {
+      this.reject(hit, term, `inside a multi-byte character in ${encoding}`);
+      return;
+    }
     // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
     const wholeTokens =
       coversWholeTokens(small.cached.window.text, small.start, small.end) &&
@@ -305,7 +332,10 @@ class BufferAnalyzer {
     let context: HitContext | undefined;
     const done = new Set<number>();
     for (const ref of term.refs) {
-      if (ref.tokenBoundary && !wholeTokens) continue;
+      if (ref.tokenBoundary && !wholeTokens) {
+        this.reject(hit, term, "not on token boundaries", ref.pattern);
+        continue;
+      }
       const pattern = pack.patterns[ref.pattern]!;
       if (done.has(pattern.ruleIndex)) continue;
       found ??= this.scopeOf(encoding, hit, small);
@@ -314,7 +344,11 @@ class BufferAnalyzer {
       const text = cached.window.text;
       context ??= this.contextFor(cached, text, start, end, scope);
       const result = evaluateWhere(pattern.where, context);
-      if (!result.ok) continue;
+      if (!result.ok) {
+        const index = patternIndexInRule(pack, pattern.index, pattern.ruleIndex);
+        this.reject(hit, term, `pattern ${index}: ${result.failed ?? "conditions failed"}`, ref.pattern);
+        continue;
+      }
       done.add(pattern.ruleIndex);
       const rule = pack.rules[pattern.ruleIndex]!;
       const rel = hit.offset - this.buffer.base;
@@ -398,8 +432,13 @@ function dedupe(detections: Detection[]): Detection[] {
  * Analyzes hits over bytes already in memory (`bytes` is the whole artifact). Synchronous: used by the
  * rule tester and for small in-memory artifacts.
  */
-export function analyzeBytes(hits: readonly Hit[], bytes: Uint8Array, pack: CompiledRulePack): Detection[] {
-  const analyzer = new BufferAnalyzer({ bytes, base: 0, size: bytes.length }, pack);
+export function analyzeBytes(
+  hits: readonly Hit[],
+  bytes: Uint8Array,
+  pack: CompiledRulePack,
+  onReject?: RejectListener,
+): Detection[] {
+  const analyzer = new BufferAnalyzer({ bytes, base: 0, size: bytes.length }, pack, onReject);
   const out: Detection[] = [];
   for (const hit of [...hits].sort(byOffset)) analyzer.analyze(hit, out);
   return dedupe(out);

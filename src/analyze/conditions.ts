@@ -208,37 +208,59 @@ export interface ConditionResult {
   readonly ok: boolean;
   /** The scope-any entries found (the siblings that confirmed the hit). */
   readonly siblings: readonly string[];
+  /** The first condition that failed, with what was seen (for the rule tester's explanations). */
+  readonly failed?: string;
 }
 
-const FAILED: ConditionResult = { ok: false, siblings: [] };
+function fail(failed: string): ConditionResult {
+  return { ok: false, siblings: [], failed };
+}
+
+function entriesFound(bag: WordBag, list: readonly WordMatcher[], skipStart = -1, skipEnd = -1): string {
+  return list
+    .filter((m) => bagHas(bag, m, skipStart, skipEnd))
+    .map((m) => m.entry)
+    .join(", ");
+}
 
 /** Evaluates a compiled `where` clause; every given condition must hold. */
 export function evaluateWhere(where: CompiledWhere, context: HitContext): ConditionResult {
   const { scope } = context;
-  if (where.inComment !== undefined && where.inComment !== scope.inComment) return FAILED;
-  if (where.scopeKind !== undefined && !where.scopeKind.has(scope.kind)) return FAILED;
+  if (where.inComment !== undefined && where.inComment !== scope.inComment)
+    return fail(`in-comment: the hit is ${scope.inComment ? "" : "not "}in a comment`);
+  if (where.scopeKind !== undefined && !where.scopeKind.has(scope.kind))
+    return fail(`scope-kind: the scope is ${scope.kind}${scope.name === undefined ? "" : ` ${scope.name}`}`);
   if (where.notWithin !== undefined && withinAny(context.text, context.start, context.end, where.notWithin))
-    return FAILED;
+    return fail("not-within: the hit lies inside an excluded string");
   if (where.lineNone !== undefined || where.lineAny !== undefined) {
     const line = context.line();
-    if (where.lineNone?.some((phrase) => line.includes(phrase))) return FAILED;
-    if (where.lineAny !== undefined && !where.lineAny.some((phrase) => line.includes(phrase))) return FAILED;
+    const excluded = where.lineNone?.find((phrase) => line.includes(phrase));
+    if (excluded !== undefined) return fail(`line-none: the line contains "${excluded}"`);
+    if (where.lineAny !== undefined && !where.lineAny.some((phrase) => line.includes(phrase)))
+      return fail("line-any: the line contains none of the phrases");
   }
   if (where.identifierAny !== undefined || where.identifierNone !== undefined) {
     const bag = context.identifier();
-    if (where.identifierNone?.some((m) => bagHas(bag, m))) return FAILED;
-    if (where.identifierAny !== undefined && !where.identifierAny.some((m) => bagHas(bag, m))) return FAILED;
+    if (where.identifierNone?.some((m) => bagHas(bag, m)))
+      return fail(`identifier-none: the identifier has ${entriesFound(bag, where.identifierNone)}`);
+    if (where.identifierAny !== undefined && !where.identifierAny.some((m) => bagHas(bag, m)))
+      return fail(`identifier-any: the identifier "${bag.lower}" has none of them`);
   }
   if (where.nearAny !== undefined || where.nearNone !== undefined) {
     const bag = context.near(where.nearChars);
-    if (where.nearNone?.some((m) => bagHas(bag, m, context.start, context.end))) return FAILED;
+    if (where.nearNone?.some((m) => bagHas(bag, m, context.start, context.end)))
+      return fail(
+        `near-none: ${entriesFound(bag, where.nearNone, context.start, context.end)} within ${where.nearChars} characters`,
+      );
     if (where.nearAny !== undefined && !where.nearAny.some((m) => bagHas(bag, m, context.start, context.end)))
-      return FAILED;
+      return fail(`near-any: none within ${where.nearChars} characters`);
   }
   if (where.scopeNameAny !== undefined || where.scopeNameNone !== undefined) {
     const bag = context.nameWords();
-    if (where.scopeNameNone?.some((m) => bagHas(bag, m))) return FAILED;
-    if (where.scopeNameAny !== undefined && !where.scopeNameAny.some((m) => bagHas(bag, m))) return FAILED;
+    const name = scope.name === undefined ? "the scope has no name" : `the scope name is ${scope.name}`;
+    if (where.scopeNameNone?.some((m) => bagHas(bag, m))) return fail(`scope-name-none: ${name}`);
+    if (where.scopeNameAny !== undefined && !where.scopeNameAny.some((m) => bagHas(bag, m)))
+      return fail(`scope-name-any: ${name}`);
   }
   let siblings: string[] = [];
   if (where.scopeAny !== undefined || where.scopeNone !== undefined) {
@@ -246,13 +268,17 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
     const names = context.nameWords();
     // The scope's own name counts as part of the scope (struct Avatar, NET_FACE_ATTRIBUTE).
     const inScope = (m: WordMatcher) => bagHas(bag, m, context.start, context.end) || bagHas(names, m);
-    if (where.scopeNone?.some(inScope)) return FAILED;
+    const excluded = where.scopeNone?.find(inScope);
+    if (excluded !== undefined) return fail(`scope-none: the ${scope.kind} scope has "${excluded.entry}"`);
     if (where.scopeAny !== undefined) {
       const found = new Set<string>();
       for (const matcher of where.scopeAny) {
         if (inScope(matcher)) found.add(matcher.entry);
       }
-      if (found.size < where.scopeMin) return FAILED;
+      if (found.size < where.scopeMin)
+        return fail(
+          `scope-any: ${found.size} of ${where.scopeMin} needed in the ${scope.kind} scope${found.size > 0 ? ` (${[...found].join(", ")})` : ""}`,
+        );
       siblings = [...found];
     }
   }

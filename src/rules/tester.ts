@@ -3,7 +3,7 @@ import type { Hit } from "../model/hit.js";
 import type { Rule, RuleSample } from "../model/rule.js";
 import { buildAutomaton, StreamMatcher, type Automaton } from "../match/automaton.js";
 import { encodeTerm } from "../match/needles.js";
-import { analyzeBytes, type Detection } from "../analyze/analyzer.js";
+import { analyzeBytes, type Detection, type RejectListener, type Rejection } from "../analyze/analyzer.js";
 import type { CompiledRulePack } from "./compile.js";
 
 export interface SampleResult {
@@ -45,7 +45,7 @@ function automatonOf(pack: CompiledRulePack): Automaton {
 }
 
 /** Scans bytes with the real matcher and analyzer; returns every detection (all rules of the pack). */
-export function scanBytes(bytes: Uint8Array, pack: CompiledRulePack): Detection[] {
+export function scanBytes(bytes: Uint8Array, pack: CompiledRulePack, onReject?: RejectListener): Detection[] {
   const automaton = automatonOf(pack);
   const matcher = new StreamMatcher(automaton);
   const hits: Hit[] = [];
@@ -59,7 +59,15 @@ export function scanBytes(bytes: Uint8Array, pack: CompiledRulePack): Detection[
       length: needle.bytes.length,
     });
   });
-  return analyzeBytes(hits, bytes, pack);
+  return analyzeBytes(hits, bytes, pack, onReject);
+}
+
+/** Why the hits of a rule's terms were rejected, at most three distinct reasons. */
+function explain(rejections: readonly Rejection[]): string {
+  if (rejections.length === 0) return " (no term of the rule occurs in the sample in this encoding)";
+  const reasons = [...new Set(rejections.map((r) => `"${r.term}" at byte ${r.offset}: ${r.reason}`))];
+  const shown = reasons.slice(0, 3).join("; ");
+  return ` (${shown}${reasons.length > 3 ? `; and ${reasons.length - 3} more` : ""})`;
 }
 
 function describe(detection: Detection): string {
@@ -81,10 +89,13 @@ function runSample(
   const bytes = encodeTerm(sample.text, encoding);
   if (bytes === undefined)
     return { ...base, passed: false, reason: `the text cannot be written in ${encoding}` };
-  const mine = scanBytes(bytes, pack).filter((detection) => detection.ruleId === rule.id);
+  const rejections: Rejection[] = [];
+  const mine = scanBytes(bytes, pack, (rejection) => {
+    if (rejection.ruleId === rule.id) rejections.push(rejection);
+  }).filter((detection) => detection.ruleId === rule.id);
   if (side === "match") {
     if (mine.length > 0) return { ...base, passed: true };
-    return { ...base, passed: false, reason: "expected a match, found none" };
+    return { ...base, passed: false, reason: `expected a match, found none${explain(rejections)}` };
   }
   if (mine.length === 0) return { ...base, passed: true };
   return { ...base, passed: false, reason: `expected no match, found ${mine.map(describe).join("; ")}` };

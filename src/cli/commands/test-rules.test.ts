@@ -19,6 +19,15 @@ beforeAll(async () => {
     join(root, "failing", "test-complexion-colours.yaml"),
     COMPLEXION.replace("EM_PLATE_COLOR { EM_PLATE_YELLOW", "EM_SKIN_COMPLEXION { EM_PLATE_YELLOW"),
   );
+  await mkdir(join(root, "unexplained"));
+  // A match sample without the siblings the pattern needs.
+  await writeFile(
+    join(root, "unexplained", "test-hik-race.yaml"),
+    HIK_RACE.replace(
+      "struct NET_VCA_HUMAN_FEATURE { BYTE byAgeGroup; BYTE bySex; BYTE byRace; BYTE byEyeGlass; };",
+      "struct NET_VCA_HUMAN_FEATURE { BYTE byRace; BYTE byRes[3]; };",
+    ),
+  );
   await mkdir(join(root, "broken"));
   await writeFile(
     join(root, "broken", "test-hik-race.yaml"),
@@ -47,6 +56,14 @@ describe("custodiet test-rules", () => {
       /FAIL no-match\[0\] \(utf-8\): expected no match, found "YELLOW" at byte \d+/,
     );
     expect(result.stdout.trimEnd().split("\n").at(-1)).toBe("2 passed, 1 failed");
+  });
+
+  it("explains why a match sample found nothing", async () => {
+    const result = await runTestRules(["--no-builtin", "unexplained"], io());
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain(
+      'FAIL match[0] (utf-8): expected a match, found none ("Race" at byte 38: pattern 0: scope-any: 0 of 1 needed in the struct scope)',
+    );
   });
 
   it("exits 2 on a malformed rule, naming file and line", async () => {
