@@ -11,7 +11,7 @@ import {
 } from "./child-writer.js";
 import { crc32 } from "./crc32.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
-import { isGzipHeader } from "./gzip-extractor.js";
+import { gzipHeaderLength } from "./gzip-extractor.js";
 import {
   CRAMFS_MAGIC,
   SEVEN_Z_MAGIC,
@@ -79,24 +79,13 @@ export async function* findSignatures(source: ByteSource, signal: AbortSignal): 
   }
 }
 
-function gzipHeaderLength(head: Uint8Array): number | undefined {
-  if (!isGzipHeader(head)) return undefined;
-  const flags = head[3]!;
+function carvedGzipHeaderLength(head: Uint8Array): number | undefined {
+  // Stricter than the gzip extractor: also the XFL and OS fields must hold defined values.
   const xfl = head[8];
   const os = head[9] ?? 0xff;
   if (xfl !== 0 && xfl !== 2 && xfl !== 4) return undefined;
   if (os > 13 && os !== 255) return undefined;
-  let position = 10;
-  if (flags & 0x04) position += 2 + (head[10] ?? 0) + ((head[11] ?? 0) << 8);
-  for (const bit of [0x08, 0x10]) {
-    if (flags & bit) {
-      const end = head.indexOf(0, position);
-      if (end < 0) return undefined;
-      position = end + 1;
-    }
-  }
-  if (flags & 0x02) position += 2;
-  return position <= head.length ? position : undefined;
+  return gzipHeaderLength(head);
 }
 
 /** Finds the end of the xz stream starting at `offset` from its footer (CRC-checked, same flags). */
@@ -151,7 +140,7 @@ async function measure(
   const remaining = source.size - offset;
   switch (candidate.kind) {
     case "gzip": {
-      const headerLength = gzipHeaderLength(head);
+      const headerLength = carvedGzipHeaderLength(head);
       if (headerLength === undefined) return undefined;
       const deflated = await deflateLength(
         source,

@@ -8,7 +8,7 @@ import {
   partial,
 } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
-import { gunzip, rangeChunks } from "./streams.js";
+import { inflateRawAt } from "./streams.js";
 
 /** A gzip member header: magic, deflate, no reserved flag bits. */
 export function isGzipHeader(bytes: Uint8Array, at = 0): boolean {
@@ -18,6 +18,51 @@ export function isGzipHeader(bytes: Uint8Array, at = 0): boolean {
     bytes[at + 2] === 0x08 &&
     ((bytes[at + 3] ?? 0xff) & 0xe0) === 0
   );
+}
+
+/** Length of the gzip member header at `at` (FEXTRA, FNAME, FCOMMENT, FHCRC), or undefined. */
+export function gzipHeaderLength(head: Uint8Array, at = 0): number | undefined {
+  if (!isGzipHeader(head, at)) return undefined;
+  const flags = head[at + 3]!;
+  let position = at + 10;
+  if (flags & 0x04) position += 2 + (head[at + 10] ?? 0) + ((head[at + 11] ?? 0) << 8);
+  for (const bit of [0x08, 0x10]) {
+    if (flags & bit) {
+      const end = head.indexOf(0, position);
+      if (end < 0) return undefined;
+      position = end + 1;
+    }
+  }
+  if (flags & 0x02) position += 2;
+  return position <= head.length ? position - at : undefined;
+}
+
+/**
+ * Decompresses every gzip member from the start (multi-member files are one stream, as gzip -d
+ * writes); bytes after the last member that are not a gzip header are ignored, as gzip does.
+ */
+export async function* gunzipMembers(
+  source: ByteSource,
+  trailing: { bytes: number },
+): AsyncGenerator<Uint8Array> {
+  let position = 0;
+  while (position < source.size) {
+    const head = await source.read(position, 64 * 1024);
+    const headerLength = gzipHeaderLength(head);
+    if (headerLength === undefined) {
+      if (position === 0) throw new Error("not a gzip header");
+      // Padding (zeros or erased flash) after the stream is normal in firmware; anything else is noted.
+      const rest = source.size - position;
+      const tail = await source.read(position, Math.min(rest, 1024 * 1024));
+      const padding = tail.length === rest && (tail.every((b) => b === 0) || tail.every((b) => b === 0xff));
+      trailing.bytes = padding ? 0 : rest;
+      return;
+    }
+    const state = { consumed: -1 };
+    yield* inflateRawAt(source, position + headerLength, state);
+    if (state.consumed < 0) return;
+    position += headerLength + state.consumed + 8;
+  }
 }
 
 /** The FNAME field of a gzip header, if present. */
@@ -65,13 +110,9 @@ export async function* extractGzip(
   const writer = new ChildWriter(context.tempDir, name);
   let outcome: "done" | "limit" | "aborted" | "error";
   let failure = "";
+  const trailing = { bytes: 0 };
   try {
-    outcome = await collectLimited(
-      gunzip(rangeChunks(source, 0, source.size)),
-      writer,
-      limit,
-      context.signal,
-    );
+    outcome = await collectLimited(gunzipMembers(source, trailing), writer, limit, context.signal);
   } catch (error) {
     outcome = "error";
     failure = errorMessage(error);
@@ -92,6 +133,9 @@ export async function* extractGzip(
     return;
   }
   yield child(name, "gzip", await writer.finish());
+  if (trailing.bytes > 0 && outcome === "done") {
+    yield partial("corrupt", `${trailing.bytes} bytes after the last gzip member were not read as gzip`);
+  }
   if (outcome === "error")
     yield partial("corrupt", `gzip stream damaged after ${writer.size} bytes: ${failure}`);
 }

@@ -1,5 +1,5 @@
 import { Readable } from "node:stream";
-import { createGunzip, createInflateRaw, type Gunzip, type InflateRaw } from "node:zlib";
+import { createInflateRaw, type InflateRaw } from "node:zlib";
 import type { ByteSource } from "../model/bytes.js";
 import { COPY_CHUNK } from "./child-writer.js";
 
@@ -25,7 +25,7 @@ export async function* rangeChunks(
  */
 export async function* transformChunks(
   input: AsyncIterable<Uint8Array>,
-  transform: InflateRaw | Gunzip,
+  transform: InflateRaw,
 ): AsyncGenerator<Uint8Array> {
   const readable = Readable.from(input, { objectMode: false });
   readable.on("error", (error) => transform.destroy(error));
@@ -45,9 +45,29 @@ export function inflateRaw(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uin
   return transformChunks(input, createInflateRaw({ chunkSize: 256 * 1024 }));
 }
 
-/** Multi-member gzip; trailing bytes that are not a gzip member are ignored (as gzip -d does). */
-export function gunzip(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uint8Array> {
-  return transformChunks(input, createGunzip({ chunkSize: 256 * 1024 }));
+/**
+ * Inflates the raw deflate stream starting at `offset`, yielding its output; afterwards
+ * `state.consumed` holds the compressed length (data after the end of the stream is not read as deflate).
+ */
+export async function* inflateRawAt(
+  source: ByteSource,
+  offset: number,
+  state: { consumed: number },
+): AsyncGenerator<Uint8Array> {
+  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  const readable = Readable.from(rangeChunks(source, offset, source.size - offset, 256 * 1024));
+  readable.on("error", (error) => inflater.destroy(error));
+  readable.pipe(inflater);
+  try {
+    for await (const chunk of inflater as AsyncIterable<Buffer>) {
+      yield new Uint8Array(chunk.buffer, chunk.byteOffset, chunk.byteLength);
+    }
+    state.consumed = inflater.bytesWritten;
+  } finally {
+    readable.unpipe(inflater);
+    readable.destroy();
+    inflater.destroy();
+  }
 }
 
 /**

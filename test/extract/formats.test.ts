@@ -188,3 +188,21 @@ describe("format details", () => {
     expect(new TextDecoder().decode(await childBytes(dexRun.children[0]!))).toContain(ENUM_TEXT);
   });
 });
+
+describe("gzip edge cases", () => {
+  it("keeps the data when trailing garbage follows the last member, and notes it", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const run = await runOnce(
+      Buffer.concat([gzipSync(Buffer.from(MARKER)), Buffer.from("GARBAGE AFTER THE STREAM")]),
+    );
+    expect(run.children).toHaveLength(1);
+    expect(new TextDecoder().decode(await childBytes(run.children[0]!))).toBe(MARKER);
+    expect(run.events).toContainEqual(expect.objectContaining({ kind: "partial", reason: "corrupt" }));
+  });
+
+  it("padding after the stream (zeros or 0xff) is not a problem", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const run = await runOnce(Buffer.concat([gzipSync(Buffer.from(MARKER)), Buffer.alloc(4096, 0xff)]));
+    expect(run.events).toEqual([expect.objectContaining({ kind: "child" })]);
+  });
+});
