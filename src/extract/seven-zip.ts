@@ -4,7 +4,15 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, COPY_CHUNK, child, errorMessage, partial, safeTempName } from "./child-writer.js";
+import {
+  ContainerBudget,
+  COPY_CHUNK,
+  RATIO_FLOOR_BYTES,
+  child,
+  errorMessage,
+  partial,
+  safeTempName,
+} from "./child-writer.js";
 import type { ExtractContext, ExtractEvent } from "./extractor.js";
 
 /**
@@ -343,6 +351,7 @@ async function* listAndExtract(
     );
     return;
   }
+  const ratioCap = Math.max(source.size * context.budgets.maxRatio, RATIO_FLOOR_BYTES);
   const excluded: string[] = [];
   const skippedNames = new Set<string>();
   const info = new Map<string, SevenZipEntry>();
@@ -367,6 +376,13 @@ async function* listAndExtract(
           "budget-total-bytes",
           `total expanded bytes would pass ${budget.remaining}`,
         );
+      } else if (entry.packedSize === undefined && admittedBytes + entry.size > ratioCap) {
+        // Solid archives give no per-member packed size: the container as a whole keeps to the ratio.
+        skip = budget.skip(
+          entry.path,
+          "budget-ratio",
+          `the container would expand past ${context.budgets.maxRatio} × its ${source.size} bytes`,
+        );
       } else admittedBytes += entry.size;
     }
     if (skip !== undefined) {
@@ -375,14 +391,17 @@ async function* listAndExtract(
       yield skip;
     }
   }
+  // Nothing left to extract, or an unnamed stream (xz, bzip2, …) that cannot be excluded by name: stop here.
+  const files = entries.filter((entry) => !entry.folder);
+  if (files.every((entry) => skippedNames.has(entry.path)) || skippedNames.has("")) return;
   const listFile = join(work, "exclude.txt");
   await writeText(listFile, excluded.map((name) => `${name}\n`).join(""));
   // Single-stream formats whose size is unknown still get the ratio budget via the write cap.
   const unknownSize = entries.some((entry) => !entry.folder && entry.size === undefined);
+  // Sizes that headers declare were admitted above; the cap stops headers that lie and streams of unknown size.
   const cap = Math.min(
     budget.remaining,
-    unknownSize ? Math.max(source.size * context.budgets.maxRatio, 1024 * 1024) : budget.remaining,
-    admittedBytes + (unknownSize ? context.budgets.maxFileSize : 0),
+    admittedBytes + (unknownSize ? Math.min(context.budgets.maxFileSize, ratioCap) : 0),
   );
   await mkdir(join(work, "out"));
   const run = await session.run(
@@ -414,9 +433,13 @@ async function* listAndExtract(
   }
   if (run.aborted)
     yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
-  else if (run.capped)
-    yield partial("budget-total-bytes", `extraction stopped after ${cap} bytes (ratio or total budget)`);
-  else if (run.exitCode !== 0) {
+  else if (run.capped) {
+    const reason = cap >= budget.remaining ? "budget-total-bytes" : unknownSize ? "budget-ratio" : "corrupt";
+    yield partial(
+      reason,
+      `extraction stopped after ${cap} bytes (more than the headers declare or the budget allows)`,
+    );
+  } else if (run.exitCode !== 0) {
     const reason = /wrong password|encrypted/i.test(run.stderr) ? "encrypted" : "corrupt";
     yield partial(
       reason,

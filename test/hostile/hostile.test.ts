@@ -5,7 +5,15 @@ import { tmpdir } from "node:os";
 import { join, sep } from "node:path";
 import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cpioNewc, MARKER, nestedBomb, nestedZip, tar, zipBomb } from "../../scripts/build-fixtures.mjs";
+import {
+  cpioNewc,
+  MARKER,
+  nestedBomb,
+  nestedZip,
+  sevenZip,
+  tar,
+  zipBomb,
+} from "../../scripts/build-fixtures.mjs";
 import { DEFAULT_BUDGETS } from "../../src/extract/registry.js";
 import {
   childBytes,
@@ -69,6 +77,22 @@ describe("bombs", () => {
     expect(peak).toBeLessThan(1024 ** 3);
     expect(run.children).toEqual([]);
     expect(run.skipped).toEqual([expect.objectContaining({ reason: "budget-ratio" })]);
+  });
+
+  it("7-Zip formats: an xz bomb and a solid 7z bomb are skipped by the ratio budget", async () => {
+    const dir = await newTempDir();
+    await writeFile(join(dir, "zeros-a.bin"), Buffer.alloc(32 * 1024 * 1024));
+    await writeFile(join(dir, "zeros-b.bin"), Buffer.alloc(32 * 1024 * 1024));
+    await sevenZip(dir, ["a", "-txz", "-bd", "zeros.xz", "zeros-a.bin"]);
+    await sevenZip(dir, ["a", "-t7z", "-ms=on", "-bd", "zeros.7z", "zeros-a.bin", "zeros-b.bin"]);
+    const xz = await runOnce(join(dir, "zeros.xz"), { budgets: DEFAULT_BUDGETS });
+    expect(xz.format).toBe("xz");
+    expect(xz.children).toEqual([]);
+    expect(xz.skipped).toEqual([expect.objectContaining({ reason: "budget-ratio" })]);
+    const solid = await runOnce(join(dir, "zeros.7z"), { budgets: DEFAULT_BUDGETS });
+    expect(solid.format).toBe("7z");
+    expect(solid.children).toEqual([]);
+    expect(solid.skipped.map((skipped) => skipped.reason)).toEqual(["budget-ratio", "budget-ratio"]);
   });
 
   it("a 42.zip-style nested bomb finishes in seconds and records the budget", async () => {
