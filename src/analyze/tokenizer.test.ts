@@ -51,6 +51,10 @@ describe("token-boundary test of a hit", () => {
     const start = text.indexOf("Race");
     const range = identifierAround(text, start, start + 4);
     expect(text.slice(range.start, range.end)).toBe("byRace");
+    const mangled = "_ZN6icu_7215IslamicCalendar7isCivilEv";
+    const islamic = mangled.indexOf("Islamic");
+    const component = identifierAround(mangled, islamic, islamic + 7);
+    expect(mangled.slice(component.start, component.end)).toBe("IslamicCalendar");
     const cjk = "是否维族：1";
     const at = cjk.indexOf("维族");
     const wide = identifierAround(cjk, at, at + 2);

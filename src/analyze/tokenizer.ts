@@ -103,7 +103,38 @@ export function identifierAround(text: string, start: number, end: number): { st
   while (left > 0 && start - left < 200 && continues(left - 1)) left--;
   let right = end;
   while (right < text.length && right - end < 200 && continues(right)) right++;
-  return { start: left, end: right };
+  return mangledComponent(text, left, right, start, end) ?? { start: left, end: right };
+}
+
+/**
+ * In an Itanium C++ mangled name (`_ZN6icu_7215IslamicCalendar7isCivilEv`) the identifier is the
+ * length-prefixed component holding the hit (`IslamicCalendar`), not the whole symbol.
+ */
+function mangledComponent(
+  text: string,
+  left: number,
+  right: number,
+  start: number,
+  end: number,
+): { start: number; end: number } | undefined {
+  if (!text.startsWith("_Z", left)) return undefined;
+  let at = left + 2;
+  while (at < right) {
+    const code = text.charCodeAt(at);
+    if (code < 0x31 || code > 0x39) {
+      at++;
+      continue;
+    }
+    let length = 0;
+    while (at < right && text.charCodeAt(at) >= 0x30 && text.charCodeAt(at) <= 0x39) {
+      length = length * 10 + text.charCodeAt(at) - 0x30;
+      at++;
+    }
+    if (length === 0 || at + length > right) return undefined;
+    if (start >= at && end <= at + length) return { start: at, end: at + length };
+    at += length;
+  }
+  return undefined;
 }
 
 /** True when the text contains a non-ASCII character (such entries are compared as substrings). */
