@@ -193,6 +193,17 @@ int GetFace(void) {
     );
   });
 
+  it("HTML: comments and page text", () => {
+    const html = `<html><body>
+<!-- 人脸属性: 人种 -->
+<table><tr><td>face_field</td><td>age,gender,race</td></tr></table>
+</body></html>`;
+    expect(scopeAt(html, "人种")).toMatchObject({ kind: "comment", inComment: true });
+    const cell = scopeAt(html, "race");
+    expect(cell.kind).toBe("text");
+    expect(html.slice(cell.start, cell.end)).toContain("face_field");
+  });
+
   it("binary: the run of strings around the hit", () => {
     const text =
       "\u0001\u0002\u0000\u00ff\u0007age\u0000gender\u0000race\u0000glasses\u0000\u0003\u0005\u0000\u0000";
