@@ -1,4 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
+import { memorySource } from "../sources/byte-source.js";
 import { ascii, partial, startsWith } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { DAHUA_LOCAL, extractZip, readZipDirectory } from "./zip-extractor.js";
@@ -32,13 +33,17 @@ export const dahuaExtractor = {
   extract: extractDahua,
 } satisfies Extractor;
 
-/** Rewrites the `DH\x03\x04` local headers of a Dahua image to `PK\x03\x04` so standard tools open it. */
-export function patchDahuaToZip(bytes: Uint8Array): Uint8Array {
+/**
+ * Rewrites the `DH\x03\x04` local headers of a Dahua image to `PK\x03\x04` (at the offsets the central
+ * directory names, never elsewhere in the data) so that standard zip tools open it.
+ */
+export async function patchDahuaToZip(bytes: Uint8Array): Promise<Uint8Array> {
   const out = bytes.slice();
-  for (let i = 0; i + 4 <= out.length; i += 1) {
-    if (startsWith(out, DAHUA_LOCAL, i)) {
-      out[i] = 0x50;
-      out[i + 1] = 0x4b;
+  const directory = await readZipDirectory(memorySource(out));
+  for (const entry of directory?.entries ?? []) {
+    if (startsWith(out, DAHUA_LOCAL, entry.localOffset)) {
+      out[entry.localOffset] = 0x50;
+      out[entry.localOffset + 1] = 0x4b;
     }
   }
   return out;
