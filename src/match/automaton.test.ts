@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { buildAutomaton, StreamMatcher } from "./automaton.js";
+import { buildAutomaton, shareAutomaton, StreamMatcher, type Automaton } from "./automaton.js";
 import { compileNeedles, encodeTerm } from "./needles.js";
 
 function findAll(
@@ -107,5 +107,33 @@ describe("stream matcher", () => {
         .sort();
       expect([...new Set(actual)]).toEqual([...new Set(expected)]);
     }
+  });
+});
+
+describe("automaton across threads", () => {
+  it("matches the same after structured cloning and after sharing its tables", () => {
+    const terms = [
+      { text: "EM_NATION_TYPE_UYGUR", caseInsensitive: false },
+      { text: "race", caseInsensitive: true },
+      { text: "维族", caseInsensitive: false },
+    ];
+    const automaton = buildAutomaton(compileNeedles(terms));
+    const blob = new Uint8Array(randomBytes(300_000));
+    const needles = automaton.needles;
+    for (let at = 1000; at + 64 < blob.length; at += 9973) blob.set(needles[at % needles.length]!.bytes, at);
+    const run = (a: Automaton) => {
+      const hits: string[] = [];
+      const matcher = new StreamMatcher(a);
+      for (let start = 0; start < blob.length; start += 100_000) {
+        matcher.push(blob.subarray(start, start + 100_000), (id, offset) => hits.push(`${id}@${offset}`));
+      }
+      return hits;
+    };
+    const expected = run(automaton);
+    expect(expected.length).toBeGreaterThanOrEqual(30);
+    const shared = shareAutomaton(automaton);
+    expect(shared.transitions.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(run(shared)).toEqual(expected);
+    expect(run(structuredClone(automaton))).toEqual(expected);
   });
 });

@@ -1,5 +1,5 @@
 import type { Needle } from "./needles.js";
-import { createKernel, LANES, type Kernel } from "./wasm-kernel.js";
+import { allocateKernelMemory, createKernel, LANES, type Kernel, type KernelMemory } from "./wasm-kernel.js";
 
 /**
  * A byte DFA (Aho-Corasick with failure links resolved into full transitions) over typed arrays.
@@ -17,8 +17,10 @@ export interface Automaton {
   readonly classCount: number;
   readonly stateCount: number;
   /**
-   * transitions[state * classCount + class] → next * classCount, negated when `next` has outputs.
-   * States are numbered breadth-first, so the shallow states a scan mostly visits sit together.
+   * transitions[state * classCount + class] → next * classCount * 4 (the byte offset of next's row, which
+   * the WebAssembly kernel uses as is), negated when `next` has outputs. A walk in JavaScript indexes
+   * `transitions[(value >> 2) + class]`. States are numbered breadth-first, so the shallow states a scan
+   * mostly visits sit together.
    */
   readonly transitions: Int32Array;
   /** Needle ids that end in a state: outputs[outputStart[s] .. outputStart[s + 1]). */
@@ -30,6 +32,9 @@ export interface Automaton {
   readonly needleLength: Int32Array;
   readonly maxNeedleLength: number;
 }
+
+/** The most one kernel call scans; longer chunks are scanned window by window. */
+const SCRATCH_BYTES = 1 << 20;
 
 const foldTable = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte++) foldTable[byte] = byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
@@ -98,12 +103,15 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
       order[tail++] = child;
     }
   }
-  // Entries are final from the start: next * classCount, negated when next has outputs. A state's outputs
-  // are known when its parent's row is filled (its own needles plus its failure state's outputs).
-  const table = new Int32Array(stateCount * classCount);
+  // Entries are final from the start: next * classCount * 4, negated when next has outputs. A state's
+  // outputs are known when its parent's row is filled (its own needles plus its failure state's outputs).
+  // The table is written straight into the WebAssembly kernel's memory where possible (no second copy).
+  const kernelMemory = allocateKernelMemory(stateCount * classCount, SCRATCH_BYTES);
+  const table = kernelMemory?.table ?? new Int32Array(stateCount * classCount);
+  const rowBytes = classCount * 4;
   const none: readonly number[] = [];
   const outputsOf = new Array<readonly number[]>(stateCount).fill(none);
-  const encode = (id: number) => (outputsOf[id]!.length > 0 ? -id * classCount : id * classCount);
+  const encode = (id: number) => (outputsOf[id]!.length > 0 ? -id * rowBytes : id * rowBytes);
   for (let state = 0; state < stateCount; state++) {
     const trieState = order[state]!;
     const row = state * classCount;
@@ -112,7 +120,7 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
       const id = newId[child]!;
       const cls = labelOf[child]!;
       // The root's missing transitions stay 0 (the root); elsewhere the copied row holds the fail state's move.
-      const failOfChild = state === 0 ? 0 : Math.abs(table[row + cls]!) / classCount;
+      const failOfChild = state === 0 ? 0 : Math.abs(table[row + cls]!) / rowBytes;
       fail[id] = failOfChild;
       const own = ends[child]!;
       const inherited = outputsOf[failOfChild]!;
@@ -135,7 +143,7 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
   for (let state = 0, position = 0; state < stateCount; state++) {
     for (const id of outputsOf[state]!) outputs[position++] = id;
   }
-  return {
+  const automaton: Automaton = {
     needles,
     classOf,
     classCount,
@@ -147,7 +155,12 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
     needleLength,
     maxNeedleLength,
   };
+  if (kernelMemory !== undefined) kernelMemories.set(table, kernelMemory);
+  return automaton;
 }
+
+/** Kernel memories that already hold a table, by the table's view (clones and shared copies have none). */
+const kernelMemories = new WeakMap<Int32Array, KernelMemory>();
 
 /** Bytes of the transition tables, for memory accounting. */
 export function automatonByteSize(automaton: Automaton): number {
@@ -190,16 +203,22 @@ export type MatchListener = (needleId: number, offset: number) => void;
 
 /** Windows at least this long are scanned as four interleaved stripes by the WebAssembly kernel. */
 const STRIPE_THRESHOLD = 1 << 15;
-/** The most one kernel call scans; longer chunks are scanned window by window. */
-const SCRATCH_BYTES = 1 << 20;
 
-/** One kernel per automaton per thread: the table is copied into WebAssembly memory once. */
+/**
+ * One kernel per automaton per thread. An automaton built in this thread already has its table in kernel
+ * memory; one received from another thread (or shared) is copied into a new kernel memory once.
+ */
 const kernels = new WeakMap<Automaton, Kernel | null>();
 
 function kernelFor(automaton: Automaton): Kernel | undefined {
   let kernel = kernels.get(automaton);
   if (kernel === undefined) {
-    kernel = createKernel(automaton.transitions, automaton.classOf, SCRATCH_BYTES) ?? null;
+    let kernelMemory = kernelMemories.get(automaton.transitions);
+    if (kernelMemory === undefined) {
+      kernelMemory = allocateKernelMemory(automaton.transitions.length, SCRATCH_BYTES);
+      kernelMemory?.table.set(automaton.transitions);
+    }
+    kernel = kernelMemory === undefined ? null : (createKernel(kernelMemory, automaton.classOf) ?? null);
     kernels.set(automaton, kernel);
   }
   return kernel ?? undefined;
@@ -277,7 +296,7 @@ export class StreamMatcher {
     const { transitions, classOf } = this.automaton;
     let state = start;
     for (let index = from; index < to; index++) {
-      state = transitions[state + classOf[chunk[index]!]!]!;
+      state = transitions[(state >> 2) + classOf[chunk[index]!]!]!;
       if (state < 0) {
         state = -state;
         this.report(state, index, onMatch);
@@ -324,7 +343,7 @@ export class StreamMatcher {
     let state = states[last]!;
     const { transitions, classOf } = this.automaton;
     for (let index = at + LANES * stride; index < at + length; index++) {
-      state = transitions[state + classOf[chunk[index]!]!]!;
+      state = transitions[(state >> 2) + classOf[chunk[index]!]!]!;
       if (state < 0) {
         state = -state;
         this.defer(state, index, last);
@@ -338,7 +357,7 @@ export class StreamMatcher {
     const { transitions, classOf } = this.automaton;
     let state = 0;
     for (let index = from; index < to; index++) {
-      state = transitions[state + classOf[chunk[index]!]!]!;
+      state = transitions[(state >> 2) + classOf[chunk[index]!]!]!;
       if (state < 0) state = -state;
     }
     return state;
@@ -347,7 +366,7 @@ export class StreamMatcher {
   /** Reports the outputs of the (premultiplied) state reached at chunk[index]. */
   private report(state: number, index: number, onMatch: MatchListener): void {
     const { outputStart, outputs, verify, needleLength, needles, classCount } = this.automaton;
-    const plain = state / classCount;
+    const plain = state / (classCount * 4);
     const end = outputStart[plain + 1]!;
     for (let k = outputStart[plain]!; k < end; k++) {
       const id = outputs[k]!;
@@ -360,7 +379,7 @@ export class StreamMatcher {
   /** Like `report`, but keeps the matches of a later stripe for `flushPending`. */
   private defer(state: number, index: number, stripe: number): void {
     const { outputStart, outputs, verify, needleLength, needles, classCount } = this.automaton;
-    const plain = state / classCount;
+    const plain = state / (classCount * 4);
     const end = outputStart[plain + 1]!;
     for (let k = outputStart[plain]!; k < end; k++) {
       const id = outputs[k]!;

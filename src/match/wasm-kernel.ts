@@ -5,12 +5,13 @@
  * JavaScript (no bounds checks, addresses folded into load offsets), and unlike JavaScript its speed does
  * not depend on the JIT specialising a closure per automaton. See docs/PERFORMANCE.md for the numbers.
  *
- * Memory layout of one kernel (one per automaton per thread):
+ * Memory layout (one memory per automaton per thread; `buildAutomaton` writes its table straight into it, so
+ * the kernel needs no second copy):
  *   [0, 16)        four lane states, as byte offsets into the table (state * classCount * 4), negative
- *                  when the state has outputs
+ *                  when the state has outputs — the same values as the automaton's `transitions`
  *   [64, 320)      byte → class
- *   [TABLE, ...)   transitions, i32, the automaton's premultiplied table times 4
- *   [scratch, +S)  the bytes being scanned, copied in (or read in directly through `scratchView`)
+ *   [TABLE_BASE, +table)   the automaton's transitions, i32
+ *   [scratch, +S)  the bytes being scanned, copied in
  */
 
 /** The few WebAssembly API members we use (the project's TypeScript lib has no DOM types). */
@@ -23,10 +24,11 @@ interface WasmInstance {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports?: object) => WasmInstance;
+  Memory: new (descriptor: { initial: number }) => WasmMemory;
 }
 
 const CLASS_BASE = 64;
-const TABLE_BASE = 1024;
+export const TABLE_BASE = 1024;
 export const LANES = 4;
 
 function leb(value: number): number[] {
@@ -90,7 +92,7 @@ const op = {
  * its state in memory[4i]. Stops at the first k where a lane reaches a state with outputs (that lane's
  * state is stored negative) and returns it; returns `to` when no lane did.
  */
-export function assembleKernel(pages: number): Uint8Array {
+export function assembleKernel(): Uint8Array {
   const get = (index: number) => [op.localGet, index];
   const set = (index: number) => [op.localSet, index];
   const constant = (value: number) => [op.i32Const, ...sleb(value)];
@@ -137,16 +139,16 @@ export function assembleKernel(pages: number): Uint8Array {
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [1, 0x60, 4, op.i32, op.i32, op.i32, op.i32, 1, op.i32]),
+    ...section(2, [1, ...name("env"), ...name("memory"), 2, 0, 1]),
     ...section(3, [1, 0]),
-    ...section(5, [1, 0, ...leb(pages)]),
-    ...section(7, [2, ...name("memory"), 2, 0, ...name("walk"), 0, 0]),
+    ...section(7, [1, ...name("walk"), 0, 0]),
     ...section(10, [1, ...leb(body.length), ...body]),
   ]);
 }
 
-/** A compiled kernel holding one automaton's table, with a scratch area for the bytes to scan. */
+/** A compiled kernel over one automaton's table, with a scratch area for the bytes to scan. */
 export interface Kernel {
-  /** Lane states (JavaScript-side premultiplied states; the kernel's are these times 4). */
+  /** Lane states, the same values as the automaton's transitions (negative: the state has outputs). */
   readonly states: Int32Array;
   /** Where bytes to scan go; its length is the most one call can scan. */
   readonly scratch: Uint8Array;
@@ -154,50 +156,50 @@ export interface Kernel {
   walk(stride: number, from: number, to: number): number;
 }
 
-let wasmAvailable: WasmApi | undefined | null = null;
-
-function wasmApi(): WasmApi | undefined {
-  if (wasmAvailable === null) {
-    const candidate = (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
-    wasmAvailable = candidate;
-  }
-  return wasmAvailable ?? undefined;
+/** A WebAssembly memory laid out for a kernel, with the transition table as a view into it. */
+export interface KernelMemory {
+  readonly memory: WasmMemory;
+  readonly table: Int32Array;
+  readonly scratchBase: number;
+  readonly scratchBytes: number;
 }
 
+let api: WasmApi | undefined | null = null;
+
+function wasmApi(): WasmApi | undefined {
+  api ??= (globalThis as unknown as { WebAssembly?: WasmApi }).WebAssembly;
+  return api ?? undefined;
+}
+
+let compiled: object | undefined;
+
 /**
- * Compiles a kernel for a transition table (values state * classCount, negative for output states) and a
- * class map, with `scratchBytes` of scratch. Returns undefined when WebAssembly is unavailable or the table
- * is too large for 32-bit addressing.
+ * Allocates a kernel memory for a table of `entries` i32 values and `scratchBytes` of scratch; undefined
+ * when WebAssembly is unavailable or the table is too large for 32-bit addressing.
  */
-export function createKernel(
-  transitions: Int32Array,
-  classOf: Uint8Array,
-  scratchBytes: number,
-): Kernel | undefined {
-  const api = wasmApi();
-  if (api === undefined) return undefined;
-  const tableBytes = transitions.length * 4;
-  const scratchBase = Math.ceil((TABLE_BASE + tableBytes) / 64) * 64;
+export function allocateKernelMemory(entries: number, scratchBytes: number): KernelMemory | undefined {
+  const wasm = wasmApi();
+  if (wasm === undefined) return undefined;
+  const scratchBase = Math.ceil((TABLE_BASE + entries * 4) / 64) * 64;
   const total = scratchBase + scratchBytes;
   if (total > 0x7fff0000) return undefined;
-  const pages = Math.ceil(total / 65536);
-  const instance = new api.Instance(new api.Module(assembleKernel(pages)));
-  const memory = instance.exports.memory as WasmMemory;
+  const memory = new wasm.Memory({ initial: Math.ceil(total / 65536) });
+  return { memory, table: new Int32Array(memory.buffer, TABLE_BASE, entries), scratchBase, scratchBytes };
+}
+
+/** Instantiates the kernel on a memory whose table is already filled. */
+export function createKernel(kernelMemory: KernelMemory, classOf: Uint8Array): Kernel | undefined {
+  const wasm = wasmApi();
+  if (wasm === undefined) return undefined;
+  compiled ??= new wasm.Module(assembleKernel());
+  const { memory, scratchBase, scratchBytes } = kernelMemory;
+  const instance = new wasm.Instance(compiled, { env: { memory } });
   const walk = instance.exports.walk as (data: number, stride: number, from: number, to: number) => number;
   const bytes = new Uint8Array(memory.buffer);
   bytes.set(classOf, CLASS_BASE);
-  const table = new Int32Array(memory.buffer, TABLE_BASE, transitions.length);
-  for (let index = 0; index < transitions.length; index++) table[index] = transitions[index]! * 4;
-  const laneStates = new Int32Array(memory.buffer, 0, LANES);
-  const states = new Int32Array(LANES);
   return {
-    states,
+    states: new Int32Array(memory.buffer, 0, LANES),
     scratch: bytes.subarray(scratchBase, scratchBase + scratchBytes),
-    walk(stride, from, to) {
-      for (let lane = 0; lane < LANES; lane++) laneStates[lane] = states[lane]! * 4;
-      const k = walk(scratchBase, stride, from, to);
-      for (let lane = 0; lane < LANES; lane++) states[lane] = laneStates[lane]! / 4;
-      return k;
-    },
+    walk: (stride, from, to) => walk(scratchBase, stride, from, to),
   };
 }
