@@ -1,8 +1,9 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ascii, partial, startsWith, viewOf } from "./child-writer.js";
+import { ascii, startsWith, viewOf } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
 import { extractWithSevenZip } from "./seven-zip.js";
+import { extractSquashfsOwn, needsOwnSquashfsReader } from "./squashfs-reader.js";
 
 /**
  * Formats read by 7-Zip (7z-wasm). Each is a content test plus the 7-Zip type; they share one
@@ -164,21 +165,13 @@ export const arExtractor = sevenZipExtractor("ar", "ar", (h) => startsWith(h, as
 export const rpmExtractor = sevenZipExtractor("rpm", "rpm", (h) => startsWith(h, [0xed, 0xab, 0xee, 0xdb]));
 const squashfsBase = sevenZipExtractor("squashfs", "squashfs", (h) => isSquashfs(h));
 
-/** 7-Zip 24.09 reads squashfs with gzip, lzma, lzo, xz and zstd; lz4 images are recorded as unsupported. */
+/** 7-Zip 24.09 reads squashfs with gzip, lzma, lzo, xz and zstd; lz4 images go to the built-in reader. */
 export const squashfsExtractor = {
   name: "squashfs",
   detect: (head: Uint8Array) => isSquashfs(head),
   async *extract(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
-    const head = await source.read(0, 32);
-    const compression = startsWith(head, ascii("hsqs")) ? u16le(head, 20) : 0;
-    if (compression === 5) {
-      yield partial(
-        "unsupported",
-        "squashfs with lz4 compression is not read by 7-Zip 24.09; raw bytes scanned",
-      );
-      return;
-    }
-    yield* squashfsBase.extract(source, context);
+    if (needsOwnSquashfsReader(await source.read(0, 96))) yield* extractSquashfsOwn(source, context);
+    else yield* squashfsBase.extract(source, context);
   },
 } satisfies Extractor;
 export const cramfsExtractor = sevenZipExtractor("cramfs", "cramfs", (h) => isCramfs(h) || isCramfs(h, 512));

@@ -33,6 +33,7 @@ const FIXTURES = [
   "rootfs-xz.squashfs",
   "rootfs-lzo.squashfs",
   "rootfs-zstd.squashfs",
+  "rootfs-lz4.squashfs",
   "rootfs.cramfs",
   "ext4.img",
   "fat.img",
