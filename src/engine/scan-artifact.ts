@@ -104,9 +104,10 @@ async function scanOpened(
     });
   };
   try {
-    for await (const chunk of source.chunks(scanner.chunkSize)) {
+    for await (const chunk of source.chunks(scanner.chunkSize, true)) {
       scanner.signal?.throwIfAborted();
-      if (head === undefined) head = chunk.subarray(0, HEAD_BYTES);
+      // The chunk buffer is reused for the next read: keep a copy of the head.
+      head ??= chunk.slice(0, HEAD_BYTES);
       hash.update(chunk);
       matcher.push(chunk, onMatch);
       scanner.onBytes?.(chunk.length);
@@ -307,24 +308,27 @@ async function locateLines(
   let start = 0;
   let next = 0;
   let position = 0;
-  outer: for await (const chunk of source.chunks(1 << 20)) {
-    for (let index = 0; index < chunk.length; index++, position++) {
-      while (next < wanted.length && wanted[next]! <= position) {
-        lineStart.set(wanted[next]!, { line, start });
-        next++;
-      }
-      if (next >= wanted.length) break outer;
+  const last = wanted[wanted.length - 1]!;
+  for await (const bytes of source.chunks(1 << 20, true)) {
+    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    // Native, vectorised newline search; UTF-16 newlines are checked for their zero partner and alignment.
+    let at = chunk.indexOf(0x0a);
+    while (at >= 0) {
+      const absolute = position + at;
+      while (next < wanted.length && wanted[next]! <= absolute)
+        lineStart.set(wanted[next++]!, { line, start });
+      if (next >= wanted.length) break;
       const isNewline =
-        kind === "bytes"
-          ? chunk[index] === 0x0a
-          : position % 2 === (kind === "utf-16le" ? 0 : 1) &&
-            chunk[index] === 0x0a &&
-            isZeroPartner(chunk, index, kind);
+        kind === "bytes" ||
+        (absolute % 2 === (kind === "utf-16le" ? 0 : 1) && isZeroPartner(chunk, at, kind));
       if (isNewline) {
         line++;
-        start = position + (kind === "utf-16le" ? 2 : 1);
+        start = absolute + (kind === "utf-16le" ? 2 : 1);
       }
+      at = chunk.indexOf(0x0a, at + 1);
     }
+    position += chunk.length;
+    if (next >= wanted.length || position > last) break;
   }
   while (next < wanted.length) lineStart.set(wanted[next++]!, { line, start });
   const located: LocatedDetection[] = [];

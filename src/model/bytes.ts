@@ -7,8 +7,12 @@ export interface ByteSource {
   readonly size: number;
   /** Reads up to `length` bytes starting at the 0-based `offset`; shorter at the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
-  /** Streams the whole content in order, in chunks of at most `chunkSize` bytes. */
-  chunks(chunkSize: number): AsyncIterable<Uint8Array>;
+  /**
+   * Streams the whole content in order, in chunks of at most `chunkSize` bytes. With `reuse`, a chunk is
+   * only valid until the next one is requested (the source may read into the same buffer again), which
+   * spares an allocation per chunk on the hot path; without it every chunk may be kept.
+   */
+  chunks(chunkSize: number, reuse?: boolean): AsyncIterable<Uint8Array>;
   /** Releases file handles. Idempotent. */
   close(): Promise<void>;
 }

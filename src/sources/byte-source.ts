@@ -22,11 +22,12 @@ export async function openFileSource(path: string): Promise<ByteSource> {
         }
         return filled === want ? buffer : buffer.subarray(0, filled);
       },
-      async *chunks(chunkSize) {
+      async *chunks(chunkSize, reuse = false) {
         let position = 0;
+        const shared = reuse ? new Uint8Array(chunkSize) : undefined;
         while (true) {
-          // A fresh buffer per chunk: consumers may keep or transfer it.
-          const buffer = new Uint8Array(chunkSize);
+          // A fresh buffer per chunk unless the consumer promised not to keep it.
+          const buffer = shared ?? new Uint8Array(chunkSize);
           const { bytesRead } = await handle.read(buffer, 0, chunkSize, position);
           if (bytesRead === 0) return;
           position += bytesRead;
