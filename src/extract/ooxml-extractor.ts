@@ -49,6 +49,7 @@ export async function* extractOoxml(
     const skipped = budget.admit(entry.name, entry.size, entry.compressedSize);
     if (skipped !== undefined) {
       yield skipped;
+      if (budget.members > context.budgets.maxMembers) return;
       continue;
     }
     let bytes: Uint8Array | undefined;

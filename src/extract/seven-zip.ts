@@ -358,7 +358,9 @@ async function* listAndExtract(
   let admittedBytes = 0;
   for (const entry of entries) {
     if (entry.folder) continue;
-    if (options.only !== undefined && !options.only.has(entry.path)) {
+    // Past the member budget (recorded once), the rest is left out silently.
+    const overMembers = budget.members > context.budgets.maxMembers;
+    if (overMembers || (options.only !== undefined && !options.only.has(entry.path))) {
       excluded.push(entry.path);
       skippedNames.add(entry.path);
       continue;

@@ -130,6 +130,17 @@ describe("bombs", () => {
     expect(run.skipped).toEqual([expect.objectContaining({ reason: "budget-members" })]);
   });
 
+  it("the member-count budget is recorded once for 7-Zip formats too", async () => {
+    const entries: [string, Uint8Array][] = Array.from({ length: 50 }, (_, i) => [
+      `f${i}.txt`,
+      Buffer.from(`file ${i}`),
+    ]);
+    const run = await runOnce(cpioNewc(entries), { budgets: { ...TEST_BUDGETS, maxMembers: 10 } });
+    expect(run.format).toBe("cpio");
+    expect(run.children).toHaveLength(10);
+    expect(run.skipped).toEqual([expect.objectContaining({ reason: "budget-members" })]);
+  });
+
   it("the total-bytes budget is recorded", async () => {
     const entries: [string, Uint8Array][] = Array.from({ length: 5 }, (_, i) => [
       `f${i}.bin`,
