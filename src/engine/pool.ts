@@ -3,6 +3,7 @@ import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
 import { createArtifactScanner } from "./scanner-setup.js";
+import type { CompiledRulePack } from "../rules/index.js";
 import type { ArtifactResult, ArtifactTask, WorkerSetup } from "./task.js";
 import type { FromWorker, ToWorker } from "./worker.js";
 
@@ -25,9 +26,11 @@ export function createTaskRunner(
   jobs: number,
   onBytes: (bytes: number) => void,
   signal?: AbortSignal,
+  pack?: CompiledRulePack,
 ): TaskRunner {
   const script = jobs > 1 ? workerScript() : undefined;
-  if (script === undefined) return inlineRunner(createArtifactScanner(setup, onBytes, signal));
+  // In this thread the pack the caller compiled is used as it is.
+  if (script === undefined) return inlineRunner(createArtifactScanner(setup, onBytes, signal, pack));
   return new WorkerPool(script, setup, jobs, onBytes);
 }
 

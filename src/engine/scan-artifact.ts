@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { mkdir } from "node:fs/promises";
 import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
 import type { Encoding } from "../model/encoding.js";
@@ -195,6 +196,8 @@ async function extractChildren(
   }
   const timeout = AbortSignal.timeout(budgets.maxMillisPerArtifact);
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
+  // The private temp folder is made only for containers.
+  await mkdir(task.tempDir, { recursive: true });
   const name = task.origin.path.split(/[/\\]/u).pop() ?? task.origin.path;
   const context: ExtractContext = {
     tempDir: task.tempDir,

@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import type { CoverageEntry } from "../model/coverage.js";
@@ -96,6 +96,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       report();
     },
     options.signal,
+    pack,
   );
 
   const inFlight = new Set<Promise<void>>();
@@ -129,7 +130,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const start = (task: ArtifactTask, parentFolder: string | undefined): void => {
     filesFound++;
     const running: Promise<void> = (async () => {
-      await mkdir(task.tempDir, { recursive: true });
       openFolders.set(task.tempDir, 1);
       const result = await runner.run(task);
       handle(task, result);

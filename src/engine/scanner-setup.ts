@@ -1,6 +1,6 @@
 import type { Rule } from "../model/rule.js";
 import { buildAutomaton } from "../match/index.js";
-import { compileRulePack } from "../rules/index.js";
+import { compileRulePack, type CompiledRulePack } from "../rules/index.js";
 import type { ArtifactScanner } from "./scan-artifact.js";
 import type { WorkerSetup } from "./task.js";
 
@@ -9,8 +9,9 @@ export function createArtifactScanner(
   setup: WorkerSetup,
   onBytes?: (bytes: number) => void,
   signal?: AbortSignal,
+  compiled?: CompiledRulePack,
 ): ArtifactScanner {
-  const pack = compileRulePack(setup.rules as readonly Rule[]);
+  const pack = compiled ?? compileRulePack(setup.rules as readonly Rule[]);
   return {
     pack,
     automaton: buildAutomaton(pack.needles),

@@ -24,14 +24,17 @@ export async function openFileSource(path: string): Promise<ByteSource> {
       },
       async *chunks(chunkSize, reuse = false) {
         let position = 0;
-        const shared = reuse ? new Uint8Array(chunkSize) : undefined;
+        // Never allocate more than the file holds: most files are far smaller than a chunk.
+        const bufferSize = Math.max(1, Math.min(chunkSize, size));
+        const shared = reuse ? new Uint8Array(bufferSize) : undefined;
         while (true) {
           // A fresh buffer per chunk unless the consumer promised not to keep it.
-          const buffer = shared ?? new Uint8Array(chunkSize);
-          const { bytesRead } = await handle.read(buffer, 0, chunkSize, position);
+          const buffer = shared ?? new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
+          // A file that grows while it is read is read to its end, still in bounded chunks.
+          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
           if (bytesRead === 0) return;
           position += bytesRead;
-          yield bytesRead === chunkSize ? buffer : buffer.subarray(0, bytesRead);
+          yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
         }
       },
       async close() {
