@@ -60,12 +60,20 @@ export function mutate(sample, other, random) {
         bytes = Buffer.concat([bytes.subarray(0, at), bytes.subarray(at + 1 + pick(256))]);
         break;
       case 4: // insert random bytes
-        bytes = Buffer.concat([bytes.subarray(0, at), Buffer.from(Array.from({ length: 1 + pick(64) }, () => pick(256))), bytes.subarray(at)]);
+        bytes = Buffer.concat([
+          bytes.subarray(0, at),
+          Buffer.from(Array.from({ length: 1 + pick(64) }, () => pick(256))),
+          bytes.subarray(at),
+        ]);
         break;
       case 5: // splice from another sample
         if (other.length > 0) {
           const from = pick(other.length);
-          bytes = Buffer.concat([bytes.subarray(0, at), other.subarray(from, from + 1 + pick(4096)), bytes.subarray(at)]);
+          bytes = Buffer.concat([
+            bytes.subarray(0, at),
+            other.subarray(from, from + 1 + pick(4096)),
+            bytes.subarray(at),
+          ]);
         }
         break;
       case 6: // fill a run with one byte
@@ -85,7 +93,12 @@ async function workerMain() {
   const { extractors, DEFAULT_BUDGETS } = await import(new URL("extract/registry.js", dist).href);
   const { memorySource } = await import(new URL("sources/byte-source.js", dist).href);
   const order = Object.values(extractors);
-  const budgets = { ...DEFAULT_BUDGETS, maxFileSize: 64 * 1024 * 1024, maxTotalBytes: 256 * 1024 * 1024, maxMillisPerArtifact: CASE_BUDGET_MS };
+  const budgets = {
+    ...DEFAULT_BUDGETS,
+    maxFileSize: 64 * 1024 * 1024,
+    maxTotalBytes: 256 * 1024 * 1024,
+    maxMillisPerArtifact: CASE_BUDGET_MS,
+  };
   const { samples, seed, deadline, tempRoot } = workerData;
   const names = Object.keys(samples);
   const random = rng(seed);
@@ -111,12 +124,26 @@ async function workerMain() {
       }
       if (chosen !== undefined) {
         stage = `extract:${chosen.name}`;
-        const context = { tempDir, budgets, depth: 0, remainingBytes: budgets.maxTotalBytes, signal: AbortSignal.timeout(CASE_BUDGET_MS), name };
+        const context = {
+          tempDir,
+          budgets,
+          depth: 0,
+          remainingBytes: budgets.maxTotalBytes,
+          signal: AbortSignal.timeout(CASE_BUDGET_MS),
+          name,
+        };
         for await (const event of chosen.extract(source, context)) void event;
       }
       parentPort.postMessage({ type: "done", index });
     } catch (error) {
-      parentPort.postMessage({ type: "crash", index, name, stage, bytes, error: String(error?.stack ?? error) });
+      parentPort.postMessage({
+        type: "crash",
+        index,
+        name,
+        stage,
+        bytes,
+        error: String(error?.stack ?? error),
+      });
     } finally {
       rmSync(tempDir, { recursive: true, force: true });
     }
@@ -144,7 +171,8 @@ async function main() {
   const { made } = await buildFixtures(fixtureDir);
   const samples = {};
   // Small samples keep cases fast; big ones (the sparse-ish images) are cut to their first 256 KiB.
-  for (const [name, path] of Object.entries(made)) samples[name] = new Uint8Array(readFileSync(path).subarray(0, 256 * 1024));
+  for (const [name, path] of Object.entries(made))
+    samples[name] = new Uint8Array(readFileSync(path).subarray(0, 256 * 1024));
   rmSync(fixtureDir, { recursive: true, force: true });
   const deadline = Date.now() + seconds * 1000;
   const failures = [];
@@ -192,7 +220,11 @@ async function main() {
     });
     if (outcome.kind === "finished") break;
     if (outcome.current !== undefined) {
-      failures.push({ kind: outcome.kind, ...outcome.current, error: outcome.error ?? `no result within ${HANG_MS} ms` });
+      failures.push({
+        kind: outcome.kind,
+        ...outcome.current,
+        error: outcome.error ?? `no result within ${HANG_MS} ms`,
+      });
       startIndex = outcome.current.index + 1;
       cases += 1;
     } else break;
@@ -203,7 +235,9 @@ async function main() {
     for (const failure of failures) {
       const file = join(outDir, `${failure.kind}-${failure.index}-${failure.name}`);
       writeFileSync(file, Buffer.from(failure.bytes));
-      process.stdout.write(`${failure.kind}: ${failure.name} case ${failure.index} (${failure.stage ?? "?"}) → ${file}\n  ${String(failure.error).split("\n").slice(0, 4).join("\n  ")}\n`);
+      process.stdout.write(
+        `${failure.kind}: ${failure.name} case ${failure.index} (${failure.stage ?? "?"}) → ${file}\n  ${String(failure.error).split("\n").slice(0, 4).join("\n  ")}\n`,
+      );
     }
   }
   process.stdout.write(`fuzz: ${cases} cases, ${failures.length} failures\n`);
