@@ -40,3 +40,4 @@ export declare function nestedBomb(levels?: number, fanout?: number, bottomMebib
 export declare function nestedZip(depth?: number): Buffer;
 export declare function crc32OfZeros(n: number): number;
 export declare function chm(files: Record<string, string | Uint8Array>): Buffer;
+export declare function binaryXml(strings: string[]): Buffer;

@@ -484,6 +484,19 @@ export function arsc(globalStrings, keyStrings) {
   return Buffer.concat([table, globalPool, packageChunk]);
 }
 
+/** An Android binary XML (AndroidManifest.xml): a ResXMLTree chunk whose string pool holds `strings`. */
+export function binaryXml(strings) {
+  const table = arsc(strings, []);
+  // arsc() builds [table header][global pool][package]; take the global pool.
+  const poolSize = table.readUInt32LE(12 + 4);
+  const pool = table.subarray(12, 12 + poolSize);
+  const header = Buffer.alloc(8);
+  header.writeUInt16LE(0x0003, 0);
+  header.writeUInt16LE(8, 2);
+  header.writeUInt32LE(8 + pool.length, 4);
+  return Buffer.concat([header, pool]);
+}
+
 /**
  * A PDF with one text line per page. Latin pages use Helvetica; CJK pages use the non-embedded
  * STSong-Light with the predefined UniGB-UCS2-H CMap, so extraction needs pdf.js's bundled cMaps.
@@ -805,7 +818,10 @@ export async function buildFixtures(outDir) {
       "app.apk",
       Buffer.from(
         zipSync({
-          "AndroidManifest.xml": [Buffer.alloc(8), { level: 6 }],
+          "AndroidManifest.xml": [
+            binaryXml(["manifest", "com.vendor.face", "android.permission.CAMERA"]),
+            { level: 6 },
+          ],
           "classes.dex": [dex(["Lcom/vendor/Face;", ENUM_TEXT]), { level: 6 }],
           "resources.arsc": [arsc(["肤色"], ["race"]), { level: 0 }],
         }),

@@ -74,6 +74,17 @@ describe("nested containers keep their chain", () => {
     expect(display(dexText!.layers)).toBe("app.apk!classes.dex!classes.dex.strings.txt");
     expect(new TextDecoder().decode(dexText!.bytes)).toContain(ENUM_TEXT);
     const arscText = leaves.find((leaf) => leaf.layers.at(-1)?.via === "arsc-strings");
-    expect(new TextDecoder().decode(arscText!.bytes).split("\n")).toEqual(["肤色", "race"]);
+    const arscTexts = leaves.filter((leaf) => leaf.layers.at(-1)?.via === "arsc-strings");
+    expect(arscTexts.map((leaf) => display(leaf.layers)).sort()).toEqual([
+      "app.apk!AndroidManifest.xml!AndroidManifest.xml.strings.txt",
+      "app.apk!resources.arsc!resources.arsc.strings.txt",
+    ]);
+    expect(new TextDecoder().decode(arscText!.bytes).split("\n")).toEqual([
+      "manifest",
+      "com.vendor.face",
+      "android.permission.CAMERA",
+    ]);
+    const resources = arscTexts.find((leaf) => leaf.layers[1]!.name === "resources.arsc")!;
+    expect(new TextDecoder().decode(resources.bytes).split("\n")).toEqual(["肤色", "race"]);
   });
 });
