@@ -4,7 +4,7 @@ import type { ScopeKind } from "../model/finding.js";
 import type { Hit } from "../model/hit.js";
 import type { Needle } from "../match/needles.js";
 import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
-import { evaluateWhere, HitContext, wordBag, type WordBag } from "./conditions.js";
+import { evaluateWhere, HitContext, wordBag, type ScopeView, type WordBag } from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
 import {
   closesBeyondWindow,
@@ -69,6 +69,13 @@ interface CachedWindow {
   readonly window: DecodedWindow;
   readonly scopeContext: ScopeContext;
   readonly bags: Map<string, WordBag>;
+}
+
+/** A hit located in a decoded window: its character range [start, end). */
+interface Located {
+  readonly cached: CachedWindow;
+  readonly start: number;
+  readonly end: number;
 }
 
 /** A bounded stretch of the artifact in memory: bytes[0] is at absolute offset `base`. */
@@ -277,7 +284,7 @@ class BufferAnalyzer {
   }
 
   /** The decoded window around the hit and the hit's character range in it (undefined: not a character boundary). */
-  private locate(encoding: Encoding, hit: Hit, radius: number) {
+  private locate(encoding: Encoding, hit: Hit, radius: number): Located | undefined {
     const cached = this.windowFor(encoding, hit.offset, hit.length, radius);
     const start = charIndexAt(cached.window, hit.offset);
     const end = charIndexAt(cached.window, hit.offset + hit.length);
@@ -289,7 +296,7 @@ class BufferAnalyzer {
    * The scope of a hit; when the small window shows no structure but was cut short before the hit (the
    * opening brace of a big struct may lie further back), a wide window is tried once.
    */
-  private scopeOf(encoding: Encoding, hit: Hit, located: NonNullable<ReturnType<BufferAnalyzer["locate"]>>) {
+  private scopeOf(encoding: Encoding, hit: Hit, located: Located): { located: Located; scope: Scope } {
     const scope = findScope(located.cached.scopeContext, located.start);
     const structured = scope.kind !== "text" && scope.kind !== "comment";
     const cut = located.cached.window.start > this.buffer.base + 2;
@@ -328,8 +335,10 @@ class BufferAnalyzer {
       !insideEncodedBlob(small.cached.window.text, small.start, small.end) &&
       !splitsTerm(small.cached.window.text, small.start, small.end, term.humps);
 
-    let found: { located: typeof small; scope: Scope } | undefined;
-    let context: HitContext | undefined;
+    const text = small.cached.window.text;
+    const { start, end } = small;
+    // The scope is found only when a condition (or a detection) needs it.
+    const context = new HitContext(text, start, end, () => this.scopeView(encoding, hit, small));
     const done = new Set<number>();
     for (const ref of term.refs) {
       if (ref.tokenBoundary && !wholeTokens) {
@@ -338,11 +347,6 @@ class BufferAnalyzer {
       }
       const pattern = pack.patterns[ref.pattern]!;
       if (done.has(pattern.ruleIndex)) continue;
-      found ??= this.scopeOf(encoding, hit, small);
-      const { scope } = found;
-      const { cached, start, end } = found.located;
-      const text = cached.window.text;
-      context ??= this.contextFor(cached, text, start, end, scope);
       const result = evaluateWhere(pattern.where, context);
       if (!result.ok) {
         const index = patternIndexInRule(pack, pattern.index, pattern.ruleIndex);
@@ -350,6 +354,7 @@ class BufferAnalyzer {
         continue;
       }
       done.add(pattern.ruleIndex);
+      const scope = context.scope;
       const rule = pack.rules[pattern.ruleIndex]!;
       const rel = hit.offset - this.buffer.base;
       const { excerpt, excerptMatch } = makeExcerpt(text, start, end);
@@ -378,26 +383,26 @@ class BufferAnalyzer {
     }
   }
 
-  private contextFor(
-    cached: CachedWindow,
-    text: string,
-    start: number,
-    end: number,
-    scope: Scope,
-  ): HitContext {
+  /** The scope of a hit with its word bags (cached per window and scope range). */
+  private scopeView(encoding: Encoding, hit: Hit, small: Located): ScopeView {
+    const { located, scope } = this.scopeOf(encoding, hit, small);
+    const { cached } = located;
+    const text = cached.window.text;
     const scopeKey = `${scope.kind}:${scope.start}:${scope.end}`;
-    const scopeBag = () => {
-      let bag = cached.bags.get(scopeKey);
-      if (bag === undefined) {
-        bag = wordBag(text, scope.start, scope.end);
-        cached.bags.set(scopeKey, bag);
+    const bag = () => {
+      let words = cached.bags.get(scopeKey);
+      if (words === undefined) {
+        words = wordBag(text, scope.start, scope.end);
+        cached.bags.set(scopeKey, words);
       }
-      return bag;
+      return words;
     };
-    const names = [scope.name, ...scope.aliases].filter((name): name is string => name !== undefined);
-    const nameText = names.join(" ");
-    const nameBag = () => wordBag(nameText, 0, nameText.length);
-    return new HitContext(text, start, end, scope, scopeBag, nameBag);
+    const nameText = [scope.name, ...scope.aliases]
+      .filter((name): name is string => name !== undefined)
+      .join(" ");
+    let nameWords: WordBag | undefined;
+    const names = () => (nameWords ??= wordBag(nameText, 0, nameText.length));
+    return { scope, bag, names, start: located.start, end: located.end };
   }
 }
 

@@ -138,21 +138,38 @@ export function bagHas(bag: WordBag, matcher: WordMatcher, skipStart = -1, skipE
   return false;
 }
 
-/** Everything the conditions look at for one hit; expensive parts are computed on first use. */
+/** The scope of a hit and its words; `start`/`end` is the hit's character range in the scope's window. */
+export interface ScopeView {
+  readonly scope: Scope;
+  readonly bag: () => WordBag;
+  readonly names: () => WordBag;
+  readonly start: number;
+  readonly end: number;
+}
+
+/** Everything the conditions look at for one hit; expensive parts (the scope above all) are computed on first use. */
 export class HitContext {
   private identifierBagCache: WordBag | undefined;
   private nearBags = new Map<number, WordBag>();
   private lineCache: string | undefined;
+  private view: ScopeView | undefined;
 
   constructor(
     readonly text: string,
     /** Character range of the hit in `text`. */
     readonly start: number,
     readonly end: number,
-    readonly scope: Scope,
-    private readonly scopeBag: () => WordBag,
-    private readonly nameBag: () => WordBag,
+    private readonly findView: () => ScopeView,
   ) {}
+
+  get scoped(): ScopeView {
+    this.view ??= this.findView();
+    return this.view;
+  }
+
+  get scope(): Scope {
+    return this.scoped.scope;
+  }
 
   identifier(): WordBag {
     if (this.identifierBagCache === undefined) {
@@ -181,14 +198,6 @@ export class HitContext {
         .toLowerCase();
     }
     return this.lineCache;
-  }
-
-  scopeWords(): WordBag {
-    return this.scopeBag();
-  }
-
-  nameWords(): WordBag {
-    return this.nameBag();
   }
 }
 
@@ -225,11 +234,6 @@ function entriesFound(bag: WordBag, list: readonly WordMatcher[], skipStart = -1
 
 /** Evaluates a compiled `where` clause; every given condition must hold. */
 export function evaluateWhere(where: CompiledWhere, context: HitContext): ConditionResult {
-  const { scope } = context;
-  if (where.inComment !== undefined && where.inComment !== scope.inComment)
-    return fail(`in-comment: the hit is ${scope.inComment ? "" : "not "}in a comment`);
-  if (where.scopeKind !== undefined && !where.scopeKind.has(scope.kind))
-    return fail(`scope-kind: the scope is ${scope.kind}${scope.name === undefined ? "" : ` ${scope.name}`}`);
   if (where.notWithin !== undefined && withinAny(context.text, context.start, context.end, where.notWithin))
     return fail("not-within: the hit lies inside an excluded string");
   if (where.lineNone !== undefined || where.lineAny !== undefined) {
@@ -255,8 +259,14 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
     if (where.nearAny !== undefined && !where.nearAny.some((m) => bagHas(bag, m, context.start, context.end)))
       return fail(`near-any: none within ${where.nearChars} characters`);
   }
+  // Conditions on the scope come last: finding the scope is the expensive part.
+  const { scope } = context;
+  if (where.inComment !== undefined && where.inComment !== scope.inComment)
+    return fail(`in-comment: the hit is ${scope.inComment ? "" : "not "}in a comment`);
+  if (where.scopeKind !== undefined && !where.scopeKind.has(scope.kind))
+    return fail(`scope-kind: the scope is ${scope.kind}${scope.name === undefined ? "" : ` ${scope.name}`}`);
   if (where.scopeNameAny !== undefined || where.scopeNameNone !== undefined) {
-    const bag = context.nameWords();
+    const bag = context.scoped.names();
     const name = scope.name === undefined ? "the scope has no name" : `the scope name is ${scope.name}`;
     if (where.scopeNameNone?.some((m) => bagHas(bag, m))) return fail(`scope-name-none: ${name}`);
     if (where.scopeNameAny !== undefined && !where.scopeNameAny.some((m) => bagHas(bag, m)))
@@ -264,10 +274,11 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
   }
   let siblings: string[] = [];
   if (where.scopeAny !== undefined || where.scopeNone !== undefined) {
-    const bag = context.scopeWords();
-    const names = context.nameWords();
+    const view = context.scoped;
+    const bag = view.bag();
+    const names = view.names();
     // The scope's own name counts as part of the scope (struct Avatar, NET_FACE_ATTRIBUTE).
-    const inScope = (m: WordMatcher) => bagHas(bag, m, context.start, context.end) || bagHas(names, m);
+    const inScope = (m: WordMatcher) => bagHas(bag, m, view.start, view.end) || bagHas(names, m);
     const excluded = where.scopeNone?.find(inScope);
     if (excluded !== undefined) return fail(`scope-none: the ${scope.kind} scope has "${excluded.entry}"`);
     if (where.scopeAny !== undefined) {
