@@ -1,6 +1,7 @@
 import { createWriteStream, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
+import { threadId } from "node:worker_threads";
 import type { ByteSource } from "../model/bytes.js";
 import type { ChildArtifact, ExtractContext, PartialNotice, SkippedMember } from "./extractor.js";
 
@@ -24,7 +25,8 @@ export function safeTempName(tempDir: string, label: string): string {
     .replace(/^\.+/, "")
     .slice(-60);
   counter += 1;
-  return join(tempDir, `m${counter}-${cleaned || "member"}`);
+  // Thread id and counter keep names unique even if two workers were ever handed the same directory.
+  return join(tempDir, `m${threadId}-${counter}-${cleaned || "member"}`);
 }
 
 /** Collects the bytes of one child: in memory while small, in a temp file once it grows. */
