@@ -377,18 +377,29 @@ function membersOf(
 function pythonClass(context: ScopeContext, index: number): Scope | undefined {
   const { text } = context;
   const hitLineStart = lineStart(text, index);
-  const indentOf = (from: number) => /^[ \t]*/.exec(text.slice(from, from + 200))![0].length;
+  const indentOf = (from: number) => {
+    let at = from;
+    while (
+      at < text.length &&
+      at - from < 200 &&
+      (text.charCodeAt(at) === 0x20 || text.charCodeAt(at) === 0x09)
+    )
+      at++;
+    return at - from;
+  };
   const hitIndent = indentOf(hitLineStart);
   if (hitIndent === 0) return undefined;
   let cursor = hitLineStart;
   let guard = 0;
   while (cursor > 0 && guard++ < 400) {
     const start = lineStart(text, cursor - 1);
-    const line = text.slice(start, cursor - 1);
+    const lineEndAt = cursor - 1;
     cursor = start;
-    if (line.trim() === "" || line.trimStart().startsWith("#")) continue;
     const indent = indentOf(start);
+    const first = text.charCodeAt(start + indent);
+    if (start + indent >= lineEndAt || first === 0x23 || first === 0x0d) continue; // blank or comment line
     if (indent >= hitIndent) continue;
+    const line = text.slice(start, lineEndAt);
     const header = /^\s*class\s+([a-z_]\w*)\s*(?:\(([^)]*)\))?:/i.exec(line.trimEnd());
     if (!header) return undefined;
     const bases = header[2] ?? "";
@@ -525,6 +536,31 @@ function isPrintable(code: number): boolean {
   return code !== 0x0a && code !== 0x0d && code !== 0x09 && isTextChar(code);
 }
 
+const TEXT_GRID = 256;
+
+function isSpace(code: number): boolean {
+  return code === 0x20 || code === 0x09 || code === 0x0d;
+}
+
+/** True when text[..at) ends with a line break, optional blanks, and another line break ("\n  \n"). */
+function isBlankLineBefore(text: string, at: number): boolean {
+  let k = at - 1;
+  if (text.charCodeAt(k) !== 0x0a) return false;
+  k--;
+  while (k >= 0 && isSpace(text.charCodeAt(k))) k--;
+  return k >= 0 && text.charCodeAt(k) === 0x0a;
+}
+
+/** True when text[at..) starts with a line break, optional blanks, and another line break. */
+function isBlankLineAfter(text: string, at: number): boolean {
+  let k = at;
+  if (text.charCodeAt(k) === 0x0d) k++;
+  if (text.charCodeAt(k) !== 0x0a) return false;
+  k++;
+  while (k < text.length && isSpace(text.charCodeAt(k))) k++;
+  return k < text.length && text.charCodeAt(k) === 0x0a;
+}
+
 /** Lines in a paragraph beyond which a block of delimited records (TSV, CSV) is read line by line. */
 const MAX_PARAGRAPH_LINES = 12;
 
@@ -552,12 +588,13 @@ function isEntryBlock(text: string, start: number, end: number): boolean {
  * hit's line.
  */
 function paragraph(text: string, index: number, inComment: boolean): Scope {
+  // Bounds on a grid, so that nearby hits in one long block share one scope (and its cached words).
+  const lowest = Math.max(0, Math.floor((index - MAX_TEXT_SPAN) / TEXT_GRID) * TEXT_GRID);
+  const highest = Math.min(text.length, Math.ceil((index + MAX_TEXT_SPAN) / TEXT_GRID) * TEXT_GRID);
   let start = index;
-  const lowest = Math.max(0, index - MAX_TEXT_SPAN);
-  while (start > lowest && !/\n[ \t\r]*\n$/.test(text.slice(Math.max(0, start - 40), start))) start--;
+  while (start > lowest && !isBlankLineBefore(text, start)) start--;
   let end = index;
-  const highest = Math.min(text.length, index + MAX_TEXT_SPAN);
-  while (end < highest && !/^\r?\n[ \t\r]*\n/.test(text.slice(end, end + 40))) end++;
+  while (end < highest && !isBlankLineAfter(text, end)) end++;
   let lines = 0;
   for (let at = start; at < end && lines <= MAX_PARAGRAPH_LINES; at++)
     if (text.charCodeAt(at) === 0x0a) lines++;
