@@ -39,7 +39,7 @@ describe("scan --evidence and --baseline (built CLI)", () => {
     expect(cli(["verify", bundle, "--artifacts", sdk]).status).toBe(0);
     const file = join(sdk, "face.h");
     const bytes = readFileSync(file);
-    bytes[3] ^= 1;
+    bytes[3] = bytes[3]! ^ 1;
     writeFileSync(file, bytes);
     const tampered = cli(["verify", bundle, "--artifacts", sdk]);
     expect(tampered.status).not.toBe(0);

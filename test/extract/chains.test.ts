@@ -2,6 +2,7 @@ import { readFile } from "node:fs/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ENUM_TEXT, MARKER, libfaceBytes } from "../../scripts/build-fixtures.mjs";
 import { cleanupTempDirs, contains, display, fixtures, openAll, type Leaf } from "./drive.js";
+import { skipWithoutTools } from "./tools.js";
 
 let made: Record<string, string> = {};
 beforeAll(async () => {
@@ -16,7 +17,7 @@ function leafWith(leaves: readonly Leaf[], suffix: string): Leaf | undefined {
   return leaves.find((leaf) => leaf.layers.at(-1)?.name === suffix && contains(leaf.bytes, ENUM_UTF16) >= 0);
 }
 
-describe("nested containers keep their chain", () => {
+describe.skipIf(skipWithoutTools)("nested containers keep their chain", () => {
   it("Dahua fw.bin → uImage → squashfs → /usr/lib/libface.so, with the enum at its true offset", async () => {
     const { leaves } = await openAll(made["fw.bin"]!);
     const leaf = leafWith(leaves, "usr/lib/libface.so");

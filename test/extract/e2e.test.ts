@@ -3,6 +3,7 @@ import { ENUM_TEXT, libfaceBytes } from "../../scripts/build-fixtures.mjs";
 import { scan } from "../../src/engine/scan.js";
 import type { ScanReport } from "../../src/model/report.js";
 import { cleanupTempDirs, fixtures } from "./drive.js";
+import { skipWithoutTools } from "./tools.js";
 
 let made: Record<string, string> = {};
 let report: ScanReport;
@@ -19,7 +20,7 @@ afterAll(cleanupTempDirs);
 
 const ENUM_OFFSET = libfaceBytes().indexOf(Buffer.from(ENUM_TEXT, "utf16le"));
 
-describe("end to end through the engine", () => {
+describe.skipIf(skipWithoutTools)("end to end through the engine", () => {
   it("fw.bin → uImage → squashfs → libface.so: a finding naming every layer with hashes and the leaf offset", () => {
     const finding = report.findings.find(
       (f) =>

@@ -26,6 +26,7 @@ import {
   TEST_BUDGETS,
 } from "../extract/drive.js";
 import { ROOT } from "../helpers.js";
+import { skipWithoutTools } from "../extract/tools.js";
 
 let made: Record<string, string> = {};
 beforeAll(async () => {
@@ -156,7 +157,7 @@ describe("bombs", () => {
   });
 });
 
-describe("names and links never leave the temp area", () => {
+describe.skipIf(skipWithoutTools)("names and links never leave the temp area", () => {
   const evil = `custodiet-evil-${process.pid}.txt`;
   const traversal = [`../../../../${evil}`, `/tmp/${evil}`, `..\\..\\${evil}`];
 

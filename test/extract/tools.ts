@@ -1,0 +1,33 @@
+import { hasTool } from "../../scripts/build-fixtures.mjs";
+
+/** The Debian tools the fixture builder uses to write real images (`.ci/run` installs them). */
+export const FIXTURE_TOOLS = [
+  ["mksquashfs", "squashfs-tools"],
+  ["genisoimage", "genisoimage"],
+  ["mkfs.vfat", "dosfstools"],
+  ["mcopy", "mtools"],
+  ["gcab", "gcab"],
+  ["makensis", "nsis"],
+  ["wixl", "wixl"],
+  ["rpmbuild", "rpm"],
+  ["ubinize", "mtd-utils"],
+  ["xz", "xz-utils"],
+  ["mkfs.ext4", "e2fsprogs"],
+  ["mkfs.cramfs", "util-linux"],
+] as const;
+
+export const missingTools = FIXTURE_TOOLS.filter(([tool]) => !hasTool(tool));
+
+/**
+ * On a developer's machine without the tools, the tests that need their fixtures are skipped with a
+ * note; in CI (CI is set) they run and fail loudly if a tool is missing.
+ */
+export const skipWithoutTools = missingTools.length > 0 && process.env.CI === undefined;
+
+if (skipWithoutTools) {
+  const packages = [...new Set(missingTools.map(([, pkg]) => pkg))].join(" ");
+  console.warn(
+    `custodiet: container fixture tests skipped, tools missing: ${missingTools.map(([tool]) => tool).join(", ")}. ` +
+      `Install them with: apt-get install -y ${packages}`,
+  );
+}
