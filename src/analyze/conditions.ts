@@ -99,11 +99,14 @@ function tokenMatches(actual: string | undefined, wanted: string): boolean {
   return actual === wanted || actual === `${wanted}s` || actual === `${wanted}es`;
 }
 
-function positionsOf(bag: WordBag, token: string): readonly number[] {
-  const exact = bag.positions.get(token) ?? [];
-  const plural = bag.positions.get(`${token}s`) ?? [];
-  const pluralEs = bag.positions.get(`${token}es`) ?? [];
-  return plural.length === 0 && pluralEs.length === 0 ? exact : [...exact, ...plural, ...pluralEs];
+/** The positions of a token and of its plurals, as up to three lists (no copying: hot path). */
+function positionLists(bag: WordBag, token: string): (readonly number[])[] {
+  const lists: (readonly number[])[] = [];
+  for (const key of [token, `${token}s`, `${token}es`]) {
+    const list = bag.positions.get(key);
+    if (list !== undefined) lists.push(list);
+  }
+  return lists;
 }
 
 /** True when `matcher` occurs in `bag` outside the excluded character range [skipStart, skipEnd). */
@@ -118,21 +121,25 @@ export function bagHas(bag: WordBag, matcher: WordMatcher, skipStart = -1, skipE
       from = at + 1;
     }
   }
-  for (const index of positionsOf(bag, matcher.tokens[0]!)) {
-    let ok = true;
-    for (let k = 1; k < matcher.tokens.length; k++) {
-      if (!tokenMatches(bag.spans[index + k]?.token, matcher.tokens[k]!)) {
-        ok = false;
-        break;
+  for (const list of positionLists(bag, matcher.tokens[0]!)) {
+    for (const index of list) {
+      let ok = true;
+      for (let k = 1; k < matcher.tokens.length; k++) {
+        if (!tokenMatches(bag.spans[index + k]?.token, matcher.tokens[k]!)) {
+          ok = false;
+          break;
+        }
       }
+      const last = bag.spans[index + matcher.tokens.length - 1];
+      if (ok && last && outside(bag.spans[index]!.start, last.end)) return true;
     }
-    const last = bag.spans[index + matcher.tokens.length - 1];
-    if (ok && last && outside(bag.spans[index]!.start, last.end)) return true;
   }
   if (matcher.tokens.length > 1) {
-    for (const index of positionsOf(bag, matcher.joined)) {
-      const span = bag.spans[index]!;
-      if (outside(span.start, span.end)) return true;
+    for (const list of positionLists(bag, matcher.joined)) {
+      for (const index of list) {
+        const span = bag.spans[index]!;
+        if (outside(span.start, span.end)) return true;
+      }
     }
   }
   return false;
@@ -202,12 +209,20 @@ export class HitContext {
 }
 
 function withinAny(text: string, start: number, end: number, strings: readonly string[]): boolean {
+  let longest = 0;
+  for (const entry of strings) longest = Math.max(longest, entry.length);
+  if (longest < end - start) return false;
+  // One lower-cased neighbourhood; an occurrence covering the hit starts in [end - length, start].
+  const from = Math.max(0, end - longest);
+  const local = text.slice(from, Math.min(text.length, start + longest)).toLowerCase();
   for (const entry of strings) {
     const length = entry.length;
     if (length < end - start) continue;
     const lowered = entry.toLowerCase();
-    for (let at = Math.max(0, end - length); at <= start; at++) {
-      if (text.slice(at, at + length).toLowerCase() === lowered) return true;
+    for (let at = local.indexOf(lowered); at !== -1; at = local.indexOf(lowered, at + 1)) {
+      const absolute = from + at;
+      if (absolute > start) break;
+      if (absolute + length >= end) return true;
     }
   }
   return false;

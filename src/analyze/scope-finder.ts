@@ -376,6 +376,8 @@ function membersOf(
 /** Python: `class X(Base):` above the hit with smaller indentation. */
 function pythonClass(context: ScopeContext, index: number): Scope | undefined {
   const { text } = context;
+  // Cheap test first: no "class " before the hit, no Python class.
+  if (text.lastIndexOf("class ", index) === -1) return undefined;
   const hitLineStart = lineStart(text, index);
   const indentOf = (from: number) => {
     let at = from;
