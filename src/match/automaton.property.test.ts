@@ -161,6 +161,29 @@ describe("stream matcher against brute force", () => {
     }
   });
 
+  it("agrees with brute force for a large automaton built inside kernel memory", () => {
+    const random = prng(7);
+    const alphabet = Array.from({ length: 16 }, (_, k) => 0x61 + k);
+    const needles = randomNeedles(random, alphabet, 1200, 10).map((needle) => ({
+      ...needle,
+      bytes: needle.bytes.length < 4 ? Uint8Array.of(0x61, 0x62, ...needle.bytes) : needle.bytes,
+      foldMask: needle.bytes.length < 4 ? Uint8Array.of(0, 0, ...needle.foldMask) : needle.foldMask,
+    }));
+    const automaton = buildAutomaton(needles);
+    expect(automaton.stateCount * automaton.classCount).toBeGreaterThanOrEqual(1 << 16);
+    // Built in place: the table is a view at the kernel's table offset, not a buffer of its own.
+    expect(automaton.transitions.byteOffset).toBe(1024);
+    const haystack = randomHaystack(random, alphabet, 250_000);
+    for (let k = 0; k < 400; k++) {
+      const needle = needles[Math.floor(random() * needles.length)]!;
+      haystack.set(needle.bytes, Math.floor(random() * (haystack.length - 16)));
+    }
+    const expected = bruteForce(haystack, needles);
+    expect(expected.length).toBeGreaterThan(400);
+    expect(stream(haystack, needles, [])).toEqual(expected);
+    expect(stream(haystack, needles, randomCuts(random, haystack.length))).toEqual(expected);
+  });
+
   it("finds needles planted across every stripe and window boundary", () => {
     const needle = new TextEncoder().encode("EM_NATION_TYPE_UYGUR");
     const needles: Needle[] = [

@@ -35,6 +35,8 @@ export interface Automaton {
 
 /** The most one kernel call scans; longer chunks are scanned window by window. */
 const SCRATCH_BYTES = 1 << 20;
+/** Tables with at least this many entries (256 KiB) are built inside kernel memory. */
+const DIRECT_KERNEL_ENTRIES = 1 << 16;
 
 const foldTable = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte++) foldTable[byte] = byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
@@ -105,8 +107,13 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
   }
   // Entries are final from the start: next * classCount * 4, negated when next has outputs. A state's
   // outputs are known when its parent's row is filled (its own needles plus its failure state's outputs).
-  // The table is written straight into the WebAssembly kernel's memory where possible (no second copy).
-  const kernelMemory = allocateKernelMemory(stateCount * classCount, SCRATCH_BYTES);
+  // A large table is written straight into the WebAssembly kernel's memory (no second copy). Small ones
+  // (rule samples, tests) stay plain: each WebAssembly memory reserves a large guard region of address
+  // space, so thousands of tiny automata must not each hold one; they get a kernel on first large chunk.
+  const kernelMemory =
+    stateCount * classCount >= DIRECT_KERNEL_ENTRIES
+      ? allocateKernelMemory(stateCount * classCount, SCRATCH_BYTES)
+      : undefined;
   const table = kernelMemory?.table ?? new Int32Array(stateCount * classCount);
   const rowBytes = classCount * 4;
   const none: readonly number[] = [];
