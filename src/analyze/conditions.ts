@@ -109,38 +109,53 @@ function positionLists(bag: WordBag, token: string): (readonly number[])[] {
   return lists;
 }
 
+/** Where each matcher occurs in a bag, computed once per bag (scope bags are shared by nearby hits). */
+const occurrenceCache = new WeakMap<WordBag, Map<WordMatcher, Int32Array>>();
+
+/** Character ranges [start, end) of every occurrence of `matcher` in `bag`, flattened. */
+function occurrencesOf(bag: WordBag, matcher: WordMatcher): Int32Array {
+  let perBag = occurrenceCache.get(bag);
+  if (perBag === undefined) {
+    perBag = new Map();
+    occurrenceCache.set(bag, perBag);
+  }
+  let found = perBag.get(matcher);
+  if (found !== undefined) return found;
+  const ranges: number[] = [];
+  if (matcher.kind === "substring") {
+    for (let at = bag.lower.indexOf(matcher.text); at !== -1; at = bag.lower.indexOf(matcher.text, at + 1)) {
+      ranges.push(bag.offset + at, bag.offset + at + matcher.text.length);
+    }
+  } else {
+    for (const list of positionLists(bag, matcher.tokens[0]!)) {
+      for (const index of list) {
+        let ok = true;
+        for (let k = 1; k < matcher.tokens.length; k++) {
+          if (!tokenMatches(bag.spans[index + k]?.token, matcher.tokens[k]!)) {
+            ok = false;
+            break;
+          }
+        }
+        const last = bag.spans[index + matcher.tokens.length - 1];
+        if (ok && last) ranges.push(bag.spans[index]!.start, last.end);
+      }
+    }
+    if (matcher.tokens.length > 1) {
+      for (const list of positionLists(bag, matcher.joined)) {
+        for (const index of list) ranges.push(bag.spans[index]!.start, bag.spans[index]!.end);
+      }
+    }
+  }
+  found = Int32Array.from(ranges);
+  perBag.set(matcher, found);
+  return found;
+}
+
 /** True when `matcher` occurs in `bag` outside the excluded character range [skipStart, skipEnd). */
 export function bagHas(bag: WordBag, matcher: WordMatcher, skipStart = -1, skipEnd = -1): boolean {
-  const outside = (start: number, end: number) => end <= skipStart || start >= skipEnd;
-  if (matcher.kind === "substring") {
-    let from = 0;
-    for (;;) {
-      const at = bag.lower.indexOf(matcher.text, from);
-      if (at < 0) return false;
-      if (outside(bag.offset + at, bag.offset + at + matcher.text.length)) return true;
-      from = at + 1;
-    }
-  }
-  for (const list of positionLists(bag, matcher.tokens[0]!)) {
-    for (const index of list) {
-      let ok = true;
-      for (let k = 1; k < matcher.tokens.length; k++) {
-        if (!tokenMatches(bag.spans[index + k]?.token, matcher.tokens[k]!)) {
-          ok = false;
-          break;
-        }
-      }
-      const last = bag.spans[index + matcher.tokens.length - 1];
-      if (ok && last && outside(bag.spans[index]!.start, last.end)) return true;
-    }
-  }
-  if (matcher.tokens.length > 1) {
-    for (const list of positionLists(bag, matcher.joined)) {
-      for (const index of list) {
-        const span = bag.spans[index]!;
-        if (outside(span.start, span.end)) return true;
-      }
-    }
+  const ranges = occurrencesOf(bag, matcher);
+  for (let k = 0; k < ranges.length; k += 2) {
+    if (ranges[k + 1]! <= skipStart || ranges[k]! >= skipEnd) return true;
   }
   return false;
 }
