@@ -392,7 +392,7 @@ class BufferAnalyzer {
     const bag = () => {
       let words = cached.bags.get(scopeKey);
       if (words === undefined) {
-        words = wordBag(text, scope.start, scope.end);
+        words = wordBag(text, scope.start, scope.end, true);
         cached.bags.set(scopeKey, words);
       }
       return words;

@@ -13,6 +13,9 @@ export type WordMatcher =
       readonly entry: string;
       readonly tokens: readonly string[];
       readonly joined: string;
+      /** The first token and its plurals; the joined form and its plurals (lookup keys). */
+      readonly firstForms: readonly string[];
+      readonly joinedForms: readonly string[];
     }
   | { readonly kind: "substring"; readonly entry: string; readonly text: string };
 
@@ -38,7 +41,16 @@ export interface CompiledWhere {
 function wordMatcher(entry: string): WordMatcher {
   if (hasNonAscii(entry)) return { kind: "substring", entry, text: entry.toLowerCase() };
   const tokens = tokenize(entry);
-  return { kind: "tokens", entry, tokens, joined: tokens.join("") };
+  const joined = tokens.join("");
+  const forms = (token: string) => [token, `${token}s`, `${token}es`];
+  return {
+    kind: "tokens",
+    entry,
+    tokens,
+    joined,
+    firstForms: forms(tokens[0] ?? ""),
+    joinedForms: forms(joined),
+  };
 }
 
 function words(list: readonly string[] | undefined): readonly WordMatcher[] | undefined {
@@ -81,9 +93,11 @@ export interface WordBag {
   readonly lower: string;
   /** Offset of `lower` in the window text. */
   readonly offset: number;
+  /** Shared by many hits (a scope): occurrences are computed once and cached. */
+  readonly shared: boolean;
 }
 
-export function wordBag(text: string, from: number, to: number): WordBag {
+export function wordBag(text: string, from: number, to: number, shared = false): WordBag {
   const spans = tokenSpans(text, from, to);
   const positions = new Map<string, number[]>();
   spans.forEach((span, index) => {
@@ -91,7 +105,7 @@ export function wordBag(text: string, from: number, to: number): WordBag {
     if (list) list.push(index);
     else positions.set(span.token, [index]);
   });
-  return { spans, positions, lower: text.slice(from, to).toLowerCase(), offset: from };
+  return { spans, positions, lower: text.slice(from, to).toLowerCase(), offset: from, shared };
 }
 
 /** A token equals a list entry's token, allowing a plural (`fonts` for `font`, `races` for `race`). */
@@ -99,14 +113,20 @@ function tokenMatches(actual: string | undefined, wanted: string): boolean {
   return actual === wanted || actual === `${wanted}s` || actual === `${wanted}es`;
 }
 
-/** The positions of a token and of its plurals, as up to three lists (no copying: hot path). */
-function positionLists(bag: WordBag, token: string): (readonly number[])[] {
-  const lists: (readonly number[])[] = [];
-  for (const key of [token, `${token}s`, `${token}es`]) {
-    const list = bag.positions.get(key);
-    if (list !== undefined) lists.push(list);
+/** Calls `visit` with every position of any of `forms` in the bag until it returns true. */
+function somePosition(bag: WordBag, forms: readonly string[], visit: (index: number) => boolean): boolean {
+  for (const form of forms) {
+    const list = bag.positions.get(form);
+    if (list === undefined) continue;
+    for (const index of list) if (visit(index)) return true;
   }
-  return lists;
+  return false;
+}
+
+function sequenceAt(bag: WordBag, index: number, tokens: readonly string[]): TokenSpan | undefined {
+  for (let k = 1; k < tokens.length; k++)
+    if (!tokenMatches(bag.spans[index + k]?.token, tokens[k]!)) return undefined;
+  return bag.spans[index + tokens.length - 1];
 }
 
 /** Where each matcher occurs in a bag, computed once per bag (scope bags are shared by nearby hits). */
@@ -127,23 +147,16 @@ function occurrencesOf(bag: WordBag, matcher: WordMatcher): Int32Array {
       ranges.push(bag.offset + at, bag.offset + at + matcher.text.length);
     }
   } else {
-    for (const list of positionLists(bag, matcher.tokens[0]!)) {
-      for (const index of list) {
-        let ok = true;
-        for (let k = 1; k < matcher.tokens.length; k++) {
-          if (!tokenMatches(bag.spans[index + k]?.token, matcher.tokens[k]!)) {
-            ok = false;
-            break;
-          }
-        }
-        const last = bag.spans[index + matcher.tokens.length - 1];
-        if (ok && last) ranges.push(bag.spans[index]!.start, last.end);
-      }
-    }
+    somePosition(bag, matcher.firstForms, (index) => {
+      const last = sequenceAt(bag, index, matcher.tokens);
+      if (last) ranges.push(bag.spans[index]!.start, last.end);
+      return false;
+    });
     if (matcher.tokens.length > 1) {
-      for (const list of positionLists(bag, matcher.joined)) {
-        for (const index of list) ranges.push(bag.spans[index]!.start, bag.spans[index]!.end);
-      }
+      somePosition(bag, matcher.joinedForms, (index) => {
+        ranges.push(bag.spans[index]!.start, bag.spans[index]!.end);
+        return false;
+      });
     }
   }
   found = Int32Array.from(ranges);
@@ -151,8 +164,28 @@ function occurrencesOf(bag: WordBag, matcher: WordMatcher): Int32Array {
   return found;
 }
 
+/** Direct search with early exit, for small bags used once (identifier, neighbourhood). */
+function scanHas(bag: WordBag, matcher: WordMatcher, skipStart: number, skipEnd: number): boolean {
+  const outside = (start: number, end: number) => end <= skipStart || start >= skipEnd;
+  if (matcher.kind === "substring") {
+    for (let at = bag.lower.indexOf(matcher.text); at !== -1; at = bag.lower.indexOf(matcher.text, at + 1)) {
+      if (outside(bag.offset + at, bag.offset + at + matcher.text.length)) return true;
+    }
+    return false;
+  }
+  const found = somePosition(bag, matcher.firstForms, (index) => {
+    const last = sequenceAt(bag, index, matcher.tokens);
+    return last !== undefined && outside(bag.spans[index]!.start, last.end);
+  });
+  if (found || matcher.tokens.length === 1) return found;
+  return somePosition(bag, matcher.joinedForms, (index) =>
+    outside(bag.spans[index]!.start, bag.spans[index]!.end),
+  );
+}
+
 /** True when `matcher` occurs in `bag` outside the excluded character range [skipStart, skipEnd). */
 export function bagHas(bag: WordBag, matcher: WordMatcher, skipStart = -1, skipEnd = -1): boolean {
+  if (!bag.shared) return scanHas(bag, matcher, skipStart, skipEnd);
   const ranges = occurrencesOf(bag, matcher);
   for (let k = 0; k < ranges.length; k += 2) {
     if (ranges[k + 1]! <= skipStart || ranges[k]! >= skipEnd) return true;

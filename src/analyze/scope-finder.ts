@@ -538,7 +538,7 @@ function isPrintable(code: number): boolean {
   return code !== 0x0a && code !== 0x0d && code !== 0x09 && isTextChar(code);
 }
 
-const TEXT_GRID = 256;
+const TEXT_GRID = 1024;
 
 function isSpace(code: number): boolean {
   return code === 0x20 || code === 0x09 || code === 0x0d;
