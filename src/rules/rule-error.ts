@@ -10,8 +10,11 @@ export interface RuleProblem {
   readonly detail: string;
 }
 
+/** "file:line: what is wrong" ("file: what is wrong" when the whole file is concerned). */
 export function formatProblem(problem: RuleProblem): string {
-  return `${problem.file}:${problem.line}: ${problem.detail}`;
+  return problem.line > 0
+    ? `${problem.file}:${problem.line}: ${problem.detail}`
+    : `${problem.file}: ${problem.detail}`;
 }
 
 /**

@@ -48,7 +48,11 @@ export async function runTestRules(argv: string[], io: CommandIo): Promise<Comma
     pack = await loadRulePack({ paths, builtin: !values["no-builtin"] });
   } catch (error) {
     if (error instanceof RuleError)
-      return { exitCode: 2, stdout: "", stderr: `custodiet test-rules: malformed rule\n${error.message}\n` };
+      return {
+        exitCode: 2,
+        stdout: "",
+        stderr: `custodiet test-rules: cannot load the rules\n${error.message}\n`,
+      };
     throw error;
   }
   const report = testRules(pack);
