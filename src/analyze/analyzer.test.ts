@@ -282,3 +282,41 @@ tests:
     ]);
   });
 });
+
+describe("invariants on random input", () => {
+  it("never throws, and every detection points at its own bytes", async () => {
+    const snippets = [
+      "typedef enum tagEM_NATION_TYPE { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;",
+      "struct NET_VCA_HUMAN_FEATURE { BYTE byAgeGroup; BYTE bySex; BYTE byRace; };",
+      "// 维族(新疆) 人种: 1-亚洲人 2-黑人",
+      "enum EM_COMPLEXION_TYPE { EM_COMPLEXION_YELLOW, EM_COMPLEXION_BLACK };",
+    ];
+    const encodings = ["utf-8", "utf-16le", "utf-16be", "gb18030"] as const;
+    for (let round = 0; round < 60; round++) {
+      const parts: Uint8Array[] = [];
+      for (let k = 0; k < 6; k++) {
+        parts.push(new Uint8Array(randomBytes(1 + ((round * 7 + k * 13) % 300))));
+        const snippet = snippets[(round + k) % snippets.length]!;
+        parts.push(new Uint8Array(iconv.encode(snippet, encodings[(round + k) % encodings.length]!)));
+      }
+      const bytes = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
+      let at = 0;
+      for (const part of parts) {
+        bytes.set(part, at);
+        at += part.length;
+      }
+      const detections = await scanSource(bytes, 97 + round);
+      expect(detections).toEqual(scanBytes(bytes, pack));
+      for (const d of detections) {
+        expect(d.offset + d.length).toBeLessThanOrEqual(bytes.length);
+        expect(d.matchHex).toBe(Buffer.from(bytes.subarray(d.offset, d.offset + d.length)).toString("hex"));
+        expect(d.excerpt.slice(...d.excerptMatch)).toBe(
+          d.match.replace(/[\u0000-\u001f]/gu, "?").length === d.match.length
+            ? d.excerpt.slice(...d.excerptMatch)
+            : d.match,
+        );
+        expect(d.excerpt.length).toBeLessThan(500);
+      }
+    }
+  });
+});
