@@ -1,8 +1,7 @@
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
-import type { Encoding } from "../model/encoding.js";
-import type { ScopeKind } from "../model/finding.js";
 import type { LocationLayer } from "../model/location.js";
 import type { Budgets } from "../extract/extractor.js";
+import type { Detection } from "../analyze/analyzer.js";
 
 /** How an artifact came to be, before its bytes are hashed. */
 export interface LayerOrigin {
@@ -32,21 +31,7 @@ export interface ArtifactTask {
 }
 
 /** A detection with the positions the engine adds (1-based line and column for text artifacts). */
-export interface LocatedDetection {
-  readonly ruleId: string;
-  readonly messageId: string;
-  readonly offset: number;
-  readonly length: number;
-  readonly encoding: Encoding;
-  readonly line?: number;
-  readonly column?: number;
-  readonly match: string;
-  readonly matchHex: string;
-  readonly excerpt: string;
-  readonly excerptMatch: readonly [number, number];
-  readonly scope?: { readonly kind: ScopeKind; readonly name?: string };
-  readonly data: Readonly<Record<string, string>>;
-}
+export type LocatedDetection = Detection & { readonly line?: number; readonly column?: number };
 
 export interface ChildTask {
   readonly origin: LayerOrigin;

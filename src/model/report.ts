@@ -1,22 +1,23 @@
 import type { CoverageEntry } from "./coverage.js";
 import type { Finding } from "./finding.js";
-import type { Basis, Category, Confidence, Severity } from "./rule.js";
+import type { Basis, Category, Rule, Severity } from "./rule.js";
 
 export const REPORT_SCHEMA_VERSION = "1.0.0";
 
 /** What a reporter needs to know about each rule that produced a finding (and the pack as a whole). */
-export interface RuleSummary {
-  readonly id: string;
-  readonly title: string;
-  readonly description: string;
-  readonly category: Category;
-  readonly basis: Basis;
-  readonly severity: Severity;
-  readonly confidence: Confidence;
-  readonly references: readonly string[];
-  readonly compliance: readonly string[];
-  readonly vendors: readonly string[];
-}
+export type RuleSummary = Pick<
+  Rule,
+  | "id"
+  | "title"
+  | "description"
+  | "category"
+  | "basis"
+  | "severity"
+  | "confidence"
+  | "references"
+  | "compliance"
+  | "vendors"
+>;
 
 /**
  * The scan report: JSON-safe, deterministic for the same inputs except `generatedAt`.
