@@ -76,7 +76,7 @@ export async function* walkInputs(inputs: readonly string[], cwd: string): Async
         kind: "skipped",
         displayPath: display,
         reason: "not-a-regular-file",
-        detail: "not a regular file or folder (device, socket or pipe)",
+        detail: "device, socket or pipe",
         size: 0,
       };
   }
