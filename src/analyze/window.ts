@@ -135,7 +135,11 @@ export function decodeWindow(
 ): DecodedWindow {
   const lowest = Math.max(base, from);
   const limit = Math.min(base + bytes.length, to) - base;
-  let at = syncPoint(encoding, bytes, lowest - base, Math.max(lowest, Math.min(anchor, to)) - base);
+  // The start of the artifact is always a character boundary; elsewhere, find one.
+  let at =
+    lowest === 0
+      ? lowest - base
+      : syncPoint(encoding, bytes, lowest - base, Math.max(lowest, Math.min(anchor, to)) - base);
   const units: number[] = [];
   const offsets: number[] = [];
   const pieces: string[] = [];
