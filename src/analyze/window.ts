@@ -135,9 +135,10 @@ export function decodeWindow(
 ): DecodedWindow {
   const lowest = Math.max(base, from);
   const limit = Math.min(base + bytes.length, to) - base;
-  // The start of the artifact is always a character boundary; elsewhere, find one.
+  // The start of the artifact is a character boundary for the byte-oriented charsets (UTF-16 keeps the
+  // anchor's alignment instead); elsewhere, find one.
   let at =
-    lowest === 0
+    lowest === 0 && (encoding === "gb18030" || encoding === "big5")
       ? lowest - base
       : syncPoint(encoding, bytes, lowest - base, Math.max(lowest, Math.min(anchor, to)) - base);
   const units: number[] = [];
