@@ -8,7 +8,7 @@ import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
 import { parseRuleText } from "../rules/parse-rule.js";
 import { scanBytes } from "../rules/tester.js";
 import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
-import { analyzeHits } from "./analyzer.js";
+import { analyzeHits, capMemberName, MEMBER_NAME_MAX } from "./analyzer.js";
 
 /** A bare token rule: `race` and `nation` as whole tokens, no other condition. */
 const BARE_TOKENS = `
@@ -317,5 +317,18 @@ describe("invariants on random input", () => {
       }
     }
     expect(total).toBeGreaterThan(60);
+  });
+});
+
+describe("memberName cap", () => {
+  it("keeps short names and cuts long ones (a function body in a bundle) at MEMBER_NAME_MAX code points", () => {
+    expect(capMemberName("emNation")).toBe("emNation");
+    const exact = "x".repeat(MEMBER_NAME_MAX);
+    expect(capMemberName(exact)).toBe(exact);
+    const body = "function(){" + "民族=a+b;".repeat(100) + "}";
+    const capped = capMemberName(body);
+    expect(Array.from(capped)).toHaveLength(MEMBER_NAME_MAX);
+    expect(capped.endsWith("…")).toBe(true);
+    expect(body.startsWith(capped.slice(0, -1))).toBe(true);
   });
 });

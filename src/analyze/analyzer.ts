@@ -64,6 +64,15 @@ const BYTE_ORDER_MARGIN = 3;
 /** Hits closer than this share one read. */
 const CLUSTER_GAP = 64 * 1024;
 const CLUSTER_SPAN = 1024 * 1024;
+/** Longest `data.memberName` kept (a member of a JS bundle's object can be a whole function body). */
+export const MEMBER_NAME_MAX = 120;
+
+/** Caps a member name at MEMBER_NAME_MAX characters (whole code points), marking a cut with "…". */
+export function capMemberName(name: string): string {
+  const chars = Array.from(name);
+  if (chars.length <= MEMBER_NAME_MAX) return name;
+  return chars.slice(0, MEMBER_NAME_MAX - 1).join("") + "…";
+}
 
 interface CachedWindow {
   readonly window: DecodedWindow;
@@ -360,7 +369,7 @@ class BufferAnalyzer {
       const { excerpt, excerptMatch } = makeExcerpt(text, start, end);
       const data: Record<string, string> = {};
       if (result.siblings.length > 0) data["siblings"] = result.siblings.join(", ");
-      if (scope.memberName !== undefined) data["memberName"] = scope.memberName;
+      if (scope.memberName !== undefined) data["memberName"] = capMemberName(scope.memberName);
       if (scope.memberIndex !== undefined) data["scopeIndex"] = String(scope.memberIndex);
       if (scope.members.length > 0) data["scopeMembers"] = String(scope.members.length);
       if (scope.inComment) data["inComment"] = "true";
