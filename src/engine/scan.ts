@@ -1,3 +1,4 @@
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +61,8 @@ export interface ScanOptions {
 const DEFAULT_CHUNK = 4 << 20;
 /** Tasks kept in flight per job, so a worker never waits for the main thread. */
 const IN_FLIGHT_PER_JOB = 4;
+/** Waiting children held in memory at most; the rest wait in temp files. */
+const MAX_PENDING_MEMORY = 128 << 20;
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const pack =
@@ -101,6 +104,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
 
   const inFlight = new Set<Promise<void>>();
   const limit = jobs * IN_FLIGHT_PER_JOB;
+  /** Bytes of waiting children held in memory, bounded by MAX_PENDING_MEMORY. */
+  let pendingMemory = 0;
   /** Children wait here; taken last-in first-out so a deep container is finished before the next begins. */
   const pending: ArtifactTask[] = [];
   /** Container temp folders and how many of their children are still to scan. */
@@ -185,7 +190,17 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     }
     expandedBytes += child.size;
     const id = nextId++;
-    if (child.file !== undefined) {
+    let bytes = child.bytes;
+    let file = child.file;
+    if (bytes !== undefined && pendingMemory + bytes.length > MAX_PENDING_MEMORY) {
+      // Too many members waiting in memory (a zip of 100k small files): spill this one to the parent's folder.
+      file = join(parent.tempDir, `spill-${id}`);
+      mkdirSync(parent.tempDir, { recursive: true });
+      writeFileSync(file, bytes);
+      bytes = undefined;
+    }
+    if (bytes !== undefined) pendingMemory += bytes.length;
+    if (file !== undefined) {
       // The child's bytes live in the parent's folder: keep it until the child is scanned.
       openFolders.set(parent.tempDir, (openFolders.get(parent.tempDir) ?? 0) + 1);
       parentOf.set(id, parent.tempDir);
@@ -194,7 +209,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       id,
       parents: parentLayers,
       origin: child.origin,
-      ...(child.bytes !== undefined ? { bytes: child.bytes } : { file: child.file! }),
+      ...(bytes !== undefined ? { bytes } : { file: file! }),
       depth: parent.depth + 1,
       leafOnly: child.leafOnly,
       tempDir: join(tempRoot, `a${id}`),
@@ -248,6 +263,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       while (inFlight.size < limit) {
         const task = pending.pop() ?? (await nextInput());
         if (task === undefined) break;
+        pendingMemory -= task.bytes?.length ?? 0;
         start(task, parentOf.get(task.id));
         parentOf.delete(task.id);
       }
