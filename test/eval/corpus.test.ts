@@ -117,7 +117,7 @@ describe("evaluation corpus", () => {
   it("materialises GBK, Big5 and binary sources", () => {
     const kinds = new Set(files.map((f) => f.kind));
     for (const kind of ["gbk", "big5", "binary", "text"]) expect(kinds).toContain(kind);
-    const gbk = readFileSync(join(out, "dev/dahua/dhnetsdk_face.h"));
+    const gbk = readFileSync(join(out, "dev/dahua/dhsdk_like_face.h"));
     expect(gbk.includes(Buffer.from([0xce, 0xac, 0xd7, 0xe5]))).toBe(true); // 维族 in GBK
     expect(gbk.includes(Buffer.from("维族", "utf8"))).toBe(false);
   });
