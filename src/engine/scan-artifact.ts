@@ -251,6 +251,8 @@ async function extractChildren(
       ? { reason: "budget-time", detail: `extraction stopped after ${budgets.maxMillisPerArtifact} ms` }
       : { reason: "corrupt", detail: `${extractor.name}: ${describeError(error)}` };
   }
+  if (extractor.speculative === true && result.children.length === 0 && result.skipped.length === 0)
+    delete result.format;
   return result;
 }
 

@@ -263,6 +263,7 @@ export function looksBinary(head: Uint8Array): boolean {
 
 export const carveExtractor = {
   name: "carve",
+  speculative: true,
   detect: (head: Uint8Array) => looksBinary(head),
   extract: extractCarved,
 } satisfies Extractor;

@@ -72,6 +72,11 @@ export interface Extractor {
   /** Stable name, used as `via` and in coverage `format`. */
   readonly name: string;
   /**
+   * True for a search rather than a format (carving): claiming an artifact does not say what it is, so
+   * the coverage ledger records the format only when something was found.
+   */
+  readonly speculative?: boolean;
+  /**
    * Decides by content. `head` holds the first bytes of the artifact (at least 64 KiB or the whole
    * artifact when smaller); `source` allows looking further (e.g. ISO 9660 at 0x8001, tar at 257).
    */

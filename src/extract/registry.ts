@@ -79,6 +79,7 @@ export type ExtractorName = keyof typeof extractors;
 function guarded(extractor: Extractor): Extractor {
   return {
     name: extractor.name,
+    ...(extractor.speculative === true ? { speculative: true } : {}),
     detect: (head, source) => extractor.detect(head, source),
     async *extract(source, context) {
       try {
