@@ -1,6 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import type { Encoding } from "../model/encoding.js";
 import type { Detection } from "./analyzer.js";
+import { isIdentifierCode } from "./tokenizer.js";
 
 /** How far an identifier may extend beyond the hit on each side, in bytes. */
 const REACH = 256;
@@ -10,27 +11,18 @@ const REACH = 256;
  */
 const MAX_IDENTIFIER = 64;
 
-function isIdentifierByte(byte: number): boolean {
-  return (
-    (byte >= 0x30 && byte <= 0x39) ||
-    (byte >= 0x41 && byte <= 0x5a) ||
-    (byte >= 0x61 && byte <= 0x7a) ||
-    byte === 0x5f
-  );
-}
-
 /** The ASCII identifier code unit at `index` of `bytes` in `encoding`, or -1. */
 function unitAt(bytes: Uint8Array, index: number, encoding: Encoding): number {
   if (encoding === "utf-16le") {
     const low = bytes[index];
-    return low !== undefined && bytes[index + 1] === 0 && isIdentifierByte(low) ? low : -1;
+    return low !== undefined && bytes[index + 1] === 0 && isIdentifierCode(low) ? low : -1;
   }
   if (encoding === "utf-16be") {
     const low = bytes[index + 1];
-    return low !== undefined && bytes[index] === 0 && isIdentifierByte(low) ? low : -1;
+    return low !== undefined && bytes[index] === 0 && isIdentifierCode(low) ? low : -1;
   }
   const byte = bytes[index];
-  return byte !== undefined && isIdentifierByte(byte) ? byte : -1;
+  return byte !== undefined && isIdentifierCode(byte) ? byte : -1;
 }
 
 /**

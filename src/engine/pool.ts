@@ -4,7 +4,7 @@ import { Worker } from "node:worker_threads";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
 import { createArtifactScanner } from "./scanner-setup.js";
 import type { CompiledRulePack } from "../rules/index.js";
-import type { ArtifactResult, ArtifactTask, WorkerSetup } from "./task.js";
+import { transferable, type ArtifactResult, type ArtifactTask, type WorkerSetup } from "./task.js";
 import type { FromWorker, ToWorker } from "./worker.js";
 
 /** Runs artifact tasks: in this thread for one job, on worker threads for more. */
@@ -105,12 +105,10 @@ class WorkerPool implements TaskRunner {
       const next = this.queue.shift();
       if (next === undefined) return;
       slot.busy = next;
-      const task = ownedBytes(next.task);
+      const bytes = next.task.bytes && transferable(next.task.bytes);
+      const task = bytes ? { ...next.task, bytes } : next.task;
       try {
-        slot.worker.postMessage(
-          { type: "task", task } satisfies ToWorker,
-          task.bytes ? [task.bytes.buffer] : [],
-        );
+        slot.worker.postMessage({ type: "task", task } satisfies ToWorker, bytes ? [bytes.buffer] : []);
       } catch (error) {
         slot.busy = undefined;
         next.resolve(crashResult(next.task, error instanceof Error ? error.message : String(error)));
@@ -135,22 +133,6 @@ class WorkerPool implements TaskRunner {
     for (const queued of this.queue.splice(0)) queued.resolve(crashResult(queued.task, "scan stopped"));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
   }
-}
-
-/**
- * Bytes are transferred, not copied, to a worker; a view that shares its buffer with siblings (members
- * cut from one decompressed block) is copied first, so transferring it cannot empty the others.
- */
-function ownedBytes(task: ArtifactTask): ArtifactTask & { bytes?: Uint8Array<ArrayBuffer> } {
-  const bytes = task.bytes;
-  if (bytes === undefined) return task as ArtifactTask & { bytes?: Uint8Array<ArrayBuffer> };
-  const owned =
-    bytes.buffer instanceof ArrayBuffer &&
-    bytes.byteOffset === 0 &&
-    bytes.byteLength === bytes.buffer.byteLength
-      ? (bytes as Uint8Array<ArrayBuffer>)
-      : new Uint8Array(bytes);
-  return { ...task, bytes: owned };
 }
 
 /** A task whose worker crashed is recorded, never lost silently. */

@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { mkdir } from "node:fs/promises";
+import { mkdir, stat } from "node:fs/promises";
 import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
-import type { Encoding } from "../model/encoding.js";
 import type { Hit } from "../model/hit.js";
 import type { LocationLayer } from "../model/location.js";
 import { analyzeHits, type Detection } from "../analyze/index.js";
@@ -12,6 +11,7 @@ import { detectFormat } from "../extract/registry.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
+import { coverageReasonOf } from "../sources/walk.js";
 import type { ArtifactResult, ArtifactTask, ChildTask, LocatedDetection, SkippedChild } from "./task.js";
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
 
@@ -34,11 +34,6 @@ function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-function errorReason(error: unknown): CoverageReason {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  return code === "EACCES" || code === "EPERM" ? "permission-denied" : "unreadable";
-}
-
 /**
  * Scans one artifact: streams its bytes once through the hash and the automaton, analyses the hits
  * around their offsets, then, unless it is a leaf, opens it as a container and returns its children
@@ -54,7 +49,7 @@ export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner)
       layer: { ...originLayer(task), sha256: "", size: 0 },
       detections: [],
       status: "skipped",
-      reason: errorReason(error),
+      reason: coverageReasonOf(error),
       detail: describeError(error),
       bytesScanned: 0,
       children: [],
@@ -121,7 +116,7 @@ async function scanOpened(
   } catch (error) {
     if (scanner.signal?.aborted === true) throw error;
     status = "partial";
-    reason = errorReason(error);
+    reason = coverageReasonOf(error);
     detail = `read failed after ${matcher.offset} bytes: ${describeError(error)}`;
   }
   const bytesScanned = matcher.offset;
@@ -258,7 +253,6 @@ async function extractChildren(
 
 async function fileSize(file: string | undefined): Promise<number> {
   if (file === undefined) return 0;
-  const { stat } = await import("node:fs/promises");
   return (await stat(file)).size;
 }
 
@@ -285,14 +279,6 @@ function textKind(head: Uint8Array): "bytes" | "utf-16le" | "utf-16be" | "binary
   if (evenNul > half * 0.9 && oddNul === 0) return "utf-16be";
   return "binary";
 }
-
-const iconvName: Record<Encoding, string> = {
-  "utf-8": "utf8",
-  "utf-16le": "utf16le",
-  "utf-16be": "utf16be",
-  gb18030: "gb18030",
-  big5: "big5",
-};
 
 /**
  * Adds 1-based line and column to detections in text artifacts by streaming once more from the start,
@@ -343,7 +329,7 @@ async function locateLines(
     let column: number | undefined;
     if (prefixLength >= 0 && prefixLength <= 1 << 16) {
       const prefix = await source.read(at.start, prefixLength);
-      column = codePoints(iconv.decode(Buffer.from(prefix), iconvName[detection.encoding])) + 1;
+      column = codePoints(iconv.decode(Buffer.from(prefix), detection.encoding)) + 1;
     }
     located.push({ ...detection, line: at.line, ...(column !== undefined ? { column } : {}) });
   }

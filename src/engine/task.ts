@@ -67,3 +67,15 @@ export interface WorkerSetup {
   readonly budgets: Budgets;
   readonly chunkSize: number;
 }
+
+/**
+ * Bytes cross threads by transfer, not copy. A view that shares its buffer with others (members cut from one
+ * decompressed block) is copied first, so transferring it cannot empty its siblings.
+ */
+export function transferable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
+  return bytes.buffer instanceof ArrayBuffer &&
+    bytes.byteOffset === 0 &&
+    bytes.byteLength === bytes.buffer.byteLength
+    ? (bytes as Uint8Array<ArrayBuffer>)
+    : new Uint8Array(bytes);
+}

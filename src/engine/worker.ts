@@ -1,7 +1,7 @@
 import { parentPort } from "node:worker_threads";
 import { createArtifactScanner } from "./scanner-setup.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
-import type { ArtifactTask, WorkerSetup } from "./task.js";
+import { transferable, type ArtifactTask, type WorkerSetup } from "./task.js";
 
 /** Messages from the pool to a worker. */
 export type ToWorker =
@@ -38,12 +38,8 @@ if (port !== null) {
         let result = scanned;
         if (pendingBytes > 0) port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
         pendingBytes = 0;
-        // Children cut from one buffer are copied apart, so each can be transferred on its own.
         const children = result.children.map((child) =>
-          child.bytes === undefined ||
-          (child.bytes.byteOffset === 0 && child.bytes.byteLength === child.bytes.buffer.byteLength)
-            ? child
-            : { ...child, bytes: new Uint8Array(child.bytes) },
+          child.bytes === undefined ? child : { ...child, bytes: transferable(child.bytes) },
         );
         const buffers = children.flatMap((child) => (child.bytes ? [child.bytes.buffer as ArrayBuffer] : []));
         const transfer = buffers.filter((buffer, index) => buffers.indexOf(buffer) === index);

@@ -19,22 +19,14 @@ export interface Needle {
   readonly foldMask: Uint8Array;
 }
 
-const iconvName: Record<Encoding, string> = {
-  "utf-8": "utf8",
-  "utf-16le": "utf16le",
-  "utf-16be": "utf16be",
-  gb18030: "gb18030",
-  big5: "big5",
-};
-
 /**
  * Encodes `text` in `encoding`, or returns undefined when the charset cannot represent it
  * (iconv-lite silently substitutes "?" for unmappable characters, so we round-trip to check).
  */
 export function encodeTerm(text: string, encoding: Encoding): Uint8Array | undefined {
-  const name = iconvName[encoding];
-  const buffer = iconv.encode(text, name, { addBOM: false });
-  if (iconv.decode(buffer, name, { stripBOM: false }) !== text) return undefined;
+  // iconv-lite knows our encoding names as they are.
+  const buffer = iconv.encode(text, encoding, { addBOM: false });
+  if (iconv.decode(buffer, encoding, { stripBOM: false }) !== text) return undefined;
   return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
 }
 

@@ -36,11 +36,14 @@ export function toDisplayPath(path: string): string {
   return path.split(sep).join("/");
 }
 
+/** The coverage reason for a failed read or open. */
+export function coverageReasonOf(error: unknown): CoverageReason {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return code === "EACCES" || code === "EPERM" ? "permission-denied" : "unreadable";
+}
+
 function errorReason(error: unknown): { reason: CoverageReason; detail: string } {
-  const code = (error as NodeJS.ErrnoException).code;
-  const detail = error instanceof Error ? error.message : String(error);
-  if (code === "EACCES" || code === "EPERM") return { reason: "permission-denied", detail };
-  return { reason: "unreadable", detail };
+  return { reason: coverageReasonOf(error), detail: error instanceof Error ? error.message : String(error) };
 }
 
 function isInside(root: string, target: string): boolean {
