@@ -1,5 +1,6 @@
 import type { Rule } from "../model/rule.js";
 import { buildAutomaton } from "../match/index.js";
+import { scanNeedles } from "./scan-needles.js";
 import { compileRulePack, type CompiledRulePack } from "../rules/index.js";
 import type { ArtifactScanner } from "./scan-artifact.js";
 import type { WorkerSetup } from "./task.js";
@@ -14,7 +15,7 @@ export function createArtifactScanner(
   const pack = compiled ?? compileRulePack(setup.rules as readonly Rule[]);
   return {
     pack,
-    automaton: buildAutomaton(pack.needles),
+    automaton: buildAutomaton(scanNeedles(pack)),
     budgets: setup.budgets,
     chunkSize: setup.chunkSize,
     ...(onBytes ? { onBytes } : {}),
