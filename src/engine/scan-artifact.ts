@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { mkdir, stat } from "node:fs/promises";
 import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
@@ -12,6 +11,7 @@ import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
+import { inlineHasher, type Hasher } from "./hasher.js";
 import type { ArtifactResult, ArtifactTask, ChildTask, LocatedDetection, SkippedChild } from "./task.js";
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
 
@@ -28,7 +28,11 @@ export interface ArtifactScanner {
   readonly onBytes?: (bytes: number) => void;
   /** The whole scan was stopped (Ctrl-C): stop reading and extracting soon. */
   readonly signal?: AbortSignal;
+  /** Where SHA-256 is computed (default: in this thread). */
+  readonly hasher?: Hasher;
 }
+
+const IN_THREAD = inlineHasher();
 
 function describeError(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
@@ -80,7 +84,7 @@ async function scanOpened(
   scanner: ArtifactScanner,
 ): Promise<ArtifactResult> {
   const { pack, automaton } = scanner;
-  const hash = createHash("sha256");
+  const hash = (scanner.hasher ?? IN_THREAD).create(source.size);
   const matcher = new StreamMatcher(automaton);
   const needles = automaton.needles;
   const detections: Detection[] = [];
@@ -114,16 +118,27 @@ async function scanOpened(
     }
     if (hits.length > 0) detections.push(...(await analyzeHits(hits, source, pack)));
   } catch (error) {
-    if (scanner.signal?.aborted === true) throw error;
+    if (scanner.signal?.aborted === true) {
+      hash.dispose();
+      throw error;
+    }
     status = "partial";
     reason = coverageReasonOf(error);
     detail = `read failed after ${matcher.offset} bytes: ${describeError(error)}`;
   }
   const bytesScanned = matcher.offset;
+  let sha256 = "";
+  try {
+    sha256 = hash.digest();
+  } catch (error) {
+    status = "partial";
+    reason = "unreadable";
+    detail = `hashing failed: ${describeError(error)}`;
+  }
   const layer: LocationLayer = {
     ...originLayer(task),
     // A partial read hashes only what was read; say so rather than pretend.
-    sha256: hash.digest("hex"),
+    sha256,
     size: status === "scanned" ? bytesScanned : source.size,
   };
   const widened: Detection[] = [];
