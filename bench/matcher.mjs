@@ -9,7 +9,10 @@ import { openSync, readSync, closeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticTerms } from "./terms.mjs";
 
-const dist = new URL("../dist/match/index.js", import.meta.url);
+// MATCHER_DIST=/some/dist measures another build of src/match (e.g. a private one while others rebuild dist/).
+const dist = process.env.MATCHER_DIST
+  ? new URL(`file://${process.env.MATCHER_DIST}/match/index.js`)
+  : new URL("../dist/match/index.js", import.meta.url);
 
 export async function loadMatcher() {
   return import(dist.href);

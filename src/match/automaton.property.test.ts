@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildAutomaton, StreamMatcher } from "./automaton.js";
 import { compileNeedles, type Needle } from "./needles.js";
+import { LANES, WINDOW_BYTES } from "./wasm-kernel.js";
 
 /** mulberry32: deterministic, so a failing seed can be replayed. */
 function prng(seed: number): () => number {
@@ -192,16 +193,19 @@ describe("stream matcher against brute force", () => {
     const length = 3 * (1 << 20) + 12_345;
     const haystack = new Uint8Array(length).fill(0x45); // "E": a needle's first byte, so the DFA keeps moving
     const planted: number[] = [];
-    // Boundaries of 1 MiB windows and of their four stripes, for chunks of the whole haystack and of 1 MiB.
-    for (let window = 0; window < length; window += 1 << 20) {
-      const span = Math.min(1 << 20, length - window);
-      for (let stripe = 0; stripe <= 4; stripe++) {
-        const boundary = window + stripe * Math.floor(span / 4);
-        for (const delta of [-needle.length, -needle.length + 1, -7, -1, 0, 1]) {
-          const start = boundary + delta;
-          if (start < 0 || start + needle.length > length) continue;
-          if (planted.some((p) => Math.abs(p - start) < needle.length)) continue;
-          planted.push(start);
+    // Boundaries of the kernel's windows and of their stripes, for chunks of the whole haystack (windows of
+    // WINDOW_BYTES) and of 1 MiB (each chunk one window).
+    for (const windowSize of [WINDOW_BYTES, 1 << 20]) {
+      for (let window = 0; window < length; window += windowSize) {
+        const span = Math.min(windowSize, length - window);
+        for (let stripe = 0; stripe <= LANES; stripe++) {
+          const boundary = window + stripe * Math.floor(span / LANES);
+          for (const delta of [-needle.length, -needle.length + 1, -7, -1, 0, 1]) {
+            const start = boundary + delta;
+            if (start < 0 || start + needle.length > length) continue;
+            if (planted.some((p) => Math.abs(p - start) < needle.length)) continue;
+            planted.push(start);
+          }
         }
       }
     }

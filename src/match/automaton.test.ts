@@ -137,3 +137,79 @@ describe("automaton across threads", () => {
     expect(run(structuredClone(automaton))).toEqual(expected);
   });
 });
+
+describe("reading straight into the kernel's window", () => {
+  // Enough terms for a table of kernel size (small automata get no window).
+  const letters = "abcdefghijklmnopqrstuvwxyz_";
+  const terms = Array.from({ length: 400 }, (_, k) => ({
+    text: Array.from(
+      { length: 10 + (k % 11) },
+      (_, i) => letters[(k * 7 + i * (k + 3)) % letters.length],
+    ).join(""),
+    caseInsensitive: k % 2 === 0,
+  }));
+  const automaton = buildAutomaton(compileNeedles(terms));
+
+  function haystack(length: number, seed: number): Uint8Array {
+    const bytes = new Uint8Array(randomBytes(length));
+    const needles = automaton.needles;
+    // Needles everywhere, including across window and stripe boundaries (every 9,973 bytes hits all sorts).
+    for (let at = seed; at + 64 < length; at += 9973) bytes.set(needles[at % needles.length]!.bytes, at);
+    return bytes;
+  }
+
+  function viaPush(bytes: Uint8Array): string[] {
+    const hits: string[] = [];
+    const matcher = new StreamMatcher(automaton);
+    for (let at = 0; at < bytes.length; at += 65_536)
+      matcher.push(bytes.subarray(at, at + 65_536), (id, offset) => hits.push(`${id}@${offset}`));
+    return hits;
+  }
+
+  /** Reads `bytes` window by window into the matcher's window, calling `between` before each push. */
+  function viaWindow(matcher: StreamMatcher, bytes: Uint8Array, between = () => {}): string[] {
+    const hits: string[] = [];
+    for (let at = 0; at < bytes.length;) {
+      const window = matcher.window()!;
+      const n = Math.min(window.length, bytes.length - at);
+      window.set(bytes.subarray(at, at + n));
+      between();
+      matcher.push(window.subarray(0, n), (id, offset) => hits.push(`${id}@${offset}`));
+      at += n;
+    }
+    return hits;
+  }
+
+  it("finds the same matches as push, for whole and partial windows", () => {
+    const matcher = new StreamMatcher(automaton);
+    expect(matcher.window()?.length).toBeGreaterThanOrEqual(1 << 20);
+    const bytes = haystack(2 * matcher.window()!.length + 300_000, 17);
+    const expected = viaPush(bytes);
+    expect(expected.length).toBeGreaterThan(200);
+    expect(viaWindow(matcher, bytes)).toEqual(expected);
+    matcher.reset();
+    expect(viaWindow(matcher, bytes.subarray(0, 100_000))).toEqual(viaPush(bytes.subarray(0, 100_000)));
+  });
+
+  it("keeps a window's bytes while another matcher of the same automaton scans", () => {
+    const first = new StreamMatcher(automaton);
+    const second = new StreamMatcher(automaton);
+    const bytes = haystack(2 * first.window()!.length, 5);
+    const other = haystack(1 << 20, 11);
+    const otherHits: string[] = [];
+    let half = 0;
+    // Between filling a window and pushing it, the other matcher scans (the kernel's scratch) too.
+    const hits = viaWindow(first, bytes, () => {
+      const part = other.subarray(half * (1 << 19), ++half * (1 << 19));
+      second.push(part, (id, offset) => otherHits.push(`${id}@${offset}`));
+    });
+    expect(half).toBe(2);
+    expect(hits).toEqual(viaPush(bytes));
+    expect(otherHits).toEqual(viaPush(other));
+  });
+
+  it("gives small automata no window", () => {
+    const small = buildAutomaton(compileNeedles([{ text: "byRace", caseInsensitive: false }]));
+    expect(new StreamMatcher(small).window()).toBeUndefined();
+  });
+});

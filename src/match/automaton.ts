@@ -1,5 +1,13 @@
 import type { Needle } from "./needles.js";
-import { allocateKernelMemory, createKernel, LANES, type Kernel, type KernelMemory } from "./wasm-kernel.js";
+import {
+  allocateKernelMemory,
+  createKernel,
+  LANE_STRIDE,
+  LANES,
+  WINDOW_BYTES,
+  type Kernel,
+  type KernelMemory,
+} from "./wasm-kernel.js";
 
 /**
  * A byte DFA (Aho-Corasick with failure links resolved into full transitions) over typed arrays.
@@ -33,8 +41,6 @@ export interface Automaton {
   readonly maxNeedleLength: number;
 }
 
-/** The most one kernel call scans; longer chunks are scanned window by window. */
-const SCRATCH_BYTES = 1 << 20;
 /** Tables with at least this many entries (256 KiB) are built inside kernel memory. */
 const DIRECT_KERNEL_ENTRIES = 1 << 16;
 
@@ -112,7 +118,7 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
   // space, so thousands of tiny automata must not each hold one; they get a kernel on first large chunk.
   const kernelMemory =
     stateCount * classCount >= DIRECT_KERNEL_ENTRIES
-      ? allocateKernelMemory(stateCount * classCount, SCRATCH_BYTES)
+      ? allocateKernelMemory(stateCount * classCount)
       : undefined;
   const table = kernelMemory?.table ?? new Int32Array(stateCount * classCount);
   const rowBytes = classCount * 4;
@@ -208,7 +214,7 @@ export function shareAutomaton(automaton: Automaton): Automaton {
 /** Called with the needle id and the 0-based absolute offset of the match's first byte. */
 export type MatchListener = (needleId: number, offset: number) => void;
 
-/** Windows at least this long are scanned as four interleaved stripes by the WebAssembly kernel. */
+/** Windows at least this long are scanned as eight interleaved stripes by the WebAssembly kernel. */
 const STRIPE_THRESHOLD = 1 << 15;
 
 /**
@@ -222,7 +228,7 @@ function kernelFor(automaton: Automaton): Kernel | undefined {
   if (kernel === undefined) {
     let kernelMemory = kernelMemories.get(automaton.transitions);
     if (kernelMemory === undefined) {
-      kernelMemory = allocateKernelMemory(automaton.transitions.length, SCRATCH_BYTES);
+      kernelMemory = allocateKernelMemory(automaton.transitions.length);
       kernelMemory?.table.set(automaton.transitions);
     }
     kernel = kernelMemory === undefined ? null : (createKernel(kernelMemory, automaton.classOf) ?? null);
@@ -232,14 +238,24 @@ function kernelFor(automaton: Automaton): Kernel | undefined {
 }
 
 /**
+ * The matcher that was last handed a kernel's scratch window by `StreamMatcher.window()` and has not pushed
+ * it yet. Another matcher of the same automaton in the same thread (an interleaved async scan) keeps that
+ * window's bytes intact by saving and restoring them around its own use of the scratch.
+ */
+const windowOwners = new WeakMap<Kernel, StreamMatcher>();
+
+/**
  * Streams chunks through the automaton, keeping the DFA state and the last bytes across chunk
  * boundaries, so a needle split between two chunks is found at its true offset.
  *
  * Matches are reported in order of their last byte (several needles ending at the same byte in needle id
- * order). Large chunks are cut into four stripes scanned in one loop: four independent DFA walks keep the
- * CPU's load units busy where one walk waits on each load. Stripes 2-4 start `maxNeedleLength - 1` bytes
+ * order). Large chunks are cut into eight stripes scanned in one loop: eight independent DFA walks keep the
+ * CPU's load units busy where one walk waits on each load. Stripes 2-8 start `maxNeedleLength - 1` bytes
  * early from the root state, which is enough to reach the exact state a single walk would have, and report
  * only matches that end inside their own stripe, so the result is identical to one walk.
+ *
+ * Each window of a chunk is copied into the kernel's memory. A caller that reads files can skip that copy:
+ * read into `window()` and push that view; see there.
  */
 export class StreamMatcher {
   private state = 0;
@@ -248,7 +264,7 @@ export class StreamMatcher {
   private readonly carry: Uint8Array;
   private carryLength = 0;
   private readonly warmup: number;
-  /** Pending matches of stripes 2-4 as (needle id * 4 + stripe, chunk-relative start) pairs. */
+  /** Pending matches of stripes 2-8 as (needle id * LANES + stripe, chunk-relative start) pairs. */
   private pending = new Int32Array(256);
   private pendingLength = 0;
   private chunk: Uint8Array = new Uint8Array(0);
@@ -267,29 +283,65 @@ export class StreamMatcher {
     this.state = 0;
     this.position = 0;
     this.carryLength = 0;
+    this.releaseWindow();
+  }
+
+  /**
+   * The kernel's scratch memory as a writable window, so a file read can land where the kernel scans it:
+   * fill `window.subarray(0, n)` and pass exactly that view to `push`. A full window (`n === window.length`,
+   * just over 1 MiB) is then scanned in place, without the copy `push` makes of any other chunk; a shorter
+   * one is copied out first, so reading short files into the window gains nothing. Call `window()` again
+   * before each read: the view is only reserved for this matcher until its next `push` or `reset` (another
+   * matcher of the same automaton in this thread leaves it untouched meanwhile). Undefined when there is no
+   * kernel (no WebAssembly, or an automaton too small to get one): read into a buffer of your own.
+   */
+  window(): Uint8Array | undefined {
+    if (this.automaton.transitions.length < DIRECT_KERNEL_ENTRIES) return undefined;
+    const kernel = kernelFor(this.automaton);
+    if (kernel === undefined) return undefined;
+    windowOwners.set(kernel, this);
+    return kernel.scratch;
   }
 
   push(chunk: Uint8Array, onMatch: MatchListener): void {
-    this.chunk = chunk;
+    const kernel = chunk.length >= STRIPE_THRESHOLD ? kernelFor(this.automaton) : undefined;
+    let data = chunk;
+    let saved: Uint8Array | undefined;
+    if (kernel !== undefined) {
+      const scratch = kernel.scratch;
+      if (windowOwners.get(kernel) === this) windowOwners.delete(kernel);
+      const inScratch = chunk.buffer === scratch.buffer;
+      // Only a whole window is scanned in place; the stripes of anything else must first be laid out.
+      if (inScratch && !(chunk.byteOffset === scratch.byteOffset && chunk.length === scratch.length))
+        data = chunk.slice();
+      // Another matcher's window awaits its push: keep its bytes.
+      if (windowOwners.has(kernel) && !inScratch) saved = scratch.slice();
+    }
+    this.chunk = data;
     try {
-      const kernel = chunk.length >= STRIPE_THRESHOLD ? kernelFor(this.automaton) : undefined;
       if (kernel === undefined) {
-        this.state = this.scanRange(chunk, 0, chunk.length, this.state, onMatch);
+        this.state = this.scanRange(data, 0, data.length, this.state, onMatch);
       } else {
-        for (let at = 0; at < chunk.length;) {
-          const length = Math.min(kernel.scratch.length, chunk.length - at);
+        for (let at = 0; at < data.length;) {
+          const length = Math.min(WINDOW_BYTES, data.length - at);
           this.state =
             length >= STRIPE_THRESHOLD && Math.floor(length / LANES) >= this.warmup
-              ? this.scanStriped(kernel, chunk, at, length, onMatch)
-              : this.scanRange(chunk, at, at + length, this.state, onMatch);
+              ? this.scanStriped(kernel, data, at, length, onMatch)
+              : this.scanRange(data, at, at + length, this.state, onMatch);
           at += length;
         }
       }
     } finally {
       this.chunk = new Uint8Array(0);
+      if (saved !== undefined) kernel?.scratch.set(saved);
     }
-    this.position += chunk.length;
-    this.keepTail(chunk);
+    this.position += data.length;
+    this.keepTail(data);
+  }
+
+  private releaseWindow(): void {
+    const kernel = kernels.get(this.automaton);
+    if (kernel && windowOwners.get(kernel) === this) windowOwners.delete(kernel);
   }
 
   /** One DFA walk over chunk[from, to), reporting every match straight away. Returns the premultiplied state. */
@@ -312,7 +364,7 @@ export class StreamMatcher {
     return state;
   }
 
-  /** Four stripes of chunk[at, at + length) through the kernel; matches reported in order. */
+  /** Eight stripes of chunk[at, at + length) through the kernel; matches reported in order. */
   private scanStriped(
     kernel: Kernel,
     chunk: Uint8Array,
@@ -321,9 +373,18 @@ export class StreamMatcher {
     onMatch: MatchListener,
   ): number {
     const stride = Math.floor(length / LANES);
-    const states = kernel.states;
+    const { states, scratch } = kernel;
     const warmup = this.warmup;
-    kernel.scratch.set(chunk.subarray(at, at + LANES * stride));
+    // Lane i scans scratch[i * LANE_STRIDE + k]: a whole window is already laid out that way.
+    if (stride === LANE_STRIDE) {
+      const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
+      if (!inPlace) scratch.set(chunk.subarray(at, at + WINDOW_BYTES));
+    } else {
+      for (let lane = 0; lane < LANES; lane++) {
+        const start = at + lane * stride;
+        scratch.set(chunk.subarray(start, start + stride), lane * LANE_STRIDE);
+      }
+    }
     states[0] = this.state;
     // Each later stripe warms up on the bytes before it, from the root, without reporting.
     for (let lane = 1; lane < LANES; lane++) {
@@ -331,10 +392,10 @@ export class StreamMatcher {
       states[lane] = this.scanSilently(chunk, start - warmup, start);
     }
     this.pendingLength = 0;
-    // Stripe 0 reports at once; stripes 1-3 defer into pending, flushed in stripe order afterwards.
+    // Stripe 0 reports at once; the others defer into pending, flushed in stripe order afterwards.
     let k = 0;
     while (k < stride) {
-      k = kernel.walk(stride, k, stride);
+      k = kernel.walk(k, stride);
       if (k === stride) break;
       for (let lane = 0; lane < LANES; lane++) {
         const state = states[lane]!;

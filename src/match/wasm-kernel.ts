@@ -1,17 +1,22 @@
 /**
  * The DFA inner loop as a small WebAssembly function, assembled here byte by byte (no toolchain needed).
  *
- * Why: on the benchmark machine the same four-lane loop runs about 1.3x faster in WebAssembly than in
- * JavaScript (no bounds checks, addresses folded into load offsets), and unlike JavaScript its speed does
- * not depend on the JIT specialising a closure per automaton. See docs/PERFORMANCE.md for the numbers.
+ * Why: on the benchmark machine the same loop runs about 1.3x faster in WebAssembly than in JavaScript (no
+ * bounds checks, addresses folded into load offsets), and unlike JavaScript its speed does not depend on the
+ * JIT specialising a closure per automaton. See docs/PERFORMANCE.md for the numbers.
+ *
+ * Eight lanes walk eight stripes at fixed distances (`LANE_STRIDE`) in one loop: one pointer serves all
+ * lanes, each lane's byte is a load at a constant offset from it, so the loop needs only the pointer, the end
+ * and the eight states in registers. The stride is deliberately not a multiple of 4 KiB: with stripes 128 KiB
+ * apart all eight byte loads hit the same L1 cache set and the loop ran 12% slower.
  *
  * Memory layout (one memory per automaton per thread; `buildAutomaton` writes its table straight into it, so
  * the kernel needs no second copy):
- *   [0, 16)        four lane states, as byte offsets into the table (state * classCount * 4), negative
- *                  when the state has outputs — the same values as the automaton's `transitions`
+ *   [0, 4 * LANES) lane states, as byte offsets into the table (state * classCount * 4), negative when
+ *                  the state has outputs — the same values as the automaton's `transitions`
  *   [64, 320)      byte → class
  *   [TABLE_BASE, +table)   the automaton's transitions, i32
- *   [scratch, +S)  the bytes being scanned, copied in
+ *   [scratch, +LANES * LANE_STRIDE)  the bytes being scanned; lane i reads scratch[i * LANE_STRIDE + k]
  */
 
 /** The few WebAssembly API members we use (the project's TypeScript lib has no DOM types). */
@@ -29,7 +34,11 @@ interface WasmApi {
 
 const CLASS_BASE = 64;
 export const TABLE_BASE = 1024;
-export const LANES = 4;
+export const LANES = 8;
+/** Bytes between two lanes' stripes: 128 KiB + 512, so the eight lanes fall into different L1 sets. */
+export const LANE_STRIDE = (1 << 17) + 512;
+/** The most one kernel call scans: eight full stripes (just over 1 MiB). */
+export const WINDOW_BYTES = LANES * LANE_STRIDE;
 
 function leb(value: number): number[] {
   const out: number[] = [];
@@ -88,7 +97,7 @@ const op = {
 } as const;
 
 /**
- * walk(data, stride, from, to) → k. Lane i reads memory[data + i * stride + k] for k in [from, to), with
+ * walk(scratch, from, to) → k. Lane i reads memory[scratch + i * LANE_STRIDE + k] for k in [from, to), with
  * its state in memory[4i]. Stops at the first k where a lane reaches a state with outputs (that lane's
  * state is stored negative) and returns it; returns `to` when no lane did.
  */
@@ -97,15 +106,15 @@ export function assembleKernel(): Uint8Array {
   const set = (index: number) => [op.localSet, index];
   const constant = (value: number) => [op.i32Const, ...sleb(value)];
   const lanes = Array.from({ length: LANES }, (_, lane) => lane);
-  // Locals: params 0 data, 1 stride, 2 from, 3 to; then state_i = 4 + i, address_i = 4 + LANES + i, end.
-  const state = (lane: number) => 4 + lane;
-  const address = (lane: number) => 4 + LANES + lane;
-  const end = 4 + 2 * LANES;
+  // Locals: params 0 scratch, 1 from, 2 to; then pointer, end, state_i = 5 + i.
+  const pointer = 3;
+  const end = 4;
+  const state = (lane: number) => 5 + lane;
   // prettier-ignore
   const step = (lane: number) => [
     ...get(state(lane)),
-    ...get(address(lane)),
-    op.i32Load8U, 0, 0,
+    ...get(pointer),
+    op.i32Load8U, 0, ...leb(lane * LANE_STRIDE),
     op.i32Load8U, 0, ...leb(CLASS_BASE),
     ...constant(2),
     op.i32Shl,
@@ -115,30 +124,29 @@ export function assembleKernel(): Uint8Array {
   ];
   // prettier-ignore
   const body = [
-    1, 2 * LANES + 1, op.i32,
-    ...get(0), ...get(2), op.i32Add, ...set(address(0)),
-    ...get(0), ...get(3), op.i32Add, ...set(end),
-    ...lanes.slice(1).flatMap((lane) => [...get(address(lane - 1)), ...get(1), op.i32Add, ...set(address(lane))]),
+    1, LANES + 2, op.i32,
+    ...get(0), ...get(1), op.i32Add, ...set(pointer),
+    ...get(0), ...get(2), op.i32Add, ...set(end),
     ...lanes.flatMap((lane) => [...constant(0), op.i32Load, 2, ...leb(4 * lane), ...set(state(lane))]),
     op.block, op.void,
     op.loop, op.void,
-    ...get(address(0)), ...get(end), op.i32GeU, op.brIf, 1,
+    ...get(pointer), ...get(end), op.i32GeU, op.brIf, 1,
     ...lanes.flatMap(step),
     ...get(state(0)),
     ...lanes.slice(1).flatMap((lane) => [...get(state(lane)), op.i32Or]),
     ...constant(0), op.i32LtS, op.brIf, 1,
-    ...lanes.flatMap((lane) => [...get(address(lane)), ...constant(1), op.i32Add, ...set(address(lane))]),
+    ...get(pointer), ...constant(1), op.i32Add, ...set(pointer),
     op.br, 0,
     op.end,
     op.end,
     ...lanes.flatMap((lane) => [...constant(0), ...get(state(lane)), op.i32Store, 2, ...leb(4 * lane)]),
-    ...get(address(0)), ...get(0), op.i32Sub,
+    ...get(pointer), ...get(0), op.i32Sub,
     op.end,
   ];
   // prettier-ignore
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 4, op.i32, op.i32, op.i32, op.i32, 1, op.i32]),
+    ...section(1, [1, 0x60, 3, op.i32, op.i32, op.i32, 1, op.i32]),
     ...section(2, [1, ...name("env"), ...name("memory"), 2, 0, 1]),
     ...section(3, [1, 0]),
     ...section(7, [1, ...name("walk"), 0, 0]),
@@ -150,10 +158,10 @@ export function assembleKernel(): Uint8Array {
 export interface Kernel {
   /** Lane states, the same values as the automaton's transitions (negative: the state has outputs). */
   readonly states: Int32Array;
-  /** Where bytes to scan go; its length is the most one call can scan. */
+  /** Where bytes to scan go (`WINDOW_BYTES`); lane i's stripe starts at i * LANE_STRIDE. */
   readonly scratch: Uint8Array;
-  /** Scans scratch[lane * stride + k] for k in [from, to); see `assembleKernel`. */
-  walk(stride: number, from: number, to: number): number;
+  /** Scans scratch[lane * LANE_STRIDE + k] for k in [from, to); see `assembleKernel`. */
+  walk(from: number, to: number): number;
 }
 
 /** A WebAssembly memory laid out for a kernel, with the transition table as a view into it. */
@@ -161,7 +169,6 @@ export interface KernelMemory {
   readonly memory: WasmMemory;
   readonly table: Int32Array;
   readonly scratchBase: number;
-  readonly scratchBytes: number;
 }
 
 let api: WasmApi | undefined | null = null;
@@ -174,17 +181,17 @@ function wasmApi(): WasmApi | undefined {
 let compiled: object | undefined;
 
 /**
- * Allocates a kernel memory for a table of `entries` i32 values and `scratchBytes` of scratch; undefined
- * when WebAssembly is unavailable or the table is too large for 32-bit addressing.
+ * Allocates a kernel memory for a table of `entries` i32 values and a scratch window; undefined when
+ * WebAssembly is unavailable or the table is too large for 32-bit addressing.
  */
-export function allocateKernelMemory(entries: number, scratchBytes: number): KernelMemory | undefined {
+export function allocateKernelMemory(entries: number): KernelMemory | undefined {
   const wasm = wasmApi();
   if (wasm === undefined) return undefined;
   const scratchBase = Math.ceil((TABLE_BASE + entries * 4) / 64) * 64;
-  const total = scratchBase + scratchBytes;
+  const total = scratchBase + WINDOW_BYTES;
   if (total > 0x7fff0000) return undefined;
   const memory = new wasm.Memory({ initial: Math.ceil(total / 65536) });
-  return { memory, table: new Int32Array(memory.buffer, TABLE_BASE, entries), scratchBase, scratchBytes };
+  return { memory, table: new Int32Array(memory.buffer, TABLE_BASE, entries), scratchBase };
 }
 
 /** Instantiates the kernel on a memory whose table is already filled. */
@@ -192,14 +199,14 @@ export function createKernel(kernelMemory: KernelMemory, classOf: Uint8Array): K
   const wasm = wasmApi();
   if (wasm === undefined) return undefined;
   compiled ??= new wasm.Module(assembleKernel());
-  const { memory, scratchBase, scratchBytes } = kernelMemory;
+  const { memory, scratchBase } = kernelMemory;
   const instance = new wasm.Instance(compiled, { env: { memory } });
-  const walk = instance.exports.walk as (data: number, stride: number, from: number, to: number) => number;
+  const walk = instance.exports.walk as (scratch: number, from: number, to: number) => number;
   const bytes = new Uint8Array(memory.buffer);
   bytes.set(classOf, CLASS_BASE);
   return {
     states: new Int32Array(memory.buffer, 0, LANES),
-    scratch: bytes.subarray(scratchBase, scratchBase + scratchBytes),
-    walk: (stride, from, to) => walk(scratchBase, stride, from, to),
+    scratch: bytes.subarray(scratchBase, scratchBase + WINDOW_BYTES),
+    walk: (from, to) => walk(scratchBase, from, to),
   };
 }
