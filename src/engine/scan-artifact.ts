@@ -7,6 +7,8 @@ import { analyzeHits, type Detection } from "../analyze/index.js";
 import { widenToIdentifier } from "../analyze/identifier-span.js";
 import type { Budgets, ExtractContext } from "../extract/extractor.js";
 import { detectFormat } from "../extract/registry.js";
+import { compareCandidates, MAX_CARVE_CANDIDATES, type Candidate } from "../extract/carve-extractor.js";
+import { signatureKind } from "./scan-needles.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
@@ -93,7 +95,15 @@ async function scanOpened(
   let status: CoverageStatus = "scanned";
   let reason: CoverageReason | undefined;
   let detail: string | undefined;
+  const ruleNeedles = pack.needles.length;
+  /** Carving signatures seen in this pass, so that carving needs no second pass (bounded like the carver). */
+  const signatures: Candidate[] = [];
   const onMatch = (needleId: number, offset: number): void => {
+    if (needleId >= ruleNeedles) {
+      const kind = signatureKind(pack, needleId);
+      if (kind !== undefined && signatures.length <= MAX_CARVE_CANDIDATES) signatures.push({ kind, offset });
+      return;
+    }
     const needle = needles[needleId]!;
     hits.push({
       needleId,
@@ -149,7 +159,15 @@ async function scanOpened(
   const skipped: SkippedChild[] = [];
   let format: string | undefined;
   if (!task.leafOnly && status === "scanned" && head !== undefined) {
-    const extracted = await extractChildren(task, source, head, scanner.budgets, scanner.signal);
+    const extracted = await extractChildren(
+      task,
+      source,
+      head,
+      scanner.budgets,
+      scanner.signal,
+      // Matches come in order of their last byte; the carver wants them by first byte.
+      signatures.sort(compareCandidates),
+    );
     format = extracted.format;
     children.push(...extracted.children);
     skipped.push(...extracted.skipped);
@@ -186,6 +204,7 @@ async function extractChildren(
   head: Uint8Array,
   budgets: Budgets,
   stop: AbortSignal | undefined,
+  signatures: readonly Candidate[],
 ): Promise<Extracted> {
   const result: Extracted = { children: [], skipped: [] };
   let extractor;
@@ -216,6 +235,7 @@ async function extractChildren(
     remainingBytes: task.remainingBytes,
     signal,
     name,
+    signatures,
   };
   try {
     for await (const event of extractor.extract(source, context)) {

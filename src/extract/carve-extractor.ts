@@ -24,9 +24,14 @@ import { deflateLength } from "./streams.js";
 import { UIMAGE_HEADER_SIZE, UIMAGE_MAGIC, parseUImageHeader } from "./uimage-extractor.js";
 import { ZIP_LOCAL } from "./zip-extractor.js";
 
-type Kind = "gzip" | "xz" | "lzma" | "zip" | "7z" | "squashfs" | "cramfs" | "uimage";
+export type CarveKind = "gzip" | "xz" | "lzma" | "zip" | "7z" | "squashfs" | "cramfs" | "uimage";
 
-const SIGNATURES: readonly { kind: Kind; magic: readonly number[] }[] = [
+/**
+ * The magic bytes carving looks for. The scan finds them in its one pass over the artifact (they are
+ * needles of the scan's automaton) and hands them over as `ExtractContext.signatures`; without that,
+ * `findSignatures` searches for them itself.
+ */
+export const CARVE_SIGNATURES: readonly { readonly kind: CarveKind; readonly magic: readonly number[] }[] = [
   { kind: "gzip", magic: [0x1f, 0x8b, 0x08] },
   { kind: "xz", magic: XZ_MAGIC },
   { kind: "lzma", magic: [0x5d, 0x00, 0x00] },
@@ -38,7 +43,7 @@ const SIGNATURES: readonly { kind: Kind; magic: readonly number[] }[] = [
   { kind: "cramfs", magic: CRAMFS_MAGIC },
   { kind: "uimage", magic: UIMAGE_MAGIC },
 ];
-const EXTENSION: Record<Kind, string> = {
+const EXTENSION: Record<CarveKind, string> = {
   gzip: "gz",
   xz: "xz",
   lzma: "lzma",
@@ -48,15 +53,23 @@ const EXTENSION: Record<Kind, string> = {
   cramfs: "cramfs",
   uimage: "uimage",
 };
-const NEEDLES = SIGNATURES.map(({ kind, magic }) => ({ kind, needle: Buffer.from(magic) }));
+const KIND_ORDER: readonly CarveKind[] = [...new Set(CARVE_SIGNATURES.map(({ kind }) => kind))];
+const NEEDLES = CARVE_SIGNATURES.map(({ kind, magic }) => ({ kind, needle: Buffer.from(magic) }));
 const SCAN_CHUNK = 4 * 1024 * 1024;
 const OVERLAP = 64;
 /** LZMA headers are weak signatures; only this many are tried per blob. */
 const MAX_LZMA = 16;
+/** Signature positions kept per blob (the rest are not tried). */
+export const MAX_CARVE_CANDIDATES = 100_000;
 
 export interface Candidate {
-  readonly kind: Kind;
+  readonly kind: CarveKind;
   readonly offset: number;
+}
+
+/** Orders candidates by offset, then in the order of CARVE_SIGNATURES (as `findSignatures` yields them). */
+export function compareCandidates(a: Candidate, b: Candidate): number {
+  return a.offset - b.offset || KIND_ORDER.indexOf(a.kind) - KIND_ORDER.indexOf(b.kind);
 }
 
 /** Finds signature positions in order of offset (unvalidated). */
@@ -73,7 +86,7 @@ export async function* findSignatures(source: ByteSource, signal: AbortSignal): 
         found.push({ kind, offset: base + at });
       }
     }
-    found.sort((a, b) => a.offset - b.offset);
+    found.sort(compareCandidates);
     yield* found;
     if (base + SCAN_CHUNK >= source.size) return;
   }
@@ -208,9 +221,10 @@ export async function* extractCarved(
 ): AsyncGenerator<ExtractEvent> {
   const budget = new ContainerBudget(context, "carve");
   const candidates: Candidate[] = [];
-  for await (const candidate of findSignatures(source, context.signal)) {
+  const found = context.signatures ?? findSignatures(source, context.signal);
+  for await (const candidate of found) {
     if (candidate.offset > 0) candidates.push(candidate);
-    if (candidates.length > 100_000) break;
+    if (candidates.length > MAX_CARVE_CANDIDATES) break;
   }
   let claimedUntil = 0;
   let lzmaTried = 0;

@@ -1,3 +1,4 @@
+import type { Candidate as CarveCandidate } from "./carve-extractor.js";
 import type { ByteSource } from "../model/bytes.js";
 import type { CoverageReason } from "../model/coverage.js";
 
@@ -29,6 +30,11 @@ export interface ExtractContext {
   readonly signal: AbortSignal;
   /** The label of the container (last path component), for carving names. */
   readonly name: string;
+  /**
+   * Carving signatures the scan's own pass found in this container, in offset order (see
+   * CARVE_SIGNATURES); the carver then does not search for them again.
+   */
+  readonly signatures?: readonly CarveCandidate[];
 }
 
 /** A child artifact: its bytes live in a file under tempDir (large) or in memory (small). */
