@@ -6,6 +6,7 @@ import type { Needle } from "../match/needles.js";
 import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
 import { evaluateWhere, HitContext, wordBag, type ScopeView, type WordBag } from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
+import { prepareWidening } from "./identifier-span.js";
 import {
   closesBeyondWindow,
   findScope,
@@ -57,8 +58,13 @@ export type RejectListener = (rejection: Rejection) => void;
 const WINDOW_RADIUS = 4096;
 /** Bytes decoded on each side when the small window holds no structure but was cut short (a big struct). */
 const WIDE_RADIUS = 32 * 1024;
-/** Bytes read around a cluster of hits (more than the window radius, so windows are never cut short). */
-const READ_MARGIN = WIDE_RADIUS + 64;
+/**
+ * Bytes read around a cluster of hits: enough for the small windows (and the encoding checks and the
+ * identifier widening, which reach less far); a hit that needs a wide window has the cluster read again
+ * with WIDE_MARGIN.
+ */
+const READ_MARGIN = WINDOW_RADIUS + 64;
+const WIDE_MARGIN = WIDE_RADIUS + 64;
 /** How much better (in run weight) a big-endian reading must be than the little-endian one to win. */
 const BYTE_ORDER_MARGIN = 3;
 /** Hits closer than this share one read. */
@@ -93,6 +99,16 @@ interface Buffer {
   readonly base: number;
   /** Size of the whole artifact. */
   readonly size: number;
+}
+
+/** Thrown when a hit needs bytes beyond those read for its cluster (a wide window). */
+class NeedBytes extends Error {
+  constructor(
+    readonly from: number,
+    readonly to: number,
+  ) {
+    super(`bytes ${from}..${to} are not in memory`);
+  }
 }
 
 function isUtf16(encoding: Encoding): encoding is "utf-16le" | "utf-16be" {
@@ -135,17 +151,20 @@ function rawBoundaryOk(buffer: Buffer, hit: Hit, needle: Needle): boolean {
   );
 }
 
-/** The run of text-like bytes around [start, end) (no NUL or other C0 controls except whitespace), bounded. */
+/** A text-like byte: not NUL or another C0 control, except whitespace and ESC. */
+function isTextByte(byte: number): boolean {
+  return byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b;
+}
+
+/** The run of text-like bytes around [start, end), bounded. */
 function textRun(buffer: Buffer, start: number, end: number, limit: number): { from: number; to: number } {
   const { bytes, base } = buffer;
-  const texty = (byte: number) =>
-    byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b;
   let from = start - base;
   const lowest = Math.max(0, from - limit);
-  while (from > lowest && texty(bytes[from - 1]!)) from--;
+  while (from > lowest && isTextByte(bytes[from - 1]!)) from--;
   let to = end - base;
   const highest = Math.min(bytes.length, to + limit);
-  while (to < highest && texty(bytes[to]!)) to++;
+  while (to < highest && isTextByte(bytes[to]!)) to++;
   return { from: from + base, to: to + base };
 }
 
@@ -260,10 +279,19 @@ class BufferAnalyzer {
   private readonly windows = new Map<string, CachedWindow>();
 
   constructor(
-    private readonly buffer: Buffer,
+    private buffer: Buffer,
     private readonly pack: CompiledRulePack,
     private readonly onReject?: RejectListener,
   ) {}
+
+  get bytes(): Buffer {
+    return this.buffer;
+  }
+
+  /** Replaces the buffer with a larger one over the same artifact (decoded windows stay valid). */
+  widen(buffer: Buffer): void {
+    this.buffer = buffer;
+  }
 
   /** Tells the listener (if any) why a hit did not become a detection of the rules using its term. */
   private reject(hit: Hit, term: CompiledTerm, reason: string, patternIndex?: number): void {
@@ -276,9 +304,10 @@ class BufferAnalyzer {
 
   private windowFor(encoding: Encoding, offset: number, length: number, radius: number): CachedWindow {
     const key = `${encoding}:${isUtf16(encoding) ? offset & 1 : 0}:${radius}`;
-    const { base, bytes } = this.buffer;
-    const lowest = base;
-    const highest = base + bytes.length;
+    const { base, bytes, size } = this.buffer;
+    // The ends of the artifact (the buffer always reaches past any window that does not touch them).
+    const lowest = 0;
+    const highest = size;
     const cached = this.windows.get(key);
     if (cached) {
       const { window } = cached;
@@ -286,7 +315,10 @@ class BufferAnalyzer {
       const roomAfter = window.end >= highest - 2 || window.end >= offset + length + radius / 2;
       if (roomBefore && roomAfter && offset >= window.start) return cached;
     }
-    const window = decodeWindow(bytes, base, encoding, offset - radius, offset + length + radius, offset);
+    const from = offset - radius;
+    const to = offset + length + radius;
+    if (Math.max(0, from) < base || Math.min(size, to) > base + bytes.length) throw new NeedBytes(from, to);
+    const window = decodeWindow(bytes, base, encoding, from, to, offset);
     const fresh: CachedWindow = { window, scopeContext: prepareScopeContext(window.text), bags: new Map() };
     this.windows.set(key, fresh);
     return fresh;
@@ -308,7 +340,7 @@ class BufferAnalyzer {
   private scopeOf(encoding: Encoding, hit: Hit, located: Located): { located: Located; scope: Scope } {
     const scope = findScope(located.cached.scopeContext, located.start);
     const structured = scope.kind !== "text" && scope.kind !== "comment";
-    const cut = located.cached.window.start > this.buffer.base + 2;
+    const cut = located.cached.window.start > 2;
     if (structured || !cut || !closesBeyondWindow(located.cached.scopeContext, located.start))
       return { located, scope };
     const wide = this.locate(encoding, hit, WIDE_RADIUS);
@@ -480,11 +512,27 @@ export async function analyzeHits(
       last++;
       end = Math.max(end, next.offset + next.length);
     }
-    const from = Math.max(0, first.offset - READ_MARGIN);
-    const to = Math.min(source.size, end + READ_MARGIN);
-    const bytes = await source.read(from, to - from);
-    const analyzer = new BufferAnalyzer({ bytes, base: from, size: source.size }, pack);
-    for (let k = index; k <= last; k++) analyzer.analyze(sorted[k]!, out);
+    const read = async (margin: number): Promise<Buffer> => {
+      const from = Math.max(0, first.offset - margin);
+      const to = Math.min(source.size, end + margin);
+      return { bytes: await source.read(from, to - from), base: from, size: source.size };
+    };
+    const analyzer = new BufferAnalyzer(await read(READ_MARGIN), pack);
+    const firstDetection = out.length;
+    for (let k = index; k <= last; k++) {
+      const mark = out.length;
+      try {
+        analyzer.analyze(sorted[k]!, out);
+      } catch (error) {
+        if (!(error instanceof NeedBytes)) throw error;
+        // Analysing a hit has no effect before it asks for the wide window: read more and do it again.
+        out.length = mark;
+        analyzer.widen(await read(WIDE_MARGIN));
+        analyzer.analyze(sorted[k]!, out);
+      }
+    }
+    const { bytes, base, size } = analyzer.bytes;
+    for (let k = firstDetection; k < out.length; k++) prepareWidening(out[k]!, bytes, base, size);
     index = last + 1;
   }
   return dedupe(out);

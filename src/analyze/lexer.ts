@@ -12,6 +12,11 @@ export const STRING = 2;
 const DIRECTIVE =
   /^#\s*(?:include|define|undef|if|ifdef|ifndef|elif|else|endif|pragma|error|warning|import|line|region|endregion)\b/;
 
+/** ASCII letter (what /[A-Z]/i accepts). */
+function isLetter(code: number): boolean {
+  return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
+}
+
 function lineStartBefore(text: string, index: number): number {
   return text.lastIndexOf("\n", index - 1) + 1;
 }
@@ -62,13 +67,19 @@ export function classify(text: string): Uint8Array {
       index = mark(index, end === -1 ? length : end, COMMENT);
     } else if (
       (char === 0x22 || char === 0x27) &&
-      text.startsWith(String.fromCharCode(char).repeat(3), index)
+      next === char &&
+      index + 2 < length &&
+      text.charCodeAt(index + 2) === char
     ) {
       // Python triple-quoted string: usually a docstring, read as a comment.
-      const quote = String.fromCharCode(char).repeat(3);
-      const end = text.indexOf(quote, index + 3);
+      const end = text.indexOf(char === 0x22 ? '"""' : "'''", index + 3);
       index = mark(index, end === -1 ? length : end + 3, COMMENT);
     } else if (char === 0x22 || char === 0x27 || char === 0x60) {
+      // An apostrophe inside words (don't, O'Brien) in prose is not a string.
+      if (char === 0x27 && index > 0 && isLetter(text.charCodeAt(index - 1))) {
+        index++;
+        continue;
+      }
       // A string ends at its quote or, except for template literals, at the end of the line.
       let end = index + 1;
       while (end < length) {
@@ -83,11 +94,6 @@ export function classify(text: string): Uint8Array {
         }
         if (c === 0x0a && char !== 0x60) break;
         end++;
-      }
-      // An apostrophe inside words (don't, O'Brien) in prose is not a string.
-      if (char === 0x27 && index > 0 && /[A-Z]/i.test(text.charAt(index - 1))) {
-        index++;
-        continue;
       }
       index = mark(index, end, STRING);
     } else {

@@ -28,8 +28,16 @@ export interface ScopeContext {
   readonly classes: Uint8Array;
 }
 
+/** Character classes are computed on first use: hits in binary data (string tables) never need them. */
 export function prepareScopeContext(text: string): ScopeContext {
-  return { text, classes: classify(text) };
+  let classes: Uint8Array | undefined;
+  return {
+    text,
+    get classes() {
+      classes ??= classify(text);
+      return classes;
+    },
+  };
 }
 
 const IDENT = /[a-z_$][\w$]*/gi;
@@ -301,7 +309,8 @@ function splitTopLevel(
 
 function codeOnly(context: ScopeContext, from: number, to: number): string {
   let out = "";
-  for (let at = from; at < to; at++) out += context.classes[at] === COMMENT ? " " : context.text.charAt(at);
+  const { text, classes } = context;
+  for (let at = from; at < to; at++) out += classes[at] === COMMENT ? " " : text.charAt(at);
   return out;
 }
 
@@ -618,8 +627,9 @@ function paragraph(text: string, index: number, inComment: boolean): Scope {
  * paragraph of text.
  */
 export function findScope(context: ScopeContext, index: number): Scope {
-  const { text, classes } = context;
+  const { text } = context;
   if (looksBinary(text, index)) return stringTable(text, index);
+  const { classes } = context;
   const inComment = classes[index] === COMMENT;
   const trailing = inComment && codeOnly(context, lineStart(text, index), index).trim() !== "";
   let cursor = index;

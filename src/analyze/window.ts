@@ -12,19 +12,24 @@ export interface DecodedWindow {
   readonly start: number;
   /** Absolute byte offset just after the last decoded byte. */
   readonly end: number;
-  /** byteAt[i] = absolute byte offset where text[i] begins (both halves of a surrogate pair share it); byteAt[text.length] = end. */
-  readonly byteAt: Float64Array;
+  /**
+   * charStarts[i] = byte offset where text[i] begins, relative to `start` (both halves of a surrogate pair
+   * share it); charStarts[text.length] = end - start.
+   */
+  readonly charStarts: Int32Array;
 }
 
 const REPLACEMENT = 0xfffd;
 
 /** Lower-bound search: the first character index that starts at or after `offset`. */
 function lowerBound(window: DecodedWindow, offset: number): number {
+  const relative = offset - window.start;
+  const starts = window.charStarts;
   let low = 0;
   let high = window.text.length;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (window.byteAt[middle]! < offset) low = middle + 1;
+    if (starts[middle]! < relative) low = middle + 1;
     else high = middle;
   }
   return low;
@@ -34,22 +39,67 @@ function lowerBound(window: DecodedWindow, offset: number): number {
 export function charIndexAt(window: DecodedWindow, offset: number): number | undefined {
   if (offset < window.start || offset > window.end) return undefined;
   const index = lowerBound(window, offset);
-  return window.byteAt[index] === offset ? index : undefined;
+  return window.charStarts[index] === offset - window.start ? index : undefined;
 }
 
-const multiByteCache: Record<"gb18030" | "big5", Map<number, string>> = {
-  gb18030: new Map(),
-  big5: new Map(),
+/**
+ * Decoded double-byte characters, filled on first use: the code unit of each two-byte sequence (key lead * 256
+ * + trail), with `TWO_BYTE_LONG` marking a sequence whose decoding is not one code unit (kept in `longTwoByte`).
+ * Four-byte GB18030 sequences are kept in a bounded map.
+ */
+interface MultiByteTables {
+  readonly state: Uint8Array;
+  readonly code: Uint16Array;
+  readonly longTwoByte: Map<number, string>;
+  readonly fourByte: Map<number, string>;
+}
+const UNKNOWN = 0;
+const ONE_UNIT = 1;
+const TWO_BYTE_LONG = 2;
+
+const multiByteTables: Record<"gb18030" | "big5", MultiByteTables> = {
+  gb18030: {
+    state: new Uint8Array(65536),
+    code: new Uint16Array(65536),
+    longTwoByte: new Map(),
+    fourByte: new Map(),
+  },
+  big5: {
+    state: new Uint8Array(65536),
+    code: new Uint16Array(65536),
+    longTwoByte: new Map(),
+    fourByte: new Map(),
+  },
 };
 
+function iconvDecode(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number, length: number): string {
+  return iconv.decode(Buffer.from(bytes.subarray(at, at + length)), encoding);
+}
+
+/** The characters of the `length`-byte sequence at `at` (length 2 or 4), decoded as iconv-lite decodes it alone. */
 function decodeMulti(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number, length: number): string {
+  const tables = multiByteTables[encoding];
+  if (length === 2) {
+    const key = (bytes[at]! << 8) | bytes[at + 1]!;
+    const state = tables.state[key]!;
+    if (state === ONE_UNIT) return String.fromCharCode(tables.code[key]!);
+    if (state === TWO_BYTE_LONG) return tables.longTwoByte.get(key)!;
+    const text = iconvDecode(encoding, bytes, at, length);
+    if (text.length === 1) {
+      tables.code[key] = text.charCodeAt(0);
+      tables.state[key] = ONE_UNIT;
+    } else {
+      tables.longTwoByte.set(key, text);
+      tables.state[key] = TWO_BYTE_LONG;
+    }
+    return text;
+  }
   let key = 0;
   for (let k = 0; k < length; k++) key = key * 256 + bytes[at + k]!;
-  const cache = multiByteCache[encoding];
-  let text = cache.get(key);
+  let text = tables.fourByte.get(key);
   if (text === undefined) {
-    text = iconv.decode(Buffer.from(bytes.subarray(at, at + length)), encoding);
-    if (cache.size < 100_000) cache.set(key, text);
+    text = iconvDecode(encoding, bytes, at, length);
+    if (tables.fourByte.size < 100_000) tables.fourByte.set(key, text);
   }
   return text;
 }
@@ -121,6 +171,38 @@ export function syncPoint(encoding: Encoding, bytes: Uint8Array, from: number, a
   }
 }
 
+/** Code units are laid out little-endian in memory here (true on every platform Node runs on today). */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+let unitsBuffer = new Uint16Array(16 * 1024);
+
+/** A reused scratch buffer of at least `capacity` code units (its contents are copied into a string). */
+function scratchUnits(capacity: number): Uint16Array {
+  if (unitsBuffer.length < capacity)
+    unitsBuffer = new Uint16Array(Math.max(capacity, 2 * unitsBuffer.length));
+  return unitsBuffer;
+}
+
+/** The string of `units[0, length)`, lone surrogates kept as they are. */
+function unitsText(units: Uint16Array, length: number): string {
+  if (LITTLE_ENDIAN) return Buffer.from(units.buffer, units.byteOffset, 2 * length).toString("utf16le");
+  let text = "";
+  for (let at = 0; at < length; at += 4096)
+    text += String.fromCharCode(...units.subarray(at, Math.min(length, at + 4096)));
+  return text;
+}
+
+/** The string of `pairs` UTF-16 code units stored at bytes[at…] in the given byte order. */
+function utf16Text(bytes: Uint8Array, at: number, pairs: number, encoding: "utf-16le" | "utf-16be"): string {
+  const units = scratchUnits(pairs);
+  for (let k = 0, from = at; k < pairs; k++, from += 2)
+    units[k] =
+      encoding === "utf-16le"
+        ? bytes[from]! | (bytes[from + 1]! << 8)
+        : (bytes[from]! << 8) | bytes[from + 1]!;
+  return unitsText(units, pairs);
+}
+
 /**
  * Decodes `bytes[from - base, to - base)` (absolute offsets; `base` is the absolute offset of `bytes[0]`),
  * starting at a character boundary at or after `from` that is at or before `anchor`.
@@ -137,57 +219,130 @@ export function decodeWindow(
   const limit = Math.min(base + bytes.length, to) - base;
   // The start of the artifact is a character boundary for the byte-oriented charsets (UTF-16 keeps the
   // anchor's alignment instead); elsewhere, find one.
-  let at =
+  const at =
     lowest === 0 && (encoding === "gb18030" || encoding === "big5")
       ? lowest - base
       : syncPoint(encoding, bytes, lowest - base, Math.max(lowest, Math.min(anchor, to)) - base);
-  const units: number[] = [];
-  const offsets: number[] = [];
-  const pieces: string[] = [];
-  const flush = () => {
-    if (units.length > 0) pieces.push(String.fromCharCode(...units));
-    units.length = 0;
-  };
   const start = at + base;
+  const count = Math.max(0, limit - at);
+  // Every encoding yields at most one code unit per byte, except a double-byte character whose decoding is
+  // longer than one unit: room for two per byte.
+  const doubleByte = encoding === "gb18030" || encoding === "big5";
+  const capacity = doubleByte ? 2 * count + 8 : count + 1;
+  const charStarts = new Int32Array(capacity + 1);
+  if (encoding === "utf-16le" || encoding === "utf-16be") {
+    const pairs = count >> 1;
+    for (let k = 0; k <= pairs; k++) charStarts[k] = 2 * k;
+    const text = utf16Text(bytes, at, pairs, encoding);
+    return { encoding, text, start, end: start + 2 * pairs, charStarts: charStarts.subarray(0, pairs + 1) };
+  }
+  const units = scratchUnits(capacity);
+  const decoded = doubleByte
+    ? decodeDoubleByte(encoding, bytes, at, limit, units, charStarts)
+    : decodeUtf8(bytes, at, limit, units, charStarts);
+  const length = decoded.length;
+  const end = decoded.end + base;
+  charStarts[length] = end - start;
+  return {
+    encoding,
+    text: unitsText(units, length),
+    start,
+    end,
+    charStarts: charStarts.subarray(0, length + 1),
+  };
+}
+
+/** Where a decoding loop stopped: code units written, and the (relative) byte index after the last character. */
+interface Decoded {
+  readonly length: number;
+  readonly end: number;
+}
+
+/** Decodes UTF-8 from bytes[from] (a character boundary) up to `limit` into `units`, with character starts relative to `from`. */
+function decodeUtf8(
+  bytes: Uint8Array,
+  from: number,
+  limit: number,
+  units: Uint16Array,
+  charStarts: Int32Array,
+): Decoded {
+  let length = 0;
+  let at = from;
   while (at < limit) {
-    const length = charLength(encoding, bytes, at, limit);
-    if (at + length > limit) break;
     const lead = bytes[at]!;
-    if (encoding === "utf-16le" || encoding === "utf-16be") {
-      units.push(encoding === "utf-16le" ? lead | (bytes[at + 1]! << 8) : (lead << 8) | bytes[at + 1]!);
-      offsets.push(at + base);
-    } else if (lead < 0x80) {
-      units.push(lead);
-      offsets.push(at + base);
-    } else if (length === 1) {
-      units.push(REPLACEMENT);
-      offsets.push(at + base);
-    } else if (encoding === "utf-8") {
-      let code = lead & (length === 2 ? 0x1f : length === 3 ? 0x0f : 0x07);
-      for (let k = 1; k < length; k++) code = (code << 6) | (bytes[at + k]! & 0x3f);
-      if (code > 0xffff) {
-        units.push(0xd800 + ((code - 0x10000) >> 10), 0xdc00 + ((code - 0x10000) & 0x3ff));
-        offsets.push(at + base, at + base);
-      } else {
-        units.push(code);
-        offsets.push(at + base);
-      }
+    if (lead < 0x80) {
+      units[length] = lead;
+      charStarts[length++] = at - from;
+      at++;
+      continue;
+    }
+    const size = charLength("utf-8", bytes, at, limit);
+    if (size === 1) {
+      units[length] = REPLACEMENT;
+      charStarts[length++] = at - from;
     } else {
-      const text = decodeMulti(encoding, bytes, at, length);
-      for (let k = 0; k < text.length; k++) {
-        units.push(text.charCodeAt(k));
-        offsets.push(at + base);
+      let code = lead & (size === 2 ? 0x1f : size === 3 ? 0x0f : 0x07);
+      for (let k = 1; k < size; k++) code = (code << 6) | (bytes[at + k]! & 0x3f);
+      if (code > 0xffff) {
+        units[length] = 0xd800 + ((code - 0x10000) >> 10);
+        charStarts[length++] = at - from;
+        units[length] = 0xdc00 + ((code - 0x10000) & 0x3ff);
+        charStarts[length++] = at - from;
+      } else {
+        units[length] = code;
+        charStarts[length++] = at - from;
       }
     }
-    if (units.length >= 4096) flush();
-    at += length;
+    at += size;
   }
-  flush();
-  const text = pieces.join("");
-  const byteAt = new Float64Array(offsets.length + 1);
-  byteAt.set(offsets);
-  byteAt[offsets.length] = at + base;
-  return { encoding, text, start, end: at + base, byteAt };
+  return { length, end: at };
+}
+
+/** Decodes GB18030 or Big5 like decodeUtf8; two-byte characters come from the lookup tables. */
+function decodeDoubleByte(
+  encoding: "gb18030" | "big5",
+  bytes: Uint8Array,
+  from: number,
+  limit: number,
+  units: Uint16Array,
+  charStarts: Int32Array,
+): Decoded {
+  const { state, code } = multiByteTables[encoding];
+  let length = 0;
+  let at = from;
+  while (at < limit) {
+    const lead = bytes[at]!;
+    if (lead < 0x80) {
+      units[length] = lead;
+      charStarts[length++] = at - from;
+      at++;
+      continue;
+    }
+    const size = charLength(encoding, bytes, at, limit);
+    if (size === 1) {
+      units[length] = REPLACEMENT;
+      charStarts[length++] = at - from;
+      at++;
+      continue;
+    }
+    if (size === 2) {
+      const key = (lead << 8) | bytes[at + 1]!;
+      if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
+      if (state[key] === ONE_UNIT) {
+        units[length] = code[key]!;
+        charStarts[length++] = at - from;
+        at += 2;
+        continue;
+      }
+    }
+    const text = decodeMulti(encoding, bytes, at, size);
+    for (let k = 0; k < text.length; k++) {
+      units[length] = text.charCodeAt(k);
+      charStarts[length++] = at - from;
+    }
+    at += size;
+  }
+  return { length, end: at };
 }
 
 /** Frequent Chinese characters, simplified and traditional, for telling GB18030 from Big5. */
