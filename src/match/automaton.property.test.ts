@@ -183,6 +183,11 @@ describe("stream matcher against brute force", () => {
     expect(expected.length).toBeGreaterThan(400);
     expect(stream(haystack, needles, [])).toEqual(expected);
     expect(stream(haystack, needles, randomCuts(random, haystack.length))).toEqual(expected);
+    // Short chunks: a large automaton stripes windows down to about 1 KiB.
+    for (const size of [1000, 1024, 1500, 4096, 5001]) {
+      const cuts = Array.from({ length: Math.floor((haystack.length - 1) / size) }, (_, k) => (k + 1) * size);
+      expect(stream(haystack, needles, cuts)).toEqual(expected);
+    }
   });
 
   it("finds needles planted across every stripe and window boundary", () => {
