@@ -1,12 +1,5 @@
 import { TOOL_VERSION } from "../version.js";
 import { UsageError, type CommandIo, type CommandResult } from "./command.js";
-import { runScan } from "./commands/scan.js";
-import { runTestRules } from "./commands/test-rules.js";
-import { runNeedles } from "./commands/needles.js";
-import { runDiff } from "./commands/diff.js";
-import { runVerify } from "./commands/verify.js";
-import { runKeygen } from "./commands/keygen.js";
-import { runBaseline } from "./commands/baseline.js";
 
 export const USAGE = `custodiet ${TOOL_VERSION}: finds ethnic, racial and religious profiling capabilities in software.
 It never classifies people; it finds the capability in software.
@@ -26,15 +19,16 @@ Run "custodiet scan --help" for the scan options.`;
 
 type Handler = (argv: string[], io: CommandIo) => Promise<CommandResult>;
 
+// Each command's module is loaded when it runs, so `--version` or `diff` never load the scanner.
 const commands = {
-  scan: runScan,
-  "test-rules": runTestRules,
-  diff: runDiff,
-  verify: runVerify,
-  keygen: runKeygen,
-  baseline: runBaseline,
-  rules: (argv, io) => {
-    if (argv[0] === "needles") return runNeedles(argv.slice(1), io);
+  scan: async (argv, io) => (await import("./commands/scan.js")).runScan(argv, io),
+  "test-rules": async (argv, io) => (await import("./commands/test-rules.js")).runTestRules(argv, io),
+  diff: async (argv, io) => (await import("./commands/diff.js")).runDiff(argv, io),
+  verify: async (argv, io) => (await import("./commands/verify.js")).runVerify(argv, io),
+  keygen: async (argv, io) => (await import("./commands/keygen.js")).runKeygen(argv, io),
+  baseline: async (argv, io) => (await import("./commands/baseline.js")).runBaseline(argv, io),
+  rules: async (argv, io) => {
+    if (argv[0] === "needles") return (await import("./commands/needles.js")).runNeedles(argv.slice(1), io);
     throw new UsageError(
       `unknown rules command "${argv[0] ?? ""}" (try: custodiet rules needles --format hex)`,
     );

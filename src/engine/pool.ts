@@ -1,10 +1,17 @@
 import { existsSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { shareAutomaton } from "../match/automaton.js";
+import type { CompiledRulePack } from "../rules/compile.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
-import { createArtifactScanner } from "./scanner-setup.js";
-import type { CompiledRulePack } from "../rules/index.js";
-import { transferable, type ArtifactResult, type ArtifactTask, type WorkerSetup } from "./task.js";
+import { compileScanSetup, createArtifactScanner } from "./scanner-setup.js";
+import {
+  transferable,
+  type ArtifactResult,
+  type ArtifactTask,
+  type ScanSetup,
+  type WorkerSetup,
+} from "./task.js";
 import type { FromWorker, ToWorker } from "./worker.js";
 
 /** Runs artifact tasks: in this thread for one job, on worker threads for more. */
@@ -28,10 +35,12 @@ export function createTaskRunner(
   signal?: AbortSignal,
   pack?: CompiledRulePack,
 ): TaskRunner {
+  // The pack and the automaton are built once, here; workers receive them ready to use.
+  const built = compileScanSetup(setup, pack);
+  const inline = createArtifactScanner(built, onBytes, signal);
   const script = jobs > 1 ? workerScript() : undefined;
-  // In this thread the pack the caller compiled is used as it is.
-  if (script === undefined) return inlineRunner(createArtifactScanner(setup, onBytes, signal, pack));
-  return new WorkerPool(script, setup, jobs, onBytes);
+  if (script === undefined) return inlineRunner(inline);
+  return new WorkerPool(script, built, jobs, onBytes, inline);
 }
 
 function inlineRunner(scanner: ArtifactScanner): TaskRunner {
@@ -41,33 +50,57 @@ function inlineRunner(scanner: ArtifactScanner): TaskRunner {
   };
 }
 
-interface Slot {
-  worker: Worker;
-  busy: { task: ArtifactTask; resolve: (r: ArtifactResult) => void } | undefined;
+interface Job {
+  readonly task: ArtifactTask;
+  readonly resolve: (result: ArtifactResult) => void;
 }
 
-/** A fixed pool of worker threads, one artifact per task; a worker that dies is replaced. */
+interface Slot {
+  worker: Worker;
+  /** The worker has its setup and takes tasks. */
+  ready: boolean;
+  busy: Job | undefined;
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/**
+ * A fixed pool of worker threads, one artifact per task; a worker that dies is replaced.
+ *
+ * Workers start only when there is more work than one thread: the first task is scanned in this thread,
+ * and the pool starts once a second task waits. Until a worker is ready (~50 ms to load its modules), this
+ * thread keeps scanning, so a small scan is done before a worker could have helped; afterwards it only
+ * hands out tasks. Where a task runs never changes its result.
+ */
 class WorkerPool implements TaskRunner {
   private readonly slots: Slot[] = [];
-  private readonly queue: { task: ArtifactTask; resolve: (r: ArtifactResult) => void }[] = [];
+  private readonly queue: Job[] = [];
   private closed = false;
+  /** The setup as posted to workers: the automaton's tables moved into SharedArrayBuffers once. */
+  private posted: ScanSetup | undefined;
+  /** The task this thread is scanning, if any. */
+  private inlineRun: Promise<void> | undefined;
 
   constructor(
     private readonly script: URL,
-    private readonly setup: WorkerSetup,
-    size: number,
+    private readonly setup: ScanSetup,
+    private readonly size: number,
     private readonly onBytes: (bytes: number) => void,
-  ) {
-    for (let index = 0; index < size; index++) this.slots.push(this.spawn());
-  }
+    private readonly inline: ArtifactScanner,
+  ) {}
 
   private spawn(): Slot {
     const worker = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
-    const slot: Slot = { worker, busy: undefined };
+    const slot: Slot = { worker, ready: false, busy: undefined };
     worker.on("message", (message: FromWorker) => {
-      if (message.type === "bytes") this.onBytes(message.bytes);
+      if (message.type === "ready") {
+        slot.ready = true;
+        this.pump();
+      } else if (message.type === "bytes") this.onBytes(message.bytes);
       else if (message.type === "result") this.finish(slot, message.result);
-      else if (message.type === "failed") this.finish(slot, crashResult(slot.busy!.task, message.message));
+      else this.finish(slot, crashResult(slot.busy!.task, message.message));
     });
     worker.on("error", (error) => {
       this.replace(slot, error.message);
@@ -75,7 +108,8 @@ class WorkerPool implements TaskRunner {
     worker.on("exit", (code) => {
       if (!this.closed) this.replace(slot, `worker exited with code ${code}`);
     });
-    worker.postMessage({ type: "setup", setup: this.setup } satisfies ToWorker);
+    this.posted ??= { ...this.setup, automaton: shareAutomaton(this.setup.automaton) };
+    worker.postMessage({ type: "setup", setup: this.posted } satisfies ToWorker);
     return slot;
   }
 
@@ -100,20 +134,50 @@ class WorkerPool implements TaskRunner {
   }
 
   private pump(): void {
+    if (this.closed) return;
+    let anyReady = false;
     for (const slot of this.slots) {
+      if (!slot.ready) continue;
+      anyReady = true;
       if (slot.busy !== undefined) continue;
       const next = this.queue.shift();
       if (next === undefined) return;
-      slot.busy = next;
-      const bytes = next.task.bytes && transferable(next.task.bytes);
-      const task = bytes ? { ...next.task, bytes } : next.task;
-      try {
-        slot.worker.postMessage({ type: "task", task } satisfies ToWorker, bytes ? [bytes.buffer] : []);
-      } catch (error) {
-        slot.busy = undefined;
-        next.resolve(crashResult(next.task, error instanceof Error ? error.message : String(error)));
-      }
+      this.send(slot, next);
     }
+    if (!anyReady && this.inlineRun === undefined) {
+      const next = this.queue.shift();
+      if (next !== undefined) this.runInline(next);
+    }
+    if (this.queue.length > 0 && this.slots.length === 0)
+      for (let index = 0; index < this.size; index++) this.slots.push(this.spawn());
+  }
+
+  private send(slot: Slot, job: Job): void {
+    slot.busy = job;
+    const bytes = job.task.bytes && transferable(job.task.bytes);
+    const task = bytes ? { ...job.task, bytes } : job.task;
+    try {
+      slot.worker.postMessage({ type: "task", task } satisfies ToWorker, bytes ? [bytes.buffer] : []);
+    } catch (error) {
+      slot.busy = undefined;
+      job.resolve(crashResult(job.task, error instanceof Error ? error.message : String(error)));
+    }
+  }
+
+  private runInline(job: Job): void {
+    this.inlineRun = scanArtifact(job.task, this.inline).then(
+      (result) => {
+        job.resolve(result);
+      },
+      (error: unknown) => {
+        // As a worker reports it.
+        job.resolve(crashResult(job.task, describeError(error)));
+      },
+    );
+    void this.inlineRun.finally(() => {
+      this.inlineRun = undefined;
+      this.pump();
+    });
   }
 
   run(task: ArtifactTask): Promise<ArtifactResult> {
@@ -132,6 +196,8 @@ class WorkerPool implements TaskRunner {
     }
     for (const queued of this.queue.splice(0)) queued.resolve(crashResult(queued.task, "scan stopped"));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
+    // A task scanned in this thread stops soon after the scan's signal; its temp files go before the scan's.
+    await this.inlineRun;
   }
 }
 

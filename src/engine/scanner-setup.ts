@@ -1,21 +1,30 @@
 import type { Rule } from "../model/rule.js";
-import { buildAutomaton } from "../match/index.js";
+import { buildAutomaton } from "../match/automaton.js";
+import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
 import { scanNeedles } from "./scan-needles.js";
-import { compileRulePack, type CompiledRulePack } from "../rules/index.js";
 import type { ArtifactScanner } from "./scan-artifact.js";
-import type { WorkerSetup } from "./task.js";
+import type { ScanSetup, WorkerSetup } from "./task.js";
 
-/** Compiles the rule pack and automaton once per thread. */
-export function createArtifactScanner(
-  setup: WorkerSetup,
-  onBytes?: (bytes: number) => void,
-  signal?: AbortSignal,
-  compiled?: CompiledRulePack,
-): ArtifactScanner {
+/** Compiles the rule pack (unless the caller already has it) and builds the automaton, once per scan. */
+export function compileScanSetup(setup: WorkerSetup, compiled?: CompiledRulePack): ScanSetup {
   const pack = compiled ?? compileRulePack(setup.rules as readonly Rule[]);
   return {
     pack,
     automaton: buildAutomaton(scanNeedles(pack)),
+    budgets: setup.budgets,
+    chunkSize: setup.chunkSize,
+  };
+}
+
+/** A scanner over an already built setup (in this thread or, received from it, in a worker). */
+export function createArtifactScanner(
+  setup: ScanSetup,
+  onBytes?: (bytes: number) => void,
+  signal?: AbortSignal,
+): ArtifactScanner {
+  return {
+    pack: setup.pack,
+    automaton: setup.automaton,
     budgets: setup.budgets,
     chunkSize: setup.chunkSize,
     ...(onBytes ? { onBytes } : {}),

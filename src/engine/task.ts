@@ -2,6 +2,8 @@ import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
 import type { LocationLayer } from "../model/location.js";
 import type { Budgets } from "../extract/extractor.js";
 import type { Detection } from "../analyze/analyzer.js";
+import type { Automaton } from "../match/automaton.js";
+import type { CompiledRulePack } from "../rules/compile.js";
 
 /** How an artifact came to be, before its bytes are hashed. */
 export interface LayerOrigin {
@@ -62,8 +64,21 @@ export interface ArtifactResult {
 }
 
 export interface WorkerSetup {
-  /** Plain rule data, compiled again inside each worker. */
+  /** Plain rule data, compiled only when the caller has no compiled pack to give. */
   readonly rules: readonly unknown[];
+  readonly budgets: Budgets;
+  readonly chunkSize: number;
+}
+
+/**
+ * Everything a thread needs to scan, built once on the main thread: a worker receives it by structured
+ * clone (the compiled pack is plain data: strings, numbers, arrays, sets, typed arrays) with the automaton's
+ * tables in SharedArrayBuffers, so no worker compiles anything.
+ */
+export interface ScanSetup {
+  readonly pack: CompiledRulePack;
+  /** Built from `scanNeedles(pack)`. */
+  readonly automaton: Automaton;
   readonly budgets: Budgets;
   readonly chunkSize: number;
 }

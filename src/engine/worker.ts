@@ -1,11 +1,11 @@
 import { parentPort } from "node:worker_threads";
 import { createArtifactScanner } from "./scanner-setup.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
-import { transferable, type ArtifactTask, type WorkerSetup } from "./task.js";
+import { transferable, type ArtifactTask, type ScanSetup } from "./task.js";
 
-/** Messages from the pool to a worker. */
+/** Messages from the pool to a worker: the setup once (built by the main thread), then tasks. */
 export type ToWorker =
-  | { readonly type: "setup"; readonly setup: WorkerSetup }
+  | { readonly type: "setup"; readonly setup: ScanSetup }
   | { readonly type: "task"; readonly task: ArtifactTask };
 
 /** Messages from a worker to the pool. */

@@ -19,16 +19,52 @@ export interface Needle {
   readonly foldMask: Uint8Array;
 }
 
+/** A lone surrogate: UTF-8 and the CJK charsets cannot carry it (paired surrogates are one code point here). */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+function isAscii(text: string): boolean {
+  for (let index = 0; index < text.length; index++) if (text.charCodeAt(index) > 0x7f) return false;
+  return true;
+}
+
+function view(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+}
+
 /**
  * Encodes `text` in `encoding`, or returns undefined when the charset cannot represent it
  * (iconv-lite silently substitutes "?" for unmappable characters, so we round-trip to check).
+ * UTF-8, UTF-16 and ASCII in the CJK charsets are done by Node's own codecs with the same result and no
+ * round trip: iconv-lite builds its GB18030 and Big5 tables (~40 ms) on first use, and a rule pack
+ * encodes thousands of strings.
  */
 export function encodeTerm(text: string, encoding: Encoding): Uint8Array | undefined {
+  switch (encoding) {
+    case "utf-8":
+      return LONE_SURROGATE.test(text) ? undefined : view(Buffer.from(text, "utf8"));
+    case "utf-16le":
+      return view(Buffer.from(text, "utf16le"));
+    case "utf-16be":
+      return view(Buffer.from(text, "utf16le").swap16());
+    case "gb18030":
+    case "big5":
+      // Both keep ASCII as single bytes of the same value.
+      if (isAscii(text)) return view(Buffer.from(text, "latin1"));
+  }
   // iconv-lite knows our encoding names as they are.
   const buffer = iconv.encode(text, encoding, { addBOM: false });
   if (iconv.decode(buffer, encoding, { stripBOM: false }) !== text) return undefined;
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+  return view(buffer);
 }
+
+/** Byte width of each ASCII character in `encoding`. */
+const ASCII_WIDTH: Readonly<Record<Encoding, number>> = {
+  "utf-8": 1,
+  "utf-16le": 2,
+  "utf-16be": 2,
+  gb18030: 1,
+  big5: 1,
+};
 
 /** Marks the bytes of `bytes` (the term in `encoding`) that are ASCII letters standing for themselves. */
 function foldMaskFor(text: string, encoding: Encoding, bytes: Uint8Array): Uint8Array {
@@ -36,8 +72,7 @@ function foldMaskFor(text: string, encoding: Encoding, bytes: Uint8Array): Uint8
   let position = 0;
   for (const char of text) {
     const code = char.codePointAt(0)!;
-    const encoded = encodeTerm(char, encoding);
-    const width = encoded?.length ?? 0;
+    const width = code <= 0x7f ? ASCII_WIDTH[encoding] : (encodeTerm(char, encoding)?.length ?? 0);
     const isLetter = (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
     if (isLetter) {
       // The ASCII byte of the letter inside its code unit (UTF-16 puts a zero byte beside it).

@@ -72,8 +72,9 @@ export function patternsOf(rule: Rule): readonly PatternSpec[] {
 /**
  * Compiles validated rules: dedupes terms across the pack (same text and case handling → one term),
  * compiles every term into byte needles and every `where` clause into matchers. Deterministic.
+ * `needles`, when given, are those an earlier compile of the same rules produced (from the rule cache).
  */
-export function compileRulePack(rules: readonly Rule[]): CompiledRulePack {
+export function compileRulePack(rules: readonly Rule[], needles?: readonly Needle[]): CompiledRulePack {
   const termIds = new Map<string, number>();
   const specs: TermSpec[] = [];
   const refs: TermRef[][] = [];
@@ -116,5 +117,5 @@ export function compileRulePack(rules: readonly Rule[]): CompiledRulePack {
     allTokenBoundary: refs[id]!.every((ref) => ref.tokenBoundary),
     humps: [...humps[id]!].sort((a, b) => a - b),
   }));
-  return { rules, needles: compileNeedles(specs), hash: rulePackHash(rules), terms, patterns };
+  return { rules, needles: needles ?? compileNeedles(specs), hash: rulePackHash(rules), terms, patterns };
 }

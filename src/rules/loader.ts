@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url";
 import type { Rule } from "../model/rule.js";
 import { compileRulePack, type CompiledRulePack } from "./compile.js";
 import { parseRuleText } from "./parse-rule.js";
+import { readRuleCache, ruleCacheKey, writeRuleCache } from "./rule-cache.js";
 import { RuleError, type RuleProblem } from "./rule-error.js";
 
 /** The bundled pack: <package root>/rules, two levels above this file in src/rules and in dist/rules. */
@@ -15,6 +16,8 @@ export interface LoadRulesOptions {
   readonly paths?: readonly string[];
   /** Include the bundled pack (default true). */
   readonly builtin?: boolean;
+  /** A folder for the parsed-pack cache (`loadRulePack` only); no cache when absent. */
+  readonly cacheDir?: string;
 }
 
 function isRuleFile(name: string): boolean {
@@ -80,28 +83,54 @@ async function ruleFiles(options: LoadRulesOptions): Promise<{ files: RuleFile[]
   return { files, problems };
 }
 
-/** Reads, parses and validates rule files; throws one RuleError listing every problem. Sorted by id. */
-export async function loadRules(options: LoadRulesOptions = {}): Promise<Rule[]> {
+/** A rule file's text, or why it could not be read. */
+type ReadRuleFile = RuleFile & { readonly absolute: string } & (
+    { readonly text: string } | { readonly problem: RuleProblem }
+  );
+
+/** Lists and reads the rule files, in load order; the same file named twice is read once. */
+async function readRuleFiles(
+  options: LoadRulesOptions,
+): Promise<{ files: ReadRuleFile[]; problems: RuleProblem[] }> {
   const { files, problems } = await ruleFiles(options);
-  const rules: Rule[] = [];
-  const seen = new Map<string, Rule>();
   const seenPaths = new Set<string>();
+  const unique: (RuleFile & { absolute: string })[] = [];
   for (const file of files) {
     const absolute = resolve(file.path);
     if (seenPaths.has(absolute)) continue; // the same file named twice (e.g. the bundled folder given as a path)
     seenPaths.add(absolute);
-    let text: string;
-    try {
-      text = await readFile(file.path, "utf8");
-    } catch (error) {
-      problems.push({
-        code: "unreadable",
-        file: file.display,
-        line: 0,
-        detail: `cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
-      });
+    unique.push({ ...file, absolute });
+  }
+  const read = await Promise.all(
+    unique.map(async (file): Promise<ReadRuleFile> => {
+      try {
+        return { ...file, text: await readFile(file.path, "utf8") };
+      } catch (error) {
+        return {
+          ...file,
+          problem: {
+            code: "unreadable",
+            file: file.display,
+            line: 0,
+            detail: `cannot read (${(error as NodeJS.ErrnoException).code ?? "error"})`,
+          },
+        };
+      }
+    }),
+  );
+  return { files: read, problems };
+}
+
+/** Parses and validates read rule files; throws one RuleError listing every problem. Sorted by id. */
+function parseRuleFiles(files: readonly ReadRuleFile[], problems: RuleProblem[]): Rule[] {
+  const rules: Rule[] = [];
+  const seen = new Map<string, Rule>();
+  for (const file of files) {
+    if ("problem" in file) {
+      problems.push(file.problem);
       continue;
     }
+    const { text } = file;
     const expectedId = basename(file.path, extname(file.path));
     const result = parseRuleText(text, file.display, expectedId);
     if (!result.ok) {
@@ -125,13 +154,35 @@ export async function loadRules(options: LoadRulesOptions = {}): Promise<Rule[]>
   return rules.sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0));
 }
 
+/** Reads, parses and validates rule files; throws one RuleError listing every problem. Sorted by id. */
+export async function loadRules(options: LoadRulesOptions = {}): Promise<Rule[]> {
+  const { files, problems } = await readRuleFiles(options);
+  return parseRuleFiles(files, problems);
+}
+
 function idLine(text: string): number {
   const lines = text.split("\n");
   const index = lines.findIndex((line) => /^id\s*:/.test(line));
   return index === -1 ? 1 : index + 1;
 }
 
-/** Loads the bundled pack (unless `builtin: false`) plus the given rule files or folders, and compiles it. */
+/**
+ * Loads the bundled pack (unless `builtin: false`) plus the given rule files or folders, and compiles it.
+ * With `cacheDir`, a pack already parsed from the very same files is taken from the cache (rule-cache.ts).
+ */
 export async function loadRulePack(options: LoadRulesOptions = {}): Promise<CompiledRulePack> {
-  return compileRulePack(await loadRules(options));
+  const { files, problems } = await readRuleFiles(options);
+  const cacheDir = options.cacheDir;
+  const sources =
+    cacheDir === undefined || problems.length > 0 || files.some((file) => "problem" in file)
+      ? undefined
+      : (files as readonly (ReadRuleFile & { text: string })[]);
+  const key = sources && ruleCacheKey(sources);
+  if (cacheDir !== undefined && key !== undefined) {
+    const cached = await readRuleCache(cacheDir, key);
+    if (cached !== undefined) return compileRulePack(cached.rules, cached.needles);
+  }
+  const pack = compileRulePack(parseRuleFiles(files, problems));
+  if (cacheDir !== undefined && key !== undefined) await writeRuleCache(cacheDir, key, pack);
+  return pack;
 }

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
-import { Ajv, type ErrorObject, type ValidateFunction } from "ajv";
-import { isMap, isPair, isScalar, isSeq, LineCounter, parseDocument, type Document } from "yaml";
+import { createRequire } from "node:module";
+import type { ErrorObject, ValidateFunction } from "ajv";
+import type { Document, LineCounter } from "yaml";
 import type { Encoding } from "../model/encoding.js";
 import type { Rule, RuleSample } from "../model/rule.js";
 import { encodeTerm } from "../match/needles.js";
@@ -10,10 +11,19 @@ import type { PatternSpec } from "./types.js";
 /** schema/rule.schema.json, two levels above this file both in src/rules and dist/rules. */
 export const RULE_SCHEMA_URL = new URL("../../schema/rule.schema.json", import.meta.url);
 
+/**
+ * yaml and ajv take ~50 ms to load and ajv ~40 ms to compile the schema; a scan whose rule pack comes from
+ * the cache (see rule-cache.ts) needs neither, so they are loaded on the first parse.
+ */
+const require = createRequire(import.meta.url);
+let yamlModule: typeof import("yaml") | undefined;
+const yaml = (): typeof import("yaml") => (yamlModule ??= require("yaml") as typeof import("yaml"));
+
 let validator: ValidateFunction | undefined;
 
 function ruleValidator(): ValidateFunction {
   if (validator === undefined) {
+    const { Ajv } = require("ajv") as typeof import("ajv");
     const schema = JSON.parse(readFileSync(RULE_SCHEMA_URL, "utf8")) as object;
     validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
   }
@@ -43,6 +53,7 @@ function displayPath(path: readonly PathSegment[]): string {
 }
 
 function keyLine(node: unknown, key: string | number, counter: LineCounter): number | undefined {
+  const { isMap, isPair, isScalar, isSeq } = yaml();
   if (isMap(node)) {
     const pair = node.items.find((item) => isPair(item) && isScalar(item.key) && item.key.value === key);
     const keyNode = pair?.key;
@@ -180,6 +191,7 @@ function semanticProblems(raw: RawRule, problem: (path: PathSegment[], detail: s
  * extension) must equal the rule id when given.
  */
 export function parseRuleText(text: string, file: string, expectedId?: string): ParseResult {
+  const { LineCounter, parseDocument } = yaml();
   const counter = new LineCounter();
   const doc = parseDocument(text, { lineCounter: counter, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {

@@ -1,5 +1,9 @@
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../command.js";
+import { run } from "../run.js";
 import { parseSize } from "./scan.js";
 
 describe("--max-file-size", () => {
@@ -14,5 +18,38 @@ describe("--max-file-size", () => {
   it("rejects what is not a size", () => {
     expect(() => parseSize("lots")).toThrow(UsageError);
     expect(() => parseSize("-1")).toThrow(UsageError);
+  });
+});
+
+describe("the rule pack cache", () => {
+  const header = "typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n";
+
+  async function scanWith(env: Record<string, string>, dir: string, extra: readonly string[] = []) {
+    const result = await run(["scan", dir, "--format", "json", "--jobs", "1", ...extra], {
+      cwd: dir,
+      env,
+      stdoutIsTTY: false,
+    });
+    return { ...result, stdout: result.stdout.replace(/"generatedAt": "[^"]*"/u, "") };
+  }
+
+  it("is written on the first scan and gives the same report on the next; --no-cache leaves it alone", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "custodiet-scan-cache-"));
+    try {
+      await writeFile(join(dir, "face.h"), header);
+      const cacheDir = join(dir, "cache");
+      const first = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, dir);
+      expect(first.exitCode).toBe(1);
+      expect((await readdir(cacheDir)).filter((name) => name.endsWith(".json"))).toHaveLength(1);
+      const second = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, dir);
+      expect(second).toEqual(first);
+
+      const untouched = join(dir, "untouched");
+      const uncached = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, dir, ["--no-cache"]);
+      expect(uncached).toEqual(first);
+      await expect(readdir(untouched)).rejects.toThrow();
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -7,10 +7,12 @@ import { SEVERITIES, type Severity } from "../../model/rule.js";
 import type { ScanReport } from "../../model/report.js";
 import { formatters, type Format } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
-import { RuleError } from "../../rules/index.js";
+import { loadRulePack } from "../../rules/loader.js";
+import { RuleError } from "../../rules/rule-error.js";
 import { applyBaseline, parseBaseline, BaselineError, type Baseline } from "../../findings/baseline.js";
 import { writeEvidenceBundle, loadSigningKey } from "../../evidence/index.js";
 import { UsageError, type CommandIo, type CommandResult } from "../command.js";
+import { ruleCacheDir } from "../cache-dir.js";
 import { formatProgress } from "../progress.js";
 
 export const SCAN_USAGE = `Usage: custodiet scan <path>... [options]
@@ -30,6 +32,8 @@ Options:
   --evidence DIR         write a signed evidence bundle (report, manifest, signature) to DIR
   --key FILE             the Ed25519 private key (PEM, from custodiet keygen) that signs --evidence;
                          without it a one-time key signs and only its public half is kept
+  --no-cache             parse the rule files again instead of using the cache of parsed rule packs
+                         (kept in $CUSTODIET_CACHE_DIR, else ~/.cache/custodiet)
   --quiet                no progress and no notes on stderr
   --no-color             no colours in text output (also NO_COLOR)`;
 
@@ -103,6 +107,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       "report-unused-baseline": { type: "boolean" },
       evidence: { type: "string" },
       key: { type: "string" },
+      "no-cache": { type: "boolean" },
       quiet: { type: "boolean" },
       "no-color": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -146,12 +151,17 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   const started = Date.now();
   const progress = quiet ? undefined : io.progress;
   let lastDraw = 0;
+  const cacheDir = values["no-cache"] === true ? undefined : ruleCacheDir(io.env, io.cwd);
   let report: ScanReport;
   try {
+    const pack = await loadRulePack({
+      paths: (values.rules ?? []).map((path) => resolve(io.cwd, path)),
+      builtin: values["no-builtin-rules"] !== true,
+      ...(cacheDir !== undefined ? { cacheDir } : {}),
+    });
     report = await scan({
       paths: positionals,
-      rules: (values.rules ?? []).map((path) => resolve(io.cwd, path)),
-      builtinRules: values["no-builtin-rules"] !== true,
+      pack,
       minSeverity,
       maxFileSize,
       ...(jobs !== undefined ? { jobs } : {}),

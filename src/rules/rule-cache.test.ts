@@ -1,0 +1,127 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
+import type { CompiledRulePack } from "./compile.js";
+import { loadRulePack } from "./loader.js";
+import { RuleError } from "./rule-error.js";
+
+let root: string;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), "custodiet-rule-cache-"));
+  await mkdir(join(root, "good"));
+  await writeFile(join(root, "good", "test-nation-uyghur.yaml"), NATION_UYGHUR);
+  await writeFile(join(root, "good", "test-hik-race.yaml"), HIK_RACE);
+  await writeFile(join(root, "good", "test-complexion-colours.yaml"), COMPLEXION);
+  await mkdir(join(root, "bad"));
+  await writeFile(join(root, "bad", "wrong-name.yaml"), HIK_RACE);
+});
+
+afterAll(async () => {
+  await rm(root, { recursive: true, force: true });
+});
+
+async function freshCache(): Promise<string> {
+  const dir = join(root, `cache-${Math.random().toString(36).slice(2)}`);
+  await mkdir(dir);
+  return dir;
+}
+
+async function entries(dir: string): Promise<string[]> {
+  return (await readdir(dir)).filter((name) => name.endsWith(".json")).sort();
+}
+
+/** The pack as plain comparable data (needle bytes as arrays). */
+function comparable(pack: CompiledRulePack): unknown {
+  return {
+    ...pack,
+    needles: pack.needles.map((needle) => ({
+      ...needle,
+      bytes: [...needle.bytes],
+      foldMask: [...needle.foldMask],
+    })),
+  };
+}
+
+async function thrown(promise: Promise<unknown>): Promise<RuleError> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof RuleError) return error;
+    throw error;
+  }
+  throw new Error("expected a RuleError");
+}
+
+describe("the rule pack cache", () => {
+  it("gives the same pack as a fresh parse, and is read on the second load", async () => {
+    const cacheDir = await freshCache();
+    const options = { builtin: false, paths: [join(root, "good")] };
+    const fresh = await loadRulePack(options);
+    const first = await loadRulePack({ ...options, cacheDir });
+    const [entry] = await entries(cacheDir);
+    expect(entry).toBeDefined();
+    const second = await loadRulePack({ ...options, cacheDir });
+    expect(comparable(first)).toEqual(comparable(fresh));
+    expect(comparable(second)).toEqual(comparable(fresh));
+
+    // Proof that the second load came from the entry: a title changed there shows up in the pack.
+    const path = join(cacheDir, entry!);
+    const stored = JSON.parse(await readFile(path, "utf8")) as { rules: { title: string }[] };
+    stored.rules[0]!.title = "from the cache";
+    await writeFile(path, JSON.stringify(stored));
+    const third = await loadRulePack({ ...options, cacheDir });
+    expect(third.rules[0]!.title).toBe("from the cache");
+  });
+
+  it("keeps the bundled pack exactly as parsed", async () => {
+    const cacheDir = await freshCache();
+    const fresh = await loadRulePack();
+    await loadRulePack({ cacheDir });
+    expect(await entries(cacheDir)).toHaveLength(1);
+    expect(comparable(await loadRulePack({ cacheDir }))).toEqual(comparable(fresh));
+  });
+
+  it("uses a new entry when a rule file changes", async () => {
+    const cacheDir = await freshCache();
+    const dir = join(root, "changing");
+    await mkdir(dir);
+    const file = join(dir, "test-hik-race.yaml");
+    await writeFile(file, HIK_RACE);
+    const before = await loadRulePack({ builtin: false, paths: [dir], cacheDir });
+    await writeFile(file, HIK_RACE.replace("severity: critical", "severity: low"));
+    const after = await loadRulePack({ builtin: false, paths: [dir], cacheDir });
+    expect(after.rules[0]!.severity).toBe("low");
+    expect(after.hash).not.toBe(before.hash);
+    expect(await entries(cacheDir)).toHaveLength(2);
+  });
+
+  it("never caches a malformed pack, whose errors read as without a cache", async () => {
+    const cacheDir = await freshCache();
+    const options = { builtin: false, paths: [join(root, "bad")] };
+    const plain = await thrown(loadRulePack(options));
+    const cached = await thrown(loadRulePack({ ...options, cacheDir }));
+    expect(cached.message).toBe(plain.message);
+    expect(await entries(cacheDir)).toEqual([]);
+  });
+
+  it("ignores a damaged entry", async () => {
+    const cacheDir = await freshCache();
+    const options = { builtin: false, paths: [join(root, "good")] };
+    const fresh = await loadRulePack({ ...options, cacheDir });
+    const [entry] = await entries(cacheDir);
+    const path = join(cacheDir, entry!);
+    const text = await readFile(path, "utf8");
+    await writeFile(path, text.slice(0, text.length / 2));
+    expect(comparable(await loadRulePack({ ...options, cacheDir }))).toEqual(comparable(fresh));
+  });
+
+  it("scans without a cache when the cache folder cannot be written", async () => {
+    const blocked = join(root, "a-file");
+    await writeFile(blocked, "not a folder");
+    const pack = await loadRulePack({ builtin: false, paths: [join(root, "good")], cacheDir: blocked });
+    expect(pack.rules).toHaveLength(3);
+  });
+});
