@@ -9,6 +9,7 @@ import type { Budgets, ExtractContext } from "../extract/extractor.js";
 import { detectFormat } from "../extract/registry.js";
 import { compareCandidates, MAX_CARVE_CANDIDATES, type Candidate } from "../extract/carve-extractor.js";
 import { signatureKind } from "./scan-needles.js";
+import { countNewlines, lineStartBefore, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
@@ -328,34 +329,47 @@ async function locateLines(
   if (detections.length === 0) return [];
   const kind = textKind(head);
   if (kind === "binary") return [...detections];
+  const unit: NewlineUnit = kind === "bytes" ? "byte" : kind;
   const wanted = [...new Set(detections.map((d) => d.offset))].sort((a, b) => a - b);
   const lineStart = new Map<number, { line: number; start: number }>();
+  /** Line number at `counted`: 1 + the newlines before it. */
   let line = 1;
+  let counted = 0;
+  /** Start of the line that holds `counted` (after the last newline before it). */
   let start = 0;
   let next = 0;
   let position = 0;
   const last = wanted[wanted.length - 1]!;
-  for await (const bytes of source.chunks(1 << 20, true)) {
-    const chunk = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    // Native, vectorised newline search; UTF-16 newlines are checked for their zero partner and alignment.
-    let at = chunk.indexOf(0x0a);
-    while (at >= 0) {
-      const absolute = position + at;
-      while (next < wanted.length && wanted[next]! <= absolute)
-        lineStart.set(wanted[next++]!, { line, start });
-      if (next >= wanted.length) break;
-      const isNewline =
-        kind === "bytes" ||
-        (absolute % 2 === (kind === "utf-16le" ? 0 : 1) && isZeroPartner(chunk, at, kind));
-      if (isNewline) {
-        line++;
-        start = absolute + (kind === "utf-16le" ? 2 : 1);
-      }
-      at = chunk.indexOf(0x0a, at + 1);
+  // Chunks are even-sized, so UTF-16 code units never straddle two of them.
+  for await (const chunk of source.chunks(1 << 20, true)) {
+    const end = position + chunk.length;
+    while (next < wanted.length && wanted[next]! < end) {
+      const offset = wanted[next++]!;
+      // Newlines whose 0A byte lies before `offset`, counted in bulk (UTF-16: whole code units).
+      const even = unit === "byte" ? offset : offset - (offset % 2);
+      // Only the bytes since the last offset: `start` already holds the line start before them.
+      const since = chunk.subarray(counted - position, offset - position);
+      line += countNewlines(since.subarray(0, even - counted), unit);
+      const found = lineStartBefore(since, even - counted, unit);
+      if (found >= 0) start = counted + found;
+      counted = even;
+      // An odd offset in UTF-16LE text sits just after the 0A byte of the unit at `even`.
+      const straddles =
+        unit === "utf-16le" &&
+        offset !== even &&
+        chunk[even - position] === 0x0a &&
+        (chunk[even - position + 1] ?? 0) === 0;
+      lineStart.set(offset, straddles ? { line: line + 1, start: even + 2 } : { line, start });
     }
-    position += chunk.length;
-    if (next >= wanted.length || position > last) break;
+    if (next >= wanted.length || end > last) break;
+    const rest = chunk.subarray(counted - position);
+    line += countNewlines(rest, unit);
+    const found = lineStartBefore(rest, rest.length, unit);
+    if (found >= 0) start = counted + found;
+    counted = end;
+    position = end;
   }
+  // Offsets past the end (a source that shrank) keep the last line.
   while (next < wanted.length) lineStart.set(wanted[next++]!, { line, start });
   const located: LocatedDetection[] = [];
   for (const detection of detections) {
@@ -369,13 +383,6 @@ async function locateLines(
     located.push({ ...detection, line: at.line, ...(column !== undefined ? { column } : {}) });
   }
   return located;
-}
-
-function isZeroPartner(chunk: Uint8Array, index: number, kind: "utf-16le" | "utf-16be"): boolean {
-  // The partner byte may sit in the next chunk; a missing partner counts as zero (the rare boundary case
-  // only shifts a line count in malformed text).
-  const partner = kind === "utf-16le" ? chunk[index + 1] : chunk[index - 1];
-  return partner === undefined || partner === 0;
 }
 
 /** Columns count characters (code points), not UTF-16 code units. */
