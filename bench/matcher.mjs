@@ -2,9 +2,11 @@
 // StreamMatcher in fixed-size chunks, count hits and check the planted needles.
 //
 //   node bench/matcher.mjs [--corpus bench/out/corpus-256] [--terms 300] [--chunk-kb 1024] [--runs 3] [--in-memory]
+//                          [--direct]
 //
 // --in-memory loads the files first and times only the matching (the matcher's raw speed); otherwise each run
-// reads the files with pread into one reused buffer (read + match, page cache warm).
+// reads the files with pread into one reused buffer (read + match, page cache warm). --direct reads straight
+// into the matcher's kernel window (StreamMatcher.window()) instead, so full windows are not copied.
 import { openSync, readSync, closeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticTerms } from "./terms.mjs";
@@ -46,7 +48,7 @@ export async function buildFor(termCount) {
 }
 
 /** Scans the corpus once; returns { seconds, bytes, hits, found } where found is a Set of "file@offset@needleId". */
-export function scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMemory, memory }) {
+export function scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMemory, memory, direct }) {
   const matcher = new match.StreamMatcher(automaton);
   const buffer = new Uint8Array(chunkSize);
   const found = new Set();
@@ -72,6 +74,14 @@ export function scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMe
     const fd = openSync(join(corpus, file.name), "r");
     try {
       for (;;) {
+        const window = direct ? matcher.window() : undefined;
+        if (window !== undefined) {
+          const n = readSync(fd, window, 0, window.length, null);
+          if (n === 0) break;
+          matcher.push(window.subarray(0, n), onMatch);
+          bytes += n;
+          continue;
+        }
         const n = readSync(fd, buffer, 0, chunkSize, null);
         if (n === 0) break;
         matcher.push(n === chunkSize ? buffer : buffer.subarray(0, n), onMatch);
@@ -108,7 +118,7 @@ export function checkPlants(manifest, needles, found) {
   return missing;
 }
 
-export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemory }) {
+export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemory, direct }) {
   const manifest = JSON.parse(readFileSync(join(corpus, "manifest.json"), "utf8"));
   const { match, needles, automaton, compileMs, buildMs, tableBytes } = await buildFor(termCount);
   const memory = new Map();
@@ -116,9 +126,9 @@ export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemor
     for (const file of manifest.files)
       memory.set(file.name, new Uint8Array(readFileSync(join(corpus, file.name))));
   const results = [];
-  scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMemory, memory }); // JIT and cache warm-up
-  for (let run = 0; run < runs; run++)
-    results.push(scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMemory, memory }));
+  const options = { chunkSize, inMemory, memory, direct };
+  scanCorpus(match, automaton, corpus, manifest, options); // JIT and cache warm-up
+  for (let run = 0; run < runs; run++) results.push(scanCorpus(match, automaton, corpus, manifest, options));
   const seconds = median(results.map((r) => r.seconds));
   const cpuSeconds = median(results.map((r) => r.cpuSeconds));
   const missing = checkPlants(manifest, needles, results[0].found);
@@ -153,6 +163,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     chunkSize: Number(value("--chunk-kb", "1024")) * 1024,
     runs: Number(value("--runs", "3")),
     inMemory: args.includes("--in-memory"),
+    direct: args.includes("--direct"),
   });
   const { missing, ...rest } = result;
   console.log(JSON.stringify({ ...rest, missing: missing.length }, null, 1));
