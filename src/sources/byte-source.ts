@@ -1,6 +1,23 @@
 import { open, type FileHandle } from "node:fs/promises";
 import type { ByteSource } from "../model/bytes.js";
 
+/** Read buffers kept per thread for `chunks(size, true)`, by size; a few per size (tasks run interleaved). */
+const pooled = new Map<number, Uint8Array[]>();
+const POOLED_PER_SIZE = 8;
+/** Larger chunk buffers are not kept between files. */
+const POOLED_MAX_BYTES = 16 << 20;
+
+function acquireBuffer(size: number): Uint8Array {
+  return pooled.get(size)?.pop() ?? new Uint8Array(size);
+}
+
+function releaseBuffer(buffer: Uint8Array): void {
+  if (buffer.length > POOLED_MAX_BYTES) return;
+  const free = pooled.get(buffer.length) ?? [];
+  if (free.length < POOLED_PER_SIZE) free.push(buffer);
+  pooled.set(buffer.length, free);
+}
+
 /** A ByteSource over a file on disk; reads with pread, never holds more than one chunk. */
 export async function openFileSource(path: string): Promise<ByteSource> {
   const handle: FileHandle = await open(path, "r");
@@ -24,17 +41,20 @@ export async function openFileSource(path: string): Promise<ByteSource> {
       },
       async *chunks(chunkSize, reuse = false) {
         let position = 0;
-        // Never allocate more than the file holds: most files are far smaller than a chunk.
-        const bufferSize = Math.max(1, Math.min(chunkSize, size));
-        const shared = reuse ? new Uint8Array(bufferSize) : undefined;
-        while (true) {
-          // A fresh buffer per chunk unless the consumer promised not to keep it.
-          const buffer = shared ?? new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
-          // A file that grows while it is read is read to its end, still in bounded chunks.
-          const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
-          if (bytesRead === 0) return;
-          position += bytesRead;
-          yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+        // A reused chunk comes from this thread's pool: no fresh (page-faulting) buffer per file.
+        const shared = reuse ? acquireBuffer(Math.max(1, chunkSize)) : undefined;
+        try {
+          while (true) {
+            // A fresh buffer per chunk unless the consumer promised not to keep it; never more than the file holds.
+            const buffer = shared ?? new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
+            // A file that grows while it is read is read to its end, still in bounded chunks.
+            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+            if (bytesRead === 0) return;
+            position += bytesRead;
+            yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
+          }
+        } finally {
+          if (shared) releaseBuffer(shared);
         }
       },
       async close() {
