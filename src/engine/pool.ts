@@ -13,6 +13,7 @@ import {
   type WorkerSetup,
 } from "./task.js";
 import type { FromWorker, ToWorker } from "./worker.js";
+import type { Hasher } from "./hasher.js";
 
 /** Runs artifact tasks: in this thread for one job, on worker threads for more. */
 export interface TaskRunner {
@@ -34,10 +35,13 @@ export function createTaskRunner(
   onBytes: (bytes: number) => void,
   signal?: AbortSignal,
   pack?: CompiledRulePack,
+  hasher?: Hasher,
 ): TaskRunner {
   // The pack and the automaton are built once, here; workers receive them ready to use.
   const built = compileScanSetup(setup, pack);
-  const inline = createArtifactScanner(built, onBytes, signal);
+  const scanner = createArtifactScanner(built, onBytes, signal);
+  // Tasks scanned in this thread hash on the caller's hashing thread, if it gave one.
+  const inline = hasher ? { ...scanner, hasher } : scanner;
   const script = jobs > 1 ? workerScript() : undefined;
   if (script === undefined) return inlineRunner(inline);
   return new WorkerPool(script, built, jobs, onBytes, inline);
