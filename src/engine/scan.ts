@@ -23,6 +23,7 @@ import { loadRulePack, type CompiledRulePack } from "../rules/index.js";
 import { toDisplayPath, walkInputs } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
+import { threadedHasher } from "./hasher.js";
 import type { ArtifactResult, ArtifactTask, ChildTask } from "./task.js";
 
 export interface ScanProgress {
@@ -56,6 +57,11 @@ export interface ScanOptions {
   readonly now?: () => Date;
   /** Bytes per read. */
   readonly chunkSize?: number;
+  /**
+   * Compute SHA-256 on a thread of its own beside the scanning thread. Default: when `jobs` is 1 and the
+   * machine has another core (with more jobs, the cores are busy scanning).
+   */
+  readonly hashThread?: boolean;
 }
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -91,6 +97,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     options.onProgress?.({ filesDone, filesFound, bytesDone, findings: findings.length });
   };
 
+  // With one job and a spare core, SHA-256 runs beside the matcher instead of in series with it.
+  const hashThread = options.hashThread ?? (jobs === 1 && availableParallelism() > 1);
+  const hasher = hashThread ? threadedHasher() : undefined;
   const runner = createTaskRunner(
     { rules: pack.rules, budgets, chunkSize: options.chunkSize ?? DEFAULT_CHUNK },
     jobs,
@@ -100,6 +109,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     },
     options.signal,
     pack,
+    hasher,
   );
 
   const inFlight = new Set<Promise<void>>();
@@ -272,6 +282,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     }
   } finally {
     await runner.close();
+    await hasher?.close();
     await Promise.allSettled(inFlight);
     await rm(tempRoot, { recursive: true, force: true });
   }

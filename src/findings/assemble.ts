@@ -48,16 +48,33 @@ export function toFindings(
       encoding: detection.encoding,
       ...(detection.line !== undefined ? { line: detection.line } : {}),
       ...(detection.column !== undefined ? { column: detection.column } : {}),
-      match: detection.match,
+      match: wellFormed(detection.match),
       matchHex: detection.matchHex,
-      excerpt: detection.excerpt,
+      excerpt: wellFormed(detection.excerpt),
       excerptMatch: detection.excerptMatch,
-      ...(detection.scope !== undefined ? { scope: detection.scope } : {}),
-      data: detection.data,
+      ...(detection.scope !== undefined
+        ? {
+            scope: {
+              kind: detection.scope.kind,
+              ...(detection.scope.name !== undefined ? { name: wellFormed(detection.scope.name) } : {}),
+            },
+          }
+        : {}),
+      data: Object.fromEntries(
+        Object.entries(detection.data).map(([key, value]) => [key, wellFormed(value)]),
+      ),
       fingerprint,
     });
   }
   return findings;
+}
+
+/**
+ * Text decoded from arbitrary bytes as UTF-16 can hold lone surrogates, which strict JSON readers (jq)
+ * reject; each becomes U+FFFD, one code unit for one, so positions in the excerpt stay the same.
+ */
+function wellFormed(text: string): string {
+  return text.replace(/\p{Cs}/gu, "\uFFFD");
 }
 
 const CONFIDENCE_RANK = { low: 0, medium: 1, high: 2 } as const;
