@@ -220,9 +220,10 @@ const KINDS = [
  * Writes the corpus. `single` writes one firmware-like file of the whole size instead (for the peak-memory run).
  * Returns the manifest. Skips the work when a manifest for the same arguments exists.
  */
-export function generateCorpus({ sizeMb, out, single = false, seed = 1 }) {
+export function generateCorpus({ sizeMb, out, single = false, seed = 1, plant = true }) {
   const manifestPath = join(out, "manifest.json");
-  const signature = `${sizeMb}:${single}:${seed}:v1`;
+  // Without plants: the same mixed bytes with nothing to find (for the cost of analysis when nothing is found).
+  const signature = `${sizeMb}:${single}:${seed}:v1${plant ? "" : ":clean"}`;
   if (existsSync(manifestPath)) {
     const existing = JSON.parse(readFileSync(manifestPath, "utf8"));
     if (existing.signature === signature) return existing;
@@ -264,7 +265,7 @@ export function generateCorpus({ sizeMb, out, single = false, seed = 1 }) {
           }
         }
         // One plant per MiB, at least one per file piece.
-        const count = Math.max(1, Math.floor(length / MB));
+        const count = plant ? Math.max(1, Math.floor(length / MB)) : 0;
         for (let k = 0; k < count; k++) {
           const term = pick(random, SEED_TERMS);
           const encoding = pick(random, spec.encodings);

@@ -2,7 +2,7 @@
 // mixed corpus with planted needles; plus where the time goes, scaling with rule count and corpus size, and
 // peak memory on one large file. Results are printed and written to bench/out/results.json.
 //
-//   node bench/run.mjs [--size-mb 256] [--runs 3] [--terms 30,300,3000] [--sizes 256,1024,4096]
+//   node bench/run.mjs [--size-mb 1024] [--runs 3] [--terms 30,300,3000] [--sizes 256,1024,4096]
 //                      [--memory-mb 4096] [--no-peers] [--peer-threads 1,2] [--no-install]
 //
 // Plain ESM against dist/ (npm run bench builds first). Timings are wall-clock medians of --runs runs with a
@@ -36,7 +36,7 @@ const flag = (name, fallback) => {
 };
 const list = (text) => (text ? text.split(",").filter(Boolean).map(Number) : []);
 const options = {
-  sizeMb: Number(flag("--size-mb", "256")),
+  sizeMb: Number(flag("--size-mb", "1024")),
   runs: Number(flag("--runs", "3")),
   terms: list(flag("--terms", "30,300,3000")),
   sizes: list(flag("--sizes", "")),
@@ -225,7 +225,7 @@ function repeat(label, bytes, run) {
   return row;
 }
 
-function custodietScan(entry, corpus, rulesDir, jobs, output) {
+function custodietScan(entry, corpus, rulesDir, jobs, output, extra = []) {
   rmSync(output, { force: true });
   return timed("node", [
     ...entry.argv,
@@ -233,6 +233,7 @@ function custodietScan(entry, corpus, rulesDir, jobs, output) {
     corpus,
     "--jobs",
     String(jobs),
+    ...extra,
     "--format",
     "json",
     "--output",
@@ -244,6 +245,18 @@ function custodietScan(entry, corpus, rulesDir, jobs, output) {
     "--fail-on",
     "none",
   ]);
+}
+
+/** Two JSON reports equal but for the time they were written. */
+function sameReport(a, b) {
+  const load = (path) => {
+    if (!existsSync(path)) return null;
+    const report = JSON.parse(readFileSync(path, "utf8"));
+    delete report.generatedAt;
+    return JSON.stringify(report);
+  };
+  const left = load(a);
+  return left !== null && left === load(b);
 }
 
 /** Plants reported by a custodiet JSON report: a finding in the planted file at the planted offset. */
@@ -427,6 +440,88 @@ async function stages(corpus, manifest, rulesDir) {
   };
 }
 
+/**
+ * The same mixed corpus without plants: the whole engine (walk, read, hash, match, analysis of the hits
+ * that do occur, extraction checks, line numbers, findings, JSON report) against read + SHA-256 + match
+ * alone, both in this process on one thread after a warm-up, so start-up is left out of both.
+ */
+async function noFindings(rulesDir) {
+  const dir = join(OUT, `clean-${options.sizeMb}`);
+  const clean = generateCorpus({ sizeMb: options.sizeMb, out: dir, plant: false });
+  const bytes = clean.files.reduce((sum, file) => sum + file.size, 0);
+  const library = await import(distUrl("index.js"));
+  const match = await import(distUrl("match/index.js"));
+  const pack = await library.loadRulePack({ paths: [rulesDir], builtin: false });
+  let needles = pack.needles;
+  try {
+    needles = (await import(distUrl("engine/scan-needles.js"))).scanNeedles(pack);
+  } catch {
+    // An older build without carving signatures in the automaton.
+  }
+  const automaton = match.buildAutomaton(needles);
+  const chunkSize = 4 << 20;
+  const buffer = new Uint8Array(chunkSize);
+  let hits = 0;
+  const baseline = () => {
+    const matcher = new match.StreamMatcher(automaton);
+    hits = 0;
+    for (const file of clean.files) {
+      const fd = openSync(join(dir, file.name), "r");
+      const hash = createHash("sha256");
+      matcher.reset();
+      for (;;) {
+        const n = readSync(fd, buffer, 0, chunkSize, null);
+        if (n === 0) break;
+        const chunk = n === chunkSize ? buffer : buffer.subarray(0, n);
+        hash.update(chunk);
+        matcher.push(chunk, () => hits++);
+      }
+      hash.digest("hex");
+      closeSync(fd);
+    }
+  };
+  let findings = 0;
+  const engine = async () => {
+    const report = await library.scan({ paths: [dir], pack, jobs: 1, hashThread: false });
+    findings = report.findings.length;
+    library.formatters.json(report, {});
+  };
+  const time = async (run) => {
+    await run();
+    const samples = [];
+    for (let index = 0; index < options.runs; index++) {
+      const cpu0 = process.cpuUsage();
+      const started = performance.now();
+      await run();
+      const cpu = process.cpuUsage(cpu0);
+      samples.push({ wall: (performance.now() - started) / 1000, cpu: (cpu.user + cpu.system) / 1e6 });
+    }
+    return { wall: median(samples.map((s) => s.wall)), cpu: median(samples.map((s) => s.cpu)) };
+  };
+  const base = await time(baseline);
+  const whole = await time(engine);
+  const row = {
+    corpus: dir,
+    bytes,
+    hits,
+    findings,
+    readHashMatch: base,
+    wholeScan: whole,
+    overheadWall: whole.wall / base.wall - 1,
+    overheadCpu: whole.cpu / base.cpu - 1,
+  };
+  log(
+    `  ${clean.files.length} files, ${(bytes / 1e6).toFixed(0)} MB, ${hits} raw hits, ${findings} findings`,
+  );
+  log(
+    `  read + sha256 + match   ${base.wall.toFixed(2)} s wall, ${base.cpu.toFixed(2)} s cpu\n` +
+      `  whole scan + JSON report ${whole.wall.toFixed(2)} s wall, ${whole.cpu.toFixed(2)} s cpu\n` +
+      `  analysis, extraction checks and reporting add ${(row.overheadWall * 100).toFixed(1)}% wall, ` +
+      `${(row.overheadCpu * 100).toFixed(1)}% cpu`,
+  );
+  return row;
+}
+
 async function main() {
   const results = { options, machine: machine(), startedAt: new Date().toISOString() };
   log("machine:", JSON.stringify(results.machine));
@@ -462,17 +557,38 @@ async function main() {
   const entry = custodietEntry();
   results.custodietEntry = entry.via;
   const rows = {};
-  for (const jobs of [1, 2]) {
-    const output = join(OUT, `scan-${MAIN_TERMS}-j${jobs}.json`);
-    rows[`custodiet-j${jobs}`] = repeat(`custodiet scan --jobs ${jobs}`, bytes, () =>
-      custodietScan(entry, corpus, rulesDirs.get(MAIN_TERMS), jobs, output),
+  // --jobs 1 hashes on a thread of its own when a core is free (the default); "one core" turns that off.
+  const hashFlag = sh("node", [...entry.argv, "scan", "--help"]).stdout?.includes("--no-hash-thread");
+  const variants = [
+    { key: "custodiet-j1", label: "custodiet scan --jobs 1", jobs: 1, extra: [] },
+    ...(hashFlag
+      ? [
+          {
+            key: "custodiet-j1-one-core",
+            label: "custodiet scan --jobs 1 --no-hash-thread",
+            jobs: 1,
+            extra: ["--no-hash-thread"],
+          },
+        ]
+      : []),
+    { key: "custodiet-j2", label: "custodiet scan --jobs 2", jobs: 2, extra: [] },
+  ];
+  const reports = [];
+  for (const { key, label, jobs, extra } of variants) {
+    const output = join(OUT, `scan-${MAIN_TERMS}-${key}.json`);
+    rows[key] = repeat(label, bytes, () =>
+      custodietScan(entry, corpus, rulesDirs.get(MAIN_TERMS), jobs, output, extra),
     );
     const check = custodietFound(output, manifest);
-    rows[`custodiet-j${jobs}`].plantsMissing = check.missing.length;
-    rows[`custodiet-j${jobs}`].findings = check.findings;
-    if (rows[`custodiet-j${jobs}`].last.status > 1)
-      log(rows[`custodiet-j${jobs}`].last.stderr.slice(0, 2000));
+    rows[key].plantsMissing = check.missing.length;
+    rows[key].findings = check.findings;
+    if (rows[key].last.status > 1) log(rows[key].last.stderr.slice(0, 2000));
+    reports.push(output);
   }
+  // The report must not depend on the number of workers or where hashing runs.
+  const sameReports = reports.every((path) => sameReport(path, reports[0]));
+  results.reportsIdentical = sameReports;
+  log(`  reports identical across these runs: ${sameReports ? "yes" : "NO"}`);
   if (haveRg) {
     const rgBase = ["-a", "--no-ignore", "--hidden"];
     for (const threads of options.peerThreads) {
@@ -508,8 +624,13 @@ async function main() {
   log("\nplanted needles found (of " + manifest.plants.length + "):");
   for (const [name, row] of Object.entries(rows)) log(`  ${name.padEnd(16)} missing ${row.plantsMissing}`);
   const one = rows["custodiet-j1"];
+  const oneCore = rows["custodiet-j1-one-core"];
   const ratios = {
     twoWorkersOverOne: rows["custodiet-j2"].mbPerSecond / one.mbPerSecond,
+    ...(oneCore ? { twoWorkersOverOneCore: rows["custodiet-j2"].mbPerSecond / oneCore.mbPerSecond } : {}),
+    ...(oneCore && rows["rg-j1"]
+      ? { oneCoreOverRipgrep: oneCore.mbPerSecond / rows["rg-j1"].mbPerSecond }
+      : {}),
     ...(rows["rg-j1"] ? { overRipgrepSingleThread: one.mbPerSecond / rows["rg-j1"].mbPerSecond } : {}),
     ...(rows["yara-p1"] ? { overYaraSingleThread: one.mbPerSecond / rows["yara-p1"].mbPerSecond } : {}),
   };
@@ -520,6 +641,9 @@ async function main() {
       .map(([k, v]) => `${k} ${v.toFixed(2)}x`)
       .join(", "),
   );
+
+  log(`\nanalysis and reporting when nothing is found (in-process, one thread, ${MAIN_TERMS} terms)`);
+  results.noFindings = await noFindings(rulesDirs.get(MAIN_TERMS));
 
   if (options.terms.length > 0) {
     log("\nscaling with rule count (custodiet --jobs 1)");
