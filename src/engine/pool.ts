@@ -9,6 +9,7 @@ import {
   transferable,
   type ArtifactResult,
   type ArtifactTask,
+  type PostedSetup,
   type ScanSetup,
   type WorkerSetup,
 } from "./task.js";
@@ -47,6 +48,11 @@ export function createTaskRunner(
   return new WorkerPool(script, built, jobs, onBytes, inline);
 }
 
+function postedSetup(setup: ScanSetup): PostedSetup {
+  const { rules, needles, hash, terms } = setup.pack;
+  return { ...setup, pack: { rules, needles, hash, terms }, automaton: shareAutomaton(setup.automaton) };
+}
+
 function inlineRunner(scanner: ArtifactScanner): TaskRunner {
   return {
     run: (task) => scanArtifact(task, scanner),
@@ -82,8 +88,8 @@ class WorkerPool implements TaskRunner {
   private readonly slots: Slot[] = [];
   private readonly queue: Job[] = [];
   private closed = false;
-  /** The setup as posted to workers: the automaton's tables moved into SharedArrayBuffers once. */
-  private posted: ScanSetup | undefined;
+  /** The setup as posted to workers, made once (the automaton's tables move into SharedArrayBuffers). */
+  private posted: PostedSetup | undefined;
   /** The task this thread is scanning, if any. */
   private inlineRun: Promise<void> | undefined;
 
@@ -112,7 +118,7 @@ class WorkerPool implements TaskRunner {
     worker.on("exit", (code) => {
       if (!this.closed) this.replace(slot, `worker exited with code ${code}`);
     });
-    this.posted ??= { ...this.setup, automaton: shareAutomaton(this.setup.automaton) };
+    this.posted ??= postedSetup(this.setup);
     worker.postMessage({ type: "setup", setup: this.posted } satisfies ToWorker);
     return slot;
   }

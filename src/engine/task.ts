@@ -3,7 +3,7 @@ import type { LocationLayer } from "../model/location.js";
 import type { Budgets } from "../extract/extractor.js";
 import type { Detection } from "../analyze/analyzer.js";
 import type { Automaton } from "../match/automaton.js";
-import type { CompiledRulePack } from "../rules/compile.js";
+import type { CompiledRulePack, RulePackParts } from "../rules/compile.js";
 
 /** How an artifact came to be, before its bytes are hashed. */
 export interface LayerOrigin {
@@ -70,11 +70,7 @@ export interface WorkerSetup {
   readonly chunkSize: number;
 }
 
-/**
- * Everything a thread needs to scan, built once on the main thread: a worker receives it by structured
- * clone (the compiled pack is plain data: strings, numbers, arrays, sets, typed arrays) with the automaton's
- * tables in SharedArrayBuffers, so no worker compiles anything.
- */
+/** Everything a thread needs to scan, built once on the main thread. */
 export interface ScanSetup {
   readonly pack: CompiledRulePack;
   /** Built from `scanNeedles(pack)`. */
@@ -94,3 +90,10 @@ export function transferable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
     ? (bytes as Uint8Array<ArrayBuffer>)
     : new Uint8Array(bytes);
 }
+
+/**
+ * A ScanSetup as posted to a worker (by structured clone): the pack without its patterns, whose conditions
+ * the worker compiles when it needs them, and the automaton with its tables in SharedArrayBuffers, so no
+ * worker builds it again.
+ */
+export type PostedSetup = Omit<ScanSetup, "pack"> & { readonly pack: RulePackParts };

@@ -1,11 +1,12 @@
 import { parentPort } from "node:worker_threads";
 import { createArtifactScanner } from "./scanner-setup.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
-import { transferable, type ArtifactTask, type ScanSetup } from "./task.js";
+import { assembleRulePack } from "../rules/compile.js";
+import { transferable, type ArtifactTask, type PostedSetup } from "./task.js";
 
 /** Messages from the pool to a worker: the setup once (built by the main thread), then tasks. */
 export type ToWorker =
-  | { readonly type: "setup"; readonly setup: ScanSetup }
+  | { readonly type: "setup"; readonly setup: PostedSetup }
   | { readonly type: "task"; readonly task: ArtifactTask };
 
 /** Messages from a worker to the pool. */
@@ -21,7 +22,8 @@ if (port !== null) {
   let pendingBytes = 0;
   port.on("message", (message: ToWorker) => {
     if (message.type === "setup") {
-      scanner = createArtifactScanner(message.setup, (bytes) => {
+      const setup = { ...message.setup, pack: assembleRulePack(message.setup.pack) };
+      scanner = createArtifactScanner(setup, (bytes) => {
         pendingBytes += bytes;
         if (pendingBytes >= 32 << 20) {
           port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);

@@ -27,8 +27,9 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-function view(buffer: Buffer): Uint8Array {
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
+/** A copy of its own: small Buffers are views into a shared 8 KiB pool, which a needle must not pin or carry along. */
+function ownBytes(buffer: Buffer): Uint8Array {
+  return new Uint8Array(buffer);
 }
 
 /**
@@ -41,20 +42,20 @@ function view(buffer: Buffer): Uint8Array {
 export function encodeTerm(text: string, encoding: Encoding): Uint8Array | undefined {
   switch (encoding) {
     case "utf-8":
-      return LONE_SURROGATE.test(text) ? undefined : view(Buffer.from(text, "utf8"));
+      return LONE_SURROGATE.test(text) ? undefined : ownBytes(Buffer.from(text, "utf8"));
     case "utf-16le":
-      return view(Buffer.from(text, "utf16le"));
+      return ownBytes(Buffer.from(text, "utf16le"));
     case "utf-16be":
-      return view(Buffer.from(text, "utf16le").swap16());
+      return ownBytes(Buffer.from(text, "utf16le").swap16());
     case "gb18030":
     case "big5":
       // Both keep ASCII as single bytes of the same value.
-      if (isAscii(text)) return view(Buffer.from(text, "latin1"));
+      if (isAscii(text)) return ownBytes(Buffer.from(text, "latin1"));
   }
   // iconv-lite knows our encoding names as they are.
   const buffer = iconv.encode(text, encoding, { addBOM: false });
   if (iconv.decode(buffer, encoding, { stripBOM: false }) !== text) return undefined;
-  return view(buffer);
+  return ownBytes(buffer);
 }
 
 /** Byte width of each ASCII character in `encoding`. */

@@ -1,6 +1,7 @@
 import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
 import type { CompiledRulePack } from "./compile.js";
@@ -30,7 +31,7 @@ async function freshCache(): Promise<string> {
 }
 
 async function entries(dir: string): Promise<string[]> {
-  return (await readdir(dir)).filter((name) => name.endsWith(".json")).sort();
+  return (await readdir(dir)).filter((name) => name.endsWith(".bin")).sort();
 }
 
 /** The pack as plain comparable data (needle bytes as arrays). */
@@ -69,9 +70,9 @@ describe("the rule pack cache", () => {
 
     // Proof that the second load came from the entry: a title changed there shows up in the pack.
     const path = join(cacheDir, entry!);
-    const stored = JSON.parse(await readFile(path, "utf8")) as { rules: { title: string }[] };
-    stored.rules[0]!.title = "from the cache";
-    await writeFile(path, JSON.stringify(stored));
+    const stored = deserialize(await readFile(path)) as { parts: { rules: { title: string }[] } };
+    stored.parts.rules[0]!.title = "from the cache";
+    await writeFile(path, serialize(stored));
     const third = await loadRulePack({ ...options, cacheDir });
     expect(third.rules[0]!.title).toBe("from the cache");
   });
@@ -113,8 +114,8 @@ describe("the rule pack cache", () => {
     const fresh = await loadRulePack({ ...options, cacheDir });
     const [entry] = await entries(cacheDir);
     const path = join(cacheDir, entry!);
-    const text = await readFile(path, "utf8");
-    await writeFile(path, text.slice(0, text.length / 2));
+    const bytes = await readFile(path);
+    await writeFile(path, bytes.subarray(0, bytes.length / 2));
     expect(comparable(await loadRulePack({ ...options, cacheDir }))).toEqual(comparable(fresh));
   });
 

@@ -1,21 +1,22 @@
 import { createHash, randomUUID } from "node:crypto";
 import { readFileSync } from "node:fs";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
-import type { Encoding } from "../model/encoding.js";
-import type { Rule } from "../model/rule.js";
+import { cachedDataVersionTag, deserialize, serialize } from "node:v8";
 import type { Needle } from "../match/needles.js";
+import { assembleRulePack, type CompiledRulePack, type RulePackParts } from "./compile.js";
 
 /**
- * A cache of parsed rule packs, so that a scan does not parse YAML, compile the JSON schema and encode every
- * term in five charsets each time it starts (~250 ms for the bundled pack, against ~5 ms to read the cache).
+ * A cache of compiled rule packs, so that a scan does not parse YAML, compile the JSON schema and encode
+ * every term in five charsets each time it starts (~300 ms for the bundled pack, against ~5 ms to read the
+ * cache and compile the conditions again).
  *
  * An entry is found by a key over everything its content depends on: the rule files (where they were
- * found, their names and their exact text), the code that parses, validates and encodes them, the rule
- * schema and the versions of yaml, ajv and iconv-lite. Any change gives a new key; a malformed pack is never
+ * found, their names and their exact text), the code that parses, validates and compiles them, the rule
+ * schema, the versions of yaml, ajv and iconv-lite, and V8's. Any change gives a new key; a malformed pack is never
  * cached (it is parsed again and its errors reported as always). Entries are written to a temporary name and
  * renamed, so a reader sees a whole entry or none; the newest MAX_ENTRIES are kept.
  */
@@ -32,22 +33,59 @@ export interface RuleSourceText {
   readonly text: string;
 }
 
-export interface CachedRules {
-  readonly rules: readonly Rule[];
-  readonly needles: readonly Needle[];
-}
-
-interface StoredNeedle {
-  readonly termId: number;
-  readonly encodings: readonly Encoding[];
-  readonly bytes: string;
-  readonly foldMask: string;
-}
-
+/** The pack without its conditions, with the needles' bytes packed into three arrays (see `store`). */
 interface StoredEntry {
   readonly key: string;
-  readonly rules: readonly Rule[];
-  readonly needles: readonly StoredNeedle[];
+  readonly parts: Omit<RulePackParts, "needles">;
+  readonly needles: readonly Pick<Needle, "termId" | "encodings">[];
+  readonly bytes: Uint8Array;
+  readonly foldMasks: Uint8Array;
+  readonly ends: Int32Array;
+}
+
+/**
+ * Thousands of small typed arrays deserialize slowly (each goes through JavaScript in Node's deserializer),
+ * so every needle's bytes and fold mask go into one array each, and come back as views into it.
+ */
+function store(key: string, pack: CompiledRulePack): StoredEntry {
+  const { rules, hash, terms, needles } = pack;
+  const total = needles.reduce((sum, needle) => sum + needle.bytes.length, 0);
+  const bytes = new Uint8Array(total);
+  const foldMasks = new Uint8Array(total);
+  const ends = new Int32Array(needles.length);
+  let at = 0;
+  needles.forEach((needle, index) => {
+    bytes.set(needle.bytes, at);
+    foldMasks.set(needle.foldMask, at);
+    at += needle.bytes.length;
+    ends[index] = at;
+  });
+  return {
+    key,
+    parts: { rules, hash, terms },
+    needles: needles.map(({ termId, encodings }) => ({ termId, encodings })),
+    bytes,
+    foldMasks,
+    ends,
+  };
+}
+
+function restore(entry: StoredEntry): CompiledRulePack {
+  let start = 0;
+  const needles = entry.needles.map((needle, id): Needle => {
+    const end = entry.ends[id]!;
+    const restored = {
+      id,
+      termId: needle.termId,
+      encodings: needle.encodings,
+      bytes: entry.bytes.subarray(start, end),
+      foldMask: entry.foldMasks.subarray(start, end),
+    };
+    start = end;
+    return restored;
+  });
+  const { rules, hash, terms } = entry.parts;
+  return assembleRulePack({ rules, needles, hash, terms });
 }
 
 let codeFingerprint: string | null | undefined;
@@ -62,12 +100,22 @@ function fingerprint(): string | null {
     const here = import.meta.url;
     // Built (.js) or run from sources (.ts): the sibling modules carry the same extension.
     const extension = extname(fileURLToPath(here));
-    const modules = ["./loader", "./parse-rule", "./rule-cache", "../match/needles", "../model/encoding"];
+    const modules = [
+      "./loader",
+      "./parse-rule",
+      "./rule-cache",
+      "./compile",
+      "../match/needles",
+      "../model/encoding",
+      "../analyze/tokenizer",
+    ];
     const hash = createHash("sha256").update(CACHE_FORMAT);
     for (const module of modules) hash.update(readFileSync(new URL(`${module}${extension}`, here)));
     hash.update(readFileSync(new URL("../../schema/rule.schema.json", here)));
     const require = createRequire(here);
     for (const name of ["yaml", "ajv", "iconv-lite"]) hash.update(packageVersion(require, name));
+    // The entry is in V8's serialization format.
+    hash.update(`v8@${cachedDataVersionTag()}`);
     codeFingerprint = hash.digest("hex");
   } catch {
     codeFingerprint = null;
@@ -108,65 +156,36 @@ export function ruleCacheKey(sources: readonly RuleSourceText[]): string | undef
 }
 
 function entryPath(directory: string, key: string): string {
-  return join(directory, `${PREFIX}${key}.json`);
+  return join(directory, `${PREFIX}${key}.bin`);
 }
 
-function fromBase64(text: string): Uint8Array {
-  const buffer = Buffer.from(text, "base64");
-  return new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength);
-}
-
-/** The cached rules and needles for `key`, or undefined (missing, unreadable or not ours). */
-export async function readRuleCache(directory: string, key: string): Promise<CachedRules | undefined> {
-  let entry: StoredEntry;
+/** The cached pack for `key`, or undefined (missing, unreadable or not ours). */
+export function readRuleCache(directory: string, key: string): CompiledRulePack | undefined {
   try {
-    entry = JSON.parse(await readFile(entryPath(directory, key), "utf8")) as StoredEntry;
+    // Synchronous: the scan waits for the pack anyway, and an asynchronous read costs more than it takes.
+    const entry = deserialize(readFileSync(entryPath(directory, key))) as StoredEntry | null;
+    return entry?.key === key ? restore(entry) : undefined;
   } catch {
     return undefined;
   }
-  const { rules, needles }: Partial<StoredEntry> = entry;
-  if (entry.key !== key || !Array.isArray(rules) || !Array.isArray(needles)) return undefined;
-  return {
-    rules,
-    needles: needles.map((needle: StoredNeedle, id) => ({
-      id,
-      termId: needle.termId,
-      encodings: needle.encodings,
-      bytes: fromBase64(needle.bytes),
-      foldMask: fromBase64(needle.foldMask),
-    })),
-  };
-}
-
-function toBase64(bytes: Uint8Array): string {
-  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("base64");
 }
 
 /**
- * Stores the rules and needles under `key`. Rules that would not come back from JSON exactly as they are
- * are not stored. Never throws: a cache that cannot be written only costs time.
+ * Stores the compiled pack under `key` in V8's structured-clone format (typed arrays and sets included), unless
+ * it would not come back exactly as it is. Never throws: a cache that cannot be written only costs time.
  */
-export async function writeRuleCache(directory: string, key: string, content: CachedRules): Promise<void> {
+export async function writeRuleCache(directory: string, key: string, pack: CompiledRulePack): Promise<void> {
   try {
-    const text = JSON.stringify({
-      key,
-      rules: content.rules,
-      needles: content.needles.map((needle) => ({
-        termId: needle.termId,
-        encodings: needle.encodings,
-        bytes: toBase64(needle.bytes),
-        foldMask: toBase64(needle.foldMask),
-      })),
-    } satisfies StoredEntry);
-    if (!isDeepStrictEqual((JSON.parse(text) as StoredEntry).rules, content.rules)) return;
+    const bytes = serialize(store(key, pack));
+    if (!isDeepStrictEqual(restore(deserialize(bytes) as StoredEntry), pack)) return;
     await mkdir(directory, { recursive: true });
     const final = entryPath(directory, key);
     const temporary = `${final}.${randomUUID()}.tmp`;
-    await writeFile(temporary, text);
+    await writeFile(temporary, bytes);
     await rename(temporary, final);
     await evictOldEntries(directory);
   } catch {
-    // Read-only or full disk: scan without a cache.
+    // Read-only or full disk, or a pack holding something V8 cannot serialize: scan without a cache.
   }
 }
 
