@@ -7,8 +7,8 @@
 // Sets: "bench" = bench rules (bench/out/rules-300) over bench/out/corpus-256; "sample" = the built-in
 // pack over corpus/sample; "eval" = the built-in pack over corpus/eval. Missing folders are skipped.
 // Hits are batched as the engine batches them (4 MiB chunks, a batch flushed once it holds 8192 hits).
-// For each set it prints hits, detections, hits/s, CPU ms and wall ms (medians of --runs runs, one untimed
-// warm-up first) and a sha256 over the detections JSON, so that a change that alters results shows.
+// For each set it prints hits, detections, hits/s, CPU ms (median and minimum) and wall ms (medians of
+// --runs runs, one untimed warm-up first) and a sha256 over the detections JSON, so that a change that alters results shows.
 // --source file reads windows with pread like a scan does; memory serves them from a buffer.
 // --dump writes the detections JSON of each set to FILE.<set>.json (for diffing).
 import { createHash } from "node:crypto";
@@ -162,7 +162,7 @@ async function main() {
       : undefined,
   };
   console.log(`dist ${args.dist}, ${args.runs} runs, source ${args.source}`);
-  console.log("set     files  MB      hits     detections  hits/s      CPU ms  wall ms  digest");
+  console.log("set     files  MB      hits     detections  hits/s      CPU ms  (min)    wall ms  digest");
   for (const name of args.sets) {
     const set = await prepareSet(mods, name);
     if (set === undefined) {
@@ -200,6 +200,7 @@ async function main() {
           .toString()
           .padStart(10),
         cpuMs.toFixed(1).padStart(9),
+        `(${Math.min(...cpu).toFixed(1)})`.padStart(8),
         wallMs.toFixed(1).padStart(8),
         ` ${digest}`,
       ].join(" "),

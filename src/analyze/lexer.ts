@@ -17,6 +17,10 @@ function isLetter(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
+/** 1 for the characters that may open a comment or a string: / < # " ' ` */
+const STARTS_SOMETHING = new Uint8Array(128);
+for (const char of "/<#\"'`") STARTS_SOMETHING[char.charCodeAt(0)] = 1;
+
 function lineStartBefore(text: string, index: number): number {
   return text.lastIndexOf("\n", index - 1) + 1;
 }
@@ -40,6 +44,11 @@ export function classify(text: string): Uint8Array {
   };
   while (index < length) {
     const char = text.charCodeAt(index);
+    // Only these characters can start a comment or a string: skip the rest quickly.
+    if (char >= 0x80 || STARTS_SOMETHING[char] === 0) {
+      index++;
+      continue;
+    }
     const next = index + 1 < length ? text.charCodeAt(index + 1) : 0;
     if (char === 0x2f && next === 0x2f) {
       // "//" line comment (but not "://" in a URL inside code text).

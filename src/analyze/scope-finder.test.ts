@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { findScope, prepareScopeContext, type Scope } from "./scope-finder.js";
+import { classify, CODE } from "./lexer.js";
+import { findScope, matchBrackets, prepareScopeContext, type Scope } from "./scope-finder.js";
 
 /** The scope around the `occurrence`-th appearance of `needle` in `text`. */
 function scopeAt(text: string, needle: string, occurrence = 0): Scope {
@@ -230,5 +231,49 @@ describe("text records", () => {
     const xml = Array.from({ length: 30 }, (_, k) => `<fc:Item${k}>${k}</fc:Item${k}>`).join("\n");
     const element = findScope(prepareScopeContext(xml), xml.indexOf("Item15"));
     expect(xml.slice(element.start, element.end)).toBe(xml);
+  });
+});
+
+describe("matchBrackets", () => {
+  /** The scans the table replaces: forward from an opener, backward from a position. */
+  function scanClose(text: string, classes: Uint8Array, open: number): number {
+    let depth = 0;
+    for (let at = open; at < text.length; at++) {
+      if (classes[at] !== CODE) continue;
+      if ("{[(".includes(text.charAt(at))) depth++;
+      else if ("}])".includes(text.charAt(at)) && --depth === 0) return at;
+    }
+    return text.length;
+  }
+  function scanEnclosing(text: string, classes: Uint8Array, index: number): number {
+    let depth = 0;
+    for (let at = index - 1; at >= 0; at--) {
+      if (classes[at] !== CODE) continue;
+      if ("}])".includes(text.charAt(at))) depth++;
+      else if ("{[(".includes(text.charAt(at))) {
+        if (depth === 0) return at;
+        depth--;
+      }
+    }
+    return -1;
+  }
+
+  it("agrees with scanning on unbalanced code with comments and strings", () => {
+    const pieces = ["{", "}", "[", "]", "(", ")", "x", " ", "/* ( */", '"]"', "// {\n", "\n"];
+    let state = 7;
+    for (let round = 0; round < 200; round++) {
+      let text = "";
+      for (let k = 0; k < 40; k++) {
+        state = (state * 1103515245 + 12345) >>> 0;
+        text += pieces[(state >>> 8) % pieces.length]!;
+      }
+      const classes = classify(text);
+      const brackets = matchBrackets(text, classes);
+      for (let index = 0; index <= text.length; index++) {
+        expect(brackets.enclosing(index)).toBe(scanEnclosing(text, classes, index));
+        if (index < text.length && classes[index] === CODE && "{[(".includes(text.charAt(index)))
+          expect(brackets.closer(index)).toBe(scanClose(text, classes, index));
+      }
+    }
   });
 });

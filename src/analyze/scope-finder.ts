@@ -22,20 +22,89 @@ export interface Scope {
   readonly inComment: boolean;
 }
 
-/** A decoded window prepared once for all hits in it: character classes and the binary/text verdict. */
+/** A decoded window prepared once for all hits in it: character classes and bracket structure. */
 export interface ScopeContext {
   readonly text: string;
   readonly classes: Uint8Array;
+  readonly brackets: Brackets;
 }
 
-/** Character classes are computed on first use: hits in binary data (string tables) never need them. */
+/**
+ * The brackets of the code in a window (comments and strings skipped), matched without regard to their
+ * kind: `enclosing(i)` is the innermost opener still open before text[i] (-1: none), `closer(o)` the
+ * closer that matches the opener at `o` (text.length when it is not closed in the window).
+ */
+export interface Brackets {
+  enclosing(index: number): number;
+  closer(open: number): number;
+}
+
+/**
+ * Classes and brackets are computed on first use: hits in binary data (string tables) never need them, and
+ * the hits of one window share them.
+ */
 export function prepareScopeContext(text: string): ScopeContext {
   let classes: Uint8Array | undefined;
-  return {
+  let brackets: Brackets | undefined;
+  const context: ScopeContext = {
     text,
     get classes() {
       classes ??= classify(text);
       return classes;
+    },
+    get brackets() {
+      brackets ??= matchBrackets(text, context.classes);
+      return brackets;
+    },
+  };
+  return context;
+}
+
+/** 1 for the six bracket characters. */
+const IS_BRACKET = new Uint8Array(128);
+for (const char of "{}[]()") IS_BRACKET[char.charCodeAt(0)] = 1;
+
+/** One pass with a stack of open brackets, keeping only the brackets (see Brackets). */
+export function matchBrackets(text: string, classes: Uint8Array): Brackets {
+  const length = text.length;
+  /** Positions of the code brackets in order; the innermost open bracket after each; an opener's closer. */
+  const positions: number[] = [];
+  const topAfter: number[] = [];
+  const match: number[] = [];
+  const stack: number[] = [];
+  for (let at = 0; at < length; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0x80 || IS_BRACKET[code] === 0 || classes[at] !== CODE) continue;
+    if (isOpener(code)) {
+      stack.push(positions.length);
+      positions.push(at);
+      match.push(length);
+    } else if (stack.length > 0) {
+      match[stack.pop()!] = at;
+      positions.push(at);
+      match.push(-1);
+    } else continue;
+    topAfter.push(stack.length > 0 ? positions[stack[stack.length - 1]!]! : -1);
+  }
+  /** How many brackets lie before `index`. */
+  const before = (index: number): number => {
+    let low = 0;
+    let high = positions.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (positions[middle]! < index) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
+  return {
+    enclosing(index) {
+      const count = before(index);
+      return count === 0 ? -1 : topAfter[count - 1]!;
+    },
+    closer(open) {
+      const at = before(open);
+      return positions[at] === open ? match[at]! : length;
     },
   };
 }
@@ -65,7 +134,10 @@ export function looksBinary(text: string, index: number, radius = 256): boolean 
   if (to <= from) return false;
   let odd = 0;
   for (let at = from; at < to; at++) if (!isTextChar(text.charCodeAt(at))) odd++;
-  return odd > (to - from) * 0.05 || (odd > 0 && text.slice(from, to).includes("\u0000"));
+  if (odd > (to - from) * 0.05) return true;
+  if (odd === 0) return false;
+  for (let at = from; at < to; at++) if (text.charCodeAt(at) === 0) return true;
+  return false;
 }
 
 function lineStart(text: string, index: number): number {
@@ -76,36 +148,28 @@ function lineEnd(text: string, index: number): number {
   return end === -1 ? text.length : end;
 }
 
-/** The matching closer of the opener at `open`, skipping comments and strings; text.length when cut off. */
+const OPEN_BRACE = 0x7b;
+const OPEN_BRACKET = 0x5b;
+const OPEN_PAREN = 0x28;
+const CLOSE_BRACE = 0x7d;
+const CLOSE_BRACKET = 0x5d;
+const CLOSE_PAREN = 0x29;
+
+function isOpener(code: number): boolean {
+  return code === OPEN_BRACE || code === OPEN_BRACKET || code === OPEN_PAREN;
+}
+function isCloser(code: number): boolean {
+  return code === CLOSE_BRACE || code === CLOSE_BRACKET || code === CLOSE_PAREN;
+}
+
+/** The matching closer of the (code) opener at `open`; text.length when cut off. */
 function matchingClose(context: ScopeContext, open: number): number {
-  const { text, classes } = context;
-  let depth = 0;
-  for (let at = open; at < text.length; at++) {
-    if (classes[at] !== CODE) continue;
-    const char = text.charAt(at);
-    if (char === "{" || char === "[" || char === "(") depth++;
-    else if (char === "}" || char === "]" || char === ")") {
-      depth--;
-      if (depth === 0) return at;
-    }
-  }
-  return text.length;
+  return context.brackets.closer(open);
 }
 
 /** The nearest unmatched opener before `index` (code only), or -1. */
 function enclosingOpener(context: ScopeContext, index: number): number {
-  const { text, classes } = context;
-  let depth = 0;
-  for (let at = index - 1; at >= 0; at--) {
-    if (classes[at] !== CODE) continue;
-    const char = text.charAt(at);
-    if (char === "}" || char === "]" || char === ")") depth++;
-    else if (char === "{" || char === "[" || char === "(") {
-      if (depth === 0) return at;
-      depth--;
-    }
-  }
-  return -1;
+  return context.brackets.enclosing(index);
 }
 
 /**
@@ -118,9 +182,9 @@ export function closesBeyondWindow(context: ScopeContext, index: number): boolea
   let unmatched = 0;
   for (let at = index; at < text.length; at++) {
     if (classes[at] !== CODE) continue;
-    const char = text.charAt(at);
-    if (char === "{" || char === "[" || char === "(") depth++;
-    else if (char === "}" || char === "]" || char === ")") {
+    const code = text.charCodeAt(at);
+    if (isOpener(code)) depth++;
+    else if (isCloser(code)) {
       depth--;
       if (depth < 0) {
         unmatched++;
@@ -293,12 +357,13 @@ function splitTopLevel(
   const pieces: [number, number][] = [];
   let depth = 0;
   let start = from;
+  const separator = separators.length === 1 ? separators.charCodeAt(0) : -1;
   for (let at = from; at < to; at++) {
     if (classes[at] !== CODE) continue;
-    const char = text.charAt(at);
-    if (char === "{" || char === "[" || char === "(") depth++;
-    else if (char === "}" || char === "]" || char === ")") depth--;
-    else if (depth === 0 && separators.includes(char)) {
+    const code = text.charCodeAt(at);
+    if (isOpener(code)) depth++;
+    else if (isCloser(code)) depth--;
+    else if (depth === 0 && (code === separator || (separator < 0 && separators.includes(text.charAt(at))))) {
       pieces.push([start, at]);
       start = at + 1;
     }

@@ -1,7 +1,7 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import type { Encoding } from "../model/encoding.js";
-import { decodeWindow, syncPoint } from "./window.js";
+import { charIndexAt, decodeWindow, plausibility, syncPoint } from "./window.js";
 
 describe("decodeWindow", () => {
   it("starts at the artifact's first byte in GB18030 even with no separator before the hit", () => {
@@ -125,6 +125,22 @@ function mixedBytes(seed: number, encoding: Encoding): Uint8Array {
 }
 
 describe("decodeWindow agrees with a straightforward decoder", () => {
+  it("maps characters to bytes without a table when every character is one byte", () => {
+    const bytes = new Uint8Array(
+      Buffer.from("typedef enum { EM_RACE_ASIAN, EM_RACE_WHITE } EM_RACE;\n\u0000\u00ff", "latin1"),
+    );
+    for (const encoding of ["utf-8", "gb18030", "big5"] as const) {
+      const window = decodeWindow(bytes, 50, encoding, 40, 50 + bytes.length, 60);
+      const expected = referenceDecode(bytes, 50, encoding, 40, 50 + bytes.length, 60);
+      expect(window.text).toBe(expected.text);
+      expect(window.charStarts).toBeUndefined();
+      for (let offset = 45; offset <= 50 + bytes.length + 2; offset++) {
+        const index = expected.byteAt.indexOf(offset);
+        expect(charIndexAt(window, offset)).toBe(index === -1 ? undefined : index);
+      }
+    }
+  });
+
   const encodings: Encoding[] = ["utf-8", "gb18030", "big5", "utf-16le", "utf-16be"];
   for (const encoding of encodings) {
     it(`on mixed text and noise in ${encoding}`, () => {
@@ -138,8 +154,49 @@ describe("decodeWindow agrees with a straightforward decoder", () => {
         const expected = referenceDecode(bytes, base, encoding, from, to, anchor);
         expect(window.text).toBe(expected.text);
         expect([window.start, window.end]).toEqual([expected.start, expected.end]);
-        expect([...window.charStarts].map((at) => at + window.start)).toEqual(expected.byteAt);
+        const starts =
+          window.charStarts === undefined
+            ? Array.from({ length: window.text.length + 1 }, (_, index) => index * window.bytesPerChar)
+            : [...window.charStarts];
+        expect(starts.map((at) => at + window.start)).toEqual(expected.byteAt);
+        for (let offset = window.start - 2; offset <= window.end + 2; offset++) {
+          const index = expected.byteAt.indexOf(offset);
+          expect(charIndexAt(window, offset)).toBe(index === -1 ? undefined : index);
+        }
       }
     });
   }
+});
+
+/** The scoring as first written: per code point, common Han characters looked up as strings. */
+function referencePlausibility(text: string): number {
+  const common = new Set(
+    "的一是在不了有和人这中大为上个国我以要他时来用们生到作地于出就分对成会可主发年动同工也能下过子说产种面而方后多定行学法所",
+  );
+  let score = 0;
+  for (const char of text) {
+    const code = char.codePointAt(0)!;
+    if (code === 0xfffd) score -= 4;
+    else if (code >= 0x20 && code < 0x7f) score += 1;
+    else if (code === 0x09 || code === 0x0a || code === 0x0d) score += 1;
+    else if (common.has(char)) score += 3;
+    else if (code >= 0x4e00 && code <= 0x9fff) score += 0;
+    else if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff00 && code <= 0xffef)) score += 1;
+    else if (code < 0x20 || (code >= 0x7f && code < 0xa0) || (code >= 0xe000 && code <= 0xf8ff)) score -= 1;
+    else if (code >= 0xd800 && code <= 0xdfff) score -= 2;
+  }
+  return score;
+}
+
+describe("plausibility", () => {
+  it("scores per code point: surrogate pairs count once, lone surrogates against", () => {
+    const samples = [
+      "的是在 abc\t",
+      "\ud83d\ude00\ud83d x \ude00\ud800",
+      "\ufffd\u0001\u0085\ue000 。ａ 鿿",
+      "",
+      "\ud800",
+    ];
+    for (const text of samples) expect(plausibility(text)).toBe(referencePlausibility(text));
+  });
 });

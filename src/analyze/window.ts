@@ -1,3 +1,4 @@
+import { isAscii } from "node:buffer";
 import iconv from "iconv-lite";
 import type { Encoding } from "../model/encoding.js";
 
@@ -14,19 +15,19 @@ export interface DecodedWindow {
   readonly end: number;
   /**
    * charStarts[i] = byte offset where text[i] begins, relative to `start` (both halves of a surrogate pair
-   * share it); charStarts[text.length] = end - start.
+   * share it); charStarts[text.length] = end - start. Undefined when every character takes `bytesPerChar`
+   * bytes (UTF-16, or a window without multi-byte characters): text[i] begins at i * bytesPerChar.
    */
-  readonly charStarts: Int32Array;
+  readonly charStarts: Int32Array | undefined;
+  readonly bytesPerChar: 1 | 2;
 }
 
 const REPLACEMENT = 0xfffd;
 
 /** Lower-bound search: the first character index that starts at or after `offset`. */
-function lowerBound(window: DecodedWindow, offset: number): number {
-  const relative = offset - window.start;
-  const starts = window.charStarts;
+function lowerBound(starts: Int32Array, length: number, relative: number): number {
   let low = 0;
-  let high = window.text.length;
+  let high = length;
   while (low < high) {
     const middle = (low + high) >>> 1;
     if (starts[middle]! < relative) low = middle + 1;
@@ -38,8 +39,12 @@ function lowerBound(window: DecodedWindow, offset: number): number {
 /** The character index that begins exactly at `offset`, or undefined when `offset` falls inside a character. */
 export function charIndexAt(window: DecodedWindow, offset: number): number | undefined {
   if (offset < window.start || offset > window.end) return undefined;
-  const index = lowerBound(window, offset);
-  return window.charStarts[index] === offset - window.start ? index : undefined;
+  const relative = offset - window.start;
+  const starts = window.charStarts;
+  if (starts === undefined)
+    return relative % window.bytesPerChar === 0 ? relative / window.bytesPerChar : undefined;
+  const index = lowerBound(starts, window.text.length, relative);
+  return starts[index] === relative ? index : undefined;
 }
 
 /**
@@ -174,13 +179,35 @@ export function syncPoint(encoding: Encoding, bytes: Uint8Array, from: number, a
 /** Code units are laid out little-endian in memory here (true on every platform Node runs on today). */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-let unitsBuffer = new Uint16Array(16 * 1024);
+/** Scratch space reused by every decoding (its contents are copied out before the next one). */
+let unitsScratch = new Uint16Array(16 * 1024);
+let startsScratch = new Int32Array(16 * 1024);
 
-/** A reused scratch buffer of at least `capacity` code units (its contents are copied into a string). */
-function scratchUnits(capacity: number): Uint16Array {
-  if (unitsBuffer.length < capacity)
-    unitsBuffer = new Uint16Array(Math.max(capacity, 2 * unitsBuffer.length));
-  return unitsBuffer;
+function ensureScratch(capacity: number): void {
+  if (unitsScratch.length < capacity)
+    unitsScratch = new Uint16Array(Math.max(capacity, 2 * unitsScratch.length));
+  if (startsScratch.length < capacity + 1)
+    startsScratch = new Int32Array(Math.max(capacity + 1, 2 * startsScratch.length));
+}
+
+/**
+ * Character-start tables are carved out of shared slabs: one allocation per megabyte of tables rather than
+ * one per window (a slab lives as long as any window using it).
+ */
+const SLAB_ENTRIES = 1 << 18;
+let slab = new Int32Array(0);
+let slabUsed = 0;
+
+function keepStarts(starts: Int32Array, count: number): Int32Array {
+  if (count > SLAB_ENTRIES / 4) return starts.slice(0, count);
+  if (slabUsed + count > slab.length) {
+    slab = new Int32Array(SLAB_ENTRIES);
+    slabUsed = 0;
+  }
+  const kept = slab.subarray(slabUsed, slabUsed + count);
+  kept.set(starts.subarray(0, count));
+  slabUsed += count;
+  return kept;
 }
 
 /** The string of `units[0, length)`, lone surrogates kept as they are. */
@@ -192,15 +219,76 @@ function unitsText(units: Uint16Array, length: number): string {
   return text;
 }
 
-/** The string of `pairs` UTF-16 code units stored at bytes[at…] in the given byte order. */
-function utf16Text(bytes: Uint8Array, at: number, pairs: number, encoding: "utf-16le" | "utf-16be"): string {
-  const units = scratchUnits(pairs);
-  for (let k = 0, from = at; k < pairs; k++, from += 2)
-    units[k] =
-      encoding === "utf-16le"
-        ? bytes[from]! | (bytes[from + 1]! << 8)
-        : (bytes[from]! << 8) | bytes[from + 1]!;
-  return unitsText(units, pairs);
+/** A decoding in the scratch buffers: code units and character starts (relative to `start`). */
+interface Decoded {
+  /** Absolute offsets of the first decoded byte and just after the last. */
+  readonly start: number;
+  readonly end: number;
+  /** Code units written to unitsScratch (and starts to startsScratch, plus one for the end). */
+  readonly length: number;
+  /** Bytes per character when every character has the same size (1 or 2); 0 when they differ. */
+  readonly uniform: 0 | 1 | 2;
+}
+
+/** Where decoding begins and ends, relative to bytes[0]: see decodeWindow. */
+function bounds(
+  bytes: Uint8Array,
+  base: number,
+  encoding: Encoding,
+  from: number,
+  to: number,
+  anchor: number,
+): { at: number; limit: number } {
+  const lowest = Math.max(base, from);
+  const limit = Math.min(base + bytes.length, to) - base;
+  // The start of the artifact is a character boundary for the byte-oriented charsets (UTF-16 keeps the
+  // anchor's alignment instead); elsewhere, find one.
+  const at =
+    lowest === 0 && (encoding === "gb18030" || encoding === "big5")
+      ? lowest - base
+      : syncPoint(encoding, bytes, lowest - base, Math.max(lowest, Math.min(anchor, to)) - base);
+  return { at, limit };
+}
+
+/** Decodes into the scratch buffers; see decodeWindow. */
+function decodeToScratch(
+  bytes: Uint8Array,
+  base: number,
+  encoding: Encoding,
+  from: number,
+  to: number,
+  anchor: number,
+): Decoded {
+  const { at, limit } = bounds(bytes, base, encoding, from, to, anchor);
+  const start = at + base;
+  const count = Math.max(0, limit - at);
+  if (encoding === "utf-16le" || encoding === "utf-16be") {
+    const pairs = count >> 1;
+    ensureScratch(pairs);
+    const units = unitsScratch;
+    const starts = startsScratch;
+    for (let k = 0, byte = at; k < pairs; k++, byte += 2) {
+      units[k] =
+        encoding === "utf-16le"
+          ? bytes[byte]! | (bytes[byte + 1]! << 8)
+          : (bytes[byte]! << 8) | bytes[byte + 1]!;
+      starts[k] = 2 * k;
+    }
+    starts[pairs] = 2 * pairs;
+    return { start, end: start + 2 * pairs, length: pairs, uniform: 2 };
+  }
+  // Every encoding yields at most one code unit per byte, except a double-byte character whose decoding is
+  // longer than one unit: room for two per byte.
+  const doubleByte = encoding === "gb18030" || encoding === "big5";
+  ensureScratch(doubleByte ? 2 * count + 8 : count + 1);
+  const decoded = doubleByte ? decodeDoubleByte(encoding, bytes, at, limit) : decodeUtf8(bytes, at, limit);
+  startsScratch[decoded.length] = decoded.end - at;
+  return {
+    start,
+    end: decoded.end + base,
+    length: decoded.length,
+    uniform: decoded.multiByte ? 0 : 1,
+  };
 }
 
 /**
@@ -215,87 +303,79 @@ export function decodeWindow(
   to: number,
   anchor = from,
 ): DecodedWindow {
-  const lowest = Math.max(base, from);
-  const limit = Math.min(base + bytes.length, to) - base;
-  // The start of the artifact is a character boundary for the byte-oriented charsets (UTF-16 keeps the
-  // anchor's alignment instead); elsewhere, find one.
-  const at =
-    lowest === 0 && (encoding === "gb18030" || encoding === "big5")
-      ? lowest - base
-      : syncPoint(encoding, bytes, lowest - base, Math.max(lowest, Math.min(anchor, to)) - base);
+  const { at, limit } = bounds(bytes, base, encoding, from, to, anchor);
   const start = at + base;
   const count = Math.max(0, limit - at);
-  // Every encoding yields at most one code unit per byte, except a double-byte character whose decoding is
-  // longer than one unit: room for two per byte.
-  const doubleByte = encoding === "gb18030" || encoding === "big5";
-  const capacity = doubleByte ? 2 * count + 8 : count + 1;
-  const charStarts = new Int32Array(capacity + 1);
+  // Native fast paths: UTF-16, and bytes all below 0x80 (which every other encoding reads as themselves,
+  // one byte per character).
   if (encoding === "utf-16le" || encoding === "utf-16be") {
     const pairs = count >> 1;
-    for (let k = 0; k <= pairs; k++) charStarts[k] = 2 * k;
-    const text = utf16Text(bytes, at, pairs, encoding);
-    return { encoding, text, start, end: start + 2 * pairs, charStarts: charStarts.subarray(0, pairs + 1) };
+    const slice = Buffer.from(bytes.buffer, bytes.byteOffset + at, 2 * pairs);
+    const text =
+      encoding === "utf-16le" ? slice.toString("utf16le") : Buffer.from(slice).swap16().toString("utf16le");
+    return { encoding, text, start, end: start + 2 * pairs, charStarts: undefined, bytesPerChar: 2 };
   }
-  const units = scratchUnits(capacity);
-  const decoded = doubleByte
-    ? decodeDoubleByte(encoding, bytes, at, limit, units, charStarts)
-    : decodeUtf8(bytes, at, limit, units, charStarts);
-  const length = decoded.length;
-  const end = decoded.end + base;
-  charStarts[length] = end - start;
+  if (count === 0 || isAscii(bytes.subarray(at, at + count))) {
+    const text = Buffer.from(bytes.buffer, bytes.byteOffset + at, count).toString("latin1");
+    return { encoding, text, start, end: start + count, charStarts: undefined, bytesPerChar: 1 };
+  }
+  const decoded = decodeToScratch(bytes, base, encoding, from, to, anchor);
   return {
     encoding,
-    text: unitsText(units, length),
-    start,
-    end,
-    charStarts: charStarts.subarray(0, length + 1),
+    text: unitsText(unitsScratch, decoded.length),
+    start: decoded.start,
+    end: decoded.end,
+    charStarts: decoded.uniform === 0 ? keepStarts(startsScratch, decoded.length + 1) : undefined,
+    bytesPerChar: decoded.uniform === 0 ? 1 : decoded.uniform,
   };
 }
 
-/** Where a decoding loop stopped: code units written, and the (relative) byte index after the last character. */
-interface Decoded {
+/**
+ * Where a decoding loop stopped: code units written, the (relative) byte index after the last character,
+ * and whether some character took more than one byte.
+ */
+interface Stop {
   readonly length: number;
   readonly end: number;
+  readonly multiByte: boolean;
 }
 
-/** Decodes UTF-8 from bytes[from] (a character boundary) up to `limit` into `units`, with character starts relative to `from`. */
-function decodeUtf8(
-  bytes: Uint8Array,
-  from: number,
-  limit: number,
-  units: Uint16Array,
-  charStarts: Int32Array,
-): Decoded {
+/** Decodes UTF-8 from bytes[from] (a character boundary) up to `limit` into the scratch buffers. */
+function decodeUtf8(bytes: Uint8Array, from: number, limit: number): Stop {
+  const units = unitsScratch;
+  const starts = startsScratch;
   let length = 0;
   let at = from;
+  let multiByte = false;
   while (at < limit) {
     const lead = bytes[at]!;
     if (lead < 0x80) {
       units[length] = lead;
-      charStarts[length++] = at - from;
+      starts[length++] = at - from;
       at++;
       continue;
     }
     const size = charLength("utf-8", bytes, at, limit);
     if (size === 1) {
       units[length] = REPLACEMENT;
-      charStarts[length++] = at - from;
+      starts[length++] = at - from;
     } else {
+      multiByte = true;
       let code = lead & (size === 2 ? 0x1f : size === 3 ? 0x0f : 0x07);
       for (let k = 1; k < size; k++) code = (code << 6) | (bytes[at + k]! & 0x3f);
       if (code > 0xffff) {
         units[length] = 0xd800 + ((code - 0x10000) >> 10);
-        charStarts[length++] = at - from;
+        starts[length++] = at - from;
         units[length] = 0xdc00 + ((code - 0x10000) & 0x3ff);
-        charStarts[length++] = at - from;
+        starts[length++] = at - from;
       } else {
         units[length] = code;
-        charStarts[length++] = at - from;
+        starts[length++] = at - from;
       }
     }
     at += size;
   }
-  return { length, end: at };
+  return { length, end: at, multiByte };
 }
 
 /** Decodes GB18030 or Big5 like decodeUtf8; two-byte characters come from the lookup tables. */
@@ -304,33 +384,35 @@ function decodeDoubleByte(
   bytes: Uint8Array,
   from: number,
   limit: number,
-  units: Uint16Array,
-  charStarts: Int32Array,
-): Decoded {
+): Stop {
+  const units = unitsScratch;
+  const starts = startsScratch;
   const { state, code } = multiByteTables[encoding];
   let length = 0;
   let at = from;
+  let multiByte = false;
   while (at < limit) {
     const lead = bytes[at]!;
     if (lead < 0x80) {
       units[length] = lead;
-      charStarts[length++] = at - from;
+      starts[length++] = at - from;
       at++;
       continue;
     }
     const size = charLength(encoding, bytes, at, limit);
     if (size === 1) {
       units[length] = REPLACEMENT;
-      charStarts[length++] = at - from;
+      starts[length++] = at - from;
       at++;
       continue;
     }
+    multiByte = true;
     if (size === 2) {
       const key = (lead << 8) | bytes[at + 1]!;
       if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
       if (state[key] === ONE_UNIT) {
         units[length] = code[key]!;
-        charStarts[length++] = at - from;
+        starts[length++] = at - from;
         at += 2;
         continue;
       }
@@ -338,11 +420,11 @@ function decodeDoubleByte(
     const text = decodeMulti(encoding, bytes, at, size);
     for (let k = 0; k < text.length; k++) {
       units[length] = text.charCodeAt(k);
-      charStarts[length++] = at - from;
+      starts[length++] = at - from;
     }
     at += size;
   }
-  return { length, end: at };
+  return { length, end: at, multiByte };
 }
 
 /** Frequent Chinese characters, simplified and traditional, for telling GB18030 from Big5. */
@@ -355,18 +437,37 @@ const COMMON_HAN = new Set(
     "這個們來為國說時對會過發當後從動還與開關體點現實長機電種類別應設備識別屬性檢測臉膚黃維吾爾漢齡碼類參數錯誤狀態資訊號",
 );
 
+/** COMMON_HAN as a table over the code units (all of them are in the Basic Multilingual Plane). */
+const IS_COMMON_HAN = new Uint8Array(65536);
+for (const char of COMMON_HAN) IS_COMMON_HAN[char.charCodeAt(0)] = 1;
+
 /**
  * How plausible the decoded text is as text: common Han characters and printable ASCII count for it,
  * replacement characters and C1/private-use code points against it.
  */
 export function plausibility(text: string): number {
+  const units = new Uint16Array(text.length);
+  for (let at = 0; at < text.length; at++) units[at] = text.charCodeAt(at);
+  return unitsPlausibility(units, units.length);
+}
+
+/** plausibility() of the text made of units[0, length). */
+function unitsPlausibility(units: Uint16Array, length: number): number {
   let score = 0;
-  for (const char of text) {
-    const code = char.codePointAt(0)!;
+  for (let at = 0; at < length; at++) {
+    const code = units[at]!;
+    // A surrogate pair is one character beyond the BMP: it counts neither way.
+    if (code >= 0xd800 && code <= 0xdbff && at + 1 < length) {
+      const low = units[at + 1]!;
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        at++;
+        continue;
+      }
+    }
     if (code === REPLACEMENT) score -= 4;
     else if (code >= 0x20 && code < 0x7f) score += 1;
     else if (code === 0x09 || code === 0x0a || code === 0x0d) score += 1;
-    else if (COMMON_HAN.has(char)) score += 3;
+    else if (IS_COMMON_HAN[code] === 1) score += 3;
     else if (code >= 0x4e00 && code <= 0x9fff) score += 0;
     else if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff00 && code <= 0xffef)) score += 1;
     else if (code < 0x20 || (code >= 0x7f && code < 0xa0) || (code >= 0xe000 && code <= 0xf8ff)) score -= 1;
@@ -376,10 +477,10 @@ export function plausibility(text: string): number {
 }
 
 /** Weight of a character in a text run; undefined ends the run. NUL (a string-table separator) continues it with no weight. */
-function runWeight(char: string, code: number): number | undefined {
+function runWeight(code: number): number | undefined {
   if (code === 0) return 0;
   if ((code >= 0x20 && code < 0x7f) || code === 0x09 || code === 0x0a || code === 0x0d) return 1;
-  if (COMMON_HAN.has(char)) return 2;
+  if (IS_COMMON_HAN[code] === 1) return 2;
   if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff01 && code <= 0xff5e)) return 1;
   return undefined;
 }
@@ -392,12 +493,12 @@ function runWeight(char: string, code: number): number | undefined {
 export function runPlausibility(text: string, start: number, end: number, limit = 256): number {
   let score = 0;
   for (let at = start - 1; at >= Math.max(0, start - limit); at--) {
-    const weight = runWeight(text.charAt(at), text.charCodeAt(at));
+    const weight = runWeight(text.charCodeAt(at));
     if (weight === undefined) break;
     score += weight;
   }
   for (let at = end; at < Math.min(text.length, end + limit); at++) {
-    const weight = runWeight(text.charAt(at), text.charCodeAt(at));
+    const weight = runWeight(text.charCodeAt(at));
     if (weight === undefined) break;
     score += weight;
   }
@@ -442,7 +543,8 @@ export function sniffAsciiCompatible(
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === "utf-8" && invalidUtf8 > 0) continue;
-    const score = plausibility(decodeWindow(bytes, base, candidate, from, to, anchor).text);
+    const decoded = decodeToScratch(bytes, base, candidate, from, to, anchor);
+    const score = unitsPlausibility(unitsScratch, decoded.length);
     if (score > bestScore) {
       best = candidate;
       bestScore = score;
