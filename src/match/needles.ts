@@ -1,5 +1,11 @@
-import iconv from "iconv-lite";
+import { createRequire } from "node:module";
 import { ENCODINGS, type Encoding } from "../model/encoding.js";
+
+/** iconv-lite (~8 ms to load) is needed only for non-ASCII text in GB18030 and Big5. */
+const require = createRequire(import.meta.url);
+let iconvModule: typeof import("iconv-lite") | undefined;
+const iconv = (): typeof import("iconv-lite") =>
+  (iconvModule ??= require("iconv-lite") as typeof import("iconv-lite"));
 
 /** A literal from the rule pack, before it is encoded. */
 export interface TermSpec {
@@ -27,7 +33,7 @@ function isAscii(text: string): boolean {
   return true;
 }
 
-/** A copy of its own: small Buffers are views into a shared 8 KiB pool, which a needle must not pin or carry along. */
+/** A copy of its own: small Buffers are views into a shared 8 KiB pool, which a needle must not pin. */
 function ownBytes(buffer: Buffer): Uint8Array {
   return new Uint8Array(buffer);
 }
@@ -53,8 +59,8 @@ export function encodeTerm(text: string, encoding: Encoding): Uint8Array | undef
       if (isAscii(text)) return ownBytes(Buffer.from(text, "latin1"));
   }
   // iconv-lite knows our encoding names as they are.
-  const buffer = iconv.encode(text, encoding, { addBOM: false });
-  if (iconv.decode(buffer, encoding, { stripBOM: false }) !== text) return undefined;
+  const buffer = iconv().encode(text, encoding, { addBOM: false });
+  if (iconv().decode(buffer, encoding, { stripBOM: false }) !== text) return undefined;
   return ownBytes(buffer);
 }
 

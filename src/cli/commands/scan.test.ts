@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../command.js";
 import { run } from "../run.js";
-import { parseSize } from "./scan.js";
+import { FORMATS, formatters } from "../../report/index.js";
+import { loadFormatter, parseSize } from "./scan.js";
 
 describe("--max-file-size", () => {
   it("reads plain bytes and binary suffixes", () => {
@@ -51,5 +52,11 @@ describe("the rule pack cache", () => {
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
+  });
+});
+
+describe("--format", () => {
+  it("loads, for every format, the formatter report/index.ts names", async () => {
+    for (const format of FORMATS) expect(await loadFormatter(format)).toBe(formatters[format]);
   });
 });

@@ -5,12 +5,11 @@ import { scan } from "../../engine/scan.js";
 import { severityRank } from "../../findings/assemble.js";
 import { SEVERITIES, type Severity } from "../../model/rule.js";
 import type { ScanReport } from "../../model/report.js";
-import { formatters, type Format } from "../../report/index.js";
+import type { Format, Formatter } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
 import { loadRulePack } from "../../rules/loader.js";
 import { RuleError } from "../../rules/rule-error.js";
-import { applyBaseline, parseBaseline, BaselineError, type Baseline } from "../../findings/baseline.js";
-import { writeEvidenceBundle, loadSigningKey } from "../../evidence/index.js";
+import type { Baseline } from "../../findings/baseline.js";
 import { UsageError, type CommandIo, type CommandResult } from "../command.js";
 import { ruleCacheDir } from "../cache-dir.js";
 import { formatProgress } from "../progress.js";
@@ -37,7 +36,25 @@ Options:
   --quiet                no progress and no notes on stderr
   --no-color             no colours in text output (also NO_COLOR)`;
 
-const FORMATS = Object.keys(formatters) as Format[];
+/**
+ * The formatters of report/index.ts, each loaded only when its format is asked for (a scan that writes
+ * JSON need not load the HTML reporter). The type keeps this list equal to report/index.ts's.
+ */
+const FORMATTERS = {
+  text: async () => (await import("../../report/text-reporter.js")).formatText,
+  json: async () => (await import("../../report/json-reporter.js")).formatJson,
+  sarif: async () => (await import("../../report/sarif-reporter.js")).formatSarif,
+  html: async () => (await import("../../report/html-reporter.js")).formatHtml,
+  csv: async () => (await import("../../report/csv-reporter.js")).formatCsv,
+  md: async () => (await import("../../report/markdown-reporter.js")).formatMarkdown,
+} satisfies Record<Format, () => Promise<Formatter>>;
+
+/** The formatter of a --format name. */
+export function loadFormatter(format: Format): Promise<Formatter> {
+  return FORMATTERS[format]();
+}
+
+const FORMATS = Object.keys(FORMATTERS) as Format[];
 
 function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);
@@ -140,6 +157,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     } catch (error) {
       throw new UsageError(`--baseline: cannot read ${values.baseline}: ${(error as Error).message}`);
     }
+    const { parseBaseline, BaselineError } = await import("../../findings/baseline.js");
     try {
       baseline = parseBaseline(text, values.baseline);
     } catch (error) {
@@ -187,6 +205,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
 
   const notes: string[] = [];
   if (baseline !== undefined) {
+    const { applyBaseline } = await import("../../findings/baseline.js");
     const applied = applyBaseline(report, baseline, new Date().toISOString().slice(0, 10));
     report = applied.report;
     if (!quiet && applied.suppressed > 0)
@@ -203,7 +222,8 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
 
   let stdout = "";
   for (const request of requests) {
-    const text = formatters[request.format](report, { color: request.output === undefined && color });
+    const format = await loadFormatter(request.format);
+    const text = format(report, { color: request.output === undefined && color });
     if (request.output === undefined) stdout += text;
     else {
       const path = resolve(io.cwd, request.output);
@@ -213,6 +233,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     }
   }
   if (values.evidence !== undefined) {
+    const { writeEvidenceBundle, loadSigningKey } = await import("../../evidence/index.js");
     const dir = resolve(io.cwd, values.evidence);
     const key = values.key !== undefined ? await loadSigningKey(resolve(io.cwd, values.key)) : undefined;
     const written = await writeEvidenceBundle(dir, report, key);
