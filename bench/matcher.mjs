@@ -6,7 +6,7 @@
 //
 // --in-memory loads the files first and times only the matching (the matcher's raw speed); otherwise each run
 // reads the files with pread into one reused buffer (read + match, page cache warm). --direct reads straight
-// into the matcher's kernel window (StreamMatcher.window()) instead, so full windows are not copied.
+// into the matcher's kernel window (StreamMatcher.pushRead) instead, so full windows are not copied.
 import { openSync, readSync, closeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticTerms } from "./terms.mjs";
@@ -48,7 +48,13 @@ export async function buildFor(termCount) {
 }
 
 /** Scans the corpus once; returns { seconds, bytes, hits, found } where found is a Set of "file@offset@needleId". */
-export function scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMemory, memory, direct }) {
+export async function scanCorpus(
+  match,
+  automaton,
+  corpus,
+  manifest,
+  { chunkSize, inMemory, memory, direct },
+) {
   const matcher = new match.StreamMatcher(automaton);
   const buffer = new Uint8Array(chunkSize);
   const found = new Set();
@@ -73,12 +79,11 @@ export function scanCorpus(match, automaton, corpus, manifest, { chunkSize, inMe
     }
     const fd = openSync(join(corpus, file.name), "r");
     try {
+      const read = (into) => readSync(fd, into, 0, into.length, null);
       for (;;) {
-        const window = direct ? matcher.window() : undefined;
-        if (window !== undefined) {
-          const n = readSync(fd, window, 0, window.length, null);
+        if (direct) {
+          const n = await matcher.pushRead(read, onMatch);
           if (n === 0) break;
-          matcher.push(window.subarray(0, n), onMatch);
           bytes += n;
           continue;
         }
@@ -127,8 +132,9 @@ export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemor
       memory.set(file.name, new Uint8Array(readFileSync(join(corpus, file.name))));
   const results = [];
   const options = { chunkSize, inMemory, memory, direct };
-  scanCorpus(match, automaton, corpus, manifest, options); // JIT and cache warm-up
-  for (let run = 0; run < runs; run++) results.push(scanCorpus(match, automaton, corpus, manifest, options));
+  await scanCorpus(match, automaton, corpus, manifest, options); // JIT and cache warm-up
+  for (let run = 0; run < runs; run++)
+    results.push(await scanCorpus(match, automaton, corpus, manifest, options));
   const seconds = median(results.map((r) => r.seconds));
   const cpuSeconds = median(results.map((r) => r.cpuSeconds));
   const missing = checkPlants(manifest, needles, results[0].found);

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
 import { buildAutomaton, shareAutomaton, StreamMatcher, type Automaton } from "./automaton.js";
+import { WINDOW_BYTES } from "./wasm-kernel.js";
 import { compileNeedles, encodeTerm } from "./needles.js";
 
 function findAll(
@@ -166,50 +167,70 @@ describe("reading straight into the kernel's window", () => {
     return hits;
   }
 
-  /** Reads `bytes` window by window into the matcher's window, calling `between` before each push. */
-  function viaWindow(matcher: StreamMatcher, bytes: Uint8Array, between = () => {}): string[] {
+  /** Reads `bytes` through `pushRead`, a read of at most `limit` bytes at a time. */
+  async function viaRead(matcher: StreamMatcher, bytes: Uint8Array, limit = Infinity): Promise<string[]> {
     const hits: string[] = [];
-    for (let at = 0; at < bytes.length;) {
-      const window = matcher.window()!;
-      const n = Math.min(window.length, bytes.length - at);
-      window.set(bytes.subarray(at, at + n));
-      between();
-      matcher.push(window.subarray(0, n), (id, offset) => hits.push(`${id}@${offset}`));
+    let at = 0;
+    const read = (into: Uint8Array) => {
+      const n = Math.min(into.length, limit, bytes.length - at);
+      into.set(bytes.subarray(at, at + n));
       at += n;
-    }
+      return n;
+    };
+    while ((await matcher.pushRead(read, (id, offset) => hits.push(`${id}@${offset}`))) > 0);
+    expect(at).toBe(bytes.length);
     return hits;
   }
 
-  it("finds the same matches as push, for whole and partial windows", () => {
-    const matcher = new StreamMatcher(automaton);
-    expect(matcher.window()?.length).toBeGreaterThanOrEqual(1 << 20);
-    const bytes = haystack(2 * matcher.window()!.length + 300_000, 17);
+  it("finds the same matches as push, for whole and partial windows", async () => {
+    const bytes = haystack(2 * WINDOW_BYTES + 300_000, 17);
     const expected = viaPush(bytes);
     expect(expected.length).toBeGreaterThan(200);
-    expect(viaWindow(matcher, bytes)).toEqual(expected);
-    matcher.reset();
-    expect(viaWindow(matcher, bytes.subarray(0, 100_000))).toEqual(viaPush(bytes.subarray(0, 100_000)));
+    expect(await viaRead(new StreamMatcher(automaton), bytes)).toEqual(expected);
+    expect(await viaRead(new StreamMatcher(automaton), bytes, 100_000)).toEqual(expected);
   });
 
-  it("keeps a window's bytes while another matcher of the same automaton scans", () => {
-    const first = new StreamMatcher(automaton);
-    const second = new StreamMatcher(automaton);
-    const bytes = haystack(2 * first.window()!.length, 5);
+  it("keeps the window's bytes while other matchers of the same automaton scan and read", async () => {
+    const bytes = haystack(WINDOW_BYTES, 5);
     const other = haystack(1 << 20, 11);
+    const third = haystack(WINDOW_BYTES, 3);
+    const first = new StreamMatcher(automaton);
+    const hits: string[] = [];
+    let release = () => {};
+    const waiting = new Promise<void>((resolve) => (release = resolve));
+    // The first read fills the window, then waits (a slow disk) while the others run.
+    const reading = first.pushRead(
+      async (into) => {
+        into.set(bytes);
+        await waiting;
+        return bytes.length;
+      },
+      (id, offset) => hits.push(`${id}@${offset}`),
+    );
     const otherHits: string[] = [];
-    let half = 0;
-    // Between filling a window and pushing it, the other matcher scans (the kernel's scratch) too.
-    const hits = viaWindow(first, bytes, () => {
-      const part = other.subarray(half * (1 << 19), ++half * (1 << 19));
-      second.push(part, (id, offset) => otherHits.push(`${id}@${offset}`));
-    });
-    expect(half).toBe(2);
+    new StreamMatcher(automaton).push(other, (id, offset) => otherHits.push(`${id}@${offset}`));
+    const thirdHits = await viaRead(new StreamMatcher(automaton), third);
+    release();
+    expect(await reading).toBe(bytes.length);
     expect(hits).toEqual(viaPush(bytes));
     expect(otherHits).toEqual(viaPush(other));
+    expect(thirdHits).toEqual(viaPush(third));
   });
 
-  it("gives small automata no window", () => {
+  it("reads into a buffer of its own for small automata", async () => {
     const small = buildAutomaton(compileNeedles([{ text: "byRace", caseInsensitive: false }]));
-    expect(new StreamMatcher(small).window()).toBeUndefined();
+    const bytes = new TextEncoder().encode("x byRace y ".repeat(50_000));
+    const hits: number[] = [];
+    let at = 0;
+    const matcher = new StreamMatcher(small);
+    const read = (into: Uint8Array) => {
+      const n = Math.min(into.length, bytes.length - at);
+      into.set(bytes.subarray(at, at + n));
+      at += n;
+      return n;
+    };
+    while ((await matcher.pushRead(read, (_, offset) => hits.push(offset))) > 0);
+    expect(hits.length).toBe(50_000);
+    expect(hits[49_999]).toBe(49_999 * 11 + 2);
   });
 });

@@ -248,11 +248,21 @@ function kernelFor(automaton: Automaton): Kernel | undefined {
 }
 
 /**
- * The matcher that was last handed a kernel's scratch window by `StreamMatcher.window()` and has not pushed
- * it yet. Another matcher of the same automaton in the same thread (an interleaved async scan) keeps that
- * window's bytes intact by saving and restoring them around its own use of the scratch.
+ * Kernels whose scratch window a `StreamMatcher.pushRead` is reading into. Meanwhile other reads use a
+ * buffer of their own, and other pushes (an interleaved async scan of the same automaton in this thread)
+ * save and restore the window's bytes around their own use of the scratch.
  */
-const windowOwners = new WeakMap<Kernel, StreamMatcher>();
+const windowsInUse = new WeakSet<Kernel>();
+
+/**
+ * Where a partial window read into the scratch is copied before its stripes are laid out (reused, so the
+ * last window of every file allocates nothing); `spareInUse` covers a listener that pushes re-entrantly.
+ */
+let spare: Uint8Array | undefined;
+let spareInUse = false;
+
+/** Reads up to `into.length` bytes into `into` and returns how many (0 at the end). */
+export type ByteReader = (into: Uint8Array) => number | Promise<number>;
 
 /**
  * Streams chunks through the automaton, keeping the DFA state and the last bytes across chunk
@@ -264,8 +274,8 @@ const windowOwners = new WeakMap<Kernel, StreamMatcher>();
  * early from the root state, which is enough to reach the exact state a single walk would have, and report
  * only matches that end inside their own stripe, so the result is identical to one walk.
  *
- * Each window of a chunk is copied into the kernel's memory. A caller that reads files can skip that copy:
- * read into `window()` and push that view; see there.
+ * Each window of a chunk is copied into the kernel's memory. A caller that reads files can skip that copy
+ * with `pushRead`.
  */
 export class StreamMatcher {
   private state = 0;
@@ -280,6 +290,8 @@ export class StreamMatcher {
   private pending = new Int32Array(256);
   private pendingLength = 0;
   private chunk: Uint8Array = new Uint8Array(0);
+  /** Where `pushRead` reads when the kernel's window is not available. */
+  private readBuffer: Uint8Array | undefined;
 
   constructor(private readonly automaton: Automaton) {
     this.warmup = Math.max(0, automaton.maxNeedleLength - 1);
@@ -299,39 +311,58 @@ export class StreamMatcher {
     this.state = 0;
     this.position = 0;
     this.carryLength = 0;
-    this.releaseWindow();
   }
 
   /**
-   * The kernel's scratch memory as a writable window, so a file read can land where the kernel scans it:
-   * fill `window.subarray(0, n)` and pass exactly that view to `push`. A full window (`n === window.length`,
-   * just over 1 MiB) is then scanned in place, without the copy `push` makes of any other chunk; a shorter
-   * one is copied out first, so reading short files into the window gains nothing. Call `window()` again
-   * before each read: the view is only reserved for this matcher until its next `push` or `reset` (another
-   * matcher of the same automaton in this thread leaves it untouched meanwhile). Undefined when there is no
-   * kernel (no WebAssembly, or an automaton too small to get one): read into a buffer of your own.
+   * Reads the next bytes straight into the kernel's scratch memory and pushes them: a read that fills the
+   * whole window (`WINDOW_BYTES`, just over 1 MiB) is scanned in place, without the copy `push` makes of
+   * every chunk. A shorter read is copied out first, so for files shorter than a window reading into a
+   * buffer of your own and calling `push` is as fast. Returns what `read` returned (0: nothing pushed).
+   * When there is no kernel (no WebAssembly, or an automaton too small to get one) or another read is
+   * already using the window, `read` gets a buffer of this matcher's own.
    */
-  window(): Uint8Array | undefined {
-    if (this.automaton.transitions.length < DIRECT_KERNEL_ENTRIES) return undefined;
-    const kernel = kernelFor(this.automaton);
-    if (kernel === undefined) return undefined;
-    windowOwners.set(kernel, this);
-    return kernel.scratch;
+  async pushRead(read: ByteReader, onMatch: MatchListener): Promise<number> {
+    const kernel =
+      this.automaton.transitions.length >= DIRECT_KERNEL_ENTRIES ? kernelFor(this.automaton) : undefined;
+    let into: Uint8Array;
+    let count: number;
+    if (kernel === undefined || windowsInUse.has(kernel)) {
+      into = this.readBuffer ??= new Uint8Array(WINDOW_BYTES);
+      count = await read(into);
+    } else {
+      into = kernel.scratch;
+      windowsInUse.add(kernel);
+      try {
+        count = await read(into);
+      } finally {
+        windowsInUse.delete(kernel);
+      }
+    }
+    if (count > 0) this.push(into.subarray(0, count), onMatch);
+    return count;
   }
 
   push(chunk: Uint8Array, onMatch: MatchListener): void {
     const kernel = chunk.length >= this.stripeThreshold ? kernelFor(this.automaton) : undefined;
     let data = chunk;
     let saved: Uint8Array | undefined;
+    let usesSpare = false;
     if (kernel !== undefined) {
       const scratch = kernel.scratch;
-      if (windowOwners.get(kernel) === this) windowOwners.delete(kernel);
       const inScratch = chunk.buffer === scratch.buffer;
-      // Only a whole window is scanned in place; the stripes of anything else must first be laid out.
-      if (inScratch && !(chunk.byteOffset === scratch.byteOffset && chunk.length === scratch.length))
-        data = chunk.slice();
-      // Another matcher's window awaits its push: keep its bytes.
-      if (windowOwners.has(kernel) && !inScratch) saved = scratch.slice();
+      const wholeWindow = chunk.byteOffset === scratch.byteOffset && chunk.length === scratch.length;
+      // Only a whole window is scanned in place; the stripes of anything else are laid out in the scratch.
+      if (!(inScratch && wholeWindow)) {
+        if (inScratch && (spareInUse || chunk.length > WINDOW_BYTES)) data = chunk.slice();
+        else if (inScratch) {
+          spare ??= new Uint8Array(WINDOW_BYTES);
+          spare.set(chunk);
+          data = spare.subarray(0, chunk.length);
+          spareInUse = usesSpare = true;
+        }
+        // Another matcher is reading into the window: keep its bytes.
+        if (windowsInUse.has(kernel)) saved = scratch.slice();
+      }
     }
     this.chunk = data;
     try {
@@ -347,17 +378,13 @@ export class StreamMatcher {
           at += length;
         }
       }
+      this.position += data.length;
+      this.keepTail(data);
     } finally {
       this.chunk = new Uint8Array(0);
       if (saved !== undefined) kernel?.scratch.set(saved);
+      if (usesSpare) spareInUse = false;
     }
-    this.position += data.length;
-    this.keepTail(data);
-  }
-
-  private releaseWindow(): void {
-    const kernel = kernels.get(this.automaton);
-    if (kernel && windowOwners.get(kernel) === this) windowOwners.delete(kernel);
   }
 
   /** One DFA walk over chunk[from, to), reporting every match straight away. Returns the premultiplied state. */
