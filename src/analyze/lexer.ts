@@ -17,16 +17,35 @@ function isLetter(code: number): boolean {
   return (code >= 0x41 && code <= 0x5a) || (code >= 0x61 && code <= 0x7a);
 }
 
-/** 1 for the characters that may open a comment or a string: / < # " ' ` */
-const STARTS_SOMETHING = new Uint8Array(128);
-for (const char of "/<#\"'`") STARTS_SOMETHING[char.charCodeAt(0)] = 1;
+/** What an ASCII character may do: open a comment or a string (/ < # " ' `), or be a bracket. */
+const PLAIN = 0;
+const OPENS = 1;
+const BRACKET = 2;
+const CHAR_KIND = new Uint8Array(128);
+for (const char of "/<#\"'`") CHAR_KIND[char.charCodeAt(0)] = OPENS;
+for (const char of "{}[]()") CHAR_KIND[char.charCodeAt(0)] = BRACKET;
+
+/** Character classes, and the positions of the brackets in code (in order). */
+export interface Lexed {
+  readonly classes: Uint8Array;
+  readonly brackets: readonly number[];
+}
 
 function lineStartBefore(text: string, index: number): number {
   return text.lastIndexOf("\n", index - 1) + 1;
 }
 
 export function classify(text: string): Uint8Array {
+  return lex(text).classes;
+}
+
+/**
+ * Classifies every character (see the file comment) and notes the brackets in code on the way: every
+ * character the main loop steps over is code, and stays code.
+ */
+export function lex(text: string): Lexed {
   const classes = new Uint8Array(text.length);
+  const brackets: number[] = [];
   let index = 0;
   // A window that begins inside a block comment: "*/" before any "/*".
   const firstClose = text.indexOf("*/");
@@ -44,8 +63,10 @@ export function classify(text: string): Uint8Array {
   };
   while (index < length) {
     const char = text.charCodeAt(index);
-    // Only these characters can start a comment or a string: skip the rest quickly.
-    if (char >= 0x80 || STARTS_SOMETHING[char] === 0) {
+    // Only some characters can start a comment or a string: step over the rest quickly.
+    const kind = char < 0x80 ? CHAR_KIND[char]! : PLAIN;
+    if (kind !== OPENS) {
+      if (kind === BRACKET) brackets.push(index);
       index++;
       continue;
     }
@@ -109,5 +130,5 @@ export function classify(text: string): Uint8Array {
       index++;
     }
   }
-  return classes;
+  return { classes, brackets };
 }

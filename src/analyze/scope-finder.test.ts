@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { classify, CODE } from "./lexer.js";
+import { classify, CODE, lex } from "./lexer.js";
 import { findScope, matchBrackets, prepareScopeContext, type Scope } from "./scope-finder.js";
 
 /** The scope around the `occurrence`-th appearance of `needle` in `text`. */
@@ -268,7 +268,7 @@ describe("matchBrackets", () => {
         text += pieces[(state >>> 8) % pieces.length]!;
       }
       const classes = classify(text);
-      const brackets = matchBrackets(text, classes);
+      const brackets = matchBrackets(text.length, lex(text).brackets, text);
       for (let index = 0; index <= text.length; index++) {
         expect(brackets.enclosing(index)).toBe(scanEnclosing(text, classes, index));
         if (index < text.length && classes[index] === CODE && "{[(".includes(text.charAt(index)))

@@ -1,5 +1,5 @@
 import type { ScopeKind } from "../model/finding.js";
-import { classify, CODE, COMMENT } from "./lexer.js";
+import { CODE, COMMENT, lex, type Lexed } from "./lexer.js";
 
 export type FoundScopeKind = Exclude<ScopeKind, "none">;
 
@@ -44,38 +44,34 @@ export interface Brackets {
  * the hits of one window share them.
  */
 export function prepareScopeContext(text: string): ScopeContext {
-  let classes: Uint8Array | undefined;
+  let lexed: Lexed | undefined;
   let brackets: Brackets | undefined;
-  const context: ScopeContext = {
+  return {
     text,
     get classes() {
-      classes ??= classify(text);
-      return classes;
+      lexed ??= lex(text);
+      return lexed.classes;
     },
     get brackets() {
-      brackets ??= matchBrackets(text, context.classes);
+      lexed ??= lex(text);
+      brackets ??= matchBrackets(text.length, lexed.brackets, text);
       return brackets;
     },
   };
-  return context;
 }
 
-/** 1 for the six bracket characters. */
-const IS_BRACKET = new Uint8Array(128);
-for (const char of "{}[]()") IS_BRACKET[char.charCodeAt(0)] = 1;
-
-/** One pass with a stack of open brackets, keeping only the brackets (see Brackets). */
-export function matchBrackets(text: string, classes: Uint8Array): Brackets {
-  const length = text.length;
-  /** Positions of the code brackets in order; the innermost open bracket after each; an opener's closer. */
+/**
+ * Matches the brackets of the code (their positions in order, as the lexer found them) with a stack,
+ * keeping only the brackets (see Brackets).
+ */
+export function matchBrackets(length: number, found: readonly number[], text: string): Brackets {
+  /** Positions of the matched-or-open brackets in order; the innermost open bracket after each; an opener's closer. */
   const positions: number[] = [];
   const topAfter: number[] = [];
   const match: number[] = [];
   const stack: number[] = [];
-  for (let at = 0; at < length; at++) {
-    const code = text.charCodeAt(at);
-    if (code >= 0x80 || IS_BRACKET[code] === 0 || classes[at] !== CODE) continue;
-    if (isOpener(code)) {
+  for (const at of found) {
+    if (isOpener(text.charCodeAt(at))) {
       stack.push(positions.length);
       positions.push(at);
       match.push(length);

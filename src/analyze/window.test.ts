@@ -1,7 +1,7 @@
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import type { Encoding } from "../model/encoding.js";
-import { charIndexAt, decodeWindow, plausibility, syncPoint } from "./window.js";
+import { charIndexAt, decodedPlausibility, decodeWindow, plausibility, syncPoint } from "./window.js";
 
 describe("decodeWindow", () => {
   it("starts at the artifact's first byte in GB18030 even with no separator before the hit", () => {
@@ -198,5 +198,20 @@ describe("plausibility", () => {
       "\ud800",
     ];
     for (const text of samples) expect(plausibility(text)).toBe(referencePlausibility(text));
+  });
+});
+
+describe("decodedPlausibility", () => {
+  it("scores bytes as plausibility scores their decoding", () => {
+    for (const encoding of ["gb18030", "big5", "utf-8"] as const) {
+      for (let seed = 1; seed <= 40; seed++) {
+        const bytes = mixedBytes(seed, encoding);
+        const anchor = (seed * 37) % bytes.length;
+        const expected = plausibility(
+          decodeWindow(bytes, 0, encoding, seed, bytes.length - seed, anchor).text,
+        );
+        expect(decodedPlausibility(bytes, 0, encoding, seed, bytes.length - seed, anchor)).toBe(expected);
+      }
+    }
   });
 });

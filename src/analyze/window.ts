@@ -451,6 +451,80 @@ export function plausibility(text: string): number {
   return unitsPlausibility(units, units.length);
 }
 
+/**
+ * plausibility() of decodeWindow(...).text, without building the text: GB18030 and Big5 are scored as they
+ * are read when every character decodes to one code unit that is not a surrogate (so no pair can form).
+ */
+export function decodedPlausibility(
+  bytes: Uint8Array,
+  base: number,
+  encoding: Encoding,
+  from: number,
+  to: number,
+  anchor: number,
+): number {
+  if (encoding === "gb18030" || encoding === "big5") {
+    const score = doubleBytePlausibility(encoding, bytes, base, from, to, anchor);
+    if (score !== undefined) return score;
+  }
+  const decoded = decodeToScratch(bytes, base, encoding, from, to, anchor);
+  return unitsPlausibility(unitsScratch, decoded.length);
+}
+
+/** The score of one code unit outside a surrogate pair (see plausibility). */
+function unitScore(code: number): number {
+  if (code === REPLACEMENT) return -4;
+  if (code >= 0x20 && code < 0x7f) return 1;
+  if (code === 0x09 || code === 0x0a || code === 0x0d) return 1;
+  if (IS_COMMON_HAN[code] === 1) return 3;
+  if (code >= 0x4e00 && code <= 0x9fff) return 0;
+  if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff00 && code <= 0xffef)) return 1;
+  if (code < 0x20 || (code >= 0x7f && code < 0xa0) || (code >= 0xe000 && code <= 0xf8ff)) return -1;
+  if (code >= 0xd800 && code <= 0xdfff) return -2;
+  return 0;
+}
+
+/** ASCII scores, by byte. */
+const ASCII_SCORE = Int8Array.from({ length: 128 }, (_, code) => unitScore(code));
+
+/** See decodedPlausibility; undefined when a character does not decode to one plain code unit. */
+function doubleBytePlausibility(
+  encoding: "gb18030" | "big5",
+  bytes: Uint8Array,
+  base: number,
+  from: number,
+  to: number,
+  anchor: number,
+): number | undefined {
+  const { at: first, limit } = bounds(bytes, base, encoding, from, to, anchor);
+  const { state, code } = multiByteTables[encoding];
+  let score = 0;
+  let at = first;
+  while (at < limit) {
+    const lead = bytes[at]!;
+    if (lead < 0x80) {
+      score += ASCII_SCORE[lead]!;
+      at++;
+      continue;
+    }
+    const size = charLength(encoding, bytes, at, limit);
+    if (size === 1) {
+      score -= 4;
+      at++;
+      continue;
+    }
+    if (size !== 2) return undefined;
+    const key = (lead << 8) | bytes[at + 1]!;
+    if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
+    if (state[key] !== ONE_UNIT) return undefined;
+    const unit = code[key]!;
+    if (unit >= 0xd800 && unit <= 0xdfff) return undefined;
+    score += unitScore(unit);
+    at += 2;
+  }
+  return score;
+}
+
 /** plausibility() of the text made of units[0, length). */
 function unitsPlausibility(units: Uint16Array, length: number): number {
   let score = 0;
@@ -464,14 +538,7 @@ function unitsPlausibility(units: Uint16Array, length: number): number {
         continue;
       }
     }
-    if (code === REPLACEMENT) score -= 4;
-    else if (code >= 0x20 && code < 0x7f) score += 1;
-    else if (code === 0x09 || code === 0x0a || code === 0x0d) score += 1;
-    else if (IS_COMMON_HAN[code] === 1) score += 3;
-    else if (code >= 0x4e00 && code <= 0x9fff) score += 0;
-    else if ((code >= 0x3000 && code <= 0x303f) || (code >= 0xff00 && code <= 0xffef)) score += 1;
-    else if (code < 0x20 || (code >= 0x7f && code < 0xa0) || (code >= 0xe000 && code <= 0xf8ff)) score -= 1;
-    else if (code >= 0xd800 && code <= 0xdfff) score -= 2;
+    score += unitScore(code);
   }
   return score;
 }
@@ -507,8 +574,9 @@ export function runPlausibility(text: string, start: number, end: number, limit 
 
 /** True when some byte in [from, to) (relative indices) is not ASCII. */
 export function hasHighBytes(bytes: Uint8Array, from: number, to: number): boolean {
-  for (let at = Math.max(0, from); at < Math.min(bytes.length, to); at++) if (bytes[at]! >= 0x80) return true;
-  return false;
+  const start = Math.max(0, from);
+  const end = Math.min(bytes.length, to);
+  return end > start && !isAscii(bytes.subarray(start, end));
 }
 
 /**
@@ -528,7 +596,8 @@ export function sniffAsciiCompatible(
   if (candidates.length < 2 || !hasHighBytes(bytes, from - base, to - base)) return primary;
   let validUtf8 = 0;
   let invalidUtf8 = 0;
-  for (let at = Math.max(0, from - base); at < Math.min(bytes.length, to - base);) {
+  const end = Math.min(bytes.length, to - base);
+  for (let at = Math.max(0, from - base); at < end;) {
     if (bytes[at]! < 0x80) {
       at++;
       continue;
@@ -543,8 +612,7 @@ export function sniffAsciiCompatible(
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === "utf-8" && invalidUtf8 > 0) continue;
-    const decoded = decodeToScratch(bytes, base, candidate, from, to, anchor);
-    const score = unitsPlausibility(unitsScratch, decoded.length);
+    const score = decodedPlausibility(bytes, base, candidate, from, to, anchor);
     if (score > bestScore) {
       best = candidate;
       bestScore = score;
