@@ -1,16 +1,20 @@
 import type { Rule } from "../model/rule.js";
-import { buildAutomaton } from "../match/automaton.js";
 import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
+import { packCacheDir } from "../rules/rule-cache.js";
+import { cachedAutomaton } from "./automaton-cache.js";
 import { scanNeedles } from "./scan-needles.js";
 import type { ArtifactScanner } from "./scan-artifact.js";
 import type { ScanSetup, WorkerSetup } from "./task.js";
 
-/** Compiles the rule pack (unless the caller already has it) and builds the automaton, once per scan. */
+/**
+ * Compiles the rule pack (unless the caller already has it) and builds the automaton, once per scan. A pack
+ * loaded with a cache folder finds its automaton there when it was built before.
+ */
 export function compileScanSetup(setup: WorkerSetup, compiled?: CompiledRulePack): ScanSetup {
   const pack = compiled ?? compileRulePack(setup.rules as readonly Rule[]);
   return {
     pack,
-    automaton: buildAutomaton(scanNeedles(pack)),
+    automaton: cachedAutomaton(scanNeedles(pack), packCacheDir(pack)),
     budgets: setup.budgets,
     chunkSize: setup.chunkSize,
   };

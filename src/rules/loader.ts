@@ -153,7 +153,7 @@ function parseRuleFiles(files: readonly ReadRuleFile[], problems: RuleProblem[])
 
 /** Reads, parses and validates rule files; throws one RuleError listing every problem. Sorted by id. */
 export function loadRules(options: LoadRulesOptions = {}): Promise<Rule[]> {
-  // Kept asynchronous for callers (reads may become asynchronous again); errors arrive as rejections.
+  // Asynchronous for callers, though the reads are not (see the imports); errors arrive as rejections.
   return new Promise((resolve) => {
     const { files, problems } = readRuleFiles(options);
     resolve(parseRuleFiles(files, problems));
@@ -170,7 +170,14 @@ function idLine(text: string): number {
  * Loads the bundled pack (unless `builtin: false`) plus the given rule files or folders, and compiles it.
  * With `cacheDir`, a pack already compiled from the very same files is taken from the cache (rule-cache.ts).
  */
-export async function loadRulePack(options: LoadRulesOptions = {}): Promise<CompiledRulePack> {
+export function loadRulePack(options: LoadRulesOptions = {}): Promise<CompiledRulePack> {
+  // Asynchronous for callers, as loadRules; errors arrive as rejections.
+  return new Promise((resolve) => {
+    resolve(loadRulePackNow(options));
+  });
+}
+
+function loadRulePackNow(options: LoadRulesOptions): CompiledRulePack {
   const { files, problems } = readRuleFiles(options);
   const cacheDir = options.cacheDir;
   const sources =
@@ -183,6 +190,6 @@ export async function loadRulePack(options: LoadRulesOptions = {}): Promise<Comp
     if (cached !== undefined) return cached;
   }
   const pack = compileRulePack(parseRuleFiles(files, problems));
-  if (cacheDir !== undefined && key !== undefined) await writeRuleCache(cacheDir, key, pack);
+  if (cacheDir !== undefined && key !== undefined) writeRuleCache(cacheDir, key, pack);
   return pack;
 }

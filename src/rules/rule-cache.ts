@@ -1,7 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
-import { readFileSync } from "node:fs";
-import { mkdir, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
-import { createRequire } from "node:module";
+import { mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { dirname, extname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isDeepStrictEqual } from "node:util";
@@ -88,18 +86,28 @@ function restore(entry: StoredEntry): CompiledRulePack {
   return assembleRulePack({ rules, needles, hash, terms });
 }
 
-let codeFingerprint: string | null | undefined;
+/**
+ * A hash of the given modules' code, addressed relative to `base` (a module URL) without extension: the
+ * extension of `base` is used, so it works built (.js) and from sources (.ts). Throws when one is missing.
+ */
+export function codeFingerprint(base: string, modules: readonly string[]): string {
+  const extension = extname(fileURLToPath(base));
+  const hash = createHash("sha256");
+  for (const module of modules) hash.update(readFileSync(new URL(`${module}${extension}`, base)));
+  // Entries are in V8's serialization format.
+  return hash.update(`v8@${cachedDataVersionTag()}`).digest("hex");
+}
+
+let packFingerprint: string | null | undefined;
 
 /**
  * A hash of the modules whose output is cached, the rule schema and the parser libraries' versions; null when
  * one cannot be read (no cache then).
  */
 function fingerprint(): string | null {
-  if (codeFingerprint !== undefined) return codeFingerprint;
+  if (packFingerprint !== undefined) return packFingerprint;
   try {
     const here = import.meta.url;
-    // Built (.js) or run from sources (.ts): the sibling modules carry the same extension.
-    const extension = extname(fileURLToPath(here));
     const modules = [
       "./loader",
       "./parse-rule",
@@ -109,35 +117,33 @@ function fingerprint(): string | null {
       "../model/encoding",
       "../analyze/tokenizer",
     ];
-    const hash = createHash("sha256").update(CACHE_FORMAT);
-    for (const module of modules) hash.update(readFileSync(new URL(`${module}${extension}`, here)));
+    const hash = createHash("sha256").update(CACHE_FORMAT).update(codeFingerprint(here, modules));
     hash.update(readFileSync(new URL("../../schema/rule.schema.json", here)));
-    const require = createRequire(here);
-    for (const name of ["yaml", "ajv", "iconv-lite"]) hash.update(packageVersion(require, name));
-    // The entry is in V8's serialization format.
-    hash.update(`v8@${cachedDataVersionTag()}`);
-    codeFingerprint = hash.digest("hex");
+    for (const name of ["yaml", "ajv", "iconv-lite"]) hash.update(packageVersion(name));
+    packFingerprint = hash.digest("hex");
   } catch {
-    codeFingerprint = null;
+    packFingerprint = null;
   }
-  return codeFingerprint;
+  return packFingerprint;
 }
 
-/** The `version` of an installed package, found from its resolved entry point. */
-function packageVersion(require: NodeJS.Require, name: string): string {
-  let folder = dirname(require.resolve(name));
+/**
+ * The `version` of an installed package, looked up the way Node resolves it from here (the nearest
+ * node_modules folder holding it). Cheaper than require.resolve, which also resolves symbolic links.
+ */
+function packageVersion(name: string): string {
+  let folder = dirname(fileURLToPath(import.meta.url));
   for (;;) {
     try {
-      const manifest = JSON.parse(readFileSync(join(folder, "package.json"), "utf8")) as {
-        name?: string;
-        version?: string;
-      };
-      if (manifest.name === name) return `${name}@${manifest.version ?? "?"}`;
+      const manifest = JSON.parse(
+        readFileSync(join(folder, "node_modules", name, "package.json"), "utf8"),
+      ) as { version?: string };
+      return `${name}@${manifest.version ?? "?"}`;
     } catch {
-      // No package.json at this level.
+      // Not installed at this level.
     }
     const parent = dirname(folder);
-    if (parent === folder) throw new Error(`no package.json for ${name}`);
+    if (parent === folder) throw new Error(`${name} is not installed`);
     folder = parent;
   }
 }
@@ -155,52 +161,98 @@ export function ruleCacheKey(sources: readonly RuleSourceText[]): string | undef
   return hash.digest("hex");
 }
 
-function entryPath(directory: string, key: string): string {
-  return join(directory, `${PREFIX}${key}.bin`);
+function entryPath(directory: string, prefix: string, key: string): string {
+  return join(directory, `${prefix}${key}.bin`);
 }
 
-/** The cached pack for `key`, or undefined (missing, unreadable or not ours). */
-export function readRuleCache(directory: string, key: string): CompiledRulePack | undefined {
+/** A cache entry's bytes, or undefined. Synchronous: the scan waits for it, and a read costs ~1 ms. */
+export function readCacheEntry(directory: string, prefix: string, key: string): Buffer | undefined {
   try {
-    // Synchronous: the scan waits for the pack anyway, and an asynchronous read costs more than it takes.
-    const entry = deserialize(readFileSync(entryPath(directory, key))) as StoredEntry | null;
-    return entry?.key === key ? restore(entry) : undefined;
+    return readFileSync(entryPath(directory, prefix, key));
   } catch {
     return undefined;
   }
 }
 
 /**
- * Stores the compiled pack under `key` in V8's structured-clone format (typed arrays and sets included), unless
- * it would not come back exactly as it is. Never throws: a cache that cannot be written only costs time.
+ * Writes a cache entry under a temporary name and renames it, so that a reader sees a whole entry or none;
+ * then removes the oldest entries with the same prefix beyond `keep`. Synchronous (it happens once per new
+ * entry, and then nothing is left running when the scan ends). Never throws: a cache that cannot be written
+ * only costs time.
  */
-export async function writeRuleCache(directory: string, key: string, pack: CompiledRulePack): Promise<void> {
+export function writeCacheEntry(
+  directory: string,
+  prefix: string,
+  key: string,
+  bytes: Uint8Array,
+  keep: number,
+): void {
   try {
-    const bytes = serialize(store(key, pack));
-    if (!isDeepStrictEqual(restore(deserialize(bytes) as StoredEntry), pack)) return;
-    await mkdir(directory, { recursive: true });
-    const final = entryPath(directory, key);
+    mkdirSync(directory, { recursive: true });
+    const final = entryPath(directory, prefix, key);
     const temporary = `${final}.${randomUUID()}.tmp`;
-    await writeFile(temporary, bytes);
-    await rename(temporary, final);
-    await evictOldEntries(directory);
+    writeFileSync(temporary, bytes);
+    renameSync(temporary, final);
+    evictOldEntries(directory, prefix, keep);
   } catch {
-    // Read-only or full disk, or a pack holding something V8 cannot serialize: scan without a cache.
+    // Read-only or full disk: scan without a cache.
   }
 }
 
-async function evictOldEntries(directory: string): Promise<void> {
-  const names = (await readdir(directory)).filter((name) => name.startsWith(PREFIX));
-  if (names.length <= MAX_ENTRIES) return;
-  const dated = await Promise.all(
-    names.map(async (name) => {
-      try {
-        return { name, time: (await stat(join(directory, name))).mtimeMs };
-      } catch {
-        return { name, time: 0 };
-      }
-    }),
-  );
+function evictOldEntries(directory: string, prefix: string, keep: number): void {
+  const names = readdirSync(directory).filter((name) => name.startsWith(prefix));
+  if (names.length <= keep) return;
+  const dated = names.map((name) => {
+    try {
+      return { name, time: statSync(join(directory, name)).mtimeMs };
+    } catch {
+      return { name, time: 0 };
+    }
+  });
   dated.sort((a, b) => b.time - a.time);
-  await Promise.all(dated.slice(MAX_ENTRIES).map(({ name }) => rm(join(directory, name), { force: true })));
+  for (const { name } of dated.slice(keep)) rmSync(join(directory, name), { force: true });
+}
+
+/** The cached pack for `key`, or undefined (missing, unreadable or not ours). */
+export function readRuleCache(directory: string, key: string): CompiledRulePack | undefined {
+  const bytes = readCacheEntry(directory, PREFIX, key);
+  if (bytes === undefined) return undefined;
+  try {
+    const entry = deserialize(bytes) as StoredEntry | null;
+    return entry?.key === key ? remember(restore(entry), directory) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Stores the compiled pack under `key` in V8's structured-clone format, unless it would not come back
+ * exactly as it is (then it is only remembered as cacheable, see `packCacheDir`).
+ */
+export function writeRuleCache(directory: string, key: string, pack: CompiledRulePack): void {
+  remember(pack, directory);
+  let bytes: Uint8Array;
+  try {
+    bytes = serialize(store(key, pack));
+    if (!isDeepStrictEqual(restore(deserialize(bytes) as StoredEntry), pack)) return;
+  } catch {
+    return; // something V8 cannot serialize
+  }
+  writeCacheEntry(directory, PREFIX, key, bytes, MAX_ENTRIES);
+}
+
+/** Packs loaded with a cache folder, and that folder. */
+const cacheDirs = new WeakMap<CompiledRulePack, string>();
+
+function remember(pack: CompiledRulePack, directory: string): CompiledRulePack {
+  cacheDirs.set(pack, directory);
+  return pack;
+}
+
+/**
+ * The cache folder a pack was loaded with (`loadRulePack({ cacheDir })`), where what is built from the pack
+ * (its automaton) may be cached too; undefined for packs loaded or compiled without one.
+ */
+export function packCacheDir(pack: CompiledRulePack): string | undefined {
+  return cacheDirs.get(pack);
 }

@@ -41,7 +41,7 @@ describe("the rule pack cache", () => {
       const cacheDir = join(dir, "cache");
       const first = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, dir);
       expect(first.exitCode).toBe(1);
-      expect((await readdir(cacheDir)).filter((name) => name.endsWith(".bin"))).toHaveLength(1);
+      expect((await readdir(cacheDir)).filter((name) => name.startsWith("rules-"))).toHaveLength(1);
       const second = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, dir);
       expect(second).toEqual(first);
 

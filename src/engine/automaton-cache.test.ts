@@ -1,0 +1,81 @@
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { deserialize, serialize } from "node:v8";
+import { afterEach, describe, expect, it } from "vitest";
+import { buildAutomaton, StreamMatcher, type Automaton } from "../match/automaton.js";
+import { compileNeedles, encodeTerm } from "../match/needles.js";
+import { cachedAutomaton } from "./automaton-cache.js";
+
+const folders: string[] = [];
+afterEach(() => {
+  for (const folder of folders.splice(0)) rmSync(folder, { recursive: true, force: true });
+});
+
+function cacheFolder(): string {
+  const folder = mkdtempSync(join(tmpdir(), "custodiet-automaton-cache-"));
+  folders.push(folder);
+  return folder;
+}
+
+function entries(folder: string): string[] {
+  return readdirSync(folder).filter((name) => name.startsWith("automaton-") && name.endsWith(".bin"));
+}
+
+const terms = [
+  { text: "EM_NATION_TYPE_UYGUR", caseInsensitive: false },
+  { text: "skincolor", caseInsensitive: true },
+  { text: "维族", caseInsensitive: false },
+];
+
+function matches(automaton: Automaton, haystack: Uint8Array): [number, number][] {
+  const found: [number, number][] = [];
+  new StreamMatcher(automaton).push(haystack, (id, offset) => found.push([id, offset]));
+  return found;
+}
+
+describe("cachedAutomaton", () => {
+  it("builds and stores an automaton, then reads back one that matches the same", () => {
+    const folder = cacheFolder();
+    const needles = compileNeedles(terms);
+    const built = cachedAutomaton(needles, folder);
+    expect(entries(folder)).toHaveLength(1);
+    const read = cachedAutomaton(needles, folder);
+    expect(read).toEqual(buildAutomaton(needles));
+    expect(read.needles).toBe(needles);
+
+    const haystack = new Uint8Array(randomBytes(300_000));
+    haystack.set(encodeTerm("SkinColor", "utf-16le")!, 1000);
+    haystack.set(encodeTerm("维族", "gb18030")!, 200_000);
+    haystack.set(encodeTerm("EM_NATION_TYPE_UYGUR", "utf-8")!, 250_000);
+    expect(matches(read, haystack)).toEqual(matches(built, haystack));
+    expect(matches(read, haystack).length).toBeGreaterThanOrEqual(3);
+  });
+
+  it("reads the stored entry (shown by changing it) and builds again for other needles", () => {
+    const folder = cacheFolder();
+    const needles = compileNeedles(terms);
+    cachedAutomaton(needles, folder);
+    const [name] = entries(folder);
+    const path = join(folder, name!);
+    const entry = deserialize(readFileSync(path)) as { automaton: { maxNeedleLength: number } };
+    entry.automaton.maxNeedleLength = 999;
+    writeFileSync(path, serialize(entry));
+    expect(cachedAutomaton(needles, folder).maxNeedleLength).toBe(999);
+
+    const other = compileNeedles([...terms, { text: "hijab", caseInsensitive: true }]);
+    expect(cachedAutomaton(other, folder)).toEqual(buildAutomaton(other));
+    expect(entries(folder)).toHaveLength(2);
+  });
+
+  it("builds again over a damaged entry, and without a folder", () => {
+    const folder = cacheFolder();
+    const needles = compileNeedles(terms);
+    cachedAutomaton(needles, folder);
+    const path = join(folder, entries(folder)[0]!);
+    writeFileSync(path, readFileSync(path).subarray(0, 100));
+    expect(cachedAutomaton(needles, folder)).toEqual(buildAutomaton(needles));
+    expect(cachedAutomaton(needles, undefined)).toEqual(buildAutomaton(needles));
+  });
+});
