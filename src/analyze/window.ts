@@ -1,4 +1,4 @@
-import { isAscii } from "node:buffer";
+import { isAscii, isUtf8 } from "node:buffer";
 import iconv from "iconv-lite";
 import type { Encoding } from "../model/encoding.js";
 
@@ -14,37 +14,43 @@ export interface DecodedWindow {
   /** Absolute byte offset just after the last decoded byte. */
   readonly end: number;
   /**
-   * charStarts[i] = byte offset where text[i] begins, relative to `start` (both halves of a surrogate pair
-   * share it); charStarts[text.length] = end - start. Undefined when every character takes `bytesPerChar`
-   * bytes (UTF-16, or a window without multi-byte characters): text[i] begins at i * bytesPerChar.
+   * The characters that do not take one byte per code unit, in order, four entries each: their first
+   * code unit's index in `text`, their first byte (relative to `start`), the index after their code units,
+   * the byte after them. Between them, every byte is one code unit. Undefined when there are none: then
+   * text[i] begins at byte i * bytesPerChar.
    */
-  readonly charStarts: Int32Array | undefined;
+  readonly wide: Int32Array | undefined;
+  /** 2 for UTF-16 (which has no wide entries), else 1. */
   readonly bytesPerChar: 1 | 2;
 }
 
 const REPLACEMENT = 0xfffd;
 
-/** Lower-bound search: the first character index that starts at or after `offset`. */
-function lowerBound(starts: Int32Array, length: number, relative: number): number {
-  let low = 0;
-  let high = length;
-  while (low < high) {
-    const middle = (low + high) >>> 1;
-    if (starts[middle]! < relative) low = middle + 1;
-    else high = middle;
-  }
-  return low;
-}
-
 /** The character index that begins exactly at `offset`, or undefined when `offset` falls inside a character. */
 export function charIndexAt(window: DecodedWindow, offset: number): number | undefined {
   if (offset < window.start || offset > window.end) return undefined;
   const relative = offset - window.start;
-  const starts = window.charStarts;
-  if (starts === undefined)
+  const wide = window.wide;
+  if (wide === undefined)
     return relative % window.bytesPerChar === 0 ? relative / window.bytesPerChar : undefined;
-  const index = lowerBound(starts, window.text.length, relative);
-  return starts[index] === relative ? index : undefined;
+  // The last wide character starting at or before `relative`.
+  let low = 0;
+  let high = wide.length / 4;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (wide[4 * middle + 1]! <= relative) low = middle + 1;
+    else high = middle;
+  }
+  if (low === 0) return relative;
+  const entry = 4 * (low - 1);
+  const char = wide[entry]!;
+  const byte = wide[entry + 1]!;
+  const charAfter = wide[entry + 2]!;
+  const byteAfter = wide[entry + 3]!;
+  // A character that decoded to no code unit has no index of its own.
+  if (relative === byte) return charAfter > char ? char : undefined;
+  if (relative < byteAfter) return undefined;
+  return charAfter + (relative - byteAfter);
 }
 
 /**
@@ -181,31 +187,40 @@ const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
 /** Scratch space reused by every decoding (its contents are copied out before the next one). */
 let unitsScratch = new Uint16Array(16 * 1024);
-let startsScratch = new Int32Array(16 * 1024);
+let wideScratch = new Int32Array(4 * 1024);
 
-function ensureScratch(capacity: number): void {
+function ensureUnits(capacity: number): void {
   if (unitsScratch.length < capacity)
     unitsScratch = new Uint16Array(Math.max(capacity, 2 * unitsScratch.length));
-  if (startsScratch.length < capacity + 1)
-    startsScratch = new Int32Array(Math.max(capacity + 1, 2 * startsScratch.length));
+}
+
+/** Room for `more` entries after `used` in wideScratch (copying what is there). */
+function ensureWide(used: number, more: number): Int32Array {
+  if (wideScratch.length < used + more) {
+    const grown = new Int32Array(Math.max(used + more, 2 * wideScratch.length));
+    grown.set(wideScratch.subarray(0, used));
+    wideScratch = grown;
+  }
+  return wideScratch;
 }
 
 /**
- * Character-start tables are carved out of shared slabs: one allocation per megabyte of tables rather than
+ * Wide-character tables are carved out of shared slabs: one allocation per megabyte of tables rather than
  * one per window (a slab lives as long as any window using it).
  */
 const SLAB_ENTRIES = 1 << 18;
 let slab = new Int32Array(0);
 let slabUsed = 0;
 
-function keepStarts(starts: Int32Array, count: number): Int32Array {
-  if (count > SLAB_ENTRIES / 4) return starts.slice(0, count);
+function keepWide(entries: Int32Array, count: number): Int32Array | undefined {
+  if (count === 0) return undefined;
+  if (count > SLAB_ENTRIES / 4) return entries.slice(0, count);
   if (slabUsed + count > slab.length) {
     slab = new Int32Array(SLAB_ENTRIES);
     slabUsed = 0;
   }
   const kept = slab.subarray(slabUsed, slabUsed + count);
-  kept.set(starts.subarray(0, count));
+  kept.set(entries.subarray(0, count));
   slabUsed += count;
   return kept;
 }
@@ -217,17 +232,6 @@ function unitsText(units: Uint16Array, length: number): string {
   for (let at = 0; at < length; at += 4096)
     text += String.fromCharCode(...units.subarray(at, Math.min(length, at + 4096)));
   return text;
-}
-
-/** A decoding in the scratch buffers: code units and character starts (relative to `start`). */
-interface Decoded {
-  /** Absolute offsets of the first decoded byte and just after the last. */
-  readonly start: number;
-  readonly end: number;
-  /** Code units written to unitsScratch (and starts to startsScratch, plus one for the end). */
-  readonly length: number;
-  /** Bytes per character when every character has the same size (1 or 2); 0 when they differ. */
-  readonly uniform: 0 | 1 | 2;
 }
 
 /** Where decoding begins and ends, relative to bytes[0]: see decodeWindow. */
@@ -250,6 +254,18 @@ function bounds(
   return { at, limit };
 }
 
+/**
+ * A decoding in the scratch buffers: `length` code units in unitsScratch, and `wideCount` entries in
+ * wideScratch (four per wide character, see DecodedWindow.wide; none for UTF-16).
+ */
+interface Decoded {
+  /** Absolute offsets of the first decoded byte and just after the last. */
+  readonly start: number;
+  readonly end: number;
+  readonly length: number;
+  readonly wideCount: number;
+}
+
 /** Decodes into the scratch buffers; see decodeWindow. */
 function decodeToScratch(
   bytes: Uint8Array,
@@ -264,31 +280,22 @@ function decodeToScratch(
   const count = Math.max(0, limit - at);
   if (encoding === "utf-16le" || encoding === "utf-16be") {
     const pairs = count >> 1;
-    ensureScratch(pairs);
+    ensureUnits(pairs);
     const units = unitsScratch;
-    const starts = startsScratch;
     for (let k = 0, byte = at; k < pairs; k++, byte += 2) {
       units[k] =
         encoding === "utf-16le"
           ? bytes[byte]! | (bytes[byte + 1]! << 8)
           : (bytes[byte]! << 8) | bytes[byte + 1]!;
-      starts[k] = 2 * k;
     }
-    starts[pairs] = 2 * pairs;
-    return { start, end: start + 2 * pairs, length: pairs, uniform: 2 };
+    return { start, end: start + 2 * pairs, length: pairs, wideCount: 0 };
   }
   // Every encoding yields at most one code unit per byte, except a double-byte character whose decoding is
   // longer than one unit: room for two per byte.
   const doubleByte = encoding === "gb18030" || encoding === "big5";
-  ensureScratch(doubleByte ? 2 * count + 8 : count + 1);
+  ensureUnits(doubleByte ? 2 * count + 8 : count + 1);
   const decoded = doubleByte ? decodeDoubleByte(encoding, bytes, at, limit) : decodeUtf8(bytes, at, limit);
-  startsScratch[decoded.length] = decoded.end - at;
-  return {
-    start,
-    end: decoded.end + base,
-    length: decoded.length,
-    uniform: decoded.multiByte ? 0 : 1,
-  };
+  return { start, end: decoded.end + base, length: decoded.length, wideCount: decoded.wideCount };
 }
 
 /**
@@ -306,18 +313,36 @@ export function decodeWindow(
   const { at, limit } = bounds(bytes, base, encoding, from, to, anchor);
   const start = at + base;
   const count = Math.max(0, limit - at);
-  // Native fast paths: UTF-16, and bytes all below 0x80 (which every other encoding reads as themselves,
-  // one byte per character).
+  // Native fast paths: UTF-16; bytes all below 0x80 (which every other encoding reads as themselves, one
+  // byte per character); valid UTF-8.
   if (encoding === "utf-16le" || encoding === "utf-16be") {
     const pairs = count >> 1;
     const slice = Buffer.from(bytes.buffer, bytes.byteOffset + at, 2 * pairs);
     const text =
       encoding === "utf-16le" ? slice.toString("utf16le") : Buffer.from(slice).swap16().toString("utf16le");
-    return { encoding, text, start, end: start + 2 * pairs, charStarts: undefined, bytesPerChar: 2 };
+    return { encoding, text, start, end: start + 2 * pairs, wide: undefined, bytesPerChar: 2 };
   }
-  if (count === 0 || isAscii(bytes.subarray(at, at + count))) {
-    const text = Buffer.from(bytes.buffer, bytes.byteOffset + at, count).toString("latin1");
-    return { encoding, text, start, end: start + count, charStarts: undefined, bytesPerChar: 1 };
+  const slice = Buffer.from(bytes.buffer, bytes.byteOffset + at, count);
+  if (count === 0 || isAscii(slice)) {
+    return {
+      encoding,
+      text: slice.toString("latin1"),
+      start,
+      end: start + count,
+      wide: undefined,
+      bytesPerChar: 1,
+    };
+  }
+  if (encoding === "utf-8" && isUtf8(slice)) {
+    const wideCount = utf8WideCharacters(bytes, at, limit);
+    return {
+      encoding,
+      text: slice.toString("utf8"),
+      start,
+      end: start + count,
+      wide: keepWide(wideScratch, wideCount),
+      bytesPerChar: 1,
+    };
   }
   const decoded = decodeToScratch(bytes, base, encoding, from, to, anchor);
   return {
@@ -325,57 +350,79 @@ export function decodeWindow(
     text: unitsText(unitsScratch, decoded.length),
     start: decoded.start,
     end: decoded.end,
-    charStarts: decoded.uniform === 0 ? keepStarts(startsScratch, decoded.length + 1) : undefined,
-    bytesPerChar: decoded.uniform === 0 ? 1 : decoded.uniform,
+    wide: keepWide(wideScratch, decoded.wideCount),
+    bytesPerChar: 1,
   };
 }
 
 /**
  * Where a decoding loop stopped: code units written, the (relative) byte index after the last character,
- * and whether some character took more than one byte.
+ * and the entries written to wideScratch.
  */
 interface Stop {
   readonly length: number;
   readonly end: number;
-  readonly multiByte: boolean;
+  readonly wideCount: number;
+}
+
+/** Notes a wide character (see DecodedWindow.wide) at wideScratch[count…]; returns the new count. */
+function noteWide(count: number, char: number, byte: number, units: number, size: number): number {
+  const wide = ensureWide(count, 4);
+  wide[count] = char;
+  wide[count + 1] = byte;
+  wide[count + 2] = char + units;
+  wide[count + 3] = byte + size;
+  return count + 4;
+}
+
+/** The wide characters of valid UTF-8 in bytes[from, limit) into wideScratch; returns the entry count. */
+function utf8WideCharacters(bytes: Uint8Array, from: number, limit: number): number {
+  let count = 0;
+  let saved = 0;
+  for (let at = from; at < limit; at++) {
+    const lead = bytes[at]!;
+    if (lead < 0xc0) continue; // ASCII or a continuation byte
+    const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    const units = size === 4 ? 2 : 1;
+    const byte = at - from;
+    count = noteWide(count, byte - saved, byte, units, size);
+    saved += size - units;
+  }
+  return count;
 }
 
 /** Decodes UTF-8 from bytes[from] (a character boundary) up to `limit` into the scratch buffers. */
 function decodeUtf8(bytes: Uint8Array, from: number, limit: number): Stop {
   const units = unitsScratch;
-  const starts = startsScratch;
   let length = 0;
+  let wideCount = 0;
   let at = from;
-  let multiByte = false;
   while (at < limit) {
     const lead = bytes[at]!;
     if (lead < 0x80) {
-      units[length] = lead;
-      starts[length++] = at - from;
+      units[length++] = lead;
       at++;
       continue;
     }
     const size = charLength("utf-8", bytes, at, limit);
     if (size === 1) {
-      units[length] = REPLACEMENT;
-      starts[length++] = at - from;
+      units[length++] = REPLACEMENT;
+      at++;
+      continue;
+    }
+    let code = lead & (size === 2 ? 0x1f : size === 3 ? 0x0f : 0x07);
+    for (let k = 1; k < size; k++) code = (code << 6) | (bytes[at + k]! & 0x3f);
+    if (code > 0xffff) {
+      wideCount = noteWide(wideCount, length, at - from, 2, size);
+      units[length++] = 0xd800 + ((code - 0x10000) >> 10);
+      units[length++] = 0xdc00 + ((code - 0x10000) & 0x3ff);
     } else {
-      multiByte = true;
-      let code = lead & (size === 2 ? 0x1f : size === 3 ? 0x0f : 0x07);
-      for (let k = 1; k < size; k++) code = (code << 6) | (bytes[at + k]! & 0x3f);
-      if (code > 0xffff) {
-        units[length] = 0xd800 + ((code - 0x10000) >> 10);
-        starts[length++] = at - from;
-        units[length] = 0xdc00 + ((code - 0x10000) & 0x3ff);
-        starts[length++] = at - from;
-      } else {
-        units[length] = code;
-        starts[length++] = at - from;
-      }
+      wideCount = noteWide(wideCount, length, at - from, 1, size);
+      units[length++] = code;
     }
     at += size;
   }
-  return { length, end: at, multiByte };
+  return { length, end: at, wideCount };
 }
 
 /** Decodes GB18030 or Big5 like decodeUtf8; two-byte characters come from the lookup tables. */
@@ -386,45 +433,39 @@ function decodeDoubleByte(
   limit: number,
 ): Stop {
   const units = unitsScratch;
-  const starts = startsScratch;
   const { state, code } = multiByteTables[encoding];
   let length = 0;
+  let wideCount = 0;
   let at = from;
-  let multiByte = false;
   while (at < limit) {
     const lead = bytes[at]!;
     if (lead < 0x80) {
-      units[length] = lead;
-      starts[length++] = at - from;
+      units[length++] = lead;
       at++;
       continue;
     }
     const size = charLength(encoding, bytes, at, limit);
     if (size === 1) {
-      units[length] = REPLACEMENT;
-      starts[length++] = at - from;
+      units[length++] = REPLACEMENT;
       at++;
       continue;
     }
-    multiByte = true;
     if (size === 2) {
       const key = (lead << 8) | bytes[at + 1]!;
       if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
       if (state[key] === ONE_UNIT) {
-        units[length] = code[key]!;
-        starts[length++] = at - from;
+        wideCount = noteWide(wideCount, length, at - from, 1, 2);
+        units[length++] = code[key]!;
         at += 2;
         continue;
       }
     }
     const text = decodeMulti(encoding, bytes, at, size);
-    for (let k = 0; k < text.length; k++) {
-      units[length] = text.charCodeAt(k);
-      starts[length++] = at - from;
-    }
+    wideCount = noteWide(wideCount, length, at - from, text.length, size);
+    for (let k = 0; k < text.length; k++) units[length++] = text.charCodeAt(k);
     at += size;
   }
-  return { length, end: at, multiByte };
+  return { length, end: at, wideCount };
 }
 
 /** Frequent Chinese characters, simplified and traditional, for telling GB18030 from Big5. */
