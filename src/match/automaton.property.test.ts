@@ -162,33 +162,44 @@ describe("stream matcher against brute force", () => {
     }
   });
 
-  it("agrees with brute force for a large automaton built inside kernel memory", () => {
-    const random = prng(7);
-    const alphabet = Array.from({ length: 16 }, (_, k) => 0x61 + k);
-    const needles = randomNeedles(random, alphabet, 1200, 10).map((needle) => ({
-      ...needle,
-      bytes: needle.bytes.length < 4 ? Uint8Array.of(0x61, 0x62, ...needle.bytes) : needle.bytes,
-      foldMask: needle.bytes.length < 4 ? Uint8Array.of(0, 0, ...needle.foldMask) : needle.foldMask,
-    }));
-    const automaton = buildAutomaton(needles);
-    expect(automaton.stateCount * automaton.classCount).toBeGreaterThanOrEqual(1 << 16);
-    // Built in place: the table is a view at the kernel's table offset, not a buffer of its own.
-    expect(automaton.transitions.byteOffset).toBe(1024);
-    const haystack = randomHaystack(random, alphabet, 250_000);
-    for (let k = 0; k < 400; k++) {
-      const needle = needles[Math.floor(random() * needles.length)]!;
-      haystack.set(needle.bytes, Math.floor(random() * (haystack.length - 16)));
-    }
-    const expected = bruteForce(haystack, needles);
-    expect(expected.length).toBeGreaterThan(400);
-    expect(stream(haystack, needles, [])).toEqual(expected);
-    expect(stream(haystack, needles, randomCuts(random, haystack.length))).toEqual(expected);
-    // Short chunks: a large automaton stripes windows down to about 1 KiB.
-    for (const size of [1000, 1024, 1500, 4096, 5001]) {
-      const cuts = Array.from({ length: Math.floor((haystack.length - 1) / size) }, (_, k) => (k + 1) * size);
-      expect(stream(haystack, needles, cuts)).toEqual(expected);
-    }
-  });
+  // 1,200 needles: a table indexed by byte; 2,400 longer ones: over 16,384 states, indexed by class.
+  it.each([
+    { count: 1200, maxLength: 10, haystackLength: 250_000, byteIndexed: true },
+    { count: 2400, maxLength: 24, haystackLength: 60_000, byteIndexed: false },
+  ])(
+    "agrees with brute force for a large automaton built inside kernel memory ($count needles)",
+    ({ count, maxLength, haystackLength, byteIndexed }) => {
+      const random = prng(7);
+      const alphabet = Array.from({ length: 16 }, (_, k) => 0x61 + k);
+      const needles = randomNeedles(random, alphabet, count, maxLength).map((needle) => ({
+        ...needle,
+        bytes: needle.bytes.length < 4 ? Uint8Array.of(0x61, 0x62, ...needle.bytes) : needle.bytes,
+        foldMask: needle.bytes.length < 4 ? Uint8Array.of(0, 0, ...needle.foldMask) : needle.foldMask,
+      }));
+      const automaton = buildAutomaton(needles);
+      expect(automaton.stateCount * automaton.classCount).toBeGreaterThanOrEqual(1 << 16);
+      expect(automaton.classCount === 256).toBe(byteIndexed);
+      // Built in place: the table is a view at the kernel's table offset, not a buffer of its own.
+      expect(automaton.transitions.byteOffset).toBe(1024);
+      const haystack = randomHaystack(random, alphabet, haystackLength);
+      for (let k = 0; k < 400; k++) {
+        const needle = needles[Math.floor(random() * needles.length)]!;
+        haystack.set(needle.bytes, Math.floor(random() * (haystack.length - 16)));
+      }
+      const expected = bruteForce(haystack, needles);
+      expect(expected.length).toBeGreaterThan(400);
+      expect(stream(haystack, needles, [])).toEqual(expected);
+      expect(stream(haystack, needles, randomCuts(random, haystack.length))).toEqual(expected);
+      // Short chunks: a large automaton stripes windows down to about 1 KiB.
+      for (const size of [1000, 1024, 1500, 4096, 5001]) {
+        const cuts = Array.from(
+          { length: Math.floor((haystack.length - 1) / size) },
+          (_, k) => (k + 1) * size,
+        );
+        expect(stream(haystack, needles, cuts)).toEqual(expected);
+      }
+    },
+  );
 
   it("finds needles planted across every stripe and window boundary", () => {
     const needle = new TextEncoder().encode("EM_NATION_TYPE_UYGUR");

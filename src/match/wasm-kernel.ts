@@ -14,7 +14,7 @@
  * the kernel needs no second copy):
  *   [0, 4 * LANES) lane states, as byte offsets into the table (state * classCount * 4), negative when
  *                  the state has outputs — the same values as the automaton's `transitions`
- *   [64, 320)      byte → class
+ *   [64, 320)      byte → class (unused when the table is indexed by byte)
  *   [TABLE_BASE, +table)   the automaton's transitions, i32
  *   [scratch, +LANES * LANE_STRIDE)  the bytes being scanned; lane i reads scratch[i * LANE_STRIDE + k]
  */
@@ -101,7 +101,7 @@ const op = {
  * its state in memory[4i]. Stops at the first k where a lane reaches a state with outputs (that lane's
  * state is stored negative) and returns it; returns `to` when no lane did.
  */
-export function assembleKernel(): Uint8Array {
+export function assembleKernel(byteIndexed: boolean): Uint8Array {
   const get = (index: number) => [op.localGet, index];
   const set = (index: number) => [op.localSet, index];
   const constant = (value: number) => [op.i32Const, ...sleb(value)];
@@ -115,7 +115,7 @@ export function assembleKernel(): Uint8Array {
     ...get(state(lane)),
     ...get(pointer),
     op.i32Load8U, 0, ...leb(lane * LANE_STRIDE),
-    op.i32Load8U, 0, ...leb(CLASS_BASE),
+    ...(byteIndexed ? [] : [op.i32Load8U, 0, ...leb(CLASS_BASE)]),
     ...constant(2),
     op.i32Shl,
     op.i32Add,
@@ -178,7 +178,8 @@ function wasmApi(): WasmApi | undefined {
   return api ?? undefined;
 }
 
-let compiled: object | undefined;
+/** The compiled kernels, by table kind: [by class, by byte]. */
+const compiled: (object | undefined)[] = [undefined, undefined];
 
 /**
  * Allocates a kernel memory for a table of `entries` i32 values and a scratch window; undefined when
@@ -194,16 +195,23 @@ export function allocateKernelMemory(entries: number): KernelMemory | undefined 
   return { memory, table: new Int32Array(memory.buffer, TABLE_BASE, entries), scratchBase };
 }
 
-/** Instantiates the kernel on a memory whose table is already filled. */
-export function createKernel(kernelMemory: KernelMemory, classOf: Uint8Array): Kernel | undefined {
+/**
+ * Instantiates the kernel on a memory whose table is already filled: indexed by class through `classOf`,
+ * or, without `classOf`, by the byte itself (256 entries per state).
+ */
+export function createKernel(
+  kernelMemory: KernelMemory,
+  classOf: Uint8Array | undefined,
+): Kernel | undefined {
   const wasm = wasmApi();
   if (wasm === undefined) return undefined;
-  compiled ??= new wasm.Module(assembleKernel());
+  const kind = classOf === undefined ? 1 : 0;
+  const module = (compiled[kind] ??= new wasm.Module(assembleKernel(kind === 1)));
   const { memory, scratchBase } = kernelMemory;
-  const instance = new wasm.Instance(compiled, { env: { memory } });
+  const instance = new wasm.Instance(module, { env: { memory } });
   const walk = instance.exports.walk as (scratch: number, from: number, to: number) => number;
   const bytes = new Uint8Array(memory.buffer);
-  bytes.set(classOf, CLASS_BASE);
+  if (classOf !== undefined) bytes.set(classOf, CLASS_BASE);
   return {
     states: new Int32Array(memory.buffer, 0, LANES),
     scratch: bytes.subarray(scratchBase, scratchBase + WINDOW_BYTES),
