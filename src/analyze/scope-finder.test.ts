@@ -258,6 +258,20 @@ describe("matchBrackets", () => {
     return -1;
   }
 
+  function scanUnmatched(text: string, classes: Uint8Array, index: number): number {
+    let depth = 0;
+    let unmatched = 0;
+    for (let at = index; at < text.length; at++) {
+      if (classes[at] !== CODE) continue;
+      if ("{[(".includes(text.charAt(at))) depth++;
+      else if ("}])".includes(text.charAt(at)) && --depth < 0) {
+        unmatched++;
+        depth = 0;
+      }
+    }
+    return unmatched;
+  }
+
   it("agrees with scanning on unbalanced code with comments and strings", () => {
     const pieces = ["{", "}", "[", "]", "(", ")", "x", " ", "/* ( */", '"]"', "// {\n", "\n"];
     let state = 7;
@@ -273,6 +287,7 @@ describe("matchBrackets", () => {
         expect(brackets.enclosing(index)).toBe(scanEnclosing(text, classes, index));
         if (index < text.length && classes[index] === CODE && "{[(".includes(text.charAt(index)))
           expect(brackets.closer(index)).toBe(scanClose(text, classes, index));
+        expect(brackets.unmatchedClosersFrom(index)).toBe(scanUnmatched(text, classes, index));
       }
     }
   });

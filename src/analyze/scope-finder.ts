@@ -37,6 +37,8 @@ export interface ScopeContext {
 export interface Brackets {
   enclosing(index: number): number;
   closer(open: number): number;
+  /** How many closers at or after `index` have no opener between `index` and themselves. */
+  unmatchedClosersFrom(index: number): number;
 }
 
 /**
@@ -82,6 +84,17 @@ export function matchBrackets(length: number, found: readonly number[], text: st
     } else continue;
     topAfter.push(stack.length > 0 ? positions[stack[stack.length - 1]!]! : -1);
   }
+  /** How many of `list` lie before `index`. */
+  const countBefore = (list: readonly number[], index: number): number => {
+    let low = 0;
+    let high = list.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (list[middle]! < index) low = middle + 1;
+      else high = middle;
+    }
+    return low;
+  };
   /** How many brackets lie before `index`. */
   const before = (index: number): number => {
     let low = 0;
@@ -101,6 +114,18 @@ export function matchBrackets(length: number, found: readonly number[], text: st
     closer(open) {
       const at = before(open);
       return positions[at] === open ? match[at]! : length;
+    },
+    unmatchedClosersFrom(index) {
+      let depth = 0;
+      let unmatched = 0;
+      for (let k = countBefore(found, index); k < found.length; k++) {
+        if (isOpener(text.charCodeAt(found[k]!))) depth++;
+        else if (--depth < 0) {
+          unmatched++;
+          depth = 0;
+        }
+      }
+      return unmatched;
     },
   };
 }
@@ -173,21 +198,7 @@ function enclosingOpener(context: ScopeContext, index: number): number {
  * a structure that began before the window did.
  */
 export function closesBeyondWindow(context: ScopeContext, index: number): boolean {
-  const { text, classes } = context;
-  let depth = 0;
-  let unmatched = 0;
-  for (let at = index; at < text.length; at++) {
-    if (classes[at] !== CODE) continue;
-    const code = text.charCodeAt(at);
-    if (isOpener(code)) depth++;
-    else if (isCloser(code)) {
-      depth--;
-      if (depth < 0) {
-        unmatched++;
-        depth = 0;
-      }
-    }
-  }
+  const unmatched = context.brackets.unmatchedClosersFrom(index);
   if (unmatched === 0) return false;
   let openers = 0;
   for (

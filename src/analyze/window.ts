@@ -377,6 +377,8 @@ function noteWide(count: number, char: number, byte: number, units: number, size
 
 /** The wide characters of valid UTF-8 in bytes[from, limit) into wideScratch; returns the entry count. */
 function utf8WideCharacters(bytes: Uint8Array, from: number, limit: number): number {
+  // A wide character takes at least two bytes and four entries.
+  const wide = ensureWide(0, 2 * Math.max(0, limit - from) + 8);
   let count = 0;
   let saved = 0;
   for (let at = from; at < limit; at++) {
@@ -385,7 +387,11 @@ function utf8WideCharacters(bytes: Uint8Array, from: number, limit: number): num
     const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
     const units = size === 4 ? 2 : 1;
     const byte = at - from;
-    count = noteWide(count, byte - saved, byte, units, size);
+    wide[count] = byte - saved;
+    wide[count + 1] = byte;
+    wide[count + 2] = byte - saved + units;
+    wide[count + 3] = byte + size;
+    count += 4;
     saved += size - units;
   }
   return count;
@@ -425,6 +431,19 @@ function decodeUtf8(bytes: Uint8Array, from: number, limit: number): Stop {
   return { length, end: at, wideCount };
 }
 
+/**
+ * What a byte after a lead byte (0x81-0xfe) makes: TRAIL a two-byte character, FOUR_BYTE_SECOND the second
+ * byte of a four-byte GB18030 character, 0 nothing (the lead byte alone is invalid). As charLength decides.
+ */
+const TRAIL = 1;
+const FOUR_BYTE_SECOND = 2;
+const GB18030_TRAIL = Uint8Array.from({ length: 256 }, (_, byte) =>
+  byte >= 0x30 && byte <= 0x39 ? FOUR_BYTE_SECOND : byte >= 0x40 && byte <= 0xfe && byte !== 0x7f ? TRAIL : 0,
+);
+const BIG5_TRAIL = Uint8Array.from({ length: 256 }, (_, byte) =>
+  (byte >= 0x40 && byte <= 0x7e) || (byte >= 0xa1 && byte <= 0xfe) ? TRAIL : 0,
+);
+
 /** Decodes GB18030 or Big5 like decodeUtf8; two-byte characters come from the lookup tables. */
 function decodeDoubleByte(
   encoding: "gb18030" | "big5",
@@ -433,6 +452,9 @@ function decodeDoubleByte(
   limit: number,
 ): Stop {
   const units = unitsScratch;
+  // A wide character takes at least two bytes and four entries.
+  const wide = ensureWide(0, 2 * Math.max(0, limit - from) + 8);
+  const trails = encoding === "gb18030" ? GB18030_TRAIL : BIG5_TRAIL;
   const { state, code } = multiByteTables[encoding];
   let length = 0;
   let wideCount = 0;
@@ -444,25 +466,39 @@ function decodeDoubleByte(
       at++;
       continue;
     }
-    const size = charLength(encoding, bytes, at, limit);
+    let size = 1;
+    if (lead !== 0x80 && lead !== 0xff && at + 1 < limit) {
+      const trail = trails[bytes[at + 1]!]!;
+      if (trail === TRAIL) size = 2;
+      else if (trail === FOUR_BYTE_SECOND && at + 3 < limit) {
+        const third = bytes[at + 2]!;
+        const fourth = bytes[at + 3]!;
+        if (third >= 0x81 && third <= 0xfe && fourth >= 0x30 && fourth <= 0x39) size = 4;
+      }
+    }
     if (size === 1) {
       units[length++] = REPLACEMENT;
       at++;
       continue;
     }
+    wide[wideCount] = length;
+    wide[wideCount + 1] = at - from;
+    wide[wideCount + 3] = at - from + size;
     if (size === 2) {
       const key = (lead << 8) | bytes[at + 1]!;
       if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
       if (state[key] === ONE_UNIT) {
-        wideCount = noteWide(wideCount, length, at - from, 1, 2);
         units[length++] = code[key]!;
+        wide[wideCount + 2] = length;
+        wideCount += 4;
         at += 2;
         continue;
       }
     }
     const text = decodeMulti(encoding, bytes, at, size);
-    wideCount = noteWide(wideCount, length, at - from, text.length, size);
     for (let k = 0; k < text.length; k++) units[length++] = text.charCodeAt(k);
+    wide[wideCount + 2] = length;
+    wideCount += 4;
     at += size;
   }
   return { length, end: at, wideCount };
@@ -637,16 +673,22 @@ export function sniffAsciiCompatible(
   if (candidates.length < 2 || !hasHighBytes(bytes, from - base, to - base)) return primary;
   let validUtf8 = 0;
   let invalidUtf8 = 0;
+  const begin = Math.max(0, from - base);
   const end = Math.min(bytes.length, to - base);
-  for (let at = Math.max(0, from - base); at < end;) {
-    if (bytes[at]! < 0x80) {
-      at++;
-      continue;
+  // Valid UTF-8 (checked natively) has no invalid sequence and, with high bytes, at least one valid one:
+  // all that the tests below ask of the counts.
+  if (isUtf8(bytes.subarray(begin, end))) validUtf8 = 1;
+  else {
+    for (let at = begin; at < end;) {
+      if (bytes[at]! < 0x80) {
+        at++;
+        continue;
+      }
+      const length = charLength("utf-8", bytes, at, bytes.length);
+      if (length === 1) invalidUtf8++;
+      else validUtf8++;
+      at += length;
     }
-    const length = charLength("utf-8", bytes, at, bytes.length);
-    if (length === 1) invalidUtf8++;
-    else validUtf8++;
-    at += length;
   }
   if (candidates.includes("utf-8") && validUtf8 > 0 && invalidUtf8 <= validUtf8 / 10) return "utf-8";
   let best: Encoding = primary;
