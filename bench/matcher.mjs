@@ -82,7 +82,7 @@ export async function scanCorpus(
       const read = (into) => readSync(fd, into, 0, into.length, null);
       for (;;) {
         if (direct) {
-          const n = await matcher.pushRead(read, onMatch);
+          const n = matcher.pushRead(read, onMatch);
           if (n === 0) break;
           bytes += n;
           continue;

@@ -168,7 +168,7 @@ describe("reading straight into the kernel's window", () => {
   }
 
   /** Reads `bytes` through `pushRead`, a read of at most `limit` bytes at a time. */
-  async function viaRead(matcher: StreamMatcher, bytes: Uint8Array, limit = Infinity): Promise<string[]> {
+  function viaRead(matcher: StreamMatcher, bytes: Uint8Array, limit = Infinity): string[] {
     const hits: string[] = [];
     let at = 0;
     const read = (into: Uint8Array) => {
@@ -177,47 +177,44 @@ describe("reading straight into the kernel's window", () => {
       at += n;
       return n;
     };
-    while ((await matcher.pushRead(read, (id, offset) => hits.push(`${id}@${offset}`))) > 0);
+    while (matcher.pushRead(read, (id, offset) => hits.push(`${id}@${offset}`)) > 0);
     expect(at).toBe(bytes.length);
     return hits;
   }
 
-  it("finds the same matches as push, for whole and partial windows", async () => {
+  it("finds the same matches as push, for whole and partial windows", () => {
     const bytes = haystack(2 * WINDOW_BYTES + 300_000, 17);
     const expected = viaPush(bytes);
     expect(expected.length).toBeGreaterThan(200);
-    expect(await viaRead(new StreamMatcher(automaton), bytes)).toEqual(expected);
-    expect(await viaRead(new StreamMatcher(automaton), bytes, 100_000)).toEqual(expected);
+    expect(viaRead(new StreamMatcher(automaton), bytes)).toEqual(expected);
+    expect(viaRead(new StreamMatcher(automaton), bytes, 100_000)).toEqual(expected);
   });
 
-  it("keeps the window's bytes while other matchers of the same automaton scan and read", async () => {
+  it("keeps the window's bytes when the reader scans other bytes of the same automaton meanwhile", () => {
     const bytes = haystack(WINDOW_BYTES, 5);
     const other = haystack(1 << 20, 11);
     const third = haystack(WINDOW_BYTES, 3);
     const first = new StreamMatcher(automaton);
     const hits: string[] = [];
-    let release = () => {};
-    const waiting = new Promise<void>((resolve) => (release = resolve));
-    // The first read fills the window, then waits (a slow disk) while the others run.
-    const reading = first.pushRead(
-      async (into) => {
+    const otherHits: string[] = [];
+    let thirdHits: string[] = [];
+    // The read fills the window, then (before returning) other matchers push and read.
+    const count = first.pushRead(
+      (into) => {
         into.set(bytes);
-        await waiting;
+        new StreamMatcher(automaton).push(other, (id, offset) => otherHits.push(`${id}@${offset}`));
+        thirdHits = viaRead(new StreamMatcher(automaton), third);
         return bytes.length;
       },
       (id, offset) => hits.push(`${id}@${offset}`),
     );
-    const otherHits: string[] = [];
-    new StreamMatcher(automaton).push(other, (id, offset) => otherHits.push(`${id}@${offset}`));
-    const thirdHits = await viaRead(new StreamMatcher(automaton), third);
-    release();
-    expect(await reading).toBe(bytes.length);
+    expect(count).toBe(bytes.length);
     expect(hits).toEqual(viaPush(bytes));
     expect(otherHits).toEqual(viaPush(other));
     expect(thirdHits).toEqual(viaPush(third));
   });
 
-  it("reads into a buffer of its own for small automata", async () => {
+  it("reads into a buffer of its own for small automata", () => {
     const small = buildAutomaton(compileNeedles([{ text: "byRace", caseInsensitive: false }]));
     const bytes = new TextEncoder().encode("x byRace y ".repeat(50_000));
     const hits: number[] = [];
@@ -229,7 +226,7 @@ describe("reading straight into the kernel's window", () => {
       at += n;
       return n;
     };
-    while ((await matcher.pushRead(read, (_, offset) => hits.push(offset))) > 0);
+    while (matcher.pushRead(read, (_, offset) => hits.push(offset)) > 0);
     expect(hits.length).toBe(50_000);
     expect(hits[49_999]).toBe(49_999 * 11 + 2);
   });

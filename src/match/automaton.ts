@@ -259,9 +259,8 @@ function kernelFor(automaton: Automaton): Kernel | undefined {
 }
 
 /**
- * Kernels whose scratch window a `StreamMatcher.pushRead` is reading into. Meanwhile other reads use a
- * buffer of their own, and other pushes (an interleaved async scan of the same automaton in this thread)
- * save and restore the window's bytes around their own use of the scratch.
+ * Kernels whose scratch window a `StreamMatcher.pushRead` is reading into. A push from inside that read
+ * (the reader scanning something else of the same automaton) saves and restores the window's bytes.
  */
 const windowsInUse = new WeakSet<Kernel>();
 
@@ -272,8 +271,12 @@ const windowsInUse = new WeakSet<Kernel>();
 let spare: Uint8Array | undefined;
 let spareInUse = false;
 
-/** Reads up to `into.length` bytes into `into` and returns how many (0 at the end). */
-export type ByteReader = (into: Uint8Array) => number | Promise<number>;
+/**
+ * Reads up to `into.length` bytes into `into` and returns how many (0 at the end). Synchronous on purpose
+ * (`readSync`): an asynchronous read would land in the window later, while other scans of the same
+ * automaton in this thread use it, so nothing could keep its bytes intact.
+ */
+export type ByteReader = (into: Uint8Array) => number;
 
 /**
  * Streams chunks through the automaton, keeping the DFA state and the last bytes across chunk
@@ -332,19 +335,19 @@ export class StreamMatcher {
    * When there is no kernel (no WebAssembly, or an automaton too small to get one) or another read is
    * already using the window, `read` gets a buffer of this matcher's own.
    */
-  async pushRead(read: ByteReader, onMatch: MatchListener): Promise<number> {
+  pushRead(read: ByteReader, onMatch: MatchListener): number {
     const kernel =
       this.automaton.transitions.length >= DIRECT_KERNEL_ENTRIES ? kernelFor(this.automaton) : undefined;
     let into: Uint8Array;
     let count: number;
     if (kernel === undefined || windowsInUse.has(kernel)) {
       into = this.readBuffer ??= new Uint8Array(WINDOW_BYTES);
-      count = await read(into);
+      count = read(into);
     } else {
       into = kernel.scratch;
       windowsInUse.add(kernel);
       try {
-        count = await read(into);
+        count = read(into);
       } finally {
         windowsInUse.delete(kernel);
       }
@@ -371,7 +374,7 @@ export class StreamMatcher {
           data = spare.subarray(0, chunk.length);
           spareInUse = usesSpare = true;
         }
-        // Another matcher is reading into the window: keep its bytes.
+        // This push runs inside another matcher's read into the window: keep its bytes.
         if (windowsInUse.has(kernel)) saved = scratch.slice();
       }
     }
