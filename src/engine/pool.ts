@@ -1,4 +1,4 @@
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { shareAutomaton } from "../match/automaton.js";
@@ -20,6 +20,8 @@ import type { Hasher } from "./hasher.js";
 export interface TaskRunner {
   run(task: ArtifactTask): Promise<ArtifactResult>;
   close(): Promise<void>;
+  /** Worker threads started so far (0 while every task runs in this thread). */
+  readonly workersStarted: number;
 }
 
 /** The compiled worker script; when running from sources (tests), the built copy in dist/ is used. */
@@ -57,12 +59,15 @@ function inlineRunner(scanner: ArtifactScanner): TaskRunner {
   return {
     run: (task) => scanArtifact(task, scanner),
     close: () => Promise.resolve(),
+    workersStarted: 0,
   };
 }
 
 interface Job {
   readonly task: ArtifactTask;
   readonly resolve: (result: ArtifactResult) => void;
+  /** `taskBytes`, while the workers have not started. */
+  readonly bytes: number;
 }
 
 interface Slot {
@@ -77,12 +82,29 @@ function describeError(error: unknown): string {
 }
 
 /**
+ * Each worker costs ~150 ms of CPU before it scans at full speed (its modules, the charset tables and JIT
+ * of the analyzer), so they start only for work that will pay for them: once this many bytes wait while
+ * this thread scans, or tasks have been waiting this long.
+ */
+const START_WORKERS_AT_BYTES = 8 << 20;
+const START_WORKERS_AFTER_MS = 1000;
+
+/** The bytes a task will read (0 when unknown). */
+function taskBytes(task: ArtifactTask): number {
+  if (task.bytes !== undefined) return task.bytes.length;
+  try {
+    return statSync(task.file!).size;
+  } catch {
+    return 0;
+  }
+}
+
+/**
  * A fixed pool of worker threads, one artifact per task; a worker that dies is replaced.
  *
- * Workers start only when there is more work than one thread: the first task is scanned in this thread,
- * and the pool starts once a second task waits. Until a worker is ready (~50 ms to load its modules), this
- * thread keeps scanning, so a small scan is done before a worker could have helped; afterwards it only
- * hands out tasks. Where a task runs never changes its result.
+ * The first task is scanned in this thread, and the workers start only when enough work waits (above).
+ * Until a worker is ready, this thread keeps scanning, so a small scan is done before a worker could have
+ * helped; afterwards it only hands out tasks. Where a task runs never changes its result.
  */
 class WorkerPool implements TaskRunner {
   private readonly slots: Slot[] = [];
@@ -92,6 +114,10 @@ class WorkerPool implements TaskRunner {
   private posted: PostedSetup | undefined;
   /** The task this thread is scanning, if any. */
   private inlineRun: Promise<void> | undefined;
+  /** Bytes of the queued tasks, counted until the workers start. */
+  private queuedBytes = 0;
+  private startTimer: ReturnType<typeof setTimeout> | undefined;
+  private started = 0;
 
   constructor(
     private readonly script: URL,
@@ -103,6 +129,7 @@ class WorkerPool implements TaskRunner {
 
   private spawn(): Slot {
     const worker = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
+    this.started++;
     const slot: Slot = { worker, ready: false, busy: undefined };
     worker.on("message", (message: FromWorker) => {
       if (message.type === "ready") {
@@ -152,14 +179,31 @@ class WorkerPool implements TaskRunner {
       if (slot.busy !== undefined) continue;
       const next = this.queue.shift();
       if (next === undefined) return;
+      this.queuedBytes -= next.bytes;
       this.send(slot, next);
     }
     if (!anyReady && this.inlineRun === undefined) {
       const next = this.queue.shift();
-      if (next !== undefined) this.runInline(next);
+      if (next !== undefined) {
+        this.queuedBytes -= next.bytes;
+        this.runInline(next);
+      }
     }
-    if (this.queue.length > 0 && this.slots.length === 0)
-      for (let index = 0; index < this.size; index++) this.slots.push(this.spawn());
+    if (this.queue.length === 0 || this.slots.length > 0) return;
+    if (this.queuedBytes >= START_WORKERS_AT_BYTES) this.startWorkers();
+    else
+      this.startTimer ??= setTimeout(() => {
+        if (!this.closed && this.queue.length > 0 && this.slots.length === 0) this.startWorkers();
+      }, START_WORKERS_AFTER_MS);
+  }
+
+  get workersStarted(): number {
+    return this.started;
+  }
+
+  private startWorkers(): void {
+    clearTimeout(this.startTimer);
+    for (let index = 0; index < this.size; index++) this.slots.push(this.spawn());
   }
 
   private send(slot: Slot, job: Job): void {
@@ -192,13 +236,16 @@ class WorkerPool implements TaskRunner {
 
   run(task: ArtifactTask): Promise<ArtifactResult> {
     return new Promise((resolve) => {
-      this.queue.push({ task, resolve });
+      const bytes = this.slots.length === 0 ? taskBytes(task) : 0;
+      this.queuedBytes += bytes;
+      this.queue.push({ task, resolve, bytes });
       this.pump();
     });
   }
 
   async close(): Promise<void> {
     this.closed = true;
+    clearTimeout(this.startTimer);
     // Nothing waits forever on a closed pool (e.g. after Ctrl-C).
     for (const slot of this.slots) {
       if (slot.busy) slot.busy.resolve(crashResult(slot.busy.task, "scan stopped"));

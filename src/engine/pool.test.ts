@@ -1,0 +1,69 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, it } from "vitest";
+import { DEFAULT_BUDGETS } from "../extract/registry.js";
+import { encodeTerm } from "../match/needles.js";
+import { loadRulePack } from "../rules/loader.js";
+import { createTaskRunner, type TaskRunner } from "./pool.js";
+import type { ArtifactResult, ArtifactTask } from "./task.js";
+
+const temp = mkdtempSync(join(tmpdir(), "custodiet-pool-"));
+afterAll(() => {
+  rmSync(temp, { recursive: true, force: true });
+});
+
+/** Deterministic filler bytes with a planted identifier (UTF-16LE) in the middle. */
+function artifact(index: number, size: number): Uint8Array {
+  const bytes = new Uint8Array(size);
+  let seed = index + 1;
+  for (let at = 0; at < size; at++) {
+    seed = (seed * 1103515245 + 12345) & 0x7fffffff;
+    bytes[at] = seed >>> 23;
+  }
+  bytes.set(encodeTerm(" EM_NATION_TYPE_UYGUR, ", "utf-16le")!, size >>> 1);
+  return bytes;
+}
+
+function task(index: number, size: number): ArtifactTask {
+  return {
+    id: index,
+    parents: [],
+    origin: { path: `blob-${index}.bin`, via: "file" },
+    bytes: artifact(index, size),
+    depth: 0,
+    leafOnly: true,
+    tempDir: join(temp, `a${index}`),
+    remainingBytes: DEFAULT_BUDGETS.maxTotalBytes,
+  };
+}
+
+async function runAll(runner: TaskRunner, count: number, size: number): Promise<ArtifactResult[]> {
+  try {
+    return await Promise.all(Array.from({ length: count }, (_, index) => runner.run(task(index, size))));
+  } finally {
+    await runner.close();
+  }
+}
+
+describe("the task runner", () => {
+  it("gives the same results in this thread and on workers, which start only for enough work", async () => {
+    const pack = await loadRulePack();
+    const setup = { rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 1 << 20 };
+    const none = (): void => undefined;
+
+    const alone = createTaskRunner(setup, 1, none, undefined, pack);
+    const expected = await runAll(alone, 4, 3 << 20);
+    expect(expected.every((result) => result.detections.length > 0)).toBe(true);
+
+    const pooled = createTaskRunner(setup, 2, none, undefined, pack);
+    expect(await runAll(pooled, 4, 3 << 20)).toEqual(expected);
+    expect(pooled.workersStarted).toBe(2);
+
+    // A few small artifacts are done in this thread before workers could help.
+    const small = createTaskRunner(setup, 2, none, undefined, pack);
+    const smallResults = await runAll(small, 3, 4096);
+    expect(small.workersStarted).toBe(0);
+    expect(smallResults.map((result) => result.status)).toEqual(["scanned", "scanned", "scanned"]);
+  });
+});
