@@ -59,9 +59,19 @@ describe("cachedAutomaton", () => {
     cachedAutomaton(needles, folder);
     const [name] = entries(folder);
     const path = join(folder, name!);
-    const entry = deserialize(readFileSync(path)) as { automaton: { maxNeedleLength: number } };
-    entry.automaton.maxNeedleLength = 999;
-    writeFileSync(path, serialize(entry));
+    // The entry: header length, header (V8 format), then the arrays' bytes from an 8-byte boundary.
+    const entry = readFileSync(path);
+    const length = entry.readUInt32LE(0);
+    const header = deserialize(entry.subarray(4, 4 + length)) as { values: { maxNeedleLength: number } };
+    header.values.maxNeedleLength = 999;
+    const changed = serialize(header);
+    const align = (value: number): number => (value + 7) & ~7;
+    const data = entry.subarray(align(4 + length));
+    const rewritten = Buffer.alloc(align(4 + changed.length) + data.length);
+    rewritten.writeUInt32LE(changed.length, 0);
+    changed.copy(rewritten, 4);
+    data.copy(rewritten, align(4 + changed.length));
+    writeFileSync(path, rewritten);
     expect(cachedAutomaton(needles, folder).maxNeedleLength).toBe(999);
 
     const other = compileNeedles([...terms, { text: "hijab", caseInsensitive: true }]);

@@ -17,7 +17,7 @@ import { codeFingerprint, readCacheEntry, writeCacheEntry } from "../rules/rule-
  */
 
 /** Bump when the entry layout changes. */
-const CACHE_FORMAT = "custodiet-automaton-cache/1";
+const CACHE_FORMAT = "custodiet-automaton-cache/2";
 const PREFIX = "automaton-";
 const KEEP = 4;
 const MAX_TABLE_BYTES = 32 << 20;
@@ -67,18 +67,82 @@ function cacheKey(needles: readonly Needle[]): string | undefined {
 
 type StoredAutomaton = Omit<Automaton, "needles">;
 
-interface StoredEntry {
+/** The typed arrays an entry can hold, by name. */
+const ARRAY_TYPES = {
+  Int8Array,
+  Uint8Array,
+  Int16Array,
+  Uint16Array,
+  Int32Array,
+  Uint32Array,
+  Float32Array,
+  Float64Array,
+} as const;
+type ArrayType = keyof typeof ARRAY_TYPES;
+type TypedArray = InstanceType<(typeof ARRAY_TYPES)[ArrayType]>;
+
+interface Header {
   readonly key: string;
-  readonly automaton: StoredAutomaton;
+  /** Fields that are not typed arrays. */
+  readonly values: Record<string, unknown>;
+  /** Typed-array fields: where their bytes are in the data part. */
+  readonly arrays: readonly { name: string; type: ArrayType; offset: number; length: number }[];
 }
 
-/** The automaton's own fields, typed arrays copied out of whatever larger buffer they view. */
-function storable(automaton: Automaton): StoredAutomaton {
-  return Object.fromEntries(
-    Object.entries(automaton)
-      .filter(([name]) => name !== "needles")
-      .map(([name, value]) => [name, ArrayBuffer.isView(value) ? (value as Uint8Array).slice() : value]),
-  ) as unknown as StoredAutomaton;
+function align8(value: number): number {
+  return (value + 7) & ~7;
+}
+
+/**
+ * An entry is a header (its length in 4 bytes, then V8's serialization) followed, 8-byte aligned, by the raw
+ * bytes of the typed arrays, which come back as views into the file's buffer: the 6-70 MB table is not
+ * copied once more by the deserializer.
+ */
+function encodeEntry(key: string, automaton: Automaton): Uint8Array<ArrayBuffer> {
+  const values: Record<string, unknown> = {};
+  const arrays: Header["arrays"][number][] = [];
+  const parts: Uint8Array[] = [];
+  let offset = 0;
+  for (const [name, value] of Object.entries(automaton)) {
+    if (name === "needles") continue;
+    if (!ArrayBuffer.isView(value)) {
+      values[name] = value;
+      continue;
+    }
+    const type = value.constructor.name;
+    if (!(type in ARRAY_TYPES)) throw new Error(`cannot store a ${type}`);
+    const array = value as TypedArray;
+    arrays.push({ name, type: type as ArrayType, offset, length: array.length });
+    parts.push(new Uint8Array(array.buffer, array.byteOffset, array.byteLength));
+    offset = align8(offset + array.byteLength);
+  }
+  const header = serialize({ key, values, arrays } satisfies Header);
+  const base = align8(4 + header.length);
+  const entry = new Uint8Array(base + offset);
+  new DataView(entry.buffer).setUint32(0, header.length, true);
+  entry.set(header, 4);
+  arrays.forEach((array, index) => {
+    entry.set(parts[index]!, base + array.offset);
+  });
+  return entry;
+}
+
+function decodeEntry(key: string, entry: Uint8Array<ArrayBuffer>): StoredAutomaton | undefined {
+  const headerLength = new DataView(entry.buffer, entry.byteOffset, 4).getUint32(0, true);
+  const header = deserialize(entry.subarray(4, 4 + headerLength)) as Header | null;
+  if (header?.key !== key) return undefined;
+  const base = align8(4 + headerLength);
+  const fields: Record<string, unknown> = { ...header.values };
+  for (const { name, type, offset, length } of header.arrays) {
+    const Type = ARRAY_TYPES[type];
+    const start = entry.byteOffset + base + offset;
+    if (start + length * Type.BYTES_PER_ELEMENT > entry.byteOffset + entry.byteLength) return undefined;
+    fields[name] =
+      start % Type.BYTES_PER_ELEMENT === 0
+        ? new Type(entry.buffer, start, length)
+        : new Type(entry.buffer.slice(start, start + length * Type.BYTES_PER_ELEMENT));
+  }
+  return fields as unknown as StoredAutomaton;
 }
 
 /**
@@ -91,8 +155,10 @@ export function cachedAutomaton(needles: readonly Needle[], cacheDir: string | u
   const bytes = readCacheEntry(cacheDir, PREFIX, key);
   if (bytes !== undefined) {
     try {
-      const entry = deserialize(bytes) as StoredEntry | null;
-      if (entry?.key === key) return { needles, ...entry.automaton };
+      // A file read is never in shared memory.
+      const entry = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
+      const stored = decodeEntry(key, entry);
+      if (stored !== undefined) return { needles, ...stored };
     } catch {
       // A damaged entry: build again.
     }
@@ -100,13 +166,11 @@ export function cachedAutomaton(needles: readonly Needle[], cacheDir: string | u
   const automaton = buildAutomaton(needles);
   if (automaton.transitions.byteLength <= MAX_TABLE_BYTES) {
     try {
-      const stored = storable(automaton);
-      const serialized = serialize({ key, automaton: stored } satisfies StoredEntry);
-      const back = (deserialize(serialized) as StoredEntry).automaton;
-      if (isDeepStrictEqual({ needles, ...back }, automaton))
-        writeCacheEntry(cacheDir, PREFIX, key, serialized, KEEP);
+      const entry = encodeEntry(key, automaton);
+      if (isDeepStrictEqual({ needles, ...decodeEntry(key, entry) }, automaton))
+        writeCacheEntry(cacheDir, PREFIX, key, entry, KEEP);
     } catch {
-      // Something V8 cannot serialize: no cache.
+      // A field this cache cannot store: no cache.
     }
   }
   return automaton;
