@@ -49,6 +49,11 @@ describe("the rule pack cache", () => {
       const uncached = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, dir, ["--no-cache"]);
       expect(uncached).toEqual(first);
       await expect(readdir(untouched)).rejects.toThrow();
+
+      // Evidence is made from the rule files themselves.
+      const evidence = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, dir, ["--evidence", "bundle"]);
+      expect(evidence.exitCode).toBe(1);
+      await expect(readdir(untouched)).rejects.toThrow();
     } finally {
       await rm(dir, { recursive: true, force: true });
     }

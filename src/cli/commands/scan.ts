@@ -31,8 +31,8 @@ Options:
   --evidence DIR         write a signed evidence bundle (report, manifest, signature) to DIR
   --key FILE             the Ed25519 private key (PEM, from custodiet keygen) that signs --evidence;
                          without it a one-time key signs and only its public half is kept
-  --no-cache             parse the rule files again instead of using the cache of parsed rule packs
-                         (kept in $CUSTODIET_CACHE_DIR, else ~/.cache/custodiet)
+  --no-cache             compile the rule files again instead of using the cache of compiled packs
+                         (kept in $CUSTODIET_CACHE_DIR, else ~/.cache/custodiet; never used with --evidence)
   --quiet                no progress and no notes on stderr
   --no-color             no colours in text output (also NO_COLOR)`;
 
@@ -169,7 +169,9 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   const started = Date.now();
   const progress = quiet ? undefined : io.progress;
   let lastDraw = 0;
-  const cacheDir = values["no-cache"] === true ? undefined : ruleCacheDir(io.env, io.cwd);
+  // A signed evidence bundle is made from the rule files themselves, never from a cached copy of them.
+  const cacheDir =
+    values["no-cache"] === true || values.evidence !== undefined ? undefined : ruleCacheDir(io.env, io.cwd);
   let report: ScanReport;
   try {
     const pack = await loadRulePack({
