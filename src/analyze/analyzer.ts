@@ -94,7 +94,7 @@ interface Located {
 }
 
 /** A bounded stretch of the artifact in memory: bytes[0] is at absolute offset `base`. */
-interface Buffer {
+interface Stretch {
   readonly bytes: Uint8Array;
   readonly base: number;
   /** Size of the whole artifact. */
@@ -116,7 +116,7 @@ function isUtf16(encoding: Encoding): encoding is "utf-16le" | "utf-16be" {
 }
 
 /** The code unit at absolute `offset` (-1 outside the artifact; 0x80 stands for any non-ASCII byte). */
-function unitAt(buffer: Buffer, offset: number, encoding: Encoding): number {
+function unitAt(buffer: Stretch, offset: number, encoding: Encoding): number {
   const rel = offset - buffer.base;
   if (isUtf16(encoding)) {
     if (rel < 0 || rel + 1 >= buffer.bytes.length) return -1;
@@ -133,7 +133,7 @@ function unitAt(buffer: Buffer, offset: number, encoding: Encoding): number {
  * continues a token on either side (`trace`, `therubyracer`). Undecidable cases (a byte before the hit
  * that may be the trail byte of a double-byte character) pass, and the decoded test decides.
  */
-function rawBoundaryOk(buffer: Buffer, hit: Hit, needle: Needle): boolean {
+function rawBoundaryOk(buffer: Stretch, hit: Hit, needle: Needle): boolean {
   const encoding = needle.encodings[0]!;
   const width = isUtf16(encoding) ? 2 : 1;
   const start = hit.offset;
@@ -157,7 +157,7 @@ function isTextByte(byte: number): boolean {
 }
 
 /** The run of text-like bytes around [start, end), bounded. */
-function textRun(buffer: Buffer, start: number, end: number, limit: number): { from: number; to: number } {
+function textRun(buffer: Stretch, start: number, end: number, limit: number): { from: number; to: number } {
   const { bytes, base } = buffer;
   let from = start - base;
   const lowest = Math.max(0, from - limit);
@@ -177,7 +177,12 @@ function sameAsTerm(text: string, term: CompiledTerm): boolean {
  * neighbourhood contradicts it: a UTF-16 hit that reads better in the other byte order (a UTF-16BE needle
  * matches UTF-16LE text shifted by one byte), or a multi-byte hit whose surroundings do not decode.
  */
-function resolveEncoding(buffer: Buffer, hit: Hit, needle: Needle, term: CompiledTerm): Encoding | undefined {
+function resolveEncoding(
+  buffer: Stretch,
+  hit: Hit,
+  needle: Needle,
+  term: CompiledTerm,
+): Encoding | undefined {
   const encodings = needle.encodings;
   const claimed = encodings[0]!;
   const start = hit.offset;
@@ -269,9 +274,7 @@ export function insideEncodedBlob(text: string, start: number, end: number): boo
 }
 
 function toHex(bytes: Uint8Array): string {
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
 /** Analyzes hits whose bytes (with margins) are in memory. Hits must lie inside the buffer. */
@@ -279,17 +282,17 @@ class BufferAnalyzer {
   private readonly windows = new Map<string, CachedWindow>();
 
   constructor(
-    private buffer: Buffer,
+    private buffer: Stretch,
     private readonly pack: CompiledRulePack,
     private readonly onReject?: RejectListener,
   ) {}
 
-  get bytes(): Buffer {
+  get bytes(): Stretch {
     return this.buffer;
   }
 
   /** Replaces the buffer with a larger one over the same artifact (decoded windows stay valid). */
-  widen(buffer: Buffer): void {
+  widen(buffer: Stretch): void {
     this.buffer = buffer;
   }
 
@@ -512,7 +515,7 @@ export async function analyzeHits(
       last++;
       end = Math.max(end, next.offset + next.length);
     }
-    const read = async (margin: number): Promise<Buffer> => {
+    const read = async (margin: number): Promise<Stretch> => {
       const from = Math.max(0, first.offset - margin);
       const to = Math.min(source.size, end + margin);
       return { bytes: await source.read(from, to - from), base: from, size: source.size };

@@ -46,9 +46,10 @@ export function makeExcerpt(text: string, start: number, end: number, context = 
   // Avoid cutting a surrogate pair.
   if (from > 0 && (text.charCodeAt(from) & 0xfc00) === 0xdc00) from++;
   if (to < text.length && (text.charCodeAt(to) & 0xfc00) === 0xdc00) to--;
-  const before = escapeRange(text, from, start).replace(/^\s+/, "");
+  // trimStart/trimEnd remove exactly what /\s/ matches (white space and line terminators).
+  const before = escapeRange(text, from, start).trimStart();
   const match = escapeRange(text, start, matchEnd);
-  const after = escapeRange(text, matchEnd, to).replace(/\s+$/, "");
+  const after = escapeRange(text, matchEnd, to).trimEnd();
   const prefix = from > 0 && from !== lineStart ? "…" : "";
   const suffix = to < text.length && to !== lineEnd ? "…" : "";
   const head = prefix + before;

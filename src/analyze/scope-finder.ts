@@ -137,6 +137,16 @@ const MAX_TABLE_SPAN = 600;
 
 /** Characters that read as text (not binary noise). */
 export function isTextChar(code: number): boolean {
+  return TEXT_CHAR[code] !== 0;
+}
+
+/** Per code unit: 2 printable text, 1 text that is a line break or tab, 0 not text (see textCharKind). */
+const TEXT_CHAR = Uint8Array.from({ length: 65536 }, (_, code) =>
+  textCharKind(code) ? (code === 0x0a || code === 0x0d || code === 0x09 ? 1 : 2) : 0,
+);
+
+/** The definition behind TEXT_CHAR. */
+function textCharKind(code: number): boolean {
   if (code >= 0x20 && code < 0x7f) return true;
   if (code === 0x09 || code === 0x0a || code === 0x0d || code === 0x0c) return true;
   if (code >= 0xa0 && code <= 0x1fff) return true; // Latin, Greek, Cyrillic, Hebrew, Arabic, Indic, Thai …
@@ -154,7 +164,7 @@ export function looksBinary(text: string, index: number, radius = 256): boolean 
   const to = Math.min(text.length, index + radius);
   if (to <= from) return false;
   let odd = 0;
-  for (let at = from; at < to; at++) if (!isTextChar(text.charCodeAt(at))) odd++;
+  for (let at = from; at < to; at++) if (TEXT_CHAR[text.charCodeAt(at)] === 0) odd++;
   if (odd > (to - from) * 0.05) return true;
   if (odd === 0) return false;
   for (let at = from; at < to; at++) if (text.charCodeAt(at) === 0) return true;
@@ -616,7 +626,7 @@ function stringTable(text: string, index: number): Scope {
 }
 
 function isPrintable(code: number): boolean {
-  return code !== 0x0a && code !== 0x0d && code !== 0x09 && isTextChar(code);
+  return TEXT_CHAR[code] === 2;
 }
 
 const TEXT_GRID = 1024;
