@@ -87,7 +87,7 @@ function describeError(error: unknown): string {
  * this thread scans, or tasks have been waiting this long.
  */
 const START_WORKERS_AT_BYTES = 8 << 20;
-const START_WORKERS_AFTER_MS = 1000;
+const START_WORKERS_AFTER_MS = 500;
 
 /** The bytes a task will read (0 when unknown). */
 function taskBytes(task: ArtifactTask): number {
