@@ -159,9 +159,87 @@ function occurrencesOf(bag: WordBag, matcher: WordMatcher): Int32Array {
       });
     }
   }
-  found = Int32Array.from(ranges);
+  found = ranges.length === 0 ? NO_RANGES : Int32Array.from(ranges);
   perBag.set(matcher, found);
   return found;
+}
+
+const NO_RANGES = new Int32Array(0);
+
+/**
+ * A word list indexed by the tokens its entries can start with: a token entry occurs in a bag only if one
+ * of its first forms (or, for several tokens, joined forms) is a token of the bag. Substring entries are
+ * always candidates.
+ */
+interface ListIndex {
+  readonly byForm: ReadonlyMap<string, readonly number[]>;
+  readonly substrings: readonly number[];
+}
+const listIndexes = new WeakMap<readonly WordMatcher[], ListIndex>();
+
+function indexList(list: readonly WordMatcher[]): ListIndex {
+  let index = listIndexes.get(list);
+  if (index !== undefined) return index;
+  const byForm = new Map<string, number[]>();
+  const substrings: number[] = [];
+  list.forEach((matcher, position) => {
+    if (matcher.kind === "substring") {
+      substrings.push(position);
+      return;
+    }
+    const forms = new Set(
+      matcher.tokens.length > 1 ? [...matcher.firstForms, ...matcher.joinedForms] : matcher.firstForms,
+    );
+    for (const form of forms) {
+      const positions = byForm.get(form);
+      if (positions === undefined) byForm.set(form, [position]);
+      else positions.push(position);
+    }
+  });
+  index = { byForm, substrings };
+  listIndexes.set(list, index);
+  return index;
+}
+
+/** Candidates of shared bags, computed once per bag and list. */
+const candidateCache = new WeakMap<WordBag, Map<readonly WordMatcher[], readonly WordMatcher[]>>();
+
+/**
+ * The entries of `list` that may occur in `bag`, in list order: every entry that occurs is among them,
+ * so testing only these gives the same answers as testing the whole list.
+ */
+function candidatesIn(bag: WordBag, list: readonly WordMatcher[]): readonly WordMatcher[] {
+  let perBag = bag.shared ? candidateCache.get(bag) : undefined;
+  const cached = perBag?.get(list);
+  if (cached !== undefined) return cached;
+  const index = indexList(list);
+  const chosen = new Uint8Array(list.length);
+  for (const position of index.substrings) chosen[position] = 1;
+  // Look up whichever side is smaller: the bag's tokens in the list's forms, or the forms in the bag.
+  if (bag.positions.size <= index.byForm.size) {
+    for (const token of bag.positions.keys()) {
+      const positions = index.byForm.get(token);
+      if (positions !== undefined) for (const position of positions) chosen[position] = 1;
+    }
+  } else {
+    for (const [form, positions] of index.byForm) {
+      if (bag.positions.has(form)) for (const position of positions) chosen[position] = 1;
+    }
+  }
+  const candidates = list.filter((_, position) => chosen[position] === 1);
+  if (bag.shared) {
+    if (perBag === undefined) {
+      perBag = new Map();
+      candidateCache.set(bag, perBag);
+    }
+    perBag.set(list, candidates);
+  }
+  return candidates;
+}
+
+/** True when some entry of `list` occurs in `bag` outside [skipStart, skipEnd) (see bagHas). */
+export function listHas(bag: WordBag, list: readonly WordMatcher[], skipStart = -1, skipEnd = -1): boolean {
+  return candidatesIn(bag, list).some((m) => bagHas(bag, m, skipStart, skipEnd));
 }
 
 /** Direct search with early exit, for small bags used once (identifier, neighbourhood). */
@@ -289,7 +367,7 @@ function fail(failed: string): ConditionResult {
 }
 
 function entriesFound(bag: WordBag, list: readonly WordMatcher[], skipStart = -1, skipEnd = -1): string {
-  return list
+  return candidatesIn(bag, list)
     .filter((m) => bagHas(bag, m, skipStart, skipEnd))
     .map((m) => m.entry)
     .join(", ");
@@ -308,18 +386,18 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
   }
   if (where.identifierAny !== undefined || where.identifierNone !== undefined) {
     const bag = context.identifier();
-    if (where.identifierNone?.some((m) => bagHas(bag, m)))
+    if (where.identifierNone !== undefined && listHas(bag, where.identifierNone))
       return fail(`identifier-none: the identifier has ${entriesFound(bag, where.identifierNone)}`);
-    if (where.identifierAny !== undefined && !where.identifierAny.some((m) => bagHas(bag, m)))
+    if (where.identifierAny !== undefined && !listHas(bag, where.identifierAny))
       return fail(`identifier-any: the identifier "${bag.lower}" has none of them`);
   }
   if (where.nearAny !== undefined || where.nearNone !== undefined) {
     const bag = context.near(where.nearChars);
-    if (where.nearNone?.some((m) => bagHas(bag, m, context.start, context.end)))
+    if (where.nearNone !== undefined && listHas(bag, where.nearNone, context.start, context.end))
       return fail(
         `near-none: ${entriesFound(bag, where.nearNone, context.start, context.end)} within ${where.nearChars} characters`,
       );
-    if (where.nearAny !== undefined && !where.nearAny.some((m) => bagHas(bag, m, context.start, context.end)))
+    if (where.nearAny !== undefined && !listHas(bag, where.nearAny, context.start, context.end))
       return fail(`near-any: none within ${where.nearChars} characters`);
   }
   // Conditions on the scope come last: finding the scope is the expensive part.
@@ -331,8 +409,9 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
   if (where.scopeNameAny !== undefined || where.scopeNameNone !== undefined) {
     const bag = context.scoped.names();
     const name = scope.name === undefined ? "the scope has no name" : `the scope name is ${scope.name}`;
-    if (where.scopeNameNone?.some((m) => bagHas(bag, m))) return fail(`scope-name-none: ${name}`);
-    if (where.scopeNameAny !== undefined && !where.scopeNameAny.some((m) => bagHas(bag, m)))
+    if (where.scopeNameNone !== undefined && listHas(bag, where.scopeNameNone))
+      return fail(`scope-name-none: ${name}`);
+    if (where.scopeNameAny !== undefined && !listHas(bag, where.scopeNameAny))
       return fail(`scope-name-any: ${name}`);
   }
   let siblings: string[] = [];
@@ -342,11 +421,19 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
     const names = view.names();
     // The scope's own name counts as part of the scope (struct Avatar, NET_FACE_ATTRIBUTE).
     const inScope = (m: WordMatcher) => bagHas(bag, m, view.start, view.end) || bagHas(names, m);
-    const excluded = where.scopeNone?.find(inScope);
+    // Only entries that may occur in the scope or its name are tested (in list order, as the list).
+    const candidates = (list: readonly WordMatcher[]) => {
+      const inBag = candidatesIn(bag, list);
+      const inNames = candidatesIn(names, list);
+      if (inNames.length === 0) return inBag;
+      const either = new Set([...inBag, ...inNames]);
+      return list.filter((m) => either.has(m));
+    };
+    const excluded = where.scopeNone === undefined ? undefined : candidates(where.scopeNone).find(inScope);
     if (excluded !== undefined) return fail(`scope-none: the ${scope.kind} scope has "${excluded.entry}"`);
     if (where.scopeAny !== undefined) {
       const found = new Set<string>();
-      for (const matcher of where.scopeAny) {
+      for (const matcher of candidates(where.scopeAny)) {
         if (inScope(matcher)) found.add(matcher.entry);
       }
       if (found.size < where.scopeMin)
