@@ -151,20 +151,20 @@ function rawBoundaryOk(buffer: Stretch, hit: Hit, needle: Needle): boolean {
   );
 }
 
-/** A text-like byte: not NUL or another C0 control, except whitespace and ESC. */
-function isTextByte(byte: number): boolean {
-  return byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b;
-}
+/** 1 for a text-like byte: not NUL or another C0 control, except whitespace and ESC. */
+const TEXT_BYTE = Uint8Array.from({ length: 256 }, (_, byte) =>
+  byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b ? 1 : 0,
+);
 
 /** The run of text-like bytes around [start, end), bounded. */
 function textRun(buffer: Stretch, start: number, end: number, limit: number): { from: number; to: number } {
   const { bytes, base } = buffer;
   let from = start - base;
   const lowest = Math.max(0, from - limit);
-  while (from > lowest && isTextByte(bytes[from - 1]!)) from--;
+  while (from > lowest && TEXT_BYTE[bytes[from - 1]!] === 1) from--;
   let to = end - base;
   const highest = Math.min(bytes.length, to + limit);
-  while (to < highest && isTextByte(bytes[to]!)) to++;
+  while (to < highest && TEXT_BYTE[bytes[to]!] === 1) to++;
   return { from: from + base, to: to + base };
 }
 
