@@ -88,4 +88,21 @@ describe("cachedAutomaton", () => {
     expect(cachedAutomaton(needles, folder)).toEqual(buildAutomaton(needles));
     expect(cachedAutomaton(needles, undefined)).toEqual(buildAutomaton(needles));
   });
+
+  it("lets a cached pack's key stand for its needles when they come first, as the very same objects", () => {
+    const folder = cacheFolder();
+    const needles = compileNeedles(terms);
+    const head = needles.slice(0, 2);
+    cachedAutomaton(needles, folder);
+    // Equal copies are not the pack's needles: every needle is hashed, as without a pack.
+    const copies = head.map((needle) => ({ ...needle }));
+    cachedAutomaton(needles, folder, { key: "pack-a", needles: copies });
+    expect(entries(folder)).toHaveLength(1);
+    expect(cachedAutomaton(needles, folder, { key: "pack-a", needles: head })).toEqual(
+      buildAutomaton(needles),
+    );
+    expect(entries(folder)).toHaveLength(2);
+    cachedAutomaton(needles, folder, { key: "pack-b", needles: head });
+    expect(entries(folder)).toHaveLength(3);
+  });
 });

@@ -8,8 +8,9 @@ import { codeFingerprint, readCacheEntry, writeCacheEntry } from "../rules/rule-
 /**
  * Automata built before, kept beside the rule pack cache: filling the transition table costs ~20 ms for the
  * bundled pack and ~30 ms for 300 terms, against ~3 ms to read it back. The key covers every needle (ids,
- * bytes, fold masks, encodings) and the code that builds the automaton, so a change to either — or to the
- * carving signatures that join the rule needles — gives a new entry.
+ * bytes, fold masks, encodings; a cached pack's needles by the pack's key) and the code that builds the
+ * automaton, so a change to either — or to the carving signatures that join the rule needles — gives a new
+ * entry.
  *
  * Only tables up to MAX_TABLE_BYTES are kept: a table read back is copied into the matcher's WebAssembly
  * memory once more, where a freshly built one is built in place, so a big table would cost its size again
@@ -39,15 +40,36 @@ function builderFingerprint(): string | null {
   return fingerprint;
 }
 
-function cacheKey(needles: readonly Needle[]): string | undefined {
+/** Needles that come first and a key that stands for their whole content (a cached pack's). */
+export interface KnownNeedles {
+  readonly key: string;
+  readonly needles: readonly Needle[];
+}
+
+/**
+ * The key of an automaton over `needles`. When they begin with the very needle objects of `known`, its key
+ * stands for those and only the needles after them are hashed.
+ */
+function cacheKey(needles: readonly Needle[], known: KnownNeedles | undefined): string | undefined {
   const code = builderFingerprint();
   if (code === null) return undefined;
+  const hash = createHash("sha256").update(CACHE_FORMAT).update(code);
+  let first = 0;
+  if (
+    known !== undefined &&
+    known.needles.length <= needles.length &&
+    known.needles.every((needle, index) => needles[index] === needle)
+  ) {
+    hash.update(`known ${known.key} ${known.needles.length}`);
+    first = known.needles.length;
+  }
+  const rest = needles.slice(first);
   let total = 0;
-  for (const needle of needles) total += 16 + 2 * needle.bytes.length;
+  for (const needle of rest) total += 16 + 2 * needle.bytes.length;
   const packed = new Uint8Array(total);
   const view = new DataView(packed.buffer);
   let at = 0;
-  for (const needle of needles) {
+  for (const needle of rest) {
     view.setInt32(at, needle.id, true);
     view.setInt32(at + 4, needle.termId, true);
     view.setInt32(at + 8, needle.bytes.length, true);
@@ -56,13 +78,8 @@ function cacheKey(needles: readonly Needle[]): string | undefined {
     packed.set(needle.foldMask, at + 16 + needle.bytes.length);
     at += 16 + 2 * needle.bytes.length;
   }
-  const encodings = needles.map((needle) => needle.encodings.join(",")).join(";");
-  return createHash("sha256")
-    .update(CACHE_FORMAT)
-    .update(code)
-    .update(packed)
-    .update(encodings)
-    .digest("hex");
+  const encodings = rest.map((needle) => needle.encodings.join(",")).join(";");
+  return hash.update(packed).update(encodings).digest("hex");
 }
 
 type StoredAutomaton = Omit<Automaton, "needles">;
@@ -147,10 +164,14 @@ function decodeEntry(key: string, entry: Uint8Array<ArrayBuffer>): StoredAutomat
 
 /**
  * `buildAutomaton(needles)`, read from `cacheDir` when it was built there before, else built and (when its
- * table is small enough) stored there.
+ * table is small enough) stored there. `known`: see cacheKey.
  */
-export function cachedAutomaton(needles: readonly Needle[], cacheDir: string | undefined): Automaton {
-  const key = cacheDir === undefined ? undefined : cacheKey(needles);
+export function cachedAutomaton(
+  needles: readonly Needle[],
+  cacheDir: string | undefined,
+  known?: KnownNeedles,
+): Automaton {
+  const key = cacheDir === undefined ? undefined : cacheKey(needles, known);
   if (cacheDir === undefined || key === undefined) return buildAutomaton(needles);
   const bytes = readCacheEntry(cacheDir, PREFIX, key);
   if (bytes !== undefined) {

@@ -1,6 +1,6 @@
 import type { Rule } from "../model/rule.js";
 import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
-import { packCacheDir } from "../rules/rule-cache.js";
+import { packCache } from "../rules/rule-cache.js";
 import { cachedAutomaton } from "./automaton-cache.js";
 import { scanNeedles } from "./scan-needles.js";
 import type { ArtifactScanner } from "./scan-artifact.js";
@@ -12,9 +12,14 @@ import type { ScanSetup, WorkerSetup } from "./task.js";
  */
 export function compileScanSetup(setup: WorkerSetup, compiled?: CompiledRulePack): ScanSetup {
   const pack = compiled ?? compileRulePack(setup.rules as readonly Rule[]);
+  const cache = packCache(pack);
   return {
     pack,
-    automaton: cachedAutomaton(scanNeedles(pack), packCacheDir(pack)),
+    automaton: cachedAutomaton(
+      scanNeedles(pack),
+      cache?.directory,
+      cache && { key: cache.key, needles: pack.needles },
+    ),
     budgets: setup.budgets,
     chunkSize: setup.chunkSize,
   };

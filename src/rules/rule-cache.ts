@@ -219,7 +219,7 @@ export function readRuleCache(directory: string, key: string): CompiledRulePack 
   if (bytes === undefined) return undefined;
   try {
     const entry = deserialize(bytes) as StoredEntry | null;
-    return entry?.key === key ? remember(restore(entry), directory) : undefined;
+    return entry?.key === key ? remember(restore(entry), directory, key) : undefined;
   } catch {
     return undefined;
   }
@@ -227,10 +227,10 @@ export function readRuleCache(directory: string, key: string): CompiledRulePack 
 
 /**
  * Stores the compiled pack under `key` in V8's structured-clone format, unless it would not come back
- * exactly as it is (then it is only remembered as cacheable, see `packCacheDir`).
+ * exactly as it is (then it is only remembered as cacheable, see `packCache`).
  */
 export function writeRuleCache(directory: string, key: string, pack: CompiledRulePack): void {
-  remember(pack, directory);
+  remember(pack, directory, key);
   let bytes: Uint8Array;
   try {
     bytes = serialize(store(key, pack));
@@ -241,18 +241,24 @@ export function writeRuleCache(directory: string, key: string, pack: CompiledRul
   writeCacheEntry(directory, PREFIX, key, bytes, MAX_ENTRIES);
 }
 
-/** Packs loaded with a cache folder, and that folder. */
-const cacheDirs = new WeakMap<CompiledRulePack, string>();
+/** Where a pack loaded with a cache folder is cached, and its key there. */
+export interface PackCache {
+  readonly directory: string;
+  /** Stands for the pack's whole content (its rules and the code that compiled them). */
+  readonly key: string;
+}
 
-function remember(pack: CompiledRulePack, directory: string): CompiledRulePack {
-  cacheDirs.set(pack, directory);
+const packCaches = new WeakMap<CompiledRulePack, PackCache>();
+
+function remember(pack: CompiledRulePack, directory: string, key: string): CompiledRulePack {
+  packCaches.set(pack, { directory, key });
   return pack;
 }
 
 /**
- * The cache folder a pack was loaded with (`loadRulePack({ cacheDir })`), where what is built from the pack
- * (its automaton) may be cached too; undefined for packs loaded or compiled without one.
+ * The cache a pack was loaded with (`loadRulePack({ cacheDir })`), where what is built from the pack (its
+ * automaton) may be cached too; undefined for packs loaded or compiled without one.
  */
-export function packCacheDir(pack: CompiledRulePack): string | undefined {
-  return cacheDirs.get(pack);
+export function packCache(pack: CompiledRulePack): PackCache | undefined {
+  return packCaches.get(pack);
 }
