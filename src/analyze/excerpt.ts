@@ -13,7 +13,18 @@ export function escapeChar(char: string): string {
   return char;
 }
 
+/** True when text[from, to) has a character that escapeChar changes (a control, a backslash, a surrogate). */
+function needsEscape(text: string, from: number, to: number): boolean {
+  for (let at = from; at < to; at++) {
+    const code = text.charCodeAt(at);
+    if (code < 0x20 || code === 0x5c || (code >= 0x7f && code < 0xa0) || (code >= 0xd800 && code <= 0xdfff))
+      return true;
+  }
+  return false;
+}
+
 function escapeRange(text: string, from: number, to: number): string {
+  if (!needsEscape(text, from, to)) return text.slice(from, to);
   let out = "";
   for (let at = from; at < to;) {
     const code = text.charCodeAt(at);

@@ -232,9 +232,7 @@ function headerBefore(context: ScopeContext, open: number): string {
     }
     from = at;
   }
-  let header = "";
-  for (let at = from; at < open; at++) header += classes[at] === COMMENT ? " " : text.charAt(at);
-  return header;
+  return codeOnly(context, from, open);
 }
 
 function unquote(text: string): string {
@@ -389,10 +387,19 @@ function splitTopLevel(
   return pieces;
 }
 
+/** text[from, to) (from >= 0) with every comment character replaced by a space; built run by run. */
 function codeOnly(context: ScopeContext, from: number, to: number): string {
-  let out = "";
   const { text, classes } = context;
-  for (let at = from; at < to; at++) out += classes[at] === COMMENT ? " " : text.charAt(at);
+  const end = Math.min(to, text.length);
+  let out = "";
+  let at = from;
+  while (at < end) {
+    const comment = classes[at] === COMMENT;
+    let next = at + 1;
+    while (next < end && (classes[next] === COMMENT) === comment) next++;
+    out += comment ? " ".repeat(next - at) : text.slice(at, next);
+    at = next;
+  }
   return out;
 }
 
