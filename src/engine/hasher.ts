@@ -50,6 +50,12 @@ const DROP = 2;
 const EXIT = 3;
 /** After the slot headers: set by the hashing thread when its loop ends for any reason. */
 const STOPPED = SLOTS * FIELDS;
+/**
+ * Set by the hashing thread when its loop runs. Only then are streams sent to it: until then the thread
+ * may still need this thread's event loop to start (even after its "online" event), and this thread
+ * waits on slots without turning its event loop.
+ */
+const RUNNING = STOPPED + 1;
 
 function inlineHash(): StreamHash {
   const hash: Hash = createHash("sha256");
@@ -75,6 +81,7 @@ const header = new Int32Array(control);
 const bytes = new Uint8Array(data);
 const streams = new Map();
 try {
+Atomics.store(header, ${RUNNING}, 1);
 for (let sequence = 0; ; sequence++) {
   const slot = sequence % slots;
   const base = slot * ${FIELDS};
@@ -104,23 +111,29 @@ for (let sequence = 0; ; sequence++) {
 
 /** A hashing thread shared by every stream of this thread (streams may interleave). */
 export function threadedHasher(): Hasher {
-  const control = new SharedArrayBuffer((SLOTS * FIELDS + 1) * 4);
+  const control = new SharedArrayBuffer((RUNNING + 1) * 4);
   const data = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   const header = new Int32Array(control);
   const bytes = new Uint8Array(data);
   const worker = new Worker(HASH_THREAD, {
     eval: true,
+    // Not the parent's flags: `--input-type=module` would make this CommonJS code an ES module.
+    execArgv: [],
     workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES },
   });
   // The thread never keeps the process alive on its own; an error marks it dead for the waits below.
   worker.unref();
   let failure: string | undefined;
-  // Until the thread runs, streams are hashed here: starting it needs this thread's event loop.
-  let online = false;
+  // Until the thread's loop runs, streams are hashed here.
+  const running = (): boolean =>
+    failure === undefined && Atomics.load(header, RUNNING) === 1 && Atomics.load(header, STOPPED) === 0;
   const ready = new Promise<boolean>((resolve) => {
-    worker.on("online", () => {
-      resolve((online = true));
-    });
+    const poll = (): void => {
+      if (running()) resolve(true);
+      else if (failure !== undefined || closed) resolve(false);
+      else setTimeout(poll, 5);
+    };
+    worker.on("online", poll);
     worker.on("error", (error) => {
       failure = error.message;
       resolve(false);
@@ -185,10 +198,7 @@ export function threadedHasher(): Hasher {
   };
 
   return {
-    create: (size) =>
-      size < MIN_THREADED_BYTES || !online || failure !== undefined || Atomics.load(header, STOPPED) !== 0
-        ? inlineHash()
-        : threadedHash(),
+    create: (size) => (size < MIN_THREADED_BYTES || !running() ? inlineHash() : threadedHash()),
     ready,
     async close() {
       if (closed) return;
