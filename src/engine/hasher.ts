@@ -109,8 +109,38 @@ for (let sequence = 0; ; sequence++) {
 }
 `;
 
-/** A hashing thread shared by every stream of this thread (streams may interleave). */
+interface HashThread {
+  readonly running: () => boolean;
+  readonly ready: Promise<boolean>;
+  readonly stream: () => StreamHash;
+  readonly close: () => Promise<void>;
+}
+
+/**
+ * A hashing thread shared by every stream of this thread (streams may interleave). It starts with the
+ * first stream long enough to be worth it, so a scan of small files never starts it.
+ */
 export function threadedHasher(): Hasher {
+  let thread: HashThread | undefined;
+  let closed = false;
+  const start = (): HashThread => (thread ??= startHashThread());
+  return {
+    create(size) {
+      if (size < MIN_THREADED_BYTES || closed) return inlineHash();
+      const started = start();
+      return started.running() ? started.stream() : inlineHash();
+    },
+    get ready() {
+      return closed ? Promise.resolve(false) : start().ready;
+    },
+    async close() {
+      closed = true;
+      await thread?.close();
+    },
+  };
+}
+
+function startHashThread(): HashThread {
   const control = new SharedArrayBuffer((RUNNING + 1) * 4);
   const data = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
   const header = new Int32Array(control);
@@ -198,8 +228,9 @@ export function threadedHasher(): Hasher {
   };
 
   return {
-    create: (size) => (size < MIN_THREADED_BYTES || !running() ? inlineHash() : threadedHash()),
+    running,
     ready,
+    stream: threadedHash,
     async close() {
       if (closed) return;
       if (failure === undefined) {
