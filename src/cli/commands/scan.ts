@@ -26,6 +26,8 @@ Options:
   --max-file-size BYTES  record larger files as too-large instead of reading them (suffixes k, m, g)
   --max-depth N          container nesting limit (default 10)
   --jobs N               worker threads (default: number of cores)
+  --no-hash-thread       compute SHA-256 in the scanning thread (by default --jobs 1 hashes on a thread
+                         of its own when the machine has a core to spare)
   --baseline FILE        hide findings listed in a baseline file
   --report-unused-baseline  warn about baseline entries that matched nothing or have expired
   --evidence DIR         write a signed evidence bundle (report, manifest, signature) to DIR
@@ -125,6 +127,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       evidence: { type: "string" },
       key: { type: "string" },
       "no-cache": { type: "boolean" },
+      "no-hash-thread": { type: "boolean" },
       quiet: { type: "boolean" },
       "no-color": { type: "boolean" },
       help: { type: "boolean", short: "h" },
@@ -185,6 +188,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       minSeverity,
       maxFileSize,
       ...(jobs !== undefined ? { jobs } : {}),
+      ...(values["no-hash-thread"] === true ? { hashThread: false } : {}),
       ...(maxDepth !== undefined ? { budgets: { maxDepth } } : {}),
       cwd: io.cwd,
       ...(io.signal ? { signal: io.signal } : {}),
