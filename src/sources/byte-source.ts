@@ -41,20 +41,41 @@ export async function openFileSource(path: string): Promise<ByteSource> {
       },
       async *chunks(chunkSize, reuse = false) {
         let position = 0;
-        // A reused chunk comes from this thread's pool: no fresh (page-faulting) buffer per file.
-        const shared = reuse ? acquireBuffer(Math.max(1, chunkSize)) : undefined;
-        try {
+        if (!reuse) {
           while (true) {
-            // A fresh buffer per chunk unless the consumer promised not to keep it; never more than the file holds.
-            const buffer = shared ?? new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
-            // A file that grows while it is read is read to its end, still in bounded chunks.
+            // A fresh buffer per chunk, never more than the file holds; a growing file is read to its end.
+            const buffer = new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
             const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
             if (bytesRead === 0) return;
             position += bytesRead;
             yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
           }
+        }
+        // Reused chunks come from this thread's pool (no fresh, page-faulting buffer per file). A file of
+        // more than one chunk is read ahead: the next chunk is read on libuv's threads into a second
+        // buffer while the consumer works on this one.
+        const length = Math.max(1, chunkSize);
+        const ahead = size > length;
+        const buffers = ahead ? [acquireBuffer(length), acquireBuffer(length)] : [acquireBuffer(length)];
+        let turn = 0;
+        let pending = handle.read(buffers[0]!, 0, length, 0);
+        try {
+          while (true) {
+            const { bytesRead } = await pending;
+            if (bytesRead === 0) return;
+            position += bytesRead;
+            const current = buffers[turn]!;
+            if (ahead) {
+              turn = 1 - turn;
+              pending = handle.read(buffers[turn]!, 0, length, position);
+            }
+            yield bytesRead === length ? current : current.subarray(0, bytesRead);
+            if (!ahead) pending = handle.read(current, 0, length, position);
+          }
         } finally {
-          if (shared) releaseBuffer(shared);
+          // A read still landing in a buffer must finish before the buffer goes back to the pool.
+          if (ahead) await pending.catch(() => undefined);
+          for (const buffer of buffers) releaseBuffer(buffer);
         }
       },
       async close() {
