@@ -5,7 +5,9 @@ import { afterAll, describe, expect, it } from "vitest";
 import { memorySource, openFileSource } from "./byte-source.js";
 
 const folder = mkdtempSync(join(tmpdir(), "custodiet-source-"));
-afterAll(() => rmSync(folder, { recursive: true, force: true }));
+afterAll(() => {
+  rmSync(folder, { recursive: true, force: true });
+});
 
 function fileOf(length: number, seed: number): { path: string; bytes: Uint8Array } {
   const bytes = new Uint8Array(length);
