@@ -255,3 +255,24 @@ describe("decodedPlausibility", () => {
     }
   });
 });
+
+describe("double-byte tables", () => {
+  it("decode every two-byte GB18030 and Big5 character as iconv-lite decodes it alone", () => {
+    for (const encoding of ["gb18030", "big5"] as const) {
+      const actual: string[] = [];
+      const expected: string[] = [];
+      for (let lead = 0x81; lead <= 0xfe; lead++) {
+        for (let trail = 0x40; trail <= 0xfe; trail++) {
+          const pair = Uint8Array.of(lead, trail);
+          const window = decodeWindow(pair, 0, encoding, 0, 2, 0);
+          const isPair = encoding === "gb18030" ? trail !== 0x7f : trail <= 0x7e || trail >= 0xa1; // the trail bytes charLength accepts
+          if (!isPair) continue;
+          actual.push(window.text);
+          expected.push(iconv.decode(Buffer.from(pair), encoding));
+        }
+      }
+      expect(actual.length).toBeGreaterThan(15_000);
+      expect(actual).toEqual(expected);
+    }
+  });
+});

@@ -87,22 +87,61 @@ function iconvDecode(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number
   return iconv.decode(Buffer.from(bytes.subarray(at, at + length)), encoding);
 }
 
+/** Records the decoding of the two-byte sequence `key` in the tables. */
+function remember(tables: MultiByteTables, key: number, text: string): void {
+  if (text.length === 1) {
+    tables.code[key] = text.charCodeAt(0);
+    tables.state[key] = ONE_UNIT;
+  } else {
+    tables.longTwoByte.set(key, text);
+    tables.state[key] = TWO_BYTE_LONG;
+  }
+}
+
+/**
+ * Fills the tables for every two-byte sequence with this lead byte, with one iconv call: the pairs are
+ * decoded one after another, each followed by a line feed, which never belongs to a double-byte character
+ * and so ends whatever the pair left open. A piece that could differ from decoding its pair alone (a byte
+ * order mark, which iconv drops at the start of a text) is decoded alone. (The tests compare every pair.)
+ */
+function fillLeadRow(encoding: "gb18030" | "big5", lead: number): void {
+  const tables = multiByteTables[encoding];
+  const kinds = encoding === "gb18030" ? GB18030_TRAIL : BIG5_TRAIL;
+  const trails: number[] = [];
+  for (let trail = 0; trail < 256; trail++) if (kinds[trail] === TRAIL) trails.push(trail);
+  const row = Buffer.alloc(3 * trails.length);
+  trails.forEach((trail, index) => {
+    row[3 * index] = lead;
+    row[3 * index + 1] = trail;
+    row[3 * index + 2] = 0x0a;
+  });
+  const pieces = iconv.decode(row, encoding).split("\n");
+  const whole = pieces.length === trails.length + 1;
+  trails.forEach((trail, index) => {
+    const key = (lead << 8) | trail;
+    const piece = pieces[index];
+    remember(
+      tables,
+      key,
+      whole && piece !== undefined && piece !== "" && !piece.includes("\ufeff")
+        ? piece
+        : iconvDecode(encoding, Uint8Array.of(lead, trail), 0, 2),
+    );
+  });
+}
+
 /** The characters of the `length`-byte sequence at `at` (length 2 or 4), decoded as iconv-lite decodes it alone. */
 function decodeMulti(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number, length: number): string {
   const tables = multiByteTables[encoding];
   if (length === 2) {
     const key = (bytes[at]! << 8) | bytes[at + 1]!;
+    if (tables.state[key] === UNKNOWN) fillLeadRow(encoding, bytes[at]!);
     const state = tables.state[key]!;
     if (state === ONE_UNIT) return String.fromCharCode(tables.code[key]!);
     if (state === TWO_BYTE_LONG) return tables.longTwoByte.get(key)!;
+    // A pair that is not a two-byte character by charLength (never asked for by the decoders).
     const text = iconvDecode(encoding, bytes, at, length);
-    if (text.length === 1) {
-      tables.code[key] = text.charCodeAt(0);
-      tables.state[key] = ONE_UNIT;
-    } else {
-      tables.longTwoByte.set(key, text);
-      tables.state[key] = TWO_BYTE_LONG;
-    }
+    remember(tables, key, text);
     return text;
   }
   let key = 0;
