@@ -8,7 +8,9 @@
 // pack over corpus/sample; "eval" = the built-in pack over corpus/eval. Missing folders are skipped.
 // Hits are batched as the engine batches them (4 MiB chunks, a batch flushed once it holds 8192 hits).
 // For each set it prints hits, detections, hits/s, CPU ms (median and minimum) and wall ms (medians of
-// --runs runs, one untimed warm-up first) and a sha256 over the detections JSON, so that a change that alters results shows.
+// --runs runs, one untimed warm-up first) and a sha256 over the detections JSON, so that a change that
+// alters results shows. CPU time is the process's (user + system, all threads), so it includes GC helpers
+// and the reads' thread pool; the machine's other load inflates it, so compare runs made side by side.
 // --source file reads windows with pread like a scan does; memory serves them from a buffer.
 // --dump writes the detections JSON of each set to FILE.<set>.json (for diffing).
 import { createHash } from "node:crypto";
