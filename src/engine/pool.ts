@@ -102,9 +102,10 @@ function taskBytes(task: ArtifactTask): number {
 /**
  * A fixed pool of worker threads, one artifact per task; a worker that dies is replaced.
  *
- * The first task is scanned in this thread, and the workers start only when enough work waits (above).
- * Until a worker is ready, this thread keeps scanning, so a small scan is done before a worker could have
- * helped; afterwards it only hands out tasks. Where a task runs never changes its result.
+ * This thread is one of the `jobs`: it scans tasks itself between handing them out, beside `jobs - 1`
+ * workers, so N jobs keep N threads busy (not N workers plus a dispatcher) and one worker fewer has to
+ * start. The workers start only when enough work waits (above), so a small scan is done in this thread
+ * before a worker could have helped. Where a task runs never changes its result.
  */
 class WorkerPool implements TaskRunner {
   private readonly slots: Slot[] = [];
@@ -172,17 +173,15 @@ class WorkerPool implements TaskRunner {
 
   private pump(): void {
     if (this.closed) return;
-    let anyReady = false;
     for (const slot of this.slots) {
       if (!slot.ready) continue;
-      anyReady = true;
       if (slot.busy !== undefined) continue;
       const next = this.queue.shift();
       if (next === undefined) return;
       this.queuedBytes -= next.bytes;
       this.send(slot, next);
     }
-    if (!anyReady && this.inlineRun === undefined) {
+    if (this.inlineRun === undefined) {
       const next = this.queue.shift();
       if (next !== undefined) {
         this.queuedBytes -= next.bytes;
@@ -203,7 +202,8 @@ class WorkerPool implements TaskRunner {
 
   private startWorkers(): void {
     clearTimeout(this.startTimer);
-    for (let index = 0; index < this.size; index++) this.slots.push(this.spawn());
+    // This thread is the last of the jobs.
+    for (let index = 0; index < this.size - 1; index++) this.slots.push(this.spawn());
   }
 
   private send(slot: Slot, job: Job): void {
