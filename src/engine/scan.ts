@@ -46,7 +46,7 @@ export interface ScanOptions {
   readonly minSeverity?: Severity;
   /** Files or members larger than this are recorded as too-large, not read. 0 = no limit (default). */
   readonly maxFileSize?: number;
-  /** Worker threads; default: the number of cores. The report is the same for any value. */
+  /** Scanning threads (this one and jobs - 1 workers); default: the number of cores. The report is the same for any value. */
   readonly jobs?: number;
   readonly budgets?: Partial<Budgets>;
   readonly cwd?: string;

@@ -25,7 +25,7 @@ Options:
   --fail-on SEV          exit 1 when a finding is at or above SEV (default: info; "none" never)
   --max-file-size BYTES  record larger files as too-large instead of reading them (suffixes k, m, g)
   --max-depth N          container nesting limit (default 10)
-  --jobs N               worker threads (default: number of cores)
+  --jobs N               scanning threads: this one and N-1 workers (default: number of cores)
   --no-hash-thread       compute SHA-256 in the scanning thread (by default --jobs 1 hashes on a thread
                          of its own when the machine has a core to spare)
   --baseline FILE        hide findings listed in a baseline file
