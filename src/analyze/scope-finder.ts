@@ -604,23 +604,23 @@ function commentBlock(context: ScopeContext, index: number): Scope {
 function stringTable(text: string, index: number): Scope {
   const from = Math.max(0, index - MAX_TABLE_SPAN);
   const to = Math.min(text.length, index + MAX_TABLE_SPAN);
-  const runs: [number, number][] = [];
+  // Runs of printable characters: those of three or more, and the one holding the hit.
+  const members: string[] = [];
+  let memberIndex: number | undefined;
+  let first = index;
+  let last = index;
   let at = from;
   while (at < to) {
     while (at < to && !isPrintable(text.charCodeAt(at))) at++;
     const start = at;
     while (at < to && isPrintable(text.charCodeAt(at))) at++;
-    if (at - start >= 3 || (start <= index && index < at)) runs.push([start, at]);
+    const holds = start <= index && index < at;
+    if (at - start < 3 && !holds) continue;
+    if (holds && memberIndex === undefined) memberIndex = members.length;
+    if (members.length === 0) first = start;
+    last = at;
+    members.push(text.slice(start, at));
   }
-  const holding = runs.findIndex(([start, end]) => start <= index && index < end);
-  const members: string[] = [];
-  let memberIndex: number | undefined;
-  runs.forEach(([start, end], position) => {
-    if (position === holding) memberIndex = members.length;
-    members.push(text.slice(start, end));
-  });
-  const first = runs[0]?.[0] ?? index;
-  const last = runs.at(-1)?.[1] ?? index;
   return {
     kind: "string-table",
     aliases: [],
