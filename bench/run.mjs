@@ -558,7 +558,10 @@ async function main() {
   results.custodietEntry = entry.via;
   const rows = {};
   // --jobs 1 hashes on a thread of its own when a core is free (the default); "one core" turns that off.
-  const hashFlag = sh("node", [...entry.argv, "scan", "--help"]).stdout?.includes("--no-hash-thread");
+  const help = sh("node", [...entry.argv, "scan", "--help"]).stdout ?? "";
+  const hashFlag = help.includes("--no-hash-thread");
+  // Start-up with the compiled rule pack cache warm (after the warm-up run) and without it.
+  const cacheFlag = help.includes("--no-cache");
   const variants = [
     { key: "custodiet-j1", label: "custodiet scan --jobs 1", jobs: 1, extra: [] },
     ...(hashFlag
@@ -568,6 +571,16 @@ async function main() {
             label: "custodiet scan --jobs 1 --no-hash-thread",
             jobs: 1,
             extra: ["--no-hash-thread"],
+          },
+        ]
+      : []),
+    ...(cacheFlag
+      ? [
+          {
+            key: "custodiet-j1-no-cache",
+            label: "custodiet scan --jobs 1 --no-cache",
+            jobs: 1,
+            extra: ["--no-cache"],
           },
         ]
       : []),
