@@ -31,7 +31,7 @@ export interface Hasher {
 const MIN_THREADED_BYTES = 1 << 20;
 const SLOTS = 4;
 const SLOT_BYTES = 2 << 20;
-/** A hashing thread that does not answer in this long has died; the artifact becomes a read failure. */
+/** A hashing thread that does not answer in this long has died; the artifact is recorded as partial. */
 const WAIT_MS = 60_000;
 
 /** Header fields per slot: state, length, stream id, operation. */
@@ -51,9 +51,9 @@ const EXIT = 3;
 /** After the slot headers: set by the hashing thread when its loop ends for any reason. */
 const STOPPED = SLOTS * FIELDS;
 /**
- * Set by the hashing thread when its loop runs. Only then are streams sent to it: until then the thread
- * may still need this thread's event loop to start (even after its "online" event), and this thread
- * waits on slots without turning its event loop.
+ * Set by the hashing thread when its loop runs. Only then are streams sent to it: this thread waits on
+ * slots without turning its event loop, so it must never wait for a thread that has not started yet (its
+ * start needs this event loop) or failed to start (whose error event would need it too).
  */
 const RUNNING = STOPPED + 1;
 
