@@ -159,6 +159,7 @@ async function scanOpened(
   const children: ChildTask[] = [];
   const skipped: SkippedChild[] = [];
   let format: string | undefined;
+  let tempDirMade = false;
   if (!task.leafOnly && status === "scanned" && head !== undefined) {
     const extracted = await extractChildren(
       task,
@@ -170,6 +171,7 @@ async function scanOpened(
       signatures.sort(compareCandidates),
     );
     format = extracted.format;
+    tempDirMade = extracted.made;
     children.push(...extracted.children);
     skipped.push(...extracted.skipped);
     if (extracted.partial) {
@@ -189,10 +191,13 @@ async function scanOpened(
     ...(format !== undefined ? { format } : {}),
     children,
     skipped,
+    tempDirMade,
   };
 }
 
 interface Extracted {
+  /** The temp folder was made (an extractor ran). */
+  made: boolean;
   format?: string;
   children: ChildTask[];
   skipped: SkippedChild[];
@@ -207,7 +212,7 @@ async function extractChildren(
   stop: AbortSignal | undefined,
   signatures: readonly Candidate[],
 ): Promise<Extracted> {
-  const result: Extracted = { children: [], skipped: [] };
+  const result: Extracted = { made: false, children: [], skipped: [] };
   let extractor;
   try {
     extractor = await detectFormat(head, source);
@@ -228,6 +233,7 @@ async function extractChildren(
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   // The private temp folder is made only for containers.
   await mkdir(task.tempDir, { recursive: true });
+  result.made = true;
   const name = task.origin.path.split(/[/\\]/u).pop() ?? task.origin.path;
   const context: ExtractContext = {
     tempDir: task.tempDir,

@@ -132,6 +132,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     });
   };
 
+  /** Folders that may exist on disk; the others (every leaf's) need no removal, which costs a thread trip each. */
+  const madeFolders = new Set<string>();
   const release = async (folder: string): Promise<void> => {
     const left = (openFolders.get(folder) ?? 1) - 1;
     if (left > 0) {
@@ -139,6 +141,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       return;
     }
     openFolders.delete(folder);
+    if (!madeFolders.delete(folder)) return;
     await rm(folder, { recursive: true, force: true });
   };
 
@@ -147,6 +150,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const running: Promise<void> = (async () => {
       openFolders.set(task.tempDir, 1);
       const result = await runner.run(task);
+      // A result that does not say (a crashed worker's) may have left a folder.
+      if (result.tempDirMade !== false) madeFolders.add(task.tempDir);
       handle(task, result);
       // This artifact's own folder is released once; its children hold their own references.
       await release(task.tempDir);
@@ -206,6 +211,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       // Too many members waiting in memory (a zip of 100k small files): spill this one to the parent's folder.
       file = join(parent.tempDir, `spill-${id}`);
       mkdirSync(parent.tempDir, { recursive: true });
+      madeFolders.add(parent.tempDir);
       writeFileSync(file, bytes);
       bytes = undefined;
     }

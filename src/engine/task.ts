@@ -61,6 +61,8 @@ export interface ArtifactResult {
   readonly format?: string;
   readonly children: readonly ChildTask[];
   readonly skipped: readonly SkippedChild[];
+  /** False when the artifact's temp folder was never made (it was no container): nothing to remove. */
+  readonly tempDirMade?: boolean;
 }
 
 export interface WorkerSetup {
