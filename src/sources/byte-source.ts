@@ -1,4 +1,4 @@
-import { open, type FileHandle } from "node:fs/promises";
+import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:fs";
 import type { ByteSource } from "../model/bytes.js";
 
 /** Read buffers kept per thread for `chunks(size, true)`, by size; a few per size (tasks run interleaved). */
@@ -18,13 +18,60 @@ function releaseBuffer(buffer: Uint8Array): void {
   pooled.set(buffer.length, free);
 }
 
-/** A ByteSource over a file on disk; reads with pread, never holds more than one chunk. */
-export async function openFileSource(path: string): Promise<ByteSource> {
-  const handle: FileHandle = await open(path, "r");
+/**
+ * Files up to this size are read whole with one synchronous read: for a small file, the trips through
+ * libuv's thread pool (open, stat, read, read, close, each a wake-up of another thread) cost far more
+ * than reading it. /usr/include (7,911 files, 115 MB): 3.7 s with 1.5 s of system time before.
+ */
+const SMALL_FILE_BYTES = 256 * 1024;
+
+/** Reads with pread on libuv's threads, keeping the event loop free. */
+function preadAsync(
+  fd: number,
+  into: Uint8Array,
+  offset: number,
+  length: number,
+  position: number,
+): Promise<number> {
+  return new Promise((resolve, reject) => {
+    read(fd, into, offset, length, position, (error, bytesRead) => {
+      if (error) reject(error);
+      else resolve(bytesRead);
+    });
+  });
+}
+
+/**
+ * A ByteSource over a file on disk. Small files are read into memory at once; larger ones are read with
+ * pread in chunks, never holding more than two of them. Only regular files are opened (O_NONBLOCK: a
+ * file swapped for a FIFO after the walk must not block the open).
+ */
+export function openFileSource(path: string): Promise<ByteSource> {
+  // An error thrown in the executor rejects the promise.
+  return new Promise((resolve) => {
+    resolve(openFileSourceNow(path));
+  });
+}
+
+function openFileSourceNow(path: string): ByteSource {
+  const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   let closed = false;
   try {
-    const info = await handle.stat();
+    const info = fstatSync(fd);
+    if (!info.isFile()) throw new Error(`not a regular file: ${path}`);
     const size = info.size;
+    if (size <= SMALL_FILE_BYTES) {
+      // One byte more than the size shows a file that grew since its stat: that one is streamed instead.
+      const bytes = new Uint8Array(size + 1);
+      let filled = 0;
+      for (let got = -1; got !== 0 && filled < bytes.length; filled += got)
+        got = readSync(fd, bytes, filled, bytes.length - filled, filled);
+      if (filled <= size) {
+        closeSync(fd);
+        closed = true;
+        return memorySource(bytes.subarray(0, filled));
+      }
+    }
     return {
       size,
       async read(offset, length) {
@@ -33,7 +80,7 @@ export async function openFileSource(path: string): Promise<ByteSource> {
         const buffer = new Uint8Array(want);
         let filled = 0;
         while (filled < want) {
-          const { bytesRead } = await handle.read(buffer, filled, want - filled, start + filled);
+          const bytesRead = await preadAsync(fd, buffer, filled, want - filled, start + filled);
           if (bytesRead === 0) break;
           filled += bytesRead;
         }
@@ -45,7 +92,7 @@ export async function openFileSource(path: string): Promise<ByteSource> {
           while (true) {
             // A fresh buffer per chunk, never more than the file holds; a growing file is read to its end.
             const buffer = new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
-            const { bytesRead } = await handle.read(buffer, 0, buffer.length, position);
+            const bytesRead = await preadAsync(fd, buffer, 0, buffer.length, position);
             if (bytesRead === 0) return;
             position += bytesRead;
             yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
@@ -58,19 +105,19 @@ export async function openFileSource(path: string): Promise<ByteSource> {
         const ahead = size > length;
         const buffers = ahead ? [acquireBuffer(length), acquireBuffer(length)] : [acquireBuffer(length)];
         let turn = 0;
-        let pending = handle.read(buffers[0]!, 0, length, 0);
+        let pending = preadAsync(fd, buffers[0]!, 0, length, 0);
         try {
           while (true) {
-            const { bytesRead } = await pending;
+            const bytesRead = await pending;
             if (bytesRead === 0) return;
             position += bytesRead;
             const current = buffers[turn]!;
             if (ahead) {
               turn = 1 - turn;
-              pending = handle.read(buffers[turn]!, 0, length, position);
+              pending = preadAsync(fd, buffers[turn]!, 0, length, position);
             }
             yield bytesRead === length ? current : current.subarray(0, bytesRead);
-            if (!ahead) pending = handle.read(current, 0, length, position);
+            if (!ahead) pending = preadAsync(fd, current, 0, length, position);
           }
         } finally {
           // A read still landing in a buffer must finish before the buffer goes back to the pool.
@@ -78,14 +125,16 @@ export async function openFileSource(path: string): Promise<ByteSource> {
           for (const buffer of buffers) releaseBuffer(buffer);
         }
       },
-      async close() {
-        if (closed) return;
-        closed = true;
-        await handle.close();
+      close() {
+        if (!closed) {
+          closed = true;
+          closeSync(fd);
+        }
+        return Promise.resolve();
       },
     };
   } catch (error) {
-    await handle.close();
+    if (!closed) closeSync(fd);
     throw error;
   }
 }
