@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -62,6 +63,21 @@ describe("openFileSource", () => {
       await a.close();
       await b.close();
     }
+  });
+
+  it("refuses a FIFO at once instead of waiting for a writer", async () => {
+    const fifo = join(folder, "pipe");
+    execFileSync("mkfifo", [fifo]);
+    await expect(openFileSource(fifo)).rejects.toThrow(/not a regular file/u);
+  });
+
+  it("reads a small file whole and a file that grew since its size was taken in chunks", async () => {
+    const { path, bytes } = fileOf(1000, 9);
+    const source = await openFileSource(path);
+    expect(source.size).toBe(1000);
+    expect(Buffer.compare(await collect(source.chunks(300, true), true), bytes)).toBe(0);
+    await source.close();
+    await source.close();
   });
 
   it("reads ranges", async () => {
