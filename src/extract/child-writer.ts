@@ -140,8 +140,13 @@ export function startsWith(bytes: Uint8Array, magic: readonly number[], at = 0):
   return true;
 }
 
-export function ascii(text: string): number[] {
-  return Array.from(text, (c) => c.charCodeAt(0));
+const asciiBytes = new Map<string, readonly number[]>();
+
+/** The bytes of an ASCII text, made once per text (detectors call this for every artifact). */
+export function ascii(text: string): readonly number[] {
+  let bytes = asciiBytes.get(text);
+  if (bytes === undefined) asciiBytes.set(text, (bytes = Array.from(text, (c) => c.charCodeAt(0))));
+  return bytes;
 }
 
 /** A Buffer view of the same memory (Buffer.from(Uint8Array) would copy). */

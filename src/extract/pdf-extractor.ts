@@ -1,7 +1,7 @@
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import type { ByteSource } from "../model/bytes.js";
-import { ascii, child, errorMessage, partial } from "./child-writer.js";
+import { asBuffer, child, errorMessage, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 
 /** pdf.js needs the whole document in memory; larger PDFs are scanned as raw bytes only. */
@@ -109,16 +109,13 @@ export async function* extractPdf(source: ByteSource, context: ExtractContext): 
   }
 }
 
-const PDF_MAGIC = ascii("%PDF-");
+const PDF_MAGIC_BUFFER = Buffer.from("%PDF-", "latin1");
 
 export const pdfExtractor = {
   name: "pdf",
   detect(head: Uint8Array) {
-    const window = head.subarray(0, 1024);
-    for (let i = 0; i + PDF_MAGIC.length <= window.length; i += 1) {
-      if (window[i] === 0x25 && PDF_MAGIC.every((byte, k) => window[i + k] === byte)) return true;
-    }
-    return false;
+    // Native search: this runs once per artifact, too rarely for a JavaScript loop to get optimised.
+    return asBuffer(head.subarray(0, 1024)).indexOf(PDF_MAGIC_BUFFER) >= 0;
   },
   extract: extractPdf,
 } satisfies Extractor;
