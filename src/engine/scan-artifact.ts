@@ -229,6 +229,12 @@ async function extractChildren(
     };
     return result;
   }
+  // Carving a blob with no signature past its first byte finds nothing: no folder, no timers (this is
+  // every binary leaf, e.g. each class file of a jar).
+  if (extractor.speculative === true && !signatures.some((candidate) => candidate.offset > 0)) {
+    delete result.format;
+    return result;
+  }
   const timeout = AbortSignal.timeout(budgets.maxMillisPerArtifact);
   const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   // The private temp folder is made only for containers.
