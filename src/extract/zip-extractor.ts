@@ -1,7 +1,9 @@
+import { inflateRawSync } from "node:zlib";
 import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
 import {
   ChildWriter,
+  MEMORY_CHILD_LIMIT,
   ContainerBudget,
   child,
   collectLimited,
@@ -234,6 +236,19 @@ export async function* extractZip(
   if (viaSevenZip.size > 0) yield* extractWithSevenZip(source, context, { via, only: viaSevenZip, budget });
 }
 
+/** Deflated members up to this compressed size are inflated in one call (see extractEntry). */
+const SMALL_MEMBER_BYTES = 1 << 20;
+
+/** The inflated bytes, or undefined when inflation fails or would give more than `maxBytes`. */
+function inflateSmall(packed: Uint8Array, maxBytes: number): Uint8Array | undefined {
+  try {
+    const out = inflateRawSync(packed, { maxOutputLength: Math.max(1, maxBytes) });
+    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+  } catch {
+    return undefined;
+  }
+}
+
 /** Zip compression methods 7-Zip reads and this reader does not. */
 const SEVEN_ZIP_METHODS = new Set([9, 12, 14, 93, 95, 98]);
 
@@ -279,8 +294,20 @@ async function* extractEntry(
     yield budget.skip(name, "unsupported", `compression method ${entry.method}`, dataOffset);
     return;
   }
-  const writer = new ChildWriter(context.tempDir, name);
   const { limit, reason } = budget.streamLimit(entry.compressedSize);
+  if (entry.compressedSize <= SMALL_MEMBER_BYTES) {
+    // One synchronous inflation for a small member: the streaming path's trips through libuv's threads
+    // cost more than inflating it (a jar of 8,000 classes). Anything unusual (corrupt data, more output
+    // than an in-memory child or the budget allows) takes the streaming path below, which handles it.
+    const packed = await source.read(dataOffset, entry.compressedSize);
+    const inflated = inflateSmall(packed, Math.min(limit, MEMORY_CHILD_LIMIT));
+    if (inflated !== undefined) {
+      budget.written += inflated.length;
+      yield child(name, via, { bytes: inflated }, { offsetInParent: dataOffset });
+      return;
+    }
+  }
+  const writer = new ChildWriter(context.tempDir, name);
   let outcome: "done" | "limit" | "aborted" | "error" = "done";
   let failure = "";
   try {
