@@ -57,6 +57,16 @@ async function thrown(promise: Promise<unknown>): Promise<RuleError> {
 }
 
 describe("the rule pack cache", () => {
+  it("scans without a cache when its folder cannot be made, and makes missing parents", async () => {
+    // Node's recursive mkdirSync never returns for a path under /proc; the cache must not hang there.
+    const pack = await loadRulePack({ cacheDir: "/proc/custodiet-no-such-folder/cache" });
+    expect(pack.rules.length).toBeGreaterThan(0);
+    const nested = join(tmpdir(), `custodiet-cache-${process.pid}`, "a", "b");
+    await loadRulePack({ cacheDir: nested });
+    expect((await readdir(nested)).some((name) => name.startsWith("rules-"))).toBe(true);
+    await rm(join(tmpdir(), `custodiet-cache-${process.pid}`), { recursive: true, force: true });
+  }, 30_000);
+
   it("gives the same pack as a fresh parse, and is read on the second load", async () => {
     const cacheDir = await freshCache();
     const options = { builtin: false, paths: [join(root, "good")] };

@@ -175,6 +175,33 @@ export function readCacheEntry(directory: string, prefix: string, key: string): 
 }
 
 /**
+ * Makes a folder and its missing parents one level at a time. Node's `mkdirSync(…, { recursive: true })`
+ * never returns for some paths (under /proc it loops on ENOENT), and a cache folder comes from the user.
+ */
+function makeFolder(folder: string): void {
+  const missing: string[] = [];
+  for (let current = folder; ;) {
+    try {
+      if (statSync(current).isDirectory()) break;
+      throw new Error(`${current} is not a folder`);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "ENOENT") throw error;
+    }
+    missing.push(current);
+    const parent = dirname(current);
+    if (parent === current) break;
+    current = parent;
+  }
+  for (const path of missing.reverse()) {
+    try {
+      mkdirSync(path);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+    }
+  }
+}
+
+/**
  * Writes a cache entry under a temporary name and renames it, so that a reader sees a whole entry or none;
  * then removes the oldest entries with the same prefix beyond `keep`. Synchronous (it happens once per new
  * entry, and then nothing is left running when the scan ends). Never throws: a cache that cannot be written
@@ -188,7 +215,7 @@ export function writeCacheEntry(
   keep: number,
 ): void {
   try {
-    mkdirSync(directory, { recursive: true });
+    makeFolder(directory);
     const final = entryPath(directory, prefix, key);
     const temporary = `${final}.${randomUUID()}.tmp`;
     writeFileSync(temporary, bytes);
