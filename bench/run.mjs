@@ -306,6 +306,33 @@ function yaraFound(stdout, manifest) {
   return manifest.plants.filter((plant) => !at.has(`${plant.file}@${plant.offset}`));
 }
 
+/**
+ * Reads `files` with pread into `buffer` (or, with `fresh`, a new buffer per chunk, as the engine did before
+ * it pooled its buffers), hashing and matching each chunk as asked. Returns the number of matches.
+ */
+function readHashMatch({ match, automaton, dir, files, buffer, doHash, doMatch, fresh = false }) {
+  const chunkSize = buffer.length;
+  const matcher = new match.StreamMatcher(automaton);
+  let hits = 0;
+  const onMatch = () => hits++;
+  for (const file of files) {
+    const fd = openSync(join(dir, file.name), "r");
+    const hash = doHash ? createHash("sha256") : undefined;
+    matcher.reset();
+    for (;;) {
+      const target = fresh ? new Uint8Array(chunkSize) : buffer;
+      const n = readSync(fd, target, 0, chunkSize, null);
+      if (n === 0) break;
+      const chunk = n === chunkSize ? target : target.subarray(0, n);
+      hash?.update(chunk);
+      if (doMatch) matcher.push(chunk, onMatch);
+    }
+    hash?.digest("hex");
+    closeSync(fd);
+  }
+  return hits;
+}
+
 /** In-process stage costs over the corpus files with a warm cache: read, SHA-256, match, and all three. */
 async function stages(corpus, manifest, rulesDir) {
   const match = await import(distUrl("match/index.js"));
@@ -315,28 +342,8 @@ async function stages(corpus, manifest, rulesDir) {
   const chunkSize = 4 << 20; // the engine's chunk size
   const buffer = new Uint8Array(chunkSize);
   const bytes = manifest.files.reduce((sum, file) => sum + file.size, 0);
-  const pass = (doHash, doMatch, fresh = false) => {
-    const matcher = new match.StreamMatcher(automaton);
-    let hits = 0;
-    const onMatch = () => hits++;
-    for (const file of manifest.files) {
-      const fd = openSync(join(corpus, file.name), "r");
-      const hash = doHash ? createHash("sha256") : undefined;
-      matcher.reset();
-      for (;;) {
-        // `fresh`: a new buffer per chunk, as ByteSource.chunks() hands out today.
-        const target = fresh ? new Uint8Array(chunkSize) : buffer;
-        const n = readSync(fd, target, 0, chunkSize, null);
-        if (n === 0) break;
-        const chunk = n === chunkSize ? target : target.subarray(0, n);
-        hash?.update(chunk);
-        if (doMatch) matcher.push(chunk, onMatch);
-      }
-      hash?.digest();
-      closeSync(fd);
-    }
-    return hits;
-  };
+  const pass = (doHash, doMatch, fresh = false) =>
+    readHashMatch({ match, automaton, dir: corpus, files: manifest.files, buffer, doHash, doMatch, fresh });
   const measure = (label, doHash, doMatch, fresh = false) => {
     pass(doHash, doMatch, fresh);
     const samples = [];
@@ -463,22 +470,7 @@ async function noFindings(rulesDir) {
   const buffer = new Uint8Array(chunkSize);
   let hits = 0;
   const baseline = () => {
-    const matcher = new match.StreamMatcher(automaton);
-    hits = 0;
-    for (const file of clean.files) {
-      const fd = openSync(join(dir, file.name), "r");
-      const hash = createHash("sha256");
-      matcher.reset();
-      for (;;) {
-        const n = readSync(fd, buffer, 0, chunkSize, null);
-        if (n === 0) break;
-        const chunk = n === chunkSize ? buffer : buffer.subarray(0, n);
-        hash.update(chunk);
-        matcher.push(chunk, () => hits++);
-      }
-      hash.digest("hex");
-      closeSync(fd);
-    }
+    hits = readHashMatch({ match, automaton, dir, files: clean.files, buffer, doHash: true, doMatch: true });
   };
   let findings = 0;
   const engine = async () => {
