@@ -3,6 +3,7 @@ import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
 import {
   ChildWriter,
+  compactBytes,
   MEMORY_CHILD_LIMIT,
   ContainerBudget,
   child,
@@ -243,7 +244,7 @@ const SMALL_MEMBER_BYTES = 1 << 20;
 function inflateSmall(packed: Uint8Array, maxBytes: number): Uint8Array | undefined {
   try {
     const out = inflateRawSync(packed, { maxOutputLength: Math.max(1, maxBytes) });
-    return new Uint8Array(out.buffer, out.byteOffset, out.byteLength);
+    return compactBytes(new Uint8Array(out.buffer, out.byteOffset, out.byteLength));
   } catch {
     return undefined;
   }
