@@ -225,6 +225,23 @@ describe.skipIf(skipWithoutTools)("format details", () => {
   });
 });
 
+describe("memory held by small members", () => {
+  it("a small deflated zip member is held in a buffer of its own size, not in a zlib chunk", async () => {
+    const { zipSync } = await import("fflate");
+    const files: Record<string, Uint8Array> = {};
+    for (let index = 0; index < 50; index++)
+      files[`pkg/Class${index}.class`] = new TextEncoder().encode(`${MARKER} ${index} `.repeat(40 + index));
+    const run = await runOnce(zipSync(files, { level: 6 }));
+    expect(run.children).toHaveLength(50);
+    for (const member of run.children) {
+      const bytes = member.bytes!;
+      expect(new TextDecoder().decode(bytes).startsWith(`${MARKER} `)).toBe(true);
+      // zlib's output chunks are 16 KiB; each of these members is 1-3 KB.
+      expect(bytes.buffer.byteLength).toBeLessThan(bytes.length + 4096);
+    }
+  });
+});
+
 describe("gzip edge cases", () => {
   it("keeps the data when trailing garbage follows the last member, and notes it", async () => {
     const { gzipSync } = await import("node:zlib");
