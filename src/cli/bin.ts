@@ -3,15 +3,25 @@ import { run } from "./run.js";
 
 // The only place that touches process: argv, streams, signals and the exit code.
 const controller = new AbortController();
-const state = { interrupted: false };
-process.on("SIGINT", () => {
-  if (state.interrupted) process.exit(130);
-  state.interrupted = true;
-  process.stderr.write("\ncustodiet: stopping, cleaning up temp space…\n");
+/** The exit code of a stop by signal: 128 + the signal's number, as shells report it. */
+const state: { stoppedWith?: number } = {};
+/** Cleaning up after a stop gets this long; then the process exits anyway (temp space may be left). */
+const CLEANUP_MS = 15_000;
+const stop = (code: number, message: string): void => {
+  if (state.stoppedWith !== undefined) process.exit(state.stoppedWith);
+  state.stoppedWith = code;
+  process.stderr.write(message);
   controller.abort();
+  setTimeout(() => {
+    process.stderr.write(`custodiet: cleanup did not finish in ${CLEANUP_MS / 1000} s; exiting\n`);
+    process.exit(code);
+  }, CLEANUP_MS).unref();
+};
+process.on("SIGINT", () => {
+  stop(130, "\ncustodiet: stopping, cleaning up temp space…\n");
 });
 process.on("SIGTERM", () => {
-  controller.abort();
+  stop(143, "custodiet: terminated, cleaning up temp space…\n");
 });
 
 const stderrIsTTY = process.stderr.isTTY;
@@ -38,4 +48,4 @@ const write = (stream: NodeJS.WriteStream, text: string): Promise<void> =>
   });
 await write(process.stdout, result.stdout);
 await write(process.stderr, result.stderr);
-process.exitCode = state.interrupted ? 130 : result.exitCode;
+process.exitCode = state.stoppedWith ?? result.exitCode;

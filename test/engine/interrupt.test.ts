@@ -33,3 +33,30 @@ describe("Ctrl-C", () => {
     expect(readdirSync(tmp)).toEqual([]);
   }, 120_000);
 });
+
+describe("SIGTERM", () => {
+  it("stops a scan with exit code 143 and removes its temp space", async () => {
+    const dir = tempFolder();
+    const members: Record<string, Uint8Array> = {};
+    for (let index = 0; index < 16; index++) members[`m${index}.bin`] = new Uint8Array(4 << 20).fill(index);
+    const zip = zipSync(members, { level: 1 });
+    for (let index = 0; index < 8; index++) writeFileSync(join(dir, `sdk${index}.zip`), zip);
+    const tmp = join(dir, "tmp");
+    mkdirSync(tmp);
+    const child = spawn(process.execPath, [BIN, "scan", dir, "--jobs", "1", "--quiet"], {
+      env: { ...process.env, TMPDIR: tmp },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stderr = "";
+    child.stderr.on("data", (data: Buffer) => (stderr += data.toString()));
+    const deadline = Date.now() + 60_000;
+    while (readdirSync(tmp).length === 0 && Date.now() < deadline)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(readdirSync(tmp).length).toBeGreaterThan(0);
+    child.kill("SIGTERM");
+    const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+    expect(code).toBe(143);
+    expect(stderr).toContain("terminated");
+    expect(readdirSync(tmp)).toEqual([]);
+  }, 120_000);
+});
