@@ -21,10 +21,13 @@ import type { ArtifactResult, ArtifactTask, ChildTask, LocatedDetection, Skipped
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
 
 /**
- * The members of one container held in memory at most; later ones are written to its temp folder. All of a
- * container's members are returned together, so without this a source zip of 15,000 files held 194 MB.
+ * Members held in memory at most by the extractions running in this thread (tasks interleave); further ones
+ * are written to their container's temp folder. A container's members are returned together, so without
+ * this one source zip of 15,000 files held 194 MB, and several at once more.
  */
-const CONTAINER_MEMORY = 64 << 20;
+const EXTRACTED_MEMORY = 64 << 20;
+/** Bytes of members kept in memory by extractions still running in this thread. */
+let extractedInMemory = 0;
 /** Hits are analysed in batches so that a file full of candidates never holds them all. */
 const HIT_BATCH = 8192;
 const HEAD_BYTES = 64 * 1024;
@@ -257,18 +260,23 @@ async function extractChildren(
     name,
     signatures,
   };
-  /** Bytes of this container's members held in memory so far; past CONTAINER_MEMORY they go to files. */
-  let inMemory = 0;
+  /** This extraction's share of extractedInMemory, given back when its children are handed over. */
+  let kept = 0;
   try {
     for await (const event of extractor.extract(source, context)) {
       if (event.kind === "child") {
         const size = event.bytes?.length ?? (await fileSize(event.file));
         let where: { bytes: Uint8Array } | { file: string } =
           event.bytes !== undefined ? { bytes: event.bytes } : { file: event.file! };
-        if (event.bytes !== undefined && (inMemory += size) > CONTAINER_MEMORY) {
-          const file = safeTempName(task.tempDir, event.name);
-          writeFileSync(file, event.bytes, { flag: "wx" });
-          where = { file };
+        if (event.bytes !== undefined) {
+          if (extractedInMemory + size > EXTRACTED_MEMORY) {
+            const file = safeTempName(task.tempDir, event.name);
+            writeFileSync(file, event.bytes, { flag: "wx" });
+            where = { file };
+          } else {
+            extractedInMemory += size;
+            kept += size;
+          }
         }
         result.children.push({
           origin: {
@@ -309,6 +317,8 @@ async function extractChildren(
     result.partial = signal.aborted
       ? { reason: "budget-time", detail: `extraction stopped after ${budgets.maxMillisPerArtifact} ms` }
       : { reason: "corrupt", detail: `${extractor.name}: ${describeError(error)}` };
+  } finally {
+    extractedInMemory -= kept;
   }
   if (extractor.speculative === true && result.children.length === 0 && result.skipped.length === 0)
     delete result.format;
