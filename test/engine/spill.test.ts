@@ -35,38 +35,47 @@ describe("members waiting to be scanned", () => {
   }, 120_000);
 });
 
-describe("members of one container", () => {
+/** A zip of `count` different 1 MiB members, deflated. */
+function zipOfMembers(dir: string, name: string, count: number): Record<string, Uint8Array> {
+  const members: Record<string, Uint8Array> = {};
+  for (let index = 0; index < count; index++) {
+    const bytes = new Uint8Array(1 << 20);
+    for (let at = 0; at < bytes.length; at++) bytes[at] = (at * (index + 3) + name.length) % 251;
+    members[`m${String(index).padStart(2, "0")}.bin`] = bytes;
+  }
+  writeFileSync(join(dir, name), zipSync(members, { level: 1 }));
+  return members;
+}
+
+async function extractZip(dir: string, name: string) {
+  const pack = await loadRulePack({ paths: [], builtin: true });
+  const setup = compileScanSetup({ rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 4 << 20 }, pack);
+  return scanArtifact(
+    {
+      id: 0,
+      parents: [],
+      origin: { path: name, via: "file" },
+      file: join(dir, name),
+      depth: 0,
+      leafOnly: false,
+      tempDir: join(dir, `tmp-${name}`),
+      remainingBytes: DEFAULT_BUDGETS.maxTotalBytes,
+    },
+    createArtifactScanner(setup),
+  );
+}
+
+describe("members extracted in memory", () => {
   it("stay in memory up to 64 MiB; the rest are handed over as files with the same bytes", async () => {
     const dir = tempFolder();
-    const members: Record<string, Uint8Array> = {};
-    // 80 members of 1 MiB, each different, deflated: all of them are returned together.
-    for (let index = 0; index < 80; index++) {
-      const bytes = new Uint8Array(1 << 20);
-      for (let at = 0; at < bytes.length; at++) bytes[at] = (at * (index + 3)) % 251;
-      members[`m${String(index).padStart(2, "0")}.bin`] = bytes;
-    }
-    writeFileSync(join(dir, "many.zip"), zipSync(members, { level: 1 }));
-    const pack = await loadRulePack({ paths: [], builtin: true });
-    const setup = compileScanSetup({ rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 4 << 20 }, pack);
-    const result = await scanArtifact(
-      {
-        id: 0,
-        parents: [],
-        origin: { path: "many.zip", via: "file" },
-        file: join(dir, "many.zip"),
-        depth: 0,
-        leafOnly: false,
-        tempDir: join(dir, "tmp"),
-        remainingBytes: DEFAULT_BUDGETS.maxTotalBytes,
-      },
-      createArtifactScanner(setup),
-    );
+    // 80 members of 1 MiB: all of a container's members are returned together.
+    const members = zipOfMembers(dir, "many.zip", 80);
+    const result = await extractZip(dir, "many.zip");
     expect(result.children).toHaveLength(80);
-    const inMemory = result.children.filter((child) => child.bytes !== undefined);
-    expect(inMemory).toHaveLength(64);
+    expect(result.children.filter((child) => child.bytes !== undefined)).toHaveLength(64);
     for (const child of result.children) {
       const bytes = child.bytes ?? readFileSync(child.file!);
-      expect(child.file === undefined || child.file.startsWith(join(dir, "tmp"))).toBe(true);
+      expect(child.file === undefined || child.file.startsWith(join(dir, "tmp-many.zip"))).toBe(true);
       expect(child.size).toBe(1 << 20);
       expect(Buffer.compare(bytes, members[child.origin.path]!)).toBe(0);
     }
