@@ -3,6 +3,7 @@ import {
   allocateKernelMemory,
   createKernel,
   LANE_STRIDE,
+  PAIR_BITS,
   LANES,
   WINDOW_BYTES,
   type Kernel,
@@ -219,6 +220,47 @@ export function shareAutomaton(automaton: Automaton): Automaton {
   };
 }
 
+/**
+ * When the matcher takes the prefilter's path: "auto" judges each window by a sample, "always" and "never"
+ * are for tests and benchmarks.
+ */
+export type PrefilterPolicy = "auto" | "always" | "never";
+let prefilterPolicy: PrefilterPolicy = "auto";
+
+/** Sets the policy for this thread's matchers (tests and benchmarks); returns the previous one. */
+export function setPrefilterPolicy(policy: PrefilterPolicy): PrefilterPolicy {
+  const previous = prefilterPolicy;
+  prefilterPolicy = policy;
+  return previous;
+}
+
+/** Bytes sampled at the start, middle and end of a window to choose its path. */
+const SAMPLE_BYTES = 1024;
+/**
+ * The filtered walk is taken when fewer than 1 in this many sampled tests pass. Measured (300 terms):
+ * firmware-like random data passes 0.16% and runs 1.7x faster filtered, ELF code 0.4% and 1.3x, while C
+ * source (6.7%) and UTF-16 text (41%) run 2.7x and 6x slower than the eight-lane DFA.
+ */
+const PASS_RATE_DIVISOR = 100;
+
+/** Whether the filtered walk beats the eight-lane DFA on chunk[at, at + length), judged by samples. */
+function prefilterWins(pairs: Uint8Array, chunk: Uint8Array, at: number, length: number): boolean {
+  if (prefilterPolicy !== "auto") return prefilterPolicy === "always";
+  const span = Math.min(length, SAMPLE_BYTES);
+  let tests = 0;
+  let passed = 0;
+  for (const start of [at, at + ((length - span) >> 1), at + length - span]) {
+    const end = start + span - 3;
+    for (let e = start; e < end; e += 2) {
+      const here = pairs[chunk[e]! | (chunk[e + 1]! << 8)]!;
+      const next = pairs[chunk[e + 2]! | (chunk[e + 3]! << 8)]!;
+      if ((here & (next >> 2) & 0x33) !== 0) passed++;
+      tests++;
+    }
+  }
+  return passed * PASS_RATE_DIVISOR < tests;
+}
+
 /** Called with the needle id and the 0-based absolute offset of the match's first byte. */
 export type MatchListener = (needleId: number, offset: number) => void;
 
@@ -254,8 +296,85 @@ function kernelFor(automaton: Automaton): Kernel | undefined {
         ? null
         : (createKernel(kernelMemory, automaton.classCount === 256 ? undefined : automaton.classOf) ?? null);
     kernels.set(automaton, kernel);
+    if (kernel !== null) {
+      const prefilter = buildPrefilter(automaton);
+      if (prefilter !== undefined) {
+        kernel.pairs.set(prefilter.pairs);
+        prefilters.set(kernel, prefilter);
+      }
+    }
   }
   return kernel ?? undefined;
+}
+
+/**
+ * The prefilter of an automaton whose needles are all at least 2 bytes long: `pairs[a | b << 8]` holds
+ * `PAIR_BITS` for the pair a, b (every case variant the DFA folds), read from the DFA's first five levels.
+ * `limit` is the premultiplied number of states of depth ≤ 2 (numbered first, breadth-first).
+ */
+interface Prefilter {
+  readonly pairs: Uint8Array;
+  readonly limit: number;
+}
+
+const prefilters = new WeakMap<Kernel, Prefilter>();
+
+function buildPrefilter(automaton: Automaton): Prefilter | undefined {
+  const { transitions, classOf, classCount, outputStart, outputs, needleLength } = automaton;
+  const rowBytes = classCount * 4;
+  // A needle of one byte: its depth-1 state has outputs and could not be skipped.
+  for (let byte = 0; byte < 256; byte++) if (transitions[classOf[byte]!]! < 0) return undefined;
+  const pairs = new Uint8Array(1 << 16).fill(PAIR_BITS.always);
+  const markAll = (first: number, bit: number) => {
+    for (let second = 0; second < 256; second++) pairs[first | (second << 8)]! |= bit;
+  };
+  const ownNeedle = (state: number, length: number) => {
+    const plain = state / rowBytes;
+    for (let k = outputStart[plain]!; k < outputStart[plain + 1]!; k++)
+      if (needleLength[outputs[k]!] === length) return true;
+    return false;
+  };
+  const pairBit = [PAIR_BITS.first, PAIR_BITS.second, PAIR_BITS.third, PAIR_BITS.fourth];
+  // Breadth-first numbering: a move from a state of depth d is to its child when it is at least `below`
+  // (the first state of depth d + 1). Each state keeps the bytes that lead into it (a letter's two cases).
+  let frontier = [0];
+  let below = rowBytes;
+  let limit = rowBytes;
+  const into = new Map<number, number[]>();
+  for (let depth = 0; depth < 5 && frontier.length > 0; depth++) {
+    const next: number[] = [];
+    let last = 0;
+    for (const state of frontier) {
+      const before = into.get(state) ?? [];
+      for (let byte = 0; byte < 256; byte++) {
+        const child = Math.abs(transitions[(state >> 2) + classOf[byte]!]!);
+        if (child < below) continue;
+        let bytes = into.get(child);
+        if (bytes === undefined) {
+          into.set(child, (bytes = []));
+          next.push(child);
+          last = Math.max(last, child);
+        }
+        bytes.push(byte);
+        if (depth === 0) continue;
+        const length = depth + 1;
+        const own = ownNeedle(child, length);
+        for (const previous of before) {
+          const pair = previous | (byte << 8);
+          pairs[pair]! |= pairBit[depth - 1]!;
+          if (own && length === 2) pairs[pair]! |= PAIR_BITS.whole;
+          if (own && length === 3) pairs[pair]! |= PAIR_BITS.tail;
+        }
+        if (own && length === 2) markAll(byte, PAIR_BITS.tail);
+        if (own && length === 3) markAll(byte, PAIR_BITS.third);
+        if (own && length === 4) markAll(byte, PAIR_BITS.fourth);
+      }
+    }
+    below = last + rowBytes;
+    if (depth === 1) limit = below;
+    frontier = next;
+  }
+  return { pairs, limit };
 }
 
 /**
@@ -383,12 +502,15 @@ export class StreamMatcher {
       if (kernel === undefined) {
         this.state = this.scanRange(data, 0, data.length, this.state, onMatch);
       } else {
+        const prefilter = prefilters.get(kernel);
         for (let at = 0; at < data.length;) {
           const length = Math.min(WINDOW_BYTES, data.length - at);
           this.state =
-            length >= this.stripeThreshold
-              ? this.scanStriped(kernel, data, at, length, onMatch)
-              : this.scanRange(data, at, at + length, this.state, onMatch);
+            length < this.stripeThreshold
+              ? this.scanRange(data, at, at + length, this.state, onMatch)
+              : prefilter !== undefined && prefilterWins(prefilter.pairs, data, at, length)
+                ? this.scanFiltered(kernel, prefilter.limit, data, at, length, onMatch)
+                : this.scanStriped(kernel, data, at, length, onMatch);
           at += length;
         }
       }
@@ -419,6 +541,27 @@ export class StreamMatcher {
       }
     }
     return state;
+  }
+
+  /** chunk[at, at + length) through the kernel's filtered walk; matches reported at once. */
+  private scanFiltered(
+    kernel: Kernel,
+    limit: number,
+    chunk: Uint8Array,
+    at: number,
+    length: number,
+    onMatch: MatchListener,
+  ): number {
+    const { states, scratch } = kernel;
+    const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
+    if (!inPlace) scratch.set(chunk.subarray(at, at + length));
+    let state = this.state;
+    for (let k = 0; ; k++) {
+      k = kernel.filter(k, length, state, limit);
+      if (k === length) return states[0]!;
+      state = -states[0]!;
+      this.report(state, at + k, onMatch);
+    }
   }
 
   /** Eight stripes of chunk[at, at + length) through the kernel; matches reported in order. */

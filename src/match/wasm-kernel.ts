@@ -33,7 +33,10 @@ interface WasmApi {
 }
 
 const CLASS_BASE = 64;
-export const TABLE_BASE = 1024;
+/** The prefilter's pair table: one byte per (text[j], text[j + 1]), indexed by their little-endian u16. */
+export const PAIR_BASE = 1024;
+export const PAIR_BYTES = 1 << 16;
+export const TABLE_BASE = PAIR_BASE + PAIR_BYTES;
 export const LANES = 8;
 /** Bytes between two lanes' stripes: 128 KiB + 512, so the eight lanes fall into different L1 sets. */
 export const LANE_STRIDE = (1 << 17) + 512;
@@ -79,14 +82,23 @@ const op = {
   localSet: 0x21,
   i32Load: 0x28,
   i32Load8U: 0x2d,
+  i32Load16U: 0x2f,
   i32Store: 0x36,
   i32Const: 0x41,
   i32LtS: 0x48,
+  i32LtU: 0x49,
+  i32GtU: 0x4b,
   i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
+  i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
+  localTee: 0x22,
+  if: 0x04,
+  return: 0x0f,
+  unreachable: 0x00,
   block: 0x02,
   loop: 0x03,
   br: 0x0c,
@@ -143,15 +155,153 @@ export function assembleKernel(byteIndexed: boolean): Uint8Array {
     ...get(pointer), ...get(0), op.i32Sub,
     op.end,
   ];
+  const filterBody = assembleFilter(byteIndexed);
   // prettier-ignore
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, [1, 0x60, 3, op.i32, op.i32, op.i32, 1, op.i32]),
+    ...section(1, [2, 0x60, 3, op.i32, op.i32, op.i32, 1, op.i32, 0x60, 4, op.i32, op.i32, op.i32, op.i32, 1, op.i32]),
     ...section(2, [1, ...name("env"), ...name("memory"), 2, 0, 1]),
-    ...section(3, [1, 0]),
-    ...section(7, [1, ...name("walk"), 0, 0]),
-    ...section(10, [1, ...leb(body.length), ...body]),
+    ...section(3, [2, 0, 1]),
+    ...section(7, [2, ...name("walk"), 0, 0, ...name("filter"), 0, 1]),
+    ...section(10, [2, ...leb(body.length), ...body, ...leb(filterBody.length), ...filterBody]),
   ]);
+}
+
+/** Candidate tests per block of the filter's skip loop (16 bytes): 4 and 16 ran no faster. */
+const FILTER_UNROLL = 8;
+
+/** Bits of a pair table entry; see `assembleFilter`. */
+export const PAIR_BITS = {
+  /** The pair is a needle's bytes 0-1 (needles of 4 bytes or more; 3 with any byte after). */
+  first: 1,
+  /** The pair is a needle's bytes 1-2 (needles of 5 bytes or more; 4 with any byte after). */
+  second: 2,
+  /** The pair is a needle's bytes 2-3, or its byte 2 and any byte for a needle of 3 bytes. */
+  third: 4,
+  /** The pair is a needle's bytes 3-4, or its byte 3 and any byte for a needle of 4 bytes. */
+  fourth: 8,
+  /** The pair is a whole needle of 2 bytes. */
+  whole: 16,
+  /** The pair is a 3-byte needle's bytes 1-2, or a 2-byte needle's byte 1 and any byte. */
+  tail: 32,
+  /** Set in every entry: after the shift by 2 they stand for "whole" and "tail" needing no neighbour. */
+  always: 0xc0,
+} as const;
+
+/**
+ * filter(from, to, state, limit) → k: one DFA walk over memory[from, to) (absolute addresses) that skips
+ * stretches where no needle can begin, testing every second position.
+ *
+ * With v(e) the pair table's entry for the little-endian u16 at e, a needle can begin at e only if
+ * first(v(e)) and third(v(e + 2)), or whole(v(e)); and at e - 1 only if second(v(e)) and fourth(v(e + 2)), or
+ * tail(v(e)): all of it is v(e) & (v(e + 2) >> 2) & 0x33, one test per two positions. Where it fails for every
+ * e, no needle begins and no trie path of 5 bytes or more starts at any position, so the DFA restarted from
+ * the root up to 4 bytes before the next candidate has the exact state 4 bytes in, and every match.
+ *
+ * `state` is the exact state before `from`; `limit` is the first premultiplied state deeper than 2. The walk
+ * skips when the state is back to depth ≤ 2 (the trie path it stands for starts at most one byte back):
+ * from that byte on, or from the first candidate after it. Returns `to` with the exact state after
+ * memory[to - 1] in memory[0], or, at the first k where the walk reaches a state with outputs, k with that
+ * state (negative) in memory[0].
+ */
+function assembleFilter(byteIndexed: boolean): number[] {
+  const get = (index: number) => [op.localGet, index];
+  const set = (index: number) => [op.localSet, index];
+  const tee = (index: number) => [op.localTee, index];
+  const constant = (value: number) => [op.i32Const, ...sleb(value)];
+  // Params 0 pos, 1 end, 2 state, 3 limit; locals 4-5 entries, 6 floor, 7 resume.
+  const pos = 0;
+  const end = 1;
+  const state = 2;
+  const limit = 3;
+  const entry = [4, 5];
+  const floor = 6;
+  const resume = 7;
+  const unroll = FILTER_UNROLL;
+  // prettier-ignore
+  const lookup = (k: number) => [...get(pos), op.i32Load16U, 0, ...leb(k), op.i32Load8U, 0, ...leb(PAIR_BASE)];
+  // v(pos + 2k) & (v(pos + 2k + 2) >> 2), with v(pos + 2k) already in entry[k % 2].
+  // prettier-ignore
+  const candidate = (k: number) => [
+    ...lookup(2 * k + 2), ...tee(entry[(k + 1) % 2]!), ...constant(2), op.i32ShrU, ...get(entry[k % 2]!), op.i32And,
+  ];
+  const ks = Array.from({ length: unroll }, (_, k) => k);
+  // state = transition(from, memory[pos]); pos++
+  // prettier-ignore
+  const step = (from: number[]) => [
+    ...from,
+    ...get(pos), op.i32Load8U, 0, 0,
+    ...(byteIndexed ? [] : [op.i32Load8U, 0, ...leb(CLASS_BASE)]),
+    ...constant(2), op.i32Shl, op.i32Add,
+    op.i32Load, 2, ...leb(TABLE_BASE),
+    ...set(state),
+    ...get(pos), ...constant(1), op.i32Add, ...set(pos),
+  ];
+  const storeState = [...constant(0), ...get(state), op.i32Store, 2, 0];
+  // prettier-ignore
+  const returnAtEnd = [...get(pos), ...get(end), op.i32GeU, op.if, op.void, ...storeState, ...get(end), op.return, op.end];
+  // prettier-ignore
+  const checkedStep = [
+    ...returnAtEnd,
+    ...step(get(state)),
+    ...get(state), ...constant(0), op.i32LtS,
+    op.if, op.void, ...storeState, ...get(pos), ...constant(1), op.i32Sub, op.return, op.end,
+  ];
+  // pos = max(pos - back, resume)
+  // prettier-ignore
+  const backTo = (back: number) => [
+    ...get(pos), ...constant(back), op.i32Sub, ...set(pos),
+    ...get(pos), ...get(resume), op.i32LtS, op.if, op.void, ...get(resume), ...set(pos), op.end,
+  ];
+  // prettier-ignore
+  return [
+    1, 4, op.i32,
+    ...get(pos), ...constant(2), op.i32Add, ...set(floor),
+    op.loop, op.void,
+    op.block, op.void,
+    op.loop, op.void,
+    ...checkedStep,
+    ...get(state), ...get(limit), op.i32LtU, op.brIf, 1,
+    op.br, 0,
+    op.end,
+    op.end,
+    // Depth ≤ 2 after memory[pos - 1]: skip from the byte before it (not before `from`, nor past the end).
+    ...returnAtEnd,
+    ...get(pos), ...get(floor), op.i32LtU, op.brIf, 0,
+    ...get(pos), ...constant(2), op.i32Sub, op.localTee, resume, ...set(pos),
+    op.block, op.void,
+    op.loop, op.void,
+    // Too close to the end for a whole block: walk the rest (from up to 4 bytes back, for the exact state).
+    op.block, op.void,
+    ...get(pos), ...constant(2 * unroll + 2), op.i32Add, ...get(end), op.i32GtU, op.brIf, 0,
+    ...lookup(0), ...set(entry[0]!),
+    ...candidate(0), ...ks.slice(1).flatMap((k) => [...candidate(k), op.i32Or]),
+    ...constant(0x33), op.i32And,
+    op.if, op.void,
+    // A candidate in this block: find it, restart from the root one byte before it.
+    op.loop, op.void,
+    ...lookup(0), ...lookup(2), ...constant(2), op.i32ShrU, op.i32And, ...constant(0x33), op.i32And,
+    op.if, op.void, ...backTo(1), op.br, 5, op.end,
+    ...get(pos), ...constant(2), op.i32Add, ...set(pos),
+    op.br, 0,
+    op.end,
+    op.end,
+    ...get(pos), ...constant(2 * unroll), op.i32Add, ...set(pos),
+    op.br, 1,
+    op.end,
+    ...backTo(4),
+    op.br, 1,
+    op.end,
+    op.end,
+    // The root's moves have no outputs. The loop above checks the fourth byte's state (exact) before skipping.
+    ...step(constant(0)),
+    ...checkedStep,
+    ...checkedStep,
+    op.br, 0,
+    op.end,
+    op.unreachable,
+    op.end,
+  ];
 }
 
 /** A compiled kernel over one automaton's table, with a scratch area for the bytes to scan. */
@@ -162,6 +312,10 @@ export interface Kernel {
   readonly scratch: Uint8Array;
   /** Scans scratch[lane * LANE_STRIDE + k] for k in [from, to); see `assembleKernel`. */
   walk(from: number, to: number): number;
+  /** The prefilter's pair table (see `assembleFilter`). */
+  readonly pairs: Uint8Array;
+  /** One filtered walk over scratch[from, to) from `state`, with its result in states[0]; see `assembleFilter`. */
+  filter(from: number, to: number, state: number, limit: number): number;
 }
 
 /** A WebAssembly memory laid out for a kernel, with the transition table as a view into it. */
@@ -210,11 +364,20 @@ export function createKernel(
   const { memory, scratchBase } = kernelMemory;
   const instance = new wasm.Instance(module, { env: { memory } });
   const walk = instance.exports.walk as (scratch: number, from: number, to: number) => number;
+  const filter = instance.exports.filter as (
+    from: number,
+    to: number,
+    state: number,
+    limit: number,
+  ) => number;
   const bytes = new Uint8Array(memory.buffer);
   if (classOf !== undefined) bytes.set(classOf, CLASS_BASE);
   return {
     states: new Int32Array(memory.buffer, 0, LANES),
     scratch: bytes.subarray(scratchBase, scratchBase + WINDOW_BYTES),
     walk: (from, to) => walk(scratchBase, from, to),
+    pairs: bytes.subarray(PAIR_BASE, PAIR_BASE + PAIR_BYTES),
+    filter: (from, to, state, limit) =>
+      filter(scratchBase + from, scratchBase + to, state, limit) - scratchBase,
   };
 }
