@@ -56,6 +56,81 @@ describe("hashers", () => {
     return hasher.close();
   });
 
+  it("hash chunks read into lent shared buffers without mixing them up, interleaved with copied ones", async () => {
+    expect(await threaded.ready).toBe(true);
+    const a = randomBytes(29 << 20);
+    const b = randomBytes((9 << 20) + 5);
+    const streamA = threaded.create(a.length);
+    const streamB = threaded.create(b.length);
+    const buffers = streamA.buffers!;
+    const chunk = 3 << 20;
+    for (let at = 0; at < a.length; at += chunk) {
+      const piece = a.subarray(at, at + chunk);
+      const lent = buffers.acquire(piece.length);
+      expect(lent?.buffer).toBeInstanceOf(SharedArrayBuffer);
+      lent!.set(piece);
+      streamA.update(lent!);
+      // Already handed over: this time the bytes are copied, so B gets them too.
+      if (at < b.length) streamB.update(b.subarray(at, at + chunk));
+      // Released at once and overwritten by whoever gets it next: A's bytes must have been hashed first.
+      buffers.release(lent!);
+      const next = buffers.acquire(chunk);
+      next?.fill(0xee);
+      if (next) buffers.release(next);
+    }
+    expect(streamA.digest()).toBe(sha(a));
+    expect(streamB.digest()).toBe(sha(b));
+  });
+
+  it("hash a lent buffer given twice or in part like node:crypto", async () => {
+    expect(await threaded.ready).toBe(true);
+    const data = randomBytes(4 << 20);
+    const stream = threaded.create(data.length * 2);
+    const lent = stream.buffers!.acquire(data.length)!;
+    lent.set(data);
+    stream.update(lent.subarray(100));
+    stream.update(lent);
+    stream.update(lent.subarray(0, 100));
+    stream.buffers!.release(lent);
+    expect(stream.digest()).toBe(sha(Buffer.concat([data.subarray(100), data, data.subarray(0, 100)])));
+  });
+
+  it("keep hashing copies, without waiting forever, while every buffer it can lend is held", async () => {
+    expect(await threaded.ready).toBe(true);
+    const stream = threaded.create(1 << 30);
+    const held: Uint8Array[] = [];
+    for (
+      let lent = stream.buffers!.acquire(1 << 20);
+      lent !== undefined;
+      lent = stream.buffers!.acquire(1 << 20)
+    ) {
+      held.push(lent);
+      // A hasher that lends without bound fails here instead of hanging below.
+      expect(held.length).toBeLessThan(1000);
+    }
+    expect(held.length).toBeGreaterThan(0);
+    const data = randomBytes(40 << 20);
+    for (let at = 0; at < data.length; at += 4 << 20) stream.update(data.subarray(at, at + (4 << 20)));
+    expect(stream.digest()).toBe(sha(data));
+    for (const lent of held) stream.buffers!.release(lent);
+    expect(threaded.create(1 << 30).buffers!.acquire(1 << 20)).toBeDefined();
+  });
+
+  it("open a long stream on the hashing thread once it runs, a short one here at once", async () => {
+    const hasher = threadedHasher();
+    const data = randomBytes(3 << 20);
+    const long = await hasher.open(data.length);
+    expect(long.threaded).toBe(true);
+    long.update(data);
+    const short = await hasher.open(1000);
+    expect(short.threaded).toBe(false);
+    short.update(data.subarray(0, 1000));
+    expect(long.digest()).toBe(sha(data));
+    expect(short.digest()).toBe(sha(data.subarray(0, 1000)));
+    await hasher.close();
+    expect((await hasher.open(data.length)).threaded).toBe(false);
+  });
+
   it("fail loudly, not hang, once closed", async () => {
     const hasher = threadedHasher();
     expect(hasher.create(1 << 30).threaded).toBe(false);
@@ -63,9 +138,16 @@ describe("hashers", () => {
     const stream = hasher.create(1 << 30);
     expect(stream.threaded).toBe(true);
     stream.update(new Uint8Array(10));
+    const lent = stream.buffers!.acquire(10)!;
     await hasher.close();
     expect(() => {
       stream.update(new Uint8Array(10));
     }).toThrow(/closed/u);
+    expect(() => {
+      stream.update(lent);
+    }).toThrow(/closed/u);
+    // Nothing more is lent; the reader reads into its own buffers.
+    expect(stream.buffers!.acquire(10)).toBeUndefined();
+    stream.buffers!.release(lent);
   });
 });

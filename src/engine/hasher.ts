@@ -1,13 +1,16 @@
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import type { ChunkBuffers } from "../sources/byte-source.js";
 
 /**
  * SHA-256 of every layer, computed either in this thread or, when a core would otherwise sit idle, on a
  * hashing thread beside it, so that hashing no longer runs in series with matching.
  *
- * The hashing thread shares a ring of slots with this thread (a SharedArrayBuffer). `update` copies a
- * chunk into the next free slot and returns at once; the hashing thread takes the slots in order.
- * `digest` queues the end of the stream and waits for its digest, which by then is mostly computed.
+ * The hashing thread shares blocks of memory with this thread (a SharedArrayBuffer). A file is read
+ * straight into blocks lent by `buffers`; `update` with such a chunk only tells the hashing thread where
+ * it lies, without copying it, and any other chunk is copied into a free block first. A block is lent
+ * again once the hashing thread is done with it and its reader has released it. `digest` queues the end
+ * of the stream and waits for its digest, which by then is mostly computed.
  */
 export interface StreamHash {
   update(chunk: Uint8Array): void;
@@ -17,11 +20,19 @@ export interface StreamHash {
   dispose(): void;
   /** Hashed on the hashing thread (for tests and measurements). */
   readonly threaded: boolean;
+  /** Buffers to read chunks into, which `update` hands to the hashing thread without a copy. */
+  readonly buffers?: ChunkBuffers;
 }
 
 export interface Hasher {
   /** A new stream; `size` is the expected byte count (small streams are hashed in this thread). */
   create(size: number): StreamHash;
+  /**
+   * `create`, once the hashing thread runs if the stream is long enough for it (the thread starts with
+   * the first such stream): else the first streams of a scan, which start together, would all be hashed
+   * in this thread (the bench corpus: 135 MB of its first four files).
+   */
+  open(size: number): Promise<StreamHash>;
   /** Resolves once streams can go to the hashing thread (true), or never will (false). */
   readonly ready: Promise<boolean>;
   close(): Promise<void>;
@@ -29,18 +40,29 @@ export interface Hasher {
 
 /** Streams shorter than this are hashed in place: handing them over would cost more than it saves. */
 const MIN_THREADED_BYTES = 1 << 20;
-const SLOTS = 4;
-const SLOT_BYTES = 2 << 20;
+/**
+ * Shared blocks, each as large as the scan's default chunk. Up to four tasks interleave, each holding
+ * two (the chunk being matched and the one being read ahead); the rest let the hashing thread fall
+ * behind for a while before this thread waits. The memory is only touched as blocks are used.
+ */
+const BLOCKS = 12;
+const BLOCK_BYTES = 4 << 20;
+/** Blocks never lent to readers, so that a copy always finds a block once the hashing thread moves on. */
+const RESERVED_BLOCKS = 2;
+/** Queued operations (a small ring of records; the data stays in the blocks). */
+const RECORDS = 32;
 /** A hashing thread that does not answer in this long has died; the artifact is recorded as partial. */
 const WAIT_MS = 60_000;
 
-/** Header fields per slot: state, length, stream id, operation. */
-const FIELDS = 4;
+/** Fields per record: state, operation, stream id, start (byte offset in the blocks), length, block. */
+const FIELDS = 6;
 const STATE = 0;
-const LENGTH = 1;
+const OPERATION = 1;
 const STREAM = 2;
-const OPERATION = 3;
-/** Slot states. */
+const START = 3;
+const LENGTH = 4;
+const BLOCK = 5;
+/** Record states. */
 const FREE = 0;
 const FULL = 1;
 /** Operations. */
@@ -48,14 +70,21 @@ const UPDATE = 0;
 const FINAL = 1;
 const DROP = 2;
 const EXIT = 3;
-/** After the slot headers: set by the hashing thread when its loop ends for any reason. */
-const STOPPED = SLOTS * FIELDS;
+/** After the records: per block, 1 while the hashing thread may still read it. */
+const BUSY = RECORDS * FIELDS;
+/** Records done by the hashing thread so far (wrapping); notified after each one. */
+const DONE = BUSY + BLOCKS;
+/** Set by the hashing thread when its loop ends for any reason. */
+const STOPPED = DONE + 1;
 /**
  * Set by the hashing thread when its loop runs. Only then are streams sent to it: this thread waits on
- * slots without turning its event loop, so it must never wait for a thread that has not started yet (its
- * start needs this event loop) or failed to start (whose error event would need it too).
+ * the hashing thread without turning its event loop, so it must never wait for a thread that has not
+ * started yet (its start needs this event loop) or failed to start (whose error event would need it too).
  */
 const RUNNING = STOPPED + 1;
+/** Then the digest of each record's FINAL operation, 32 bytes (8 fields) each. */
+const DIGESTS = RUNNING + 1;
+const HEADER_FIELDS = DIGESTS + RECORDS * 8;
 
 function inlineHash(): StreamHash {
   const hash: Hash = createHash("sha256");
@@ -69,43 +98,51 @@ function inlineHash(): StreamHash {
 
 /** Hashes in this thread. */
 export function inlineHasher(): Hasher {
-  return { create: () => inlineHash(), ready: Promise.resolve(false), close: () => Promise.resolve() };
+  return {
+    create: () => inlineHash(),
+    open: () => Promise.resolve(inlineHash()),
+    ready: Promise.resolve(false),
+    close: () => Promise.resolve(),
+  };
 }
 
 /** The hashing thread's loop, run as an eval'd CommonJS worker (no file to locate, from sources or dist). */
 const HASH_THREAD = `
 const { workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
-const { control, data, slots, slotBytes } = workerData;
+const { control, data } = workerData;
 const header = new Int32Array(control);
+const digests = new Uint8Array(control, ${DIGESTS * 4});
 const bytes = new Uint8Array(data);
 const streams = new Map();
 try {
 Atomics.store(header, ${RUNNING}, 1);
 for (let sequence = 0; ; sequence++) {
-  const slot = sequence % slots;
-  const base = slot * ${FIELDS};
+  const record = sequence % ${RECORDS};
+  const base = record * ${FIELDS};
   while (Atomics.load(header, base + ${STATE}) !== ${FULL}) Atomics.wait(header, base + ${STATE}, ${FREE});
   const operation = header[base + ${OPERATION}];
   const stream = header[base + ${STREAM}];
-  const start = slot * slotBytes;
   if (operation === ${EXIT}) break;
   if (operation === ${UPDATE}) {
     let hash = streams.get(stream);
     if (hash === undefined) streams.set(stream, (hash = createHash("sha256")));
+    const start = header[base + ${START}];
     hash.update(bytes.subarray(start, start + header[base + ${LENGTH}]));
+    Atomics.store(header, ${BUSY} + header[base + ${BLOCK}], 0);
   } else {
     const hash = streams.get(stream) ?? createHash("sha256");
     streams.delete(stream);
-    if (operation === ${FINAL}) bytes.set(hash.digest(), start);
+    if (operation === ${FINAL}) digests.set(hash.digest(), record * 32);
   }
   Atomics.store(header, base + ${STATE}, ${FREE});
-  Atomics.notify(header, base + ${STATE});
+  Atomics.add(header, ${DONE}, 1);
+  Atomics.notify(header, ${DONE});
 }
 } finally {
-  // Whoever waits on a slot sees this at once instead of waiting for a thread that is gone.
+  // Whoever waits sees this at once instead of waiting for a thread that is gone.
   Atomics.store(header, ${STOPPED}, 1);
-  for (let slot = 0; slot < slots; slot++) Atomics.notify(header, slot * ${FIELDS} + ${STATE});
+  Atomics.notify(header, ${DONE});
 }
 `;
 
@@ -124,11 +161,17 @@ export function threadedHasher(): Hasher {
   let thread: HashThread | undefined;
   let closed = false;
   const start = (): HashThread => (thread ??= startHashThread());
+  const create = (size: number): StreamHash => {
+    if (size < MIN_THREADED_BYTES || closed) return inlineHash();
+    const started = start();
+    return started.running() ? started.stream() : inlineHash();
+  };
   return {
-    create(size) {
-      if (size < MIN_THREADED_BYTES || closed) return inlineHash();
-      const started = start();
-      return started.running() ? started.stream() : inlineHash();
+    create,
+    async open(size) {
+      // Resolves once the thread runs or has failed (its error and exit events settle it).
+      if (size >= MIN_THREADED_BYTES && !closed) await start().ready;
+      return create(size);
     },
     get ready() {
       return closed ? Promise.resolve(false) : start().ready;
@@ -140,19 +183,25 @@ export function threadedHasher(): Hasher {
   };
 }
 
+/** Block states on this side. */
+const IDLE = 0;
+/** Lent to a reader, not handed to the hashing thread yet. */
+const LENT = 1;
+/** Lent, and handed to the hashing thread. */
+const LENT_SENT = 2;
+
 function startHashThread(): HashThread {
-  const control = new SharedArrayBuffer((RUNNING + 1) * 4);
-  const data = new SharedArrayBuffer(SLOTS * SLOT_BYTES);
+  const control = new SharedArrayBuffer(HEADER_FIELDS * 4);
+  const data = new SharedArrayBuffer(BLOCKS * BLOCK_BYTES);
   const header = new Int32Array(control);
+  const digests = new Uint8Array(control, DIGESTS * 4);
   const bytes = new Uint8Array(data);
   const worker = new Worker(HASH_THREAD, {
     eval: true,
     // Not the parent's flags: `--input-type=module` would make this CommonJS code an ES module.
     execArgv: [],
-    workerData: { control, data, slots: SLOTS, slotBytes: SLOT_BYTES },
+    workerData: { control, data },
   });
-  // The thread never keeps the process alive on its own; an error marks it dead for the waits below.
-  worker.unref();
   let failure: string | undefined;
   // Until the thread's loop runs, streams are hashed here.
   const running = (): boolean =>
@@ -173,35 +222,91 @@ function startHashThread(): HashThread {
       resolve(false);
     });
   });
+  // Once started (or failed), the thread never keeps the process alive on its own; before, a stream
+  // waiting in `open` needs it to (nothing else may be pending).
+  void ready.then(() => {
+    worker.unref();
+  });
+  /** Records queued so far (wrapping like DONE). */
   let sequence = 0;
   let nextStream = 1;
   let closed = false;
+  const blockState = new Uint8Array(BLOCKS);
+  let lent = 0;
 
-  /** Waits until `slot` is free again (the hashing thread has taken what was in it). */
-  const waitFree = (slot: number): void => {
-    const field = slot * FIELDS + STATE;
-
-    const deadline = Date.now() + WAIT_MS;
-    while (Atomics.load(header, field) !== FREE) {
+  /** Sequence numbers wrap at 2^32: `a` is at or past `b` when their difference is not negative. */
+  const reached = (a: number, b: number): boolean => ((a - b) | 0) >= 0;
+  /** Waits, without turning the event loop, until `done` holds or the hashing thread is gone. */
+  const waitFor = (done: () => boolean): void => {
+    let deadline = 0;
+    while (!done()) {
       if (failure !== undefined) throw new Error(failure);
       if (Atomics.load(header, STOPPED) !== 0) throw new Error("hashing thread stopped");
-      if (Date.now() > deadline) throw new Error("hashing thread stopped answering");
-      Atomics.wait(header, field, FULL, 50);
+      const now = Date.now();
+      if (deadline === 0) deadline = now + WAIT_MS;
+      else if (now > deadline) throw new Error("hashing thread stopped answering");
+      const seen = Atomics.load(header, DONE);
+      if (done()) return;
+      Atomics.wait(header, DONE, seen, 50);
     }
   };
-  /** Claims the next slot in ring order, fills it and hands it over. Returns the slot. */
-  const send = (stream: number, operation: number, chunk?: Uint8Array): number => {
+  /** A block neither lent nor being hashed (the lowest, so that few pages are touched), or -1. */
+  const idleBlock = (): number => {
+    for (let block = 0; block < BLOCKS; block++)
+      if (blockState[block] === IDLE && Atomics.load(header, BUSY + block) === 0) return block;
+    return -1;
+  };
+  const waitIdleBlock = (): number => {
+    let block = idleBlock();
+    if (block < 0) waitFor(() => (block = idleBlock()) >= 0);
+    return block;
+  };
+  /** Queues one operation; `block` (or -1) is busy until the hashing thread has read `length` bytes at `start`. */
+  const send = (stream: number, operation: number, block = -1, start = 0, length = 0): number => {
     if (closed) throw new Error("hasher closed");
-    const slot = sequence++ % SLOTS;
-    waitFree(slot);
-    const base = slot * FIELDS;
-    if (chunk !== undefined) bytes.set(chunk, slot * SLOT_BYTES);
-    header[base + LENGTH] = chunk?.length ?? 0;
-    header[base + STREAM] = stream;
+    const at = sequence;
+    // The record's previous use must be done.
+    waitFor(() => reached(Atomics.load(header, DONE), at - RECORDS + 1));
+    sequence = (sequence + 1) | 0;
+    const base = (at & (RECORDS - 1)) * FIELDS;
+    if (block >= 0) Atomics.store(header, BUSY + block, 1);
     header[base + OPERATION] = operation;
+    header[base + STREAM] = stream;
+    header[base + START] = start;
+    header[base + LENGTH] = length;
+    header[base + BLOCK] = block;
     Atomics.store(header, base + STATE, FULL);
     Atomics.notify(header, base + STATE);
-    return slot;
+    return at;
+  };
+
+  const buffers: ChunkBuffers = {
+    acquire(length) {
+      if (length > BLOCK_BYTES || closed || lent >= BLOCKS - RESERVED_BLOCKS || !running()) return undefined;
+      let block: number;
+      try {
+        // The reserved blocks are never lent: some block is idle or being hashed, never waited on in vain.
+        block = waitIdleBlock();
+      } catch {
+        return undefined;
+      }
+      blockState[block] = LENT;
+      lent++;
+      return new Uint8Array(data, block * BLOCK_BYTES, length);
+    },
+    release(buffer) {
+      const block = lentBlock(buffer);
+      if (block < 0) return;
+      blockState[block] = IDLE;
+      lent--;
+    },
+  };
+  /** The block `chunk` lies in, if it is one lent out and still held, else -1. */
+  const lentBlock = (chunk: Uint8Array): number => {
+    if (chunk.buffer !== data) return -1;
+    const block = Math.floor(chunk.byteOffset / BLOCK_BYTES);
+    if (chunk.byteOffset + chunk.length > (block + 1) * BLOCK_BYTES || blockState[block] === IDLE) return -1;
+    return block;
   };
 
   const threadedHash = (): StreamHash => {
@@ -209,14 +314,27 @@ function startHashThread(): HashThread {
     let ended = false;
     return {
       update(chunk) {
-        for (let at = 0; at < chunk.length; at += SLOT_BYTES)
-          send(stream, UPDATE, chunk.subarray(at, Math.min(chunk.length, at + SLOT_BYTES)));
+        const block = lentBlock(chunk);
+        if (block >= 0 && blockState[block] === LENT) {
+          // Read into shared memory already: only say where.
+          send(stream, UPDATE, block, chunk.byteOffset, chunk.length);
+          blockState[block] = LENT_SENT;
+          return;
+        }
+        if (closed) throw new Error("hasher closed");
+        for (let at = 0; at < chunk.length; at += BLOCK_BYTES) {
+          const piece = chunk.subarray(at, Math.min(chunk.length, at + BLOCK_BYTES));
+          const copy = waitIdleBlock();
+          bytes.set(piece, copy * BLOCK_BYTES);
+          send(stream, UPDATE, copy, copy * BLOCK_BYTES, piece.length);
+        }
       },
       digest() {
         ended = true;
-        const slot = send(stream, FINAL);
-        waitFree(slot);
-        return Buffer.from(bytes.subarray(slot * SLOT_BYTES, slot * SLOT_BYTES + 32)).toString("hex");
+        const at = send(stream, FINAL);
+        waitFor(() => reached(Atomics.load(header, DONE), at + 1));
+        const record = at & (RECORDS - 1);
+        return Buffer.from(digests.subarray(record * 32, record * 32 + 32)).toString("hex");
       },
       dispose() {
         if (ended || closed || failure !== undefined) return;
@@ -224,6 +342,7 @@ function startHashThread(): HashThread {
         send(stream, DROP);
       },
       threaded: true,
+      buffers,
     };
   };
 

@@ -14,7 +14,7 @@ import { signatureKind } from "./scan-needles.js";
 import { countNewlines, lineStartBefore, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
-import { memorySource, openFileSource } from "../sources/byte-source.js";
+import { chunksInto, memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
 import type { ArtifactResult, ArtifactTask, ChildTask, LocatedDetection, SkippedChild } from "./task.js";
@@ -97,7 +97,7 @@ async function scanOpened(
   scanner: ArtifactScanner,
 ): Promise<ArtifactResult> {
   const { pack, automaton } = scanner;
-  const hash = (scanner.hasher ?? IN_THREAD).create(source.size);
+  const hash = await (scanner.hasher ?? IN_THREAD).open(source.size);
   const matcher = new StreamMatcher(automaton);
   const needles = automaton.needles;
   const detections: Detection[] = [];
@@ -125,7 +125,8 @@ async function scanOpened(
     });
   };
   try {
-    for await (const chunk of source.chunks(scanner.chunkSize, true)) {
+    // A file is read into the hashing thread's memory where it has room: `update` then copies nothing.
+    for await (const chunk of chunksInto(source, scanner.chunkSize, hash.buffers)) {
       scanner.signal?.throwIfAborted();
       // The chunk buffer is reused for the next read: keep a copy of the head.
       head ??= chunk.slice(0, HEAD_BYTES);

@@ -3,7 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { memorySource, openFileSource } from "./byte-source.js";
+import { appendFileSync, truncateSync } from "node:fs";
+import { chunksInto, memorySource, openFileSource, type ChunkBuffers } from "./byte-source.js";
 
 const folder = mkdtempSync(join(tmpdir(), "custodiet-source-"));
 afterAll(() => {
@@ -89,6 +90,120 @@ describe("openFileSource", () => {
     } finally {
       await source.close();
     }
+  });
+});
+
+/** Files this large are streamed (smaller ones are read whole at once). */
+const CHUNK = 64 * 1024;
+
+/** Lends up to `limit` buffers, then none, and records what it lent and got back. */
+function lender(limit: number): ChunkBuffers & { held: Set<Uint8Array>; lent: number; returned: number } {
+  const held = new Set<Uint8Array>();
+  return {
+    held,
+    lent: 0,
+    returned: 0,
+    acquire(length) {
+      if (held.size >= limit) return undefined;
+      const buffer = new Uint8Array(length);
+      held.add(buffer);
+      this.lent++;
+      return buffer;
+    },
+    release(buffer) {
+      expect(held.delete(buffer)).toBe(true);
+      // Scribbled over at once, as the next reader would: a chunk still in use shows it.
+      buffer.fill(0xee);
+      this.returned++;
+    },
+  };
+}
+
+describe("chunksInto", () => {
+  it("reads into the given buffers, each given back once, only after the consumer moved past it", async () => {
+    // [file length, chunk size, buffers to lend]: read ahead, lending fewer than wanted, one chunk.
+    for (const [length, chunkSize, limit] of [
+      [5 * CHUNK + 7, CHUNK, 8],
+      [5 * CHUNK + 7, CHUNK, 1],
+      [5 * CHUNK, CHUNK, 8],
+      [5 * CHUNK, 8 * CHUNK, 8],
+    ] as const) {
+      const { path, bytes } = fileOf(length, 5);
+      const source = await openFileSource(path);
+      const buffers = lender(limit);
+      try {
+        let position = 0;
+        for await (const chunk of chunksInto(source, chunkSize, buffers)) {
+          // Another task runs meanwhile: the read-ahead lands, the chunk must stay intact.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          expect(Buffer.compare(chunk, bytes.subarray(position, position + chunk.length))).toBe(0);
+          position += chunk.length;
+          expect(buffers.held.size).toBeLessThanOrEqual(Math.min(limit, 2));
+        }
+        expect(position).toBe(bytes.length);
+        expect(buffers.held.size).toBe(0);
+        expect(buffers.returned).toBe(buffers.lent);
+        expect(buffers.lent).toBeGreaterThan(0);
+      } finally {
+        await source.close();
+      }
+    }
+  });
+
+  it("gives every buffer back after an early stop, once the read ahead has landed", async () => {
+    const { path, bytes } = fileOf(6 * CHUNK, 6);
+    const source = await openFileSource(path);
+    const buffers = lender(8);
+    try {
+      for await (const chunk of chunksInto(source, CHUNK, buffers)) {
+        expect(Buffer.compare(chunk, bytes.subarray(0, CHUNK))).toBe(0);
+        break;
+      }
+      expect(buffers.held.size).toBe(0);
+      expect(buffers.lent).toBe(2);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("reads a file that grows or shrinks while read up to where it ends", async () => {
+    const grown = fileOf(5 * CHUNK, 7);
+    const source = await openFileSource(grown.path);
+    const buffers = lender(8);
+    const extra = new Uint8Array(5000).fill(7);
+    try {
+      let position = 0;
+      for await (const chunk of chunksInto(source, CHUNK, buffers)) {
+        if (position === 0) appendFileSync(grown.path, extra);
+        position += chunk.length;
+      }
+      expect(position).toBe(5 * CHUNK + extra.length);
+      expect(buffers.held.size).toBe(0);
+    } finally {
+      await source.close();
+    }
+    const shrunk = fileOf(5 * CHUNK, 8);
+    const second = await openFileSource(shrunk.path);
+    try {
+      let position = 0;
+      for await (const chunk of chunksInto(second, CHUNK, buffers)) {
+        if (position === 0) truncateSync(shrunk.path, CHUNK + 10);
+        expect(Buffer.compare(chunk, shrunk.bytes.subarray(position, position + chunk.length))).toBe(0);
+        position += chunk.length;
+      }
+      // The read ahead may have landed before the cut.
+      expect([CHUNK + 10, 2 * CHUNK]).toContain(position);
+      expect(buffers.held.size).toBe(0);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("streams bytes in memory as they are, without borrowing", async () => {
+    const bytes = Uint8Array.from({ length: 10 }, (_, index) => index);
+    const buffers = lender(8);
+    expect([...(await collect(chunksInto(memorySource(bytes), 3, buffers), true))]).toEqual([...bytes]);
+    expect(buffers.lent).toBe(0);
   });
 });
 

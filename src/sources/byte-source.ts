@@ -1,6 +1,17 @@
 import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:fs";
 import type { ByteSource } from "../model/bytes.js";
 
+/**
+ * Where a source reads chunks into: e.g. memory the hashing thread shares, so that a chunk is hashed
+ * where it was read.
+ */
+export interface ChunkBuffers {
+  /** A buffer of exactly `length` bytes, or undefined (none to spare: the source uses its own). */
+  acquire(length: number): Uint8Array | undefined;
+  /** The source is done with a buffer `acquire` gave: the consumer has moved past its chunk. */
+  release(buffer: Uint8Array): void;
+}
+
 /** Read buffers kept per thread for `chunks(size, true)`, by size; a few per size (tasks run interleaved). */
 const pooled = new Map<number, Uint8Array[]>();
 const POOLED_PER_SIZE = 8;
@@ -16,6 +27,25 @@ function releaseBuffer(buffer: Uint8Array): void {
   const free = pooled.get(buffer.length) ?? [];
   if (free.length < POOLED_PER_SIZE) free.push(buffer);
   pooled.set(buffer.length, free);
+}
+
+/** File sources and how they read chunks into given buffers. */
+const readsInto = new WeakMap<
+  ByteSource,
+  (chunkSize: number, buffers: ChunkBuffers) => AsyncIterable<Uint8Array>
+>();
+
+/**
+ * `source.chunks(chunkSize, true)`, with a file read straight into buffers from `buffers` where it has
+ * some to spare. Each chunk is valid until the next one is requested; then its buffer is released.
+ */
+export function chunksInto(
+  source: ByteSource,
+  chunkSize: number,
+  buffers: ChunkBuffers | undefined,
+): AsyncIterable<Uint8Array> {
+  const reader = buffers === undefined ? undefined : readsInto.get(source);
+  return reader === undefined ? source.chunks(chunkSize, true) : reader(chunkSize, buffers!);
 }
 
 /**
@@ -72,7 +102,63 @@ function openFileSourceNow(path: string): ByteSource {
         return memorySource(bytes.subarray(0, filled));
       }
     }
-    return {
+    /**
+     * Reused chunks come from `buffers`, else from this thread's pool (no fresh, page-faulting buffer per
+     * file). A file of more than one chunk is read ahead: the next chunk is read on libuv's threads into
+     * another buffer while the consumer works on this one. A buffer goes back once the consumer has
+     * moved past its chunk, never to be read into again before.
+     */
+    async function* readAhead(chunkSize: number, buffers?: ChunkBuffers): AsyncGenerator<Uint8Array> {
+      const length = Math.max(1, chunkSize);
+      const ahead = size > length;
+      const lent = new Set<Uint8Array>();
+      const take = (): Uint8Array => {
+        const buffer = buffers?.acquire(length);
+        if (buffer === undefined) return acquireBuffer(length);
+        lent.add(buffer);
+        return buffer;
+      };
+      const give = (buffer: Uint8Array): void => {
+        if (lent.delete(buffer)) buffers!.release(buffer);
+        else releaseBuffer(buffer);
+      };
+      let position = 0;
+      let reading: Uint8Array | undefined = take();
+      let pending = preadAsync(fd, reading, 0, length, 0);
+      let shown: Uint8Array | undefined;
+      try {
+        while (reading !== undefined) {
+          const bytesRead = await pending;
+          const filled: Uint8Array = reading;
+          reading = undefined;
+          if (bytesRead === 0) {
+            give(filled);
+            return;
+          }
+          position += bytesRead;
+          if (ahead) {
+            reading = take();
+            pending = preadAsync(fd, reading, 0, length, position);
+          }
+          shown = filled;
+          yield bytesRead === length ? filled : filled.subarray(0, bytesRead);
+          shown = undefined;
+          give(filled);
+          if (!ahead) {
+            reading = take();
+            pending = preadAsync(fd, reading, 0, length, position);
+          }
+        }
+      } finally {
+        if (shown !== undefined) give(shown);
+        if (reading !== undefined) {
+          // A read still landing in a buffer must finish before the buffer goes back.
+          await pending.catch(() => undefined);
+          give(reading);
+        }
+      }
+    }
+    const source: ByteSource = {
       size,
       async read(offset, length) {
         const start = Math.max(0, Math.min(offset, size));
@@ -98,32 +184,7 @@ function openFileSourceNow(path: string): ByteSource {
             yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
           }
         }
-        // Reused chunks come from this thread's pool (no fresh, page-faulting buffer per file). A file of
-        // more than one chunk is read ahead: the next chunk is read on libuv's threads into a second
-        // buffer while the consumer works on this one.
-        const length = Math.max(1, chunkSize);
-        const ahead = size > length;
-        const buffers = ahead ? [acquireBuffer(length), acquireBuffer(length)] : [acquireBuffer(length)];
-        let turn = 0;
-        let pending = preadAsync(fd, buffers[0]!, 0, length, 0);
-        try {
-          while (true) {
-            const bytesRead = await pending;
-            if (bytesRead === 0) return;
-            position += bytesRead;
-            const current = buffers[turn]!;
-            if (ahead) {
-              turn = 1 - turn;
-              pending = preadAsync(fd, buffers[turn]!, 0, length, position);
-            }
-            yield bytesRead === length ? current : current.subarray(0, bytesRead);
-            if (!ahead) pending = preadAsync(fd, current, 0, length, position);
-          }
-        } finally {
-          // A read still landing in a buffer must finish before the buffer goes back to the pool.
-          if (ahead) await pending.catch(() => undefined);
-          for (const buffer of buffers) releaseBuffer(buffer);
-        }
+        yield* readAhead(chunkSize);
       },
       close() {
         if (!closed) {
@@ -133,6 +194,8 @@ function openFileSourceNow(path: string): ByteSource {
         return Promise.resolve();
       },
     };
+    readsInto.set(source, readAhead);
+    return source;
   } catch (error) {
     if (!closed) closeSync(fd);
     throw error;
