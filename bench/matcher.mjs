@@ -2,11 +2,13 @@
 // StreamMatcher in fixed-size chunks, count hits and check the planted needles.
 //
 //   node bench/matcher.mjs [--corpus bench/out/corpus-256] [--terms 300] [--chunk-kb 1024] [--runs 3] [--in-memory]
-//                          [--direct]
+//                          [--direct] [--prefilter auto|always|never]
 //
 // --in-memory loads the files first and times only the matching (the matcher's raw speed); otherwise each run
 // reads the files with pread into one reused buffer (read + match, page cache warm). --direct reads straight
 // into the matcher's kernel window (StreamMatcher.pushRead) instead, so full windows are not copied.
+// --prefilter sets when the matcher skips ahead with its prefilter (default auto: chosen per window); builds
+// without one ignore it. The result has MB per CPU-second per file kind (byKind) besides the totals.
 import { openSync, readSync, closeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticTerms } from "./terms.mjs";
@@ -18,6 +20,14 @@ const dist = process.env.MATCHER_DIST
 
 export async function loadMatcher() {
   return import(dist.href);
+}
+
+/** Sets the prefilter policy where the build has one; returns whether it did. */
+export async function setPrefilter(policy) {
+  const automaton = await import(new URL("automaton.js", dist).href);
+  if (typeof automaton.setPrefilterPolicy !== "function") return false;
+  automaton.setPrefilterPolicy(policy);
+  return true;
 }
 
 function median(values) {
@@ -62,9 +72,13 @@ export async function scanCorpus(
   for (const plant of manifest.plants) plantedAt.set(`${plant.file}@${plant.offset}`, plant);
   let hits = 0;
   let bytes = 0;
+  const byKind = {};
   const cpu0 = process.cpuUsage();
   const started = performance.now();
   for (const file of manifest.files) {
+    const fileCpu = process.cpuUsage();
+    const kind = (byKind[file.kind ?? "other"] ??= { bytes: 0, cpuSeconds: 0 });
+    kind.bytes += file.size;
     matcher.reset();
     const onMatch = (needleId, offset) => {
       hits++;
@@ -75,6 +89,8 @@ export async function scanCorpus(
       for (let at = 0; at < data.length; at += chunkSize)
         matcher.push(data.subarray(at, at + chunkSize), onMatch);
       bytes += data.length;
+      const used = process.cpuUsage(fileCpu);
+      kind.cpuSeconds += (used.user + used.system) / 1e6;
       continue;
     }
     const fd = openSync(join(corpus, file.name), "r");
@@ -95,6 +111,8 @@ export async function scanCorpus(
     } finally {
       closeSync(fd);
     }
+    const used = process.cpuUsage(fileCpu);
+    kind.cpuSeconds += (used.user + used.system) / 1e6;
   }
   const cpu = process.cpuUsage(cpu0);
   return {
@@ -103,6 +121,7 @@ export async function scanCorpus(
     bytes,
     hits,
     found,
+    byKind,
   };
 }
 
@@ -123,7 +142,9 @@ export function checkPlants(manifest, needles, found) {
   return missing;
 }
 
-export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemory, direct }) {
+export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemory, direct, prefilter }) {
+  if (prefilter !== undefined && !(await setPrefilter(prefilter)))
+    console.error("this build has no prefilter");
   const manifest = JSON.parse(readFileSync(join(corpus, "manifest.json"), "utf8"));
   const { match, needles, automaton, compileMs, buildMs, tableBytes } = await buildFor(termCount);
   const memory = new Map();
@@ -138,6 +159,12 @@ export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemor
   const seconds = median(results.map((r) => r.seconds));
   const cpuSeconds = median(results.map((r) => r.cpuSeconds));
   const missing = checkPlants(manifest, needles, results[0].found);
+  // Per kind: the median run's CPU seconds for that kind's files.
+  const byKind = {};
+  for (const kind of Object.keys(results[0].byKind)) {
+    const kindCpu = median(results.map((r) => r.byKind[kind].cpuSeconds));
+    byKind[kind] = Math.round(results[0].byKind[kind].bytes / 1e6 / kindCpu);
+  }
   return {
     termCount,
     needleCount: needles.length,
@@ -152,6 +179,7 @@ export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemor
     mbPerSecond: results[0].bytes / 1e6 / seconds,
     cpuSeconds,
     mbPerCpuSecond: results[0].bytes / 1e6 / cpuSeconds,
+    byKind,
     plants: manifest.plants.length,
     missing,
   };
@@ -170,6 +198,7 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     runs: Number(value("--runs", "3")),
     inMemory: args.includes("--in-memory"),
     direct: args.includes("--direct"),
+    prefilter: value("--prefilter", undefined),
   });
   const { missing, ...rest } = result;
   console.log(JSON.stringify({ ...rest, missing: missing.length }, null, 1));

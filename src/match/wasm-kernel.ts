@@ -10,11 +10,16 @@
  * and the eight states in registers. The stride is deliberately not a multiple of 4 KiB: with stripes 128 KiB
  * apart all eight byte loads hit the same L1 cache set and the loop ran 12% slower.
  *
+ * A second function, `filter`, walks one stripe with a prefilter that skips where no needle can begin: on
+ * random data (firmware, compressed parts, machine code) that is most bytes, and skipping runs about 1.7x
+ * faster than the eight lanes. The matcher picks one of the two per window.
+ *
  * Memory layout (one memory per automaton per thread; `buildAutomaton` writes its table straight into it, so
  * the kernel needs no second copy):
  *   [0, 4 * LANES) lane states, as byte offsets into the table (state * classCount * 4), negative when
  *                  the state has outputs — the same values as the automaton's `transitions`
  *   [64, 320)      byte → class (unused when the table is indexed by byte)
+ *   [PAIR_BASE, +64 KiB)   the prefilter's pair table (`PAIR_BITS` per little-endian u16), see `assembleFilter`
  *   [TABLE_BASE, +table)   the automaton's transitions, i32
  *   [scratch, +LANES * LANE_STRIDE)  the bytes being scanned; lane i reads scratch[i * LANE_STRIDE + k]
  */
@@ -194,15 +199,22 @@ export const PAIR_BITS = {
  *
  * With v(e) the pair table's entry for the little-endian u16 at e, a needle can begin at e only if
  * first(v(e)) and third(v(e + 2)), or whole(v(e)); and at e - 1 only if second(v(e)) and fourth(v(e + 2)), or
- * tail(v(e)): all of it is v(e) & (v(e + 2) >> 2) & 0x33, one test per two positions. Where it fails for every
- * e, no needle begins and no trie path of 5 bytes or more starts at any position, so the DFA restarted from
- * the root up to 4 bytes before the next candidate has the exact state 4 bytes in, and every match.
+ * tail(v(e)): all of it is v(e) & (v(e + 2) >> 2) & 0x33, one test per two positions (blocks of
+ * `FILTER_UNROLL` tests; a block that passes is searched for its first candidate e).
  *
- * `state` is the exact state before `from`; `limit` is the first premultiplied state deeper than 2. The walk
- * skips when the state is back to depth ≤ 2 (the trie path it stands for starts at most one byte back):
- * from that byte on, or from the first candidate after it. Returns `to` with the exact state after
- * memory[to - 1] in memory[0], or, at the first k where the walk reaches a state with outputs, k with that
- * state (negative) in memory[0].
+ * Why it is exact: where the test fails at e, no needle begins at e - 1 or e and no trie path of 5 bytes or
+ * more starts there. A skip resumes at r and restarts the DFA from the root at J = max(r, e - 1), or, near
+ * the end of the window, at max(r, pos - 4). Every trie path that starts at a skipped position in [r, J)
+ * ends within 4 bytes and matches nothing, so from J + 3 on the restarted state is the exact one (the
+ * longest trie path ending there starts at J or later), and every match ends at J + 1 or later and begins
+ * at J or later. The walk checks whether to skip again only from J + 3 on, when the state is back to depth
+ * ≤ 2: the path it stands for starts at the byte before or later, and that byte is the next r (never before
+ * `from`). Re-walking from r repeats no match: the states at r and r + 1 have none. So the state after
+ * memory[to - 1] is exact, and the matches are every match, each once, in order.
+ *
+ * `state` is the exact state before `from`; `limit` is the first premultiplied state deeper than 2. Returns
+ * `to` with the exact state after memory[to - 1] in memory[0], or, at the first k where the walk reaches a
+ * state with outputs, k with that state (negative) in memory[0].
  */
 function assembleFilter(byteIndexed: boolean): number[] {
   const get = (index: number) => [op.localGet, index];
@@ -314,7 +326,7 @@ export interface Kernel {
   walk(from: number, to: number): number;
   /** The prefilter's pair table (see `assembleFilter`). */
   readonly pairs: Uint8Array;
-  /** One filtered walk over scratch[from, to) from `state`, with its result in states[0]; see `assembleFilter`. */
+  /** One filtered walk over scratch[from, to) from `state`, its result in states[0]; see `assembleFilter`. */
   filter(from: number, to: number, state: number, limit: number): number;
 }
 
