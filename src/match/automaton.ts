@@ -342,6 +342,12 @@ function buildPrefilter(automaton: Automaton): Prefilter | undefined {
   let below = rowBytes;
   let limit = rowBytes;
   const into = new Map<number, number[]>();
+  const parent = new Map<number, number>();
+  // Every pair of a byte leading into `from` and one leading into `to` (its child).
+  const markPairs = (from: number, to: number, bit: number) => {
+    for (const first of into.get(from) ?? [])
+      for (const second of into.get(to) ?? []) pairs[first | (second << 8)]! |= bit;
+  };
   for (let depth = 0; depth < 5 && frontier.length > 0; depth++) {
     const next: number[] = [];
     let last = 0;
@@ -353,6 +359,7 @@ function buildPrefilter(automaton: Automaton): Prefilter | undefined {
         let bytes = into.get(child);
         if (bytes === undefined) {
           into.set(child, (bytes = []));
+          parent.set(child, state);
           next.push(child);
           last = Math.max(last, child);
         }
@@ -367,8 +374,15 @@ function buildPrefilter(automaton: Automaton): Prefilter | undefined {
           if (own && length === 3) pairs[pair]! |= PAIR_BITS.tail;
         }
         if (own && length === 2) markAll(byte, PAIR_BITS.tail);
-        if (own && length === 3) markAll(byte, PAIR_BITS.third);
-        if (own && length === 4) markAll(byte, PAIR_BITS.fourth);
+      }
+      // Needles of 3 and 4 bytes: their first two bytes (3) or bytes 1-2 (4) suffice, a sharper test than
+      // their last byte followed by any byte.
+      if (depth >= 2 && depth <= 3) {
+        for (const child of next) {
+          if (parent.get(child) !== state || !ownNeedle(child, depth + 1)) continue;
+          const above = parent.get(state)!;
+          markPairs(above, state, depth === 2 ? PAIR_BITS.whole : PAIR_BITS.tail);
+        }
       }
     }
     below = last + rowBytes;

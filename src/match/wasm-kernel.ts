@@ -177,17 +177,17 @@ const FILTER_UNROLL = 8;
 
 /** Bits of a pair table entry; see `assembleFilter`. */
 export const PAIR_BITS = {
-  /** The pair is a needle's bytes 0-1 (needles of 4 bytes or more; 3 with any byte after). */
+  /** The pair is bytes 0-1 of a needle of 4 bytes or more (or of a trie path of 5 bytes). */
   first: 1,
-  /** The pair is a needle's bytes 1-2 (needles of 5 bytes or more; 4 with any byte after). */
+  /** The pair is bytes 1-2 of a needle of 5 bytes or more (or of a trie path of 5 bytes). */
   second: 2,
-  /** The pair is a needle's bytes 2-3, or its byte 2 and any byte for a needle of 3 bytes. */
+  /** The pair is bytes 2-3 of a needle of 4 bytes or more. */
   third: 4,
-  /** The pair is a needle's bytes 3-4, or its byte 3 and any byte for a needle of 4 bytes. */
+  /** The pair is bytes 3-4 of a needle of 5 bytes or more. */
   fourth: 8,
-  /** The pair is a whole needle of 2 bytes. */
+  /** The pair is a 2-byte needle, or the first two bytes of a 3-byte one: enough alone. */
   whole: 16,
-  /** The pair is a 3-byte needle's bytes 1-2, or a 2-byte needle's byte 1 and any byte. */
+  /** The pair is bytes 1-2 of a 3- or 4-byte needle, or a 2-byte needle's byte 1 and any byte: enough alone. */
   tail: 32,
   /** Set in every entry: after the shift by 2 they stand for "whole" and "tail" needing no neighbour. */
   always: 0xc0,
