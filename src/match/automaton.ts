@@ -248,18 +248,19 @@ const PASS_RATE_DIVISOR = 70;
 function prefilterWins(pairs: Uint8Array, chunk: Uint8Array, at: number, length: number): boolean {
   if (prefilterPolicy !== "auto") return prefilterPolicy === "always";
   const span = Math.min(length, SAMPLE_BYTES);
-  let tests = 0;
+  const tests = 3 * Math.ceil((span - 3) / 2);
   let passed = 0;
   for (const start of [at, at + ((length - span) >> 1), at + length - span]) {
     const end = start + span - 3;
     for (let e = start; e < end; e += 2) {
       const here = pairs[chunk[e]! | (chunk[e + 1]! << 8)]!;
       const next = pairs[chunk[e + 2]! | (chunk[e + 3]! << 8)]!;
-      if ((here & (next >> 2) & 0x33) !== 0) passed++;
-      tests++;
+      if ((here & (next >> 2) & 0x33) === 0) continue;
+      // Text passes often: stop as soon as the answer is known.
+      if (++passed * PASS_RATE_DIVISOR >= tests) return false;
     }
   }
-  return passed * PASS_RATE_DIVISOR < tests;
+  return true;
 }
 
 /** Called with the needle id and the 0-based absolute offset of the match's first byte. */

@@ -218,6 +218,31 @@ describe("the prefilter (skipping where no needle can begin) against brute force
     for (const cuts of cutSets) expect(stream(haystack, needles, cuts)).toEqual(expected);
   });
 
+  it("finds every match in windows read in place (pushRead), whole and partial", () => {
+    const random = prng(14);
+    const needles = randomNeedles(random, 400, 2);
+    const length = 2 * WINDOW_BYTES + 12_345;
+    const haystack = plantedHaystack(random, needles, length, [100_000, WINDOW_BYTES - 5]);
+    const expected = bruteForce(haystack, needles);
+    const automaton = buildAutomaton(needles);
+    for (const policy of policies) {
+      setPrefilterPolicy(policy);
+      for (const limit of [Infinity, 100_000, WINDOW_BYTES - 5]) {
+        const matcher = new StreamMatcher(automaton);
+        const hits: string[] = [];
+        let at = 0;
+        const read = (into: Uint8Array) => {
+          const n = Math.min(into.length, limit, length - at);
+          into.set(haystack.subarray(at, at + n));
+          at += n;
+          return n;
+        };
+        while (matcher.pushRead(read, (id, offset) => hits.push(`${id}@${offset}`)) > 0);
+        expect({ policy, limit, hits }).toEqual({ policy, limit, hits: expected });
+      }
+    }
+  });
+
   it("keeps to the plain DFA when a needle is one byte long, whatever the policy", () => {
     const random = prng(13);
     const needles = randomNeedles(random, 300, 2);
