@@ -3,7 +3,7 @@ import { REPORT_SCHEMA_VERSION } from "../model/report.js";
 import type { ScanReport } from "../model/report.js";
 import { draft07Validator, errorsOf } from "../../test/report/schema-validators.js";
 import { sampleReport, xssReport } from "../../test/report/sample-report.js";
-import { canonicalize, formatJson } from "./json-reporter.js";
+import { canonicalize, formatJson, stableJson, stableJsonPieces } from "./json-reporter.js";
 
 /** The same report with every object's keys inserted in reverse order. */
 function reversedKeys(value: unknown): unknown {
@@ -59,5 +59,40 @@ describe("formatJson", () => {
     const report = sampleReport();
     expect(JSON.parse(formatJson(report))).toEqual(canonicalize(report));
     expect(JSON.parse(formatJson(report))).toEqual(JSON.parse(JSON.stringify(report)));
+  });
+});
+
+describe("stableJson in pieces", () => {
+  /** JSON.stringify's own canonical text, the reference the pieces must equal byte for byte. */
+  const reference = (value: unknown) => `${JSON.stringify(canonicalize(value), null, 2)}\n`;
+
+  it("equals one JSON.stringify of the canonical value, for reports and for awkward values", () => {
+    const values: unknown[] = [
+      sampleReport(),
+      xssReport(),
+      reversedKeys(sampleReport()),
+      {},
+      [],
+      { a: [], b: {}, c: { d: [] } },
+      { a: undefined, b: [undefined, 1, { c: undefined }], e: { f: undefined } },
+      [[], [[1, [2, { x: "multi\nline" }]]], { y: [{}] }],
+      { 'key with "quotes" and \u2028': "值 ✓", n: null, t: true, f: 1.5e-7 },
+      "just a string",
+      42,
+      null,
+    ];
+    for (const value of values) {
+      const pieces = [...stableJsonPieces(value)];
+      expect(pieces.join("")).toBe(reference(value));
+      expect(stableJson(value)).toBe(reference(value));
+    }
+  });
+
+  it("cuts a report into a piece per top-level member and per finding and coverage entry", () => {
+    const report = sampleReport();
+    const pieces = [...stableJsonPieces(report)];
+    const largest = Math.max(...pieces.map((piece) => piece.length));
+    expect(largest).toBeLessThan(formatJson(report).length / 4);
+    expect(pieces.length).toBeGreaterThan(report.findings.length + report.coverage.length);
   });
 });

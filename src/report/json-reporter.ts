@@ -91,12 +91,67 @@ export function canonicalize(value: unknown): unknown {
   return value;
 }
 
+/** Members deeper than this are written by one JSON.stringify call each. */
+const PIECE_DEPTH = 2;
+
+function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
+  if (depth < PIECE_DEPTH && value !== null && typeof value === "object") {
+    const inner = `${indent}  `;
+    if (Array.isArray(value)) {
+      if (value.length > 0) {
+        yield "[\n";
+        for (let index = 0; index < value.length; index++) {
+          yield inner;
+          // As JSON.stringify writes an array's undefined: null.
+          yield* value[index] === undefined ? ["null"] : pieces(value[index], inner, depth + 1);
+          yield index < value.length - 1 ? ",\n" : "\n";
+        }
+        yield `${indent}]`;
+        return;
+      }
+    } else {
+      const source = value as Record<string, unknown>;
+      const keys = Object.keys(source)
+        .filter((key) => source[key] !== undefined)
+        .sort(compareKeys);
+      if (keys.length > 0) {
+        yield "{\n";
+        for (let index = 0; index < keys.length; index++) {
+          const key = keys[index]!;
+          yield `${inner}${JSON.stringify(key)}: `;
+          yield* pieces(source[key], inner, depth + 1);
+          yield index < keys.length - 1 ? ",\n" : "\n";
+        }
+        yield `${indent}}`;
+        return;
+      }
+    }
+  }
+  const text = JSON.stringify(canonicalize(value), null, 2);
+  yield indent === "" ? text : text.replaceAll("\n", `\n${indent}`);
+}
+
+/**
+ * stableJson's text in pieces (one per top-level member, and one per item of those): a report of 91,000
+ * artifacts is written to a file without ever being one 80 MB string (two bytes per character once a single
+ * character is not Latin-1) plus its encoded copy.
+ */
+export function* stableJsonPieces(value: unknown): Generator<string> {
+  yield* pieces(value, "", 0);
+  yield "\n";
+}
+
 /** Canonical JSON: stable key order, 2-space indent, trailing newline. */
 export function stableJson(value: unknown): string {
-  return `${JSON.stringify(canonicalize(value), null, 2)}\n`;
+  return [...stableJsonPieces(value)].join("");
 }
 
 /** The scan report as JSON, described by schema/scan-report.schema.json. */
 export function formatJson(report: ScanReport): string {
   return stableJson(report);
+}
+
+/** formatJson's text in pieces, for writing a large report to a file. */
+export function formatJsonPieces(report: ScanReport): Iterable<string> {
+  return stableJsonPieces(report);
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
@@ -184,5 +184,21 @@ describe("custodiet scan (built CLI)", () => {
     const text = cli(["scan", dir, "--min-severity", "critical"]);
     expect(text.stdout).toContain("UYGUR");
     expect(cli(["scan", dir, "--format", "nope"]).status).toBe(2);
+  });
+
+  it("writes the same JSON to a file (in pieces) as to stdout", () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "a.h"), iconv.encode(GBK_HEADER, "gbk"));
+    writeFileSync(join(dir, "b.txt"), "人种 skin colour\n".repeat(50));
+    // Outside the scanned folder, so the second scan does not read the first one's report.
+    const path = join(tempFolder(), "out/r.json");
+    const args = ["scan", dir, "--format", "json", "--fail-on", "none", "--quiet"];
+    expect(cli([...args, "--output", path]).status).toBe(0);
+    const stdout = cli(args).stdout;
+    const withoutTime = (text: string) => text.replace(/"generatedAt": "[^"]*"/u, "");
+    const written = readFileSync(path, "utf8");
+    expect(written.endsWith("}\n")).toBe(true);
+    expect(withoutTime(written)).toBe(withoutTime(stdout));
+    expect((JSON.parse(written) as ScanReport).findings.length).toBeGreaterThan(0);
   });
 });

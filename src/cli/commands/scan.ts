@@ -1,4 +1,4 @@
-import { mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { scan } from "../../engine/scan.js";
@@ -228,15 +228,22 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
 
   let stdout = "";
   for (const request of requests) {
-    const format = await loadFormatter(request.format);
-    const text = format(report, { color: request.output === undefined && color });
-    if (request.output === undefined) stdout += text;
-    else {
-      const path = resolve(io.cwd, request.output);
-      await mkdir(dirname(path), { recursive: true });
-      await writeFile(path, text);
-      if (!quiet) notes.push(`wrote ${request.format} report to ${request.output}`);
+    if (request.output === undefined) {
+      const format = await loadFormatter(request.format);
+      stdout += format(report, { color });
+      continue;
     }
+    const path = resolve(io.cwd, request.output);
+    await mkdir(dirname(path), { recursive: true });
+    if (request.format === "json") {
+      // Written piece by piece: the JSON of a tree of 100,000 artifacts is never one string in memory.
+      const { formatJsonPieces } = await import("../../report/json-reporter.js");
+      await writePieces(path, formatJsonPieces(report));
+    } else {
+      const format = await loadFormatter(request.format);
+      await writeFile(path, format(report, { color: false }));
+    }
+    if (!quiet) notes.push(`wrote ${request.format} report to ${request.output}`);
   }
   if (values.evidence !== undefined) {
     const { writeEvidenceBundle, loadSigningKey } = await import("../../evidence/index.js");
@@ -251,4 +258,25 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       ? 0
       : report.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;
   return { exitCode: failing > 0 ? 1 : 0, stdout, stderr: notes.map((note) => `${note}\n`).join("") };
+}
+
+/** Writes text given in pieces, about a megabyte at a time (writeFile on a handle writes all of it, at the end). */
+async function writePieces(path: string, pieces: Iterable<string>): Promise<void> {
+  const file = await open(path, "w");
+  try {
+    let batch: string[] = [];
+    let length = 0;
+    for (const piece of pieces) {
+      batch.push(piece);
+      length += piece.length;
+      if (length >= 1 << 20) {
+        await file.writeFile(batch.join(""));
+        batch = [];
+        length = 0;
+      }
+    }
+    if (length > 0) await file.writeFile(batch.join(""));
+  } finally {
+    await file.close();
+  }
 }
