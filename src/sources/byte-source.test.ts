@@ -166,6 +166,23 @@ describe("chunksInto", () => {
     }
   });
 
+  it("gives every buffer back when a read fails", async () => {
+    const { path } = fileOf(6 * CHUNK, 9);
+    const source = await openFileSource(path);
+    const buffers = lender(8);
+    let chunks = 0;
+    await expect(async () => {
+      for await (const chunk of chunksInto(source, CHUNK, buffers)) {
+        expect(chunk.length).toBe(CHUNK);
+        // The next reads find the file closed.
+        if (++chunks === 2) await source.close();
+      }
+    }).rejects.toThrow(/EBADF/u);
+    expect(chunks).toBeGreaterThanOrEqual(2);
+    expect(buffers.held.size).toBe(0);
+    expect(buffers.returned).toBe(buffers.lent);
+  });
+
   it("reads a file that grows or shrinks while read up to where it ends", async () => {
     const grown = fileOf(5 * CHUNK, 7);
     const source = await openFileSource(grown.path);
