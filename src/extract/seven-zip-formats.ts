@@ -50,15 +50,23 @@ export const SEVEN_Z_MAGIC = [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] as const;
 export const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
 export const CRAMFS_MAGIC = [0x45, 0x3d, 0xcd, 0x28] as const;
 
-/** LZMA-alone header: the usual properties byte (lc=3 lp=0 pb=2), a sane dictionary, a plausible size. */
+/**
+ * An LZMA-alone header (.lzma) as liblzma accepts one, plus what a stream worth opening has: the usual
+ * properties byte (lc=3 lp=0 pb=2), a dictionary of 2^n or 2^n + 2^(n-1) bytes, a size that is unknown (all
+ * ones) or from 1 byte to below 2^38, and a first byte of compressed data of 0 (the range coder's first
+ * byte always is). Carving tried every 5d 00 00 in binaries: 1,509 false candidates in /usr/lib, each a
+ * "could not list" entry, passed the looser test this replaces.
+ */
 export function isLzmaAlone(head: Uint8Array, at = 0): boolean {
-  if (head.length < at + 13 || head[at] !== 0x5d) return false;
+  if (head.length < at + 14 || head[at] !== 0x5d || head[at + 13] !== 0) return false;
   const dictionary = u32le(head, at + 1);
   if (dictionary < 1 << 12 || dictionary > 1 << 30) return false;
-  if ((dictionary & (dictionary - 1)) !== 0 && dictionary % 3 !== 0) return false;
+  const power = dictionary % 3 === 0 ? dictionary / 3 : dictionary;
+  if ((power & (power - 1)) !== 0) return false;
   const low = u32le(head, at + 5);
   const high = u32le(head, at + 9);
-  return (low === 0xffffffff && high === 0xffffffff) || high < 0x100;
+  if (low === 0xffffffff && high === 0xffffffff) return true;
+  return high < 1 << 6 && (low !== 0 || high !== 0);
 }
 
 export function isSquashfs(head: Uint8Array, at = 0): boolean {
