@@ -141,6 +141,21 @@ async function zipLength(
   return undefined;
 }
 
+/**
+ * A carved LZMA stream declaring more than this many times the bytes it can have (up to the next signature)
+ * is x86 code that happens to read `5d 00 00 …` (pop rbp, then zeros): real streams worth carving compress
+ * far less, and 32 MiB "declared" by 5 KB of an object file are not one.
+ */
+const MAX_LZMA_RATIO = 1000;
+
+/** The uncompressed size an LZMA-alone header declares, or undefined when it says unknown. */
+function lzmaDeclaredSize(head: Uint8Array): number | undefined {
+  const view = viewOf(head);
+  const low = view.getUint32(5, true);
+  const high = view.getUint32(9, true);
+  return low === 0xffffffff && high === 0xffffffff ? undefined : high * 0x1_0000_0000 + low;
+}
+
 /** Validates the candidate and returns the length of the embedded object, or undefined for garbage. */
 async function measure(
   candidate: Candidate,
@@ -168,8 +183,12 @@ async function measure(
         return undefined;
       return xzLength(source, offset, head.subarray(6, 8), context.signal);
     }
-    case "lzma":
-      return isLzmaAlone(head) ? Math.min(remaining, nextOffset - offset) : undefined;
+    case "lzma": {
+      if (!isLzmaAlone(head)) return undefined;
+      const length = Math.min(remaining, nextOffset - offset);
+      const declared = lzmaDeclaredSize(head);
+      return declared === undefined || declared <= length * MAX_LZMA_RATIO ? length : undefined;
+    }
     case "zip": {
       const version = viewOf(head).getUint16(4, true);
       const method = viewOf(head).getUint16(8, true);

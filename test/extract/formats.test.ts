@@ -225,6 +225,29 @@ describe.skipIf(skipWithoutTools)("format details", () => {
   });
 });
 
+describe("carving LZMA", () => {
+  /** 8 KiB of zeros with an LZMA-alone header at 0x1000 declaring `size` bytes (dictionary 64 KiB). */
+  const blob = (size: number) => {
+    const bytes = new Uint8Array(8192);
+    const view = new DataView(bytes.buffer);
+    bytes[0x1000] = 0x5d;
+    view.setUint32(0x1001, 1 << 16, true);
+    view.setUint32(0x1005, size, true);
+    bytes.fill(0x41, 0x1000 + 14, 0x1000 + 64);
+    return bytes;
+  };
+
+  it("carves a stream that declares a size its bytes can hold", async () => {
+    const run = await runOnce(blob(1 << 20));
+    expect(run.children.map((child) => child.carvedAt)).toEqual([0x1000]);
+  });
+
+  it("does not carve x86 code that reads 5d 00 00 … and declares 1,000 times more than it can hold", async () => {
+    const run = await runOnce(blob(32 << 20));
+    expect(run.children).toEqual([]);
+  });
+});
+
 describe("memory held by small members", () => {
   it("a small deflated zip member is held in a buffer of its own size, not in a zlib chunk", async () => {
     const { zipSync } = await import("fflate");
