@@ -10,18 +10,12 @@ import type { ChunkBuffers } from "../sources/byte-source.js";
  * straight into blocks lent by `buffers`; `update` with such a chunk only tells the hashing thread where
  * it lies, without copying it, and any other chunk is copied into a free block first. A block is lent
  * again once the hashing thread is done with it and its reader has released it. `digest` queues the end
- * of the stream and waits for its digest, which by then is mostly computed; `digestAsync` lets the other
- * tasks of this thread go on while it waits.
+ * of the stream and waits for its digest, which by then is mostly computed.
  */
 export interface StreamHash {
   update(chunk: Uint8Array): void;
   /** Hex digest of everything passed to `update`; ends the stream. */
   digest(): string;
-  /**
-   * `digest`, waiting for the hashing thread without blocking this thread's event loop: other tasks go
-   * on matching meanwhile.
-   */
-  digestAsync(): Promise<string>;
   /** Ends the stream without a digest (an aborted artifact). */
   dispose(): void;
   /** Hashed on the hashing thread (for tests and measurements). */
@@ -43,16 +37,6 @@ export interface Hasher {
   readonly ready: Promise<boolean>;
   close(): Promise<void>;
 }
-
-/** `Atomics.waitAsync` (ES2024, in Node since 16), not in this project's ES2023 library types. */
-const atomics = Atomics as unknown as {
-  readonly waitAsync: (
-    array: Int32Array,
-    index: number,
-    value: number,
-    timeout: number,
-  ) => { async: false; value: string } | { async: true; value: Promise<string> };
-};
 
 /** Streams shorter than this are hashed in place: handing them over would cost more than it saves. */
 const MIN_THREADED_BYTES = 1 << 20;
@@ -107,7 +91,6 @@ function inlineHash(): StreamHash {
   return {
     update: (chunk) => void hash.update(chunk),
     digest: () => hash.digest("hex"),
-    digestAsync: () => Promise.resolve(hash.digest("hex")),
     dispose: () => undefined,
     threaded: false,
   };
@@ -250,10 +233,6 @@ function startHashThread(): HashThread {
   let closed = false;
   const blockState = new Uint8Array(BLOCKS);
   let lent = 0;
-  /** Digests of FINAL records awaited but not read yet, by record: read out before the record is reused. */
-  const unread = new Map<number, { digest?: string }>();
-  const readDigest = (record: number): string =>
-    Buffer.from(digests.subarray(record * 32, record * 32 + 32)).toString("hex");
 
   /** Sequence numbers wrap at 2^32: `a` is at or past `b` when their difference is not negative. */
   const reached = (a: number, b: number): boolean => ((a - b) | 0) >= 0;
@@ -269,22 +248,6 @@ function startHashThread(): HashThread {
       const seen = Atomics.load(header, DONE);
       if (done()) return;
       Atomics.wait(header, DONE, seen, 50);
-    }
-  };
-  /** As `waitFor`, but turning the event loop (a timer keeps it alive: a pending `waitAsync` does not). */
-  const waitForAsync = async (done: () => boolean): Promise<void> => {
-    const deadline = Date.now() + WAIT_MS;
-    while (!done()) {
-      if (failure !== undefined) throw new Error(failure);
-      if (Atomics.load(header, STOPPED) !== 0) throw new Error("hashing thread stopped");
-      if (Date.now() > deadline) throw new Error("hashing thread stopped answering");
-      const seen = Atomics.load(header, DONE);
-      if (done()) return;
-      const waiting = atomics.waitAsync(header, DONE, seen, 50);
-      if (!waiting.async) continue;
-      let timer: NodeJS.Timeout | undefined;
-      await Promise.race([waiting.value, new Promise((resolve) => (timer = setTimeout(resolve, 50)))]);
-      clearTimeout(timer);
     }
   };
   /** A block neither lent nor being hashed (the lowest, so that few pages are touched), or -1. */
@@ -305,13 +268,7 @@ function startHashThread(): HashThread {
     // The record's previous use must be done.
     waitFor(() => reached(Atomics.load(header, DONE), at - RECORDS + 1));
     sequence = (sequence + 1) | 0;
-    const record = at & (RECORDS - 1);
-    const waiting = unread.get(record);
-    if (waiting !== undefined) {
-      waiting.digest = readDigest(record);
-      unread.delete(record);
-    }
-    const base = record * FIELDS;
+    const base = (at & (RECORDS - 1)) * FIELDS;
     if (block >= 0) Atomics.store(header, BUSY + block, 1);
     header[base + OPERATION] = operation;
     header[base + STREAM] = stream;
@@ -376,23 +333,8 @@ function startHashThread(): HashThread {
         ended = true;
         const at = send(stream, FINAL);
         waitFor(() => reached(Atomics.load(header, DONE), at + 1));
-        return readDigest(at & (RECORDS - 1));
-      },
-      async digestAsync() {
-        ended = true;
-        const at = send(stream, FINAL);
         const record = at & (RECORDS - 1);
-        // Other streams may queue records meanwhile; `send` reads this digest out before reusing its record.
-        const result: { digest?: string } = {};
-        unread.set(record, result);
-        try {
-          await waitForAsync(
-            () => result.digest !== undefined || reached(Atomics.load(header, DONE), at + 1),
-          );
-        } finally {
-          if (unread.get(record) === result) unread.delete(record);
-        }
-        return result.digest ?? readDigest(record);
+        return Buffer.from(digests.subarray(record * 32, record * 32 + 32)).toString("hex");
       },
       dispose() {
         if (ended || closed || failure !== undefined) return;
