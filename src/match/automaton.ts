@@ -52,6 +52,9 @@ const BYTE_INDEXED_STATES = 1 << 14;
 const foldTable = new Uint8Array(256);
 for (let byte = 0; byte < 256; byte++) foldTable[byte] = byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte;
 
+/** byte → the other case of an ASCII letter, else the byte itself. */
+const otherCase = Uint8Array.from({ length: 256 }, (_, byte) => (isAsciiLetter(byte) ? byte ^ 0x20 : byte));
+
 function isAsciiLetter(byte: number): boolean {
   return (byte >= 0x41 && byte <= 0x5a) || (byte >= 0x61 && byte <= 0x7a);
 }
@@ -311,8 +314,9 @@ function kernelFor(automaton: Automaton): Kernel | undefined {
 
 /**
  * The prefilter of an automaton whose needles are all at least 2 bytes long: `pairs[a | b << 8]` holds
- * `PAIR_BITS` for the pair a, b (every case variant the DFA folds), read from the DFA's first five levels.
- * `limit` is the premultiplied number of states of depth ≤ 2 (numbered first, breadth-first).
+ * `PAIR_BITS` for the pair a, b, read from the needles (in both cases of every ASCII letter, as the DFA
+ * folds them all). `limit` is the premultiplied number of states of depth ≤ 2: states are numbered
+ * breadth-first, one per distinct (folded) first byte and first two bytes.
  */
 interface Prefilter {
   readonly pairs: Uint8Array;
@@ -322,75 +326,42 @@ interface Prefilter {
 const prefilters = new WeakMap<Kernel, Prefilter>();
 
 function buildPrefilter(automaton: Automaton): Prefilter | undefined {
-  const { transitions, classOf, classCount, outputStart, outputs, needleLength } = automaton;
-  const rowBytes = classCount * 4;
-  // A needle of one byte: its depth-1 state has outputs and could not be skipped.
-  for (let byte = 0; byte < 256; byte++) if (transitions[classOf[byte]!]! < 0) return undefined;
+  const { needles, classCount } = automaton;
   const pairs = new Uint8Array(1 << 16).fill(PAIR_BITS.always);
-  const markAll = (first: number, bit: number) => {
-    for (let second = 0; second < 256; second++) pairs[first | (second << 8)]! |= bit;
+  // Runs once per kernel, mostly before the JIT has compiled it: plain loops, no allocation per needle.
+  const mark = (first: number, second: number, bit: number) => {
+    const a = foldTable[first]!;
+    const b = foldTable[second]!;
+    const otherA = otherCase[a]!;
+    const otherB = otherCase[b]!;
+    pairs[a | (b << 8)]! |= bit;
+    pairs[otherA | (b << 8)]! |= bit;
+    pairs[a | (otherB << 8)]! |= bit;
+    pairs[otherA | (otherB << 8)]! |= bit;
   };
-  const ownNeedle = (state: number, length: number) => {
-    const plain = state / rowBytes;
-    for (let k = outputStart[plain]!; k < outputStart[plain + 1]!; k++)
-      if (needleLength[outputs[k]!] === length) return true;
-    return false;
-  };
-  const pairBit = [PAIR_BITS.first, PAIR_BITS.second, PAIR_BITS.third, PAIR_BITS.fourth];
-  // Breadth-first numbering: a move from a state of depth d is to its child when it is at least `below`
-  // (the first state of depth d + 1). Each state keeps the bytes that lead into it (a letter's two cases).
-  let frontier = [0];
-  let below = rowBytes;
-  let limit = rowBytes;
-  const into = new Map<number, number[]>();
-  const parent = new Map<number, number>();
-  // Every pair of a byte leading into `from` and one leading into `to` (its child).
-  const markPairs = (from: number, to: number, bit: number) => {
-    for (const first of into.get(from) ?? [])
-      for (const second of into.get(to) ?? []) pairs[first | (second << 8)]! |= bit;
-  };
-  for (let depth = 0; depth < 5 && frontier.length > 0; depth++) {
-    const next: number[] = [];
-    let last = 0;
-    for (const state of frontier) {
-      const before = into.get(state) ?? [];
-      for (let byte = 0; byte < 256; byte++) {
-        const child = Math.abs(transitions[(state >> 2) + classOf[byte]!]!);
-        if (child < below) continue;
-        let bytes = into.get(child);
-        if (bytes === undefined) {
-          into.set(child, (bytes = []));
-          parent.set(child, state);
-          next.push(child);
-          last = Math.max(last, child);
-        }
-        bytes.push(byte);
-        if (depth === 0) continue;
-        const length = depth + 1;
-        const own = ownNeedle(child, length);
-        for (const previous of before) {
-          const pair = previous | (byte << 8);
-          pairs[pair]! |= pairBit[depth - 1]!;
-          if (own && length === 2) pairs[pair]! |= PAIR_BITS.whole;
-          if (own && length === 3) pairs[pair]! |= PAIR_BITS.tail;
-        }
-        if (own && length === 2) markAll(byte, PAIR_BITS.tail);
-      }
-      // Needles of 3 and 4 bytes: their first two bytes (3) or bytes 1-2 (4) suffice, a sharper test than
-      // their last byte followed by any byte.
-      if (depth >= 2 && depth <= 3) {
-        for (const child of next) {
-          if (parent.get(child) !== state || !ownNeedle(child, depth + 1)) continue;
-          const above = parent.get(state)!;
-          markPairs(above, state, depth === 2 ? PAIR_BITS.whole : PAIR_BITS.tail);
-        }
-      }
-    }
-    below = last + rowBytes;
-    if (depth === 1) limit = below;
-    frontier = next;
+  const firstBytes = new Uint8Array(256);
+  const firstPairs = new Uint8Array(1 << 16);
+  let shallow = 1;
+  for (const { bytes } of needles) {
+    const length = bytes.length;
+    // A needle of one byte: its depth-1 state has outputs and could not be skipped.
+    if (length < 2) return undefined;
+    const b0 = bytes[0]!;
+    const b1 = bytes[1]!;
+    const pair = foldTable[b0]! | (foldTable[b1]! << 8);
+    if (firstBytes[foldTable[b0]!] === 0) shallow++;
+    if (firstPairs[pair] === 0) shallow++;
+    firstBytes[foldTable[b0]!] = 1;
+    firstPairs[pair] = 1;
+    mark(b0, b1, PAIR_BITS.first);
+    if (length >= 3) mark(b1, bytes[2]!, PAIR_BITS.second);
+    if (length >= 4) mark(bytes[2]!, bytes[3]!, PAIR_BITS.third);
+    if (length >= 5) mark(bytes[3]!, bytes[4]!, PAIR_BITS.fourth);
+    if (length <= 3) mark(b0, b1, PAIR_BITS.whole);
+    if (length === 3 || length === 4) mark(b1, bytes[2]!, PAIR_BITS.tail);
+    if (length === 2) for (let next = 0; next < 256; next++) mark(b1, next, PAIR_BITS.tail);
   }
-  return { pairs, limit };
+  return { pairs, limit: shallow * classCount * 4 };
 }
 
 /**

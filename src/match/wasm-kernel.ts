@@ -177,13 +177,13 @@ const FILTER_UNROLL = 8;
 
 /** Bits of a pair table entry; see `assembleFilter`. */
 export const PAIR_BITS = {
-  /** The pair is bytes 0-1 of a needle of 4 bytes or more (or of a trie path of 5 bytes). */
+  /** The pair is bytes 0-1 of a needle. */
   first: 1,
-  /** The pair is bytes 1-2 of a needle of 5 bytes or more (or of a trie path of 5 bytes). */
+  /** The pair is bytes 1-2 of a needle. */
   second: 2,
-  /** The pair is bytes 2-3 of a needle of 4 bytes or more. */
+  /** The pair is bytes 2-3 of a needle. */
   third: 4,
-  /** The pair is bytes 3-4 of a needle of 5 bytes or more. */
+  /** The pair is bytes 3-4 of a needle. */
   fourth: 8,
   /** The pair is a 2-byte needle, or the first two bytes of a 3-byte one: enough alone. */
   whole: 16,
