@@ -3,7 +3,6 @@ import { mkdir, stat } from "node:fs/promises";
 import iconv from "iconv-lite";
 import type { ByteSource } from "../model/bytes.js";
 import type { Hit } from "../model/hit.js";
-import type { LocationLayer } from "../model/location.js";
 import { analyzeHits, type Detection } from "../analyze/index.js";
 import { widenToIdentifier } from "../analyze/identifier-span.js";
 import type { Budgets, ExtractContext } from "../extract/extractor.js";
@@ -17,7 +16,14 @@ import type { CompiledRulePack } from "../rules/index.js";
 import { chunksInto, memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
-import type { ArtifactResult, ArtifactTask, ChildTask, LocatedDetection, SkippedChild } from "./task.js";
+import {
+  layerOf,
+  type ArtifactResult,
+  type ArtifactTask,
+  type ChildTask,
+  type LocatedDetection,
+  type SkippedChild,
+} from "./task.js";
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
 
 /**
@@ -63,7 +69,7 @@ export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner)
   } catch (error) {
     return {
       id: task.id,
-      layer: { ...originLayer(task), sha256: "", size: 0 },
+      layer: layerOf(task.origin, "", 0),
       detections: [],
       status: "skipped",
       reason: coverageReasonOf(error),
@@ -78,17 +84,6 @@ export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner)
   } finally {
     await source.close();
   }
-}
-
-function originLayer(task: ArtifactTask): Omit<LocationLayer, "sha256" | "size"> {
-  const { path, via, offsetInParent, carvedAt, element } = task.origin;
-  return {
-    path,
-    via,
-    ...(offsetInParent !== undefined ? { offsetInParent } : {}),
-    ...(carvedAt !== undefined ? { carvedAt } : {}),
-    ...(element !== undefined ? { element } : {}),
-  };
 }
 
 async function scanOpened(
@@ -157,12 +152,8 @@ async function scanOpened(
     reason = "unreadable";
     detail = `hashing failed: ${describeError(error)}`;
   }
-  const layer: LocationLayer = {
-    ...originLayer(task),
-    // A partial read hashes only what was read; say so rather than pretend.
-    sha256,
-    size: status === "scanned" ? bytesScanned : source.size,
-  };
+  // A partial read hashes only what was read; say so rather than pretend.
+  const layer = layerOf(task.origin, sha256, status === "scanned" ? bytesScanned : source.size);
   const widened: Detection[] = [];
   for (const detection of detections) widened.push(await widenToIdentifier(detection, source));
   const located = await locateLines(widened, source, head ?? new Uint8Array(0));

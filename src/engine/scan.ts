@@ -24,7 +24,7 @@ import { toDisplayPath, walkInputs } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
 import { threadedHasher } from "./hasher.js";
-import type { ArtifactResult, ArtifactTask, ChildTask } from "./task.js";
+import { layerOf, type ArtifactResult, type ArtifactTask, type ChildTask } from "./task.js";
 
 export interface ScanProgress {
   readonly filesDone: number;
@@ -166,20 +166,22 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const handle = (task: ArtifactTask, result: ArtifactResult): void => {
     filesDone++;
     const layers = [...task.parents, result.layer];
-    coverage.push({
+    // Optional members added one by one in a fixed order: spreads gave each entry a hidden class of its own.
+    const entry: { -readonly [K in keyof CoverageEntry]: CoverageEntry[K] } = {
       location: formatLocation(layers),
       layers,
       status: result.status,
-      ...(result.reason !== undefined ? { reason: result.reason } : {}),
-      ...(result.detail !== undefined ? { detail: result.detail } : {}),
       bytesScanned: result.bytesScanned,
-      ...(result.format !== undefined ? { format: result.format } : {}),
-    });
+    };
+    if (result.reason !== undefined) entry.reason = result.reason;
+    if (result.detail !== undefined) entry.detail = result.detail;
+    if (result.format !== undefined) entry.format = result.format;
+    coverage.push(entry);
     for (const finding of toFindings(result.detections, layers, rulesById)) {
       if (severityRank(finding.severity) >= severityRank(minSeverity)) findings.push(finding);
     }
     for (const skipped of result.skipped) {
-      skip([...layers, { ...skipped.origin, sha256: "", size: 0 }], skipped.reason, skipped.detail);
+      skip([...layers, layerOf(skipped.origin, "", 0)], skipped.reason, skipped.detail);
     }
     for (const child of result.children) queueChild(task, layers, child);
     report();
@@ -190,7 +192,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     parentLayers: readonly LocationLayer[],
     child: ChildTask,
   ): void => {
-    const childLayers = [...parentLayers, { ...child.origin, sha256: "", size: child.size }];
+    const childLayers = [...parentLayers, layerOf(child.origin, "", child.size)];
     if (child.size > budgets.maxFileSize) {
       skip(childLayers, "too-large", `${child.size} bytes is over the limit of ${budgets.maxFileSize}`);
       return;

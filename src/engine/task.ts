@@ -82,6 +82,24 @@ export interface ScanSetup {
 }
 
 /**
+ * A location layer with its properties always added in one order. Object spreads of optional members
+ * (`{ ...origin, sha256, size }`) gave nearly every layer a hidden class of its own: 91,000 maps and
+ * descriptor arrays, 20 MB, for /usr/lib/jvm's coverage ledger.
+ */
+export function layerOf(origin: LayerOrigin, sha256: string, size: number): LocationLayer {
+  const layer: { -readonly [K in keyof LocationLayer]: LocationLayer[K] } = {
+    path: origin.path,
+    sha256,
+    size,
+    via: origin.via,
+  };
+  if (origin.offsetInParent !== undefined) layer.offsetInParent = origin.offsetInParent;
+  if (origin.carvedAt !== undefined) layer.carvedAt = origin.carvedAt;
+  if (origin.element !== undefined) layer.element = origin.element;
+  return layer;
+}
+
+/**
  * Bytes cross threads by transfer, not copy. A view that shares its buffer with others (members cut from one
  * decompressed block) is copied first, so transferring it cannot empty its siblings.
  */
