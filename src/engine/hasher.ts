@@ -41,6 +41,11 @@ export interface Hasher {
 /** Streams shorter than this are hashed in place: handing them over would cost more than it saves. */
 const MIN_THREADED_BYTES = 1 << 20;
 /**
+ * A new stream is hashed in this thread when the hashing thread has this many operations (chunks of up to
+ * 4 MiB) still to do.
+ */
+const MAX_BEHIND = 6;
+/**
  * Shared blocks, each as large as the scan's default chunk. Up to four tasks interleave, each holding
  * two (the chunk being matched and the one being read ahead); the rest let the hashing thread fall
  * behind for a while before this thread waits. The memory is only touched as blocks are used.
@@ -148,6 +153,8 @@ for (let sequence = 0; ; sequence++) {
 
 interface HashThread {
   readonly running: () => boolean;
+  /** Operations queued for the hashing thread that it has not finished yet. */
+  readonly behind: () => number;
   readonly ready: Promise<boolean>;
   readonly stream: () => StreamHash;
   readonly close: () => Promise<void>;
@@ -164,7 +171,9 @@ export function threadedHasher(): Hasher {
   const create = (size: number): StreamHash => {
     if (size < MIN_THREADED_BYTES || closed) return inlineHash();
     const started = start();
-    return started.running() ? started.stream() : inlineHash();
+    // A hashing thread far behind (it shares its core with reads and the compiler) would make this thread
+    // wait: this stream is hashed here instead, where waiting time is spent hashing.
+    return started.running() && started.behind() < MAX_BEHIND ? started.stream() : inlineHash();
   };
   return {
     create,
@@ -348,6 +357,7 @@ function startHashThread(): HashThread {
 
   return {
     running,
+    behind: () => (sequence - Atomics.load(header, DONE)) | 0,
     ready,
     stream: threadedHash,
     async close() {
