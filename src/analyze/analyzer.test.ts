@@ -8,7 +8,7 @@ import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
 import { parseRuleText } from "../rules/parse-rule.js";
 import { scanBytes } from "../rules/tester.js";
 import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
-import { analyzeHits, capMemberName, MEMBER_NAME_MAX } from "./analyzer.js";
+import { analyzeHits, capMemberName, leadingByteOrder, MEMBER_NAME_MAX } from "./analyzer.js";
 
 /** A bare token rule: `race` and `nation` as whole tokens, no other condition. */
 const BARE_TOKENS = `
@@ -197,6 +197,40 @@ typedef enum tagEM_NATION_TYPE {
     }
   });
 
+  it("reads ASCII-only UTF-16 in the byte order the artifact starts with (a BOM, or text)", async () => {
+    const header = "typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n";
+    const at = header.indexOf("UYGUR") * 2;
+    const cases = [
+      { bytes: [0xfe, 0xff, ...iconv.encode(header, "utf-16be")], encoding: "utf-16be", offset: 2 + at },
+      { bytes: [...iconv.encode(header, "utf-16be")], encoding: "utf-16be", offset: at },
+      { bytes: [0xff, 0xfe, ...iconv.encode(header, "utf-16le")], encoding: "utf-16le", offset: 2 + at },
+      { bytes: [...iconv.encode(header, "utf-16le")], encoding: "utf-16le", offset: at },
+    ] as const;
+    for (const { bytes, encoding, offset } of cases) {
+      const found = (await scanSource(Uint8Array.from(bytes))).filter(
+        (d) => d.ruleId === "test-nation-uyghur",
+      );
+      expect(
+        found.map((d) => [d.encoding, d.offset, d.match]),
+        `${encoding} at ${offset}`,
+      ).toEqual([[encoding, offset, "UYGUR"]]);
+    }
+  });
+
+  it("keeps UTF-16LE strings at odd offsets in a binary (a .NET string heap: a length byte, then the text)", async () => {
+    const text = iconv.encode("EM_NATION_TYPE_UYGUR", "utf-16le");
+    const bytes = Uint8Array.from([
+      ...Buffer.from("MZ\x90\x00\x03\x00\x00\x00", "latin1"),
+      ...new Uint8Array(23),
+      text.length + 1,
+      ...text,
+      0,
+      ...new Uint8Array(16),
+    ]);
+    const found = (await scanSource(bytes)).filter((d) => d.ruleId === "test-nation-uyghur");
+    expect(found.map((d) => [d.encoding, d.offset % 2])).toEqual([["utf-16le", 0]]);
+  });
+
   it("binds colour values to the name of their enum", () => {
     const plate = "enum EM_PLATE_COLOR { EM_PLATE_YELLOW, EM_PLATE_BLACK, EM_PLATE_WHITE };";
     const complexion =
@@ -330,5 +364,18 @@ describe("memberName cap", () => {
     expect(Array.from(capped)).toHaveLength(MEMBER_NAME_MAX);
     expect(capped.endsWith("…")).toBe(true);
     expect(body.startsWith(capped.slice(0, -1))).toBe(true);
+  });
+});
+
+describe("leadingByteOrder", () => {
+  it("reads a byte order mark or plain text, and nothing from a binary header", () => {
+    expect(leadingByteOrder(Uint8Array.of(0xfe, 0xff, 0x4e, 0x8a))).toBe("utf-16be");
+    expect(leadingByteOrder(Uint8Array.of(0xff, 0xfe, 0x8a, 0x4e))).toBe("utf-16le");
+    expect(leadingByteOrder(new Uint8Array(iconv.encode("#define X 1\r\n", "utf-16be")))).toBe("utf-16be");
+    expect(leadingByteOrder(new Uint8Array(iconv.encode("#define X 1\r\n", "utf-16le")))).toBe("utf-16le");
+    expect(leadingByteOrder(new Uint8Array(32))).toBeUndefined();
+    expect(leadingByteOrder(Buffer.from("MZ\x90\x00\x03\x00\x00\x00\x04\x00", "latin1"))).toBeUndefined();
+    expect(leadingByteOrder(Buffer.from("plain ASCII text", "latin1"))).toBeUndefined();
+    expect(leadingByteOrder(Uint8Array.of(0x41))).toBeUndefined();
   });
 });

@@ -99,6 +99,28 @@ interface Stretch {
   readonly base: number;
   /** Size of the whole artifact. */
   readonly size: number;
+  /** The UTF-16 byte order the artifact's first bytes show, if they show one (see leadingByteOrder). */
+  readonly byteOrder?: "utf-16le" | "utf-16be";
+}
+
+/**
+ * The UTF-16 byte order an artifact's start shows: a byte order mark, or up to 16 characters of plain ASCII
+ * text whose zero bytes all sit on one side. Undefined for anything else (a binary's header).
+ */
+export function leadingByteOrder(head: Uint8Array): "utf-16le" | "utf-16be" | undefined {
+  if (head[0] === 0xff && head[1] === 0xfe) return "utf-16le";
+  if (head[0] === 0xfe && head[1] === 0xff) return "utf-16be";
+  const pairs = Math.min(16, head.length >> 1);
+  if (pairs < 2) return undefined;
+  let le = 0;
+  let be = 0;
+  for (let pair = 0; pair < pairs; pair++) {
+    const first = head[2 * pair]!;
+    const second = head[2 * pair + 1]!;
+    if (second === 0 && first >= 0x09 && first < 0x7f) le++;
+    else if (first === 0 && second >= 0x09 && second < 0x7f) be++;
+  }
+  return le === pairs ? "utf-16le" : be === pairs ? "utf-16be" : undefined;
 }
 
 /** Thrown when a hit needs bytes beyond those read for its cluster (a wide window). */
@@ -208,10 +230,13 @@ function resolveEncoding(
     const mine = score(claimed, start);
     const theirs = score(other, otherStart);
     // Little-endian is by far the more common: big-endian must read clearly better (random bytes next to
-    // an identifier extend either reading by a character or two; real text in the right order by many).
+    // an identifier extend either reading by a character or two; real text in the right order by many),
+    // or, when neither reads better (ASCII text), the artifact must start in big-endian (a BOM, or text).
+    // Alignment cannot decide: a .NET string heap holds UTF-16LE at odd offsets, after a length byte.
     const le = claimed === "utf-16le" ? mine : theirs;
     const be = claimed === "utf-16le" ? theirs : mine;
-    const bigEndian = be - le >= BYTE_ORDER_MARGIN;
+    const bigEndian =
+      be - le >= BYTE_ORDER_MARGIN || (le - be < BYTE_ORDER_MARGIN && buffer.byteOrder === "utf-16be");
     const keep = claimed === "utf-16be" ? bigEndian : !bigEndian;
     return keep ? claimed : undefined;
   }
@@ -504,6 +529,9 @@ export async function analyzeHits(
 ): Promise<Detection[]> {
   const sorted = [...hits].sort(byOffset);
   const out: Detection[] = [];
+  const byteOrder = sorted.some((hit) => isUtf16(hit.encoding))
+    ? leadingByteOrder(await source.read(0, 32))
+    : undefined;
   let index = 0;
   while (index < sorted.length) {
     const first = sorted[index]!;
@@ -518,7 +546,8 @@ export async function analyzeHits(
     const read = async (margin: number): Promise<Stretch> => {
       const from = Math.max(0, first.offset - margin);
       const to = Math.min(source.size, end + margin);
-      return { bytes: await source.read(from, to - from), base: from, size: source.size };
+      const bytes = await source.read(from, to - from);
+      return { bytes, base: from, size: source.size, ...(byteOrder !== undefined ? { byteOrder } : {}) };
     };
     const analyzer = new BufferAnalyzer(await read(READ_MARGIN), pack);
     const firstDetection = out.length;
