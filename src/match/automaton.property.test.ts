@@ -1,53 +1,8 @@
 import { describe, expect, it } from "vitest";
-import { buildAutomaton, StreamMatcher } from "./automaton.js";
+import { buildAutomaton } from "./automaton.js";
 import { compileNeedles, type Needle } from "./needles.js";
 import { LANES, TABLE_BASE, WINDOW_BYTES } from "./wasm-kernel.js";
-
-/** mulberry32: deterministic, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fold = (byte: number) => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte);
-
-/** Every (end, needle, start) by brute force, in the order the matcher promises: by last byte, then needle id. */
-function bruteForce(haystack: Uint8Array, needles: readonly Needle[]): string[] {
-  const found: [number, number, number][] = [];
-  for (const needle of needles) {
-    const { bytes, foldMask } = needle;
-    outer: for (let start = 0; start + bytes.length <= haystack.length; start++) {
-      for (let k = 0; k < bytes.length; k++) {
-        const actual = haystack[start + k]!;
-        const wanted = bytes[k]!;
-        if (actual === wanted) continue;
-        if (foldMask[k] === 1 && fold(actual) === fold(wanted)) continue;
-        continue outer;
-      }
-      found.push([start + bytes.length - 1, needle.id, start]);
-    }
-  }
-  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  return found.map(([, id, start]) => `${id}@${start}`);
-}
-
-function stream(haystack: Uint8Array, needles: readonly Needle[], cuts: readonly number[]): string[] {
-  const matcher = new StreamMatcher(buildAutomaton(needles));
-  const hits: string[] = [];
-  let previous = 0;
-  for (const cut of [...cuts, haystack.length]) {
-    matcher.push(haystack.subarray(previous, cut), (id, offset) => hits.push(`${id}@${offset}`));
-    previous = cut;
-  }
-  expect(matcher.offset).toBe(haystack.length);
-  return hits;
-}
+import { bruteForce, prng, stream } from "../../test/match/oracle.js";
 
 /** Random needles over a small alphabet (so they overlap, nest and repeat), some case-folded. */
 function randomNeedles(

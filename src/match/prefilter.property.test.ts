@@ -2,52 +2,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { buildAutomaton, setPrefilterPolicy, StreamMatcher, type PrefilterPolicy } from "./automaton.js";
 import type { Needle } from "./needles.js";
 import { LANES, WINDOW_BYTES } from "./wasm-kernel.js";
-
-/** mulberry32: deterministic, so a failing seed can be replayed. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
-const fold = (byte: number) => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte);
-
-/** Every match by brute force, in the order the matcher promises: by last byte, then needle id. */
-function bruteForce(haystack: Uint8Array, needles: readonly Needle[]): string[] {
-  const found: [number, number, number][] = [];
-  for (const { id, bytes, foldMask } of needles) {
-    const first = fold(bytes[0]!);
-    outer: for (let start = 0; start + bytes.length <= haystack.length; start++) {
-      if (fold(haystack[start]!) !== first) continue;
-      for (let k = 0; k < bytes.length; k++) {
-        const actual = haystack[start + k]!;
-        const wanted = bytes[k]!;
-        if (actual === wanted) continue;
-        if (foldMask[k] === 1 && fold(actual) === fold(wanted)) continue;
-        continue outer;
-      }
-      found.push([start + bytes.length - 1, id, start]);
-    }
-  }
-  found.sort((a, b) => a[0] - b[0] || a[1] - b[1]);
-  return found.map(([, id, start]) => `${id}@${start}`);
-}
-
-function stream(haystack: Uint8Array, needles: readonly Needle[], cuts: readonly number[]): string[] {
-  const matcher = new StreamMatcher(buildAutomaton(needles));
-  const hits: string[] = [];
-  let previous = 0;
-  for (const cut of [...cuts, haystack.length]) {
-    matcher.push(haystack.subarray(previous, cut), (id, offset) => hits.push(`${id}@${offset}`));
-    previous = cut;
-  }
-  return hits;
-}
+import { bruteForce, prng, stream } from "../../test/match/oracle.js";
 
 const letters = Array.from({ length: 26 }, (_, k) => 0x61 + k);
 const anyByte = Array.from({ length: 256 }, (_, k) => k);
