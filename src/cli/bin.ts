@@ -46,6 +46,12 @@ const write = (stream: NodeJS.WriteStream, text: string): Promise<void> =>
         resolve();
       });
   });
+process.exitCode = state.stoppedWith ?? result.exitCode;
+// A reader that stops early (`custodiet scan … | head`) closes the pipe: that ends the output, not in a crash.
+for (const stream of [process.stdout, process.stderr])
+  stream.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code !== "EPIPE") throw error;
+    process.exit();
+  });
 await write(process.stdout, result.stdout);
 await write(process.stderr, result.stderr);
-process.exitCode = state.stoppedWith ?? result.exitCode;

@@ -1,10 +1,11 @@
+import { spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import type { ScanReport } from "../../src/model/report.js";
-import { cli, tempFolder } from "../helpers.js";
+import { BIN, cli, tempFolder } from "../helpers.js";
 
 const GBK_HEADER = `/* 人脸属性 */
 typedef enum tagEM_NATION_TYPE
@@ -201,4 +202,20 @@ describe("custodiet scan (built CLI)", () => {
     expect(withoutTime(written)).toBe(withoutTime(stdout));
     expect((JSON.parse(written) as ScanReport).findings.length).toBeGreaterThan(0);
   });
+});
+
+describe("output to a reader that stops early", () => {
+  it("ends quietly with the scan's exit code when the pipe closes (custodiet scan … | head)", () => {
+    const dir = tempFolder();
+    // Enough findings for more JSON than a pipe holds (64 KiB), so the CLI is still writing when it closes.
+    for (let index = 0; index < 60; index++)
+      writeFileSync(join(dir, `a${index}.h`), iconv.encode(GBK_HEADER, "gbk"));
+    const errors = join(tempFolder(), "stderr.txt");
+    const script = `"$0" "$1" scan "$2" --format json --fail-on high 2>"$3" | head -c 100 >/dev/null; echo "\${PIPESTATUS[0]}"`;
+    const result = spawnSync("bash", ["-c", script, process.execPath, BIN, dir, errors], {
+      encoding: "utf8",
+    });
+    expect(readFileSync(errors, "utf8")).not.toContain("EPIPE");
+    expect(result.stdout.trim()).toBe("1");
+  }, 60_000);
 });
