@@ -56,6 +56,8 @@ const BLOCK_BYTES = 4 << 20;
 const RESERVED_BLOCKS = 2;
 /** Queued operations (a small ring of records; the data stays in the blocks). */
 const RECORDS = 32;
+/** A hashing thread whose loop does not run this long after it was started is given up. */
+const START_MS = 10_000;
 /** A hashing thread that does not answer in this long has died; the artifact is recorded as partial. */
 const WAIT_MS = 60_000;
 
@@ -215,7 +217,19 @@ function startHashThread(): HashThread {
   // Until the thread's loop runs, streams are hashed here.
   const running = (): boolean =>
     failure === undefined && Atomics.load(header, RUNNING) === 1 && Atomics.load(header, STOPPED) === 0;
-  const ready = new Promise<boolean>((resolve) => {
+  const ready = new Promise<boolean>((settle) => {
+    // A thread that neither runs nor fails in START_MS never will: streams are then hashed here (`open`
+    // waits on this, so it must settle).
+    const deadline = setTimeout(() => {
+      failure ??= `hashing thread did not start in ${START_MS / 1000} s`;
+      settle(false);
+    }, START_MS);
+    // The worker keeps the process alive until it settles this; the deadline alone must not.
+    deadline.unref();
+    const resolve = (value: boolean): void => {
+      clearTimeout(deadline);
+      settle(value);
+    };
     const poll = (): void => {
       if (running()) resolve(true);
       else if (failure !== undefined || closed) resolve(false);
