@@ -1,6 +1,6 @@
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
-import type { ChunkBuffers } from "../sources/byte-source.js";
+import type { ChunkBuffers } from "../model/bytes.js";
 
 /**
  * SHA-256 of every layer, computed either in this thread or, when a core would otherwise sit idle, on a

@@ -13,7 +13,7 @@ import { signatureKind } from "./scan-needles.js";
 import { countNewlines, lineStartBefore, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
-import { chunksInto, memorySource, openFileSource } from "../sources/byte-source.js";
+import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
 import {
@@ -121,7 +121,7 @@ async function scanOpened(
   };
   try {
     // A file is read into the hashing thread's memory where it has room: `update` then copies nothing.
-    for await (const chunk of chunksInto(source, scanner.chunkSize, hash.buffers)) {
+    for await (const chunk of source.chunks(scanner.chunkSize, true, hash.buffers)) {
       scanner.signal?.throwIfAborted();
       // The chunk buffer is reused for the next read: keep a copy of the head.
       head ??= chunk.slice(0, HEAD_BYTES);

@@ -4,7 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendFileSync, truncateSync } from "node:fs";
-import { chunksInto, memorySource, openFileSource, type ChunkBuffers } from "./byte-source.js";
+import type { ChunkBuffers } from "../model/bytes.js";
+import { memorySource, openFileSource } from "./byte-source.js";
 
 const folder = mkdtempSync(join(tmpdir(), "custodiet-source-"));
 afterAll(() => {
@@ -119,7 +120,7 @@ function lender(limit: number): ChunkBuffers & { held: Set<Uint8Array>; lent: nu
   };
 }
 
-describe("chunksInto", () => {
+describe("chunks into lent buffers", () => {
   it("reads into the given buffers, each given back once, only after the consumer moved past it", async () => {
     // [file length, chunk size, buffers to lend]: read ahead, lending fewer than wanted, one chunk.
     for (const [length, chunkSize, limit] of [
@@ -133,7 +134,7 @@ describe("chunksInto", () => {
       const buffers = lender(limit);
       try {
         let position = 0;
-        for await (const chunk of chunksInto(source, chunkSize, buffers)) {
+        for await (const chunk of source.chunks(chunkSize, true, buffers)) {
           // Another task runs meanwhile: the read-ahead lands, the chunk must stay intact.
           await new Promise((resolve) => setTimeout(resolve, 1));
           expect(Buffer.compare(chunk, bytes.subarray(position, position + chunk.length))).toBe(0);
@@ -155,7 +156,7 @@ describe("chunksInto", () => {
     const source = await openFileSource(path);
     const buffers = lender(8);
     try {
-      for await (const chunk of chunksInto(source, CHUNK, buffers)) {
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
         expect(Buffer.compare(chunk, bytes.subarray(0, CHUNK))).toBe(0);
         break;
       }
@@ -172,7 +173,7 @@ describe("chunksInto", () => {
     const buffers = lender(8);
     let chunks = 0;
     await expect(async () => {
-      for await (const chunk of chunksInto(source, CHUNK, buffers)) {
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
         expect(chunk.length).toBe(CHUNK);
         // The next reads find the file closed.
         if (++chunks === 2) await source.close();
@@ -190,7 +191,7 @@ describe("chunksInto", () => {
     const extra = new Uint8Array(5000).fill(7);
     try {
       let position = 0;
-      for await (const chunk of chunksInto(source, CHUNK, buffers)) {
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
         if (position === 0) appendFileSync(grown.path, extra);
         position += chunk.length;
       }
@@ -203,7 +204,7 @@ describe("chunksInto", () => {
     const second = await openFileSource(shrunk.path);
     try {
       let position = 0;
-      for await (const chunk of chunksInto(second, CHUNK, buffers)) {
+      for await (const chunk of second.chunks(CHUNK, true, buffers)) {
         if (position === 0) truncateSync(shrunk.path, CHUNK + 10);
         expect(Buffer.compare(chunk, shrunk.bytes.subarray(position, position + chunk.length))).toBe(0);
         position += chunk.length;
@@ -219,7 +220,7 @@ describe("chunksInto", () => {
   it("streams bytes in memory as they are, without borrowing", async () => {
     const bytes = Uint8Array.from({ length: 10 }, (_, index) => index);
     const buffers = lender(8);
-    expect([...(await collect(chunksInto(memorySource(bytes), 3, buffers), true))]).toEqual([...bytes]);
+    expect([...(await collect(memorySource(bytes).chunks(3, true, buffers), true))]).toEqual([...bytes]);
     expect(buffers.lent).toBe(0);
   });
 });

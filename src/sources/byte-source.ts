@@ -1,16 +1,5 @@
 import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:fs";
-import type { ByteSource } from "../model/bytes.js";
-
-/**
- * Where a source reads chunks into: e.g. memory the hashing thread shares, so that a chunk is hashed
- * where it was read.
- */
-export interface ChunkBuffers {
-  /** A buffer of exactly `length` bytes, or undefined (none to spare: the source uses its own). */
-  acquire(length: number): Uint8Array | undefined;
-  /** The source is done with a buffer `acquire` gave: the consumer has moved past its chunk. */
-  release(buffer: Uint8Array): void;
-}
+import type { ByteSource, ChunkBuffers } from "../model/bytes.js";
 
 /** Read buffers kept per thread for `chunks(size, true)`, by size; a few per size (tasks run interleaved). */
 const pooled = new Map<number, Uint8Array[]>();
@@ -27,25 +16,6 @@ function releaseBuffer(buffer: Uint8Array): void {
   const free = pooled.get(buffer.length) ?? [];
   if (free.length < POOLED_PER_SIZE) free.push(buffer);
   pooled.set(buffer.length, free);
-}
-
-/** File sources and how they read chunks into given buffers. */
-const readsInto = new WeakMap<
-  ByteSource,
-  (chunkSize: number, buffers: ChunkBuffers) => AsyncIterable<Uint8Array>
->();
-
-/**
- * `source.chunks(chunkSize, true)`, with a file read straight into buffers from `buffers` where it has
- * some to spare. Each chunk is valid until the next one is requested; then its buffer is released.
- */
-export function chunksInto(
-  source: ByteSource,
-  chunkSize: number,
-  buffers: ChunkBuffers | undefined,
-): AsyncIterable<Uint8Array> {
-  const reader = buffers === undefined ? undefined : readsInto.get(source);
-  return reader === undefined ? source.chunks(chunkSize, true) : reader(chunkSize, buffers!);
 }
 
 /**
@@ -172,7 +142,7 @@ function openFileSourceNow(path: string): ByteSource {
         }
         return filled === want ? buffer : buffer.subarray(0, filled);
       },
-      async *chunks(chunkSize, reuse = false) {
+      async *chunks(chunkSize, reuse = false, buffers) {
         let position = 0;
         if (!reuse) {
           while (true) {
@@ -184,7 +154,7 @@ function openFileSourceNow(path: string): ByteSource {
             yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
           }
         }
-        yield* readAhead(chunkSize);
+        yield* readAhead(chunkSize, buffers);
       },
       close() {
         if (!closed) {
@@ -194,7 +164,6 @@ function openFileSourceNow(path: string): ByteSource {
         return Promise.resolve();
       },
     };
-    readsInto.set(source, readAhead);
     return source;
   } catch (error) {
     if (!closed) closeSync(fd);
