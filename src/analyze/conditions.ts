@@ -1,7 +1,7 @@
 import type { WhereSpec } from "../rules/types.js";
 import { DEFAULT_NEAR_CHARS } from "../rules/types.js";
 import type { FoundScopeKind, Scope } from "./scope-finder.js";
-import { hasNonAscii, identifierAround, tokenSpans, tokenize, type TokenSpan } from "./tokenizer.js";
+import { hasNonAscii, identifierAround, tokenSpansIn, tokenize, type TokenSpan } from "./tokenizer.js";
 
 /**
  * One entry of a word list. ASCII entries are token sequences (`SkinColor` = [skin, color], which also
@@ -98,14 +98,16 @@ export interface WordBag {
 }
 
 export function wordBag(text: string, from: number, to: number, shared = false): WordBag {
-  const spans = tokenSpans(text, from, to);
+  const lower = text.slice(from, to).toLowerCase();
+  const spans = tokenSpansIn(text, from, to, lower);
   const positions = new Map<string, number[]>();
-  spans.forEach((span, index) => {
-    const list = positions.get(span.token);
+  for (let index = 0; index < spans.length; index++) {
+    const token = spans[index]!.token;
+    const list = positions.get(token);
     if (list) list.push(index);
-    else positions.set(span.token, [index]);
-  });
-  return { spans, positions, lower: text.slice(from, to).toLowerCase(), offset: from, shared };
+    else positions.set(token, [index]);
+  }
+  return { spans, positions, lower, offset: from, shared };
 }
 
 /** A token equals a list entry's token, allowing a plural (`fonts` for `font`, `races` for `race`). */

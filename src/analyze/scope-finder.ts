@@ -27,6 +27,25 @@ export interface ScopeContext {
   readonly text: string;
   readonly classes: Uint8Array;
   readonly brackets: Brackets;
+  /** What findScope worked out about each opener (by position), for the next hit inside it. */
+  readonly openers: Map<number, OpenerFacts>;
+}
+
+/** An opener's closer and classification, and (once a hit asks) its members: the same for every hit inside. */
+export interface OpenerFacts {
+  readonly close: number;
+  readonly classified: Classified | undefined;
+  members?: MemberTable;
+}
+
+/**
+ * The pieces of a scope between its top-level separators: their ranges (flattened), the member names of
+ * the named ones, and per piece the member index a hit inside it gets (-1: none).
+ */
+interface MemberTable {
+  readonly ranges: readonly number[];
+  readonly names: readonly string[];
+  readonly indexIfHolds: readonly number[];
 }
 
 /**
@@ -50,6 +69,7 @@ export function prepareScopeContext(text: string): ScopeContext {
   let brackets: Brackets | undefined;
   return {
     text,
+    openers: new Map(),
     get classes() {
       lexed ??= lex(text);
       return lexed.classes;
@@ -288,7 +308,7 @@ const ENUM_KEYWORDS: ReadonlySet<string> = new Set(["enum"]);
 const STRUCT_KEYWORDS: ReadonlySet<string> = new Set(["struct", "union", "interface", "record"]);
 const CLASS_KEYWORDS: ReadonlySet<string> = new Set(["class", "trait", "object"]);
 
-interface Classified {
+export interface Classified {
   readonly kind: FoundScopeKind;
   readonly name?: string;
   readonly aliases: readonly string[];
@@ -443,32 +463,64 @@ function memberAnchor(context: ScopeContext, hit: number, separators: string): n
   return Math.max(from, at);
 }
 
-function membersOf(
-  context: ScopeContext,
-  classified: Classified,
-  from: number,
-  to: number,
-  hit: number,
-): { members: string[]; memberIndex?: number; memberName?: string } {
-  const separators = classified.members === "statement" ? ";" : classified.members === "comma" ? "," : "\n";
-  const anchor = memberAnchor(context, hit, separators === "\n" ? "" : separators);
-  const pieces = splitTopLevel(context, from, to, separators);
-  const members: string[] = [];
-  let memberIndex: number | undefined;
+/** The member table of the scope [from, to) of `classified` (see MemberTable). */
+function memberTable(context: ScopeContext, classified: Classified, from: number, to: number): MemberTable {
+  const pieces = splitTopLevel(context, from, to, separatorsOf(classified));
+  const ranges: number[] = [];
+  const names: string[] = [];
+  const indexIfHolds: number[] = [];
   for (const [start, end] of pieces) {
     const name = memberNameOf(classified.members, classified.kind, codeOnly(context, start, end));
-    const holds = anchor >= start && anchor < end;
+    ranges.push(start, end);
     if (name === undefined) {
       // A comment after the last member belongs to it.
-      if (holds && memberIndex === undefined && members.length > 0) memberIndex = members.length - 1;
+      indexIfHolds.push(names.length > 0 ? names.length - 1 : -1);
       continue;
     }
-    if (holds && memberIndex === undefined) memberIndex = members.length;
-    members.push(name);
+    indexIfHolds.push(names.length);
+    names.push(name);
   }
-  return memberIndex === undefined
-    ? { members }
-    : { members, memberIndex, memberName: members[memberIndex]! };
+  return { ranges, names, indexIfHolds };
+}
+
+function separatorsOf(classified: Classified): string {
+  return classified.members === "statement" ? ";" : classified.members === "comma" ? "," : "\n";
+}
+
+/** The members of the scope opened at `open` (closed at `to`), and the one holding the hit. */
+function membersOf(
+  context: ScopeContext,
+  facts: OpenerFacts,
+  classified: Classified,
+  open: number,
+  hit: number,
+): { members: readonly string[]; memberIndex?: number; memberName?: string } {
+  const separators = separatorsOf(classified);
+  const anchor = memberAnchor(context, hit, separators === "\n" ? "" : separators);
+  facts.members ??= memberTable(context, classified, open + 1, facts.close);
+  const { ranges, names, indexIfHolds } = facts.members;
+  // Pieces are disjoint and in order: the first one holding the anchor decides.
+  let memberIndex = -1;
+  for (let piece = 0; 2 * piece < ranges.length; piece++) {
+    if (anchor >= ranges[2 * piece]! && anchor < ranges[2 * piece + 1]!) {
+      memberIndex = indexIfHolds[piece]!;
+      break;
+    }
+  }
+  return memberIndex < 0
+    ? { members: names }
+    : { members: names, memberIndex, memberName: names[memberIndex]! };
+}
+
+/** The closer and classification of the opener at `open` (worked out once per window). */
+function openerFacts(context: ScopeContext, open: number): OpenerFacts {
+  let facts = context.openers.get(open);
+  if (facts === undefined) {
+    const close = matchingClose(context, open);
+    facts = { close, classified: classifyOpener(context, open, close) };
+    context.openers.set(open, facts);
+  }
+  return facts;
 }
 
 /** Python: `class X(Base):` above the hit with smaller indentation. */
@@ -725,8 +777,8 @@ export function findScope(context: ScopeContext, index: number): Scope {
   for (let guard = 0; guard < 64; guard++) {
     const open = enclosingOpener(context, cursor);
     if (open < 0) break;
-    const close = matchingClose(context, open);
-    const classified = classifyOpener(context, open, close);
+    const facts = openerFacts(context, open);
+    const { close, classified } = facts;
     // A tuple inside a list or call (`[("emSex", C_ENUM), …]`) is an element, not a scope of its own.
     const unnamedTuple =
       classified?.kind === "list" &&
@@ -738,7 +790,7 @@ export function findScope(context: ScopeContext, index: number): Scope {
       if (classified.kind === "list" && classified.name === "_fields_") {
         const owner = pythonClass(context, open);
         if (owner) {
-          const listMembers = membersOf(context, classified, open + 1, close, index);
+          const listMembers = membersOf(context, facts, classified, open, index);
           return { ...owner, start: open + 1, end: close, ...listMembers, inComment };
         }
       }
@@ -750,7 +802,7 @@ export function findScope(context: ScopeContext, index: number): Scope {
         classified.kind !== "class"
       )
         break;
-      const found = membersOf(context, classified, open + 1, close, index);
+      const found = membersOf(context, facts, classified, open, index);
       return {
         kind: classified.kind,
         ...(classified.name === undefined ? {} : { name: classified.name }),

@@ -59,17 +59,40 @@ export interface TokenSpan {
 
 /** All tokens of `text` between `from` and `to`, in order. */
 export function tokenSpans(text: string, from = 0, to = text.length): TokenSpan[] {
+  return tokenSpansIn(text, from, to, text.slice(from, to).toLowerCase());
+}
+
+/**
+ * tokenSpans with `lower` = text.slice(from, to).toLowerCase() given: when lower-casing kept every
+ * position (no character grew, as U+0130 does), tokens are cut from it instead of lower-cased one by one.
+ */
+export function tokenSpansIn(text: string, from: number, to: number, lower: string): TokenSpan[] {
   const spans: TokenSpan[] = [];
+  const aligned = lower.length === to - from;
+  const length = text.length;
   let index = from;
   while (index < to) {
-    if (!isWordCode(text.charCodeAt(index))) {
+    let prev = text.charCodeAt(index);
+    if (!isWordCode(prev)) {
       index++;
       continue;
     }
     const start = index;
     index++;
-    while (index < to && isWordCode(text.charCodeAt(index)) && !isBoundaryAt(text, index)) index++;
-    spans.push({ token: text.slice(start, index).toLowerCase(), start, end: index });
+    // The boundary test of isBoundaryAt, with the codes carried along.
+    while (index < to) {
+      const next = text.charCodeAt(index);
+      if (!isWordCode(next)) break;
+      const after = index + 1 < length ? text.charCodeAt(index + 1) : -1;
+      if (isBoundaryBetween(prev, next, after)) break;
+      prev = next;
+      index++;
+    }
+    spans.push({
+      token: aligned ? lower.slice(start - from, index - from) : text.slice(start, index).toLowerCase(),
+      start,
+      end: index,
+    });
   }
   return spans;
 }
