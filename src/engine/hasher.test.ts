@@ -1,4 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
+import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { inlineHasher, threadedHasher } from "./hasher.js";
 
@@ -164,5 +167,90 @@ describe("hashers", () => {
     // Nothing more is lent; the reader reads into its own buffers.
     expect(stream.buffers!.acquire(10)).toBeUndefined();
     stream.buffers!.release(lent);
+  });
+});
+
+describe("reads on the hashing thread", () => {
+  const hasher = threadedHasher();
+  afterAll(() => hasher.close());
+  const folder = mkdtempSync(join(tmpdir(), "custodiet-hasher-"));
+  afterAll(() => {
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("read a file's bytes into a lent buffer, at any position, and hash them there", async () => {
+    expect(await hasher.ready).toBe(true);
+    const data = randomBytes(3 << 20);
+    const path = join(folder, "plain");
+    writeFileSync(path, data);
+    // Past 4 GiB (a sparse file): the position travels in two 32-bit halves.
+    const far = join(folder, "sparse");
+    const farAt = 2 ** 32 + 12_345;
+    const fd = openSync(path, "r");
+    const farFd = openSync(far, "w+");
+    try {
+      writeSync(farFd, data.subarray(0, 1000), 0, 1000, farAt);
+      const stream = hasher.create(1 << 30);
+      const buffers = stream.buffers!;
+      const lent = buffers.acquire(1 << 20)!;
+      expect(await buffers.read!(fd, lent, 5)).toBe(1 << 20);
+      expect(Buffer.compare(lent, data.subarray(5, 5 + (1 << 20)))).toBe(0);
+      stream.update(lent);
+      buffers.release(lent);
+      const tail = buffers.acquire(1 << 20)!;
+      // Short at the end of the file, nothing past it.
+      expect(await buffers.read!(fd, tail, data.length - 10)).toBe(10);
+      expect(Buffer.compare(tail.subarray(0, 10), data.subarray(data.length - 10))).toBe(0);
+      expect(await buffers.read!(fd, tail, data.length)).toBe(0);
+      expect(await buffers.read!(farFd, tail, farAt - 1)).toBe(1001);
+      expect(tail[0]).toBe(0);
+      expect(Buffer.compare(tail.subarray(1, 1001), data.subarray(0, 1000))).toBe(0);
+      buffers.release(tail);
+      expect(stream.digest()).toBe(sha(data.subarray(5, 5 + (1 << 20))));
+    } finally {
+      closeSync(fd);
+      closeSync(farFd);
+    }
+  });
+
+  it("leave reads it cannot do to the caller: a failed read, a buffer it did not lend or already holds", async () => {
+    expect(await hasher.ready).toBe(true);
+    const path = join(folder, "small");
+    writeFileSync(path, randomBytes(1000));
+    const fd = openSync(path, "r");
+    try {
+      const stream = hasher.create(1 << 30);
+      const buffers = stream.buffers!;
+      const lent = buffers.acquire(1000)!;
+      // A closed file descriptor: the caller reads again and sees the error itself.
+      expect(await buffers.read!(2 ** 30, lent, 0)).toBeUndefined();
+      expect(await buffers.read!(fd, new Uint8Array(1000), 0)).toBeUndefined();
+      expect(await buffers.read!(fd, lent, 0)).toBe(1000);
+      stream.update(lent);
+      // Handed over to be hashed: no read may land in it now.
+      expect(await buffers.read!(fd, lent, 0)).toBeUndefined();
+      buffers.release(lent);
+      stream.dispose();
+    } finally {
+      closeSync(fd);
+    }
+  });
+
+  it("lend without waiting only a buffer that is free now", async () => {
+    expect(await hasher.ready).toBe(true);
+    const stream = hasher.create(1 << 30);
+    const held: Uint8Array[] = [];
+    for (
+      let lent = stream.buffers!.acquire(1, false);
+      lent !== undefined;
+      lent = stream.buffers!.acquire(1, false)
+    ) {
+      held.push(lent);
+      expect(held.length).toBeLessThan(1000);
+    }
+    expect(held.length).toBeGreaterThan(0);
+    for (const lent of held) stream.buffers!.release(lent);
+    expect(stream.buffers!.acquire(1, false)).toBeDefined();
+    stream.dispose();
   });
 });

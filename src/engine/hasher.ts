@@ -7,10 +7,12 @@ import type { ChunkBuffers } from "../model/bytes.js";
  * hashing thread beside it, so that hashing no longer runs in series with matching.
  *
  * The hashing thread shares blocks of memory with this thread (a SharedArrayBuffer). A file is read
- * straight into blocks lent by `buffers`; `update` with such a chunk only tells the hashing thread where
- * it lies, without copying it, and any other chunk is copied into a free block first. A block is lent
- * again once the hashing thread is done with it and its reader has released it. `digest` queues the end
- * of the stream and waits for its digest, which by then is mostly computed.
+ * straight into blocks lent by `buffers`, by the hashing thread itself (`buffers.read`: a pread there
+ * costs this thread nothing, where a read on libuv's threads wakes one that takes this core for a while);
+ * `update` with such a chunk only tells the hashing thread where it lies, without copying it, and any
+ * other chunk is copied into a free block first. A block is lent again once the hashing thread is done
+ * with it and its reader has released it. `digest` queues the end of the stream and waits for its
+ * digest, which by then is mostly computed.
  */
 export interface StreamHash {
   update(chunk: Uint8Array): void;
@@ -47,15 +49,19 @@ const MIN_THREADED_BYTES = 1 << 20;
 const MAX_BEHIND = 6;
 /**
  * Shared blocks, each as large as the scan's default chunk. Up to four tasks interleave, each holding
- * two (the chunk being matched and the one being read ahead); the rest let the hashing thread fall
+ * up to three (the chunk being matched and two being read ahead); the rest let the hashing thread fall
  * behind for a while before this thread waits. The memory is only touched as blocks are used.
  */
-const BLOCKS = 12;
+const BLOCKS = 16;
 const BLOCK_BYTES = 4 << 20;
 /** Blocks never lent to readers, so that a copy always finds a block once the hashing thread moves on. */
 const RESERVED_BLOCKS = 2;
 /** Queued operations (a small ring of records; the data stays in the blocks). */
 const RECORDS = 32;
+/** Queued reads (a ring of their own, served before any hashing that waits). */
+const READS = 16;
+/** The hashing thread hashes in slices of this many bytes and serves reads that arrive in between. */
+const HASH_SLICE = 1 << 20;
 /** A hashing thread whose loop does not run this long after it was started is given up. */
 const START_MS = 10_000;
 /** A hashing thread that does not answer in this long has died; the artifact is recorded as partial. */
@@ -89,9 +95,40 @@ const STOPPED = DONE + 1;
  * started yet (its start needs this event loop) or failed to start (whose error event would need it too).
  */
 const RUNNING = STOPPED + 1;
+/** Bumped and notified by this thread after queuing anything: the hashing thread waits on it when idle. */
+const BELL = RUNNING + 1;
+/** Reads done by the hashing thread so far (wrapping); notified after each one. */
+const READS_DONE = BELL + 1;
+/** Then the read records: state, file descriptor, position (low and high 32 bits), start, length, block. */
+const READ_RECORDS = READS_DONE + 1;
+const READ_FIELDS = 7;
+const READ_FD = 1;
+const READ_LOW = 2;
+const READ_HIGH = 3;
+const READ_START = 4;
+const READ_LENGTH = 5;
+const READ_BLOCK = 6;
+/** Per block, the state of the last read into it (READ_*), notified when it changes, and its byte count. */
+const READ_STATE = READ_RECORDS + READS * READ_FIELDS;
+const READ_BYTES = READ_STATE + BLOCKS;
+const READ_PENDING = 1;
+const READ_DONE = 2;
+const READ_FAILED = 3;
 /** Then the digest of each record's FINAL operation, 32 bytes (8 fields) each. */
-const DIGESTS = RUNNING + 1;
+const DIGESTS = READ_BYTES + BLOCKS;
 const HEADER_FIELDS = DIGESTS + RECORDS * 8;
+
+/** Atomics.waitAsync (Node 16+; typed only from the ES2024 lib on). */
+const waitAsync = (
+  Atomics as unknown as {
+    waitAsync: (
+      array: Int32Array,
+      index: number,
+      value: number,
+      timeout: number,
+    ) => { async: false; value: string } | { async: true; value: Promise<string> };
+  }
+).waitAsync;
 
 function inlineHash(): StreamHash {
   const hash: Hash = createHash("sha256");
@@ -117,17 +154,48 @@ export function inlineHasher(): Hasher {
 const HASH_THREAD = `
 const { workerData } = require("node:worker_threads");
 const { createHash } = require("node:crypto");
+const { readSync } = require("node:fs");
 const { control, data } = workerData;
 const header = new Int32Array(control);
 const digests = new Uint8Array(control, ${DIGESTS * 4});
 const bytes = new Uint8Array(data);
 const streams = new Map();
+let reads = 0;
+// Reads first: this thread's reader waits for them, while hashing can wait.
+const serveReads = () => {
+  for (;;) {
+    const base = ${READ_RECORDS} + (reads % ${READS}) * ${READ_FIELDS};
+    if (Atomics.load(header, base) !== ${FULL}) return;
+    const block = header[base + ${READ_BLOCK}];
+    let state = ${READ_DONE};
+    let got = 0;
+    try {
+      const position = header[base + ${READ_HIGH}] * 4294967296 + (header[base + ${READ_LOW}] >>> 0);
+      got = readSync(header[base + ${READ_FD}], bytes, header[base + ${READ_START}], header[base + ${READ_LENGTH}], position);
+    } catch {
+      // The reader reads again itself, which reports the error as it always did.
+      state = ${READ_FAILED};
+    }
+    header[${READ_BYTES} + block] = got;
+    Atomics.store(header, base, ${FREE});
+    reads++;
+    Atomics.store(header, ${READ_STATE} + block, state);
+    Atomics.notify(header, ${READ_STATE} + block);
+    Atomics.add(header, ${READS_DONE}, 1);
+    Atomics.notify(header, ${READS_DONE});
+  }
+};
 try {
 Atomics.store(header, ${RUNNING}, 1);
 for (let sequence = 0; ; sequence++) {
   const record = sequence % ${RECORDS};
   const base = record * ${FIELDS};
-  while (Atomics.load(header, base + ${STATE}) !== ${FULL}) Atomics.wait(header, base + ${STATE}, ${FREE});
+  for (;;) {
+    const bell = Atomics.load(header, ${BELL});
+    serveReads();
+    if (Atomics.load(header, base + ${STATE}) === ${FULL}) break;
+    Atomics.wait(header, ${BELL}, bell);
+  }
   const operation = header[base + ${OPERATION}];
   const stream = header[base + ${STREAM}];
   if (operation === ${EXIT}) break;
@@ -135,7 +203,11 @@ for (let sequence = 0; ; sequence++) {
     let hash = streams.get(stream);
     if (hash === undefined) streams.set(stream, (hash = createHash("sha256")));
     const start = header[base + ${START}];
-    hash.update(bytes.subarray(start, start + header[base + ${LENGTH}]));
+    const end = start + header[base + ${LENGTH}];
+    for (let at = start; at < end; at += ${HASH_SLICE}) {
+      hash.update(bytes.subarray(at, Math.min(end, at + ${HASH_SLICE})));
+      serveReads();
+    }
     Atomics.store(header, ${BUSY} + header[base + ${BLOCK}], 0);
   } else {
     const hash = streams.get(stream) ?? createHash("sha256");
@@ -150,6 +222,8 @@ for (let sequence = 0; ; sequence++) {
   // Whoever waits sees this at once instead of waiting for a thread that is gone.
   Atomics.store(header, ${STOPPED}, 1);
   Atomics.notify(header, ${DONE});
+  Atomics.notify(header, ${READS_DONE});
+  for (let block = 0; block < ${BLOCKS}; block++) Atomics.notify(header, ${READ_STATE} + block);
 }
 `;
 
@@ -260,7 +334,7 @@ function startHashThread(): HashThread {
   /** Sequence numbers wrap at 2^32: `a` is at or past `b` when their difference is not negative. */
   const reached = (a: number, b: number): boolean => ((a - b) | 0) >= 0;
   /** Waits, without turning the event loop, until `done` holds or the hashing thread is gone. */
-  const waitFor = (done: () => boolean): void => {
+  const waitFor = (done: () => boolean, counter = DONE): void => {
     let deadline = 0;
     while (!done()) {
       if (failure !== undefined) throw new Error(failure);
@@ -268,9 +342,9 @@ function startHashThread(): HashThread {
       const now = Date.now();
       if (deadline === 0) deadline = now + WAIT_MS;
       else if (now > deadline) throw new Error("hashing thread stopped answering");
-      const seen = Atomics.load(header, DONE);
+      const seen = Atomics.load(header, counter);
       if (done()) return;
-      Atomics.wait(header, DONE, seen, 50);
+      Atomics.wait(header, counter, seen, 50);
     }
   };
   /** A block neither lent nor being hashed (the lowest, so that few pages are touched), or -1. */
@@ -299,20 +373,68 @@ function startHashThread(): HashThread {
     header[base + LENGTH] = length;
     header[base + BLOCK] = block;
     Atomics.store(header, base + STATE, FULL);
-    Atomics.notify(header, base + STATE);
+    ring();
     return at;
+  };
+  /** Wakes the hashing thread if it waits for work. */
+  const ring = (): void => {
+    Atomics.add(header, BELL, 1);
+    Atomics.notify(header, BELL);
+  };
+  /** Reads queued so far (wrapping like READS_DONE). */
+  let readSequence = 0;
+  /** Queues a pread of `length` bytes at `position` of `fd` into the blocks at `start`, inside `block`. */
+  const sendRead = (fd: number, block: number, start: number, length: number, position: number): void => {
+    const at = readSequence;
+    waitFor(() => reached(Atomics.load(header, READS_DONE), at - READS + 1), READS_DONE);
+    readSequence = (readSequence + 1) | 0;
+    const base = READ_RECORDS + (at & (READS - 1)) * READ_FIELDS;
+    Atomics.store(header, READ_STATE + block, READ_PENDING);
+    header[base + READ_FD] = fd;
+    header[base + READ_LOW] = position % 2 ** 32;
+    header[base + READ_HIGH] = Math.floor(position / 2 ** 32);
+    header[base + READ_START] = start;
+    header[base + READ_LENGTH] = length;
+    header[base + READ_BLOCK] = block;
+    Atomics.store(header, base + STATE, FULL);
+    ring();
+  };
+  /**
+   * The byte count of the read into `block` once it is done, or undefined when the hashing thread failed it
+   * or is gone (the reader reads itself: no one else writes into the block any more). Waits with the event
+   * loop turning; a thread that neither reads nor stops within WAIT_MS is an error.
+   */
+  const awaitRead = async (block: number): Promise<number | undefined> => {
+    let deadline = 0;
+    for (;;) {
+      const state = Atomics.load(header, READ_STATE + block);
+      if (state === READ_DONE) return header[READ_BYTES + block];
+      if (state !== READ_PENDING) return undefined;
+      if (failure !== undefined || Atomics.load(header, STOPPED) !== 0) return undefined;
+      const now = Date.now();
+      if (deadline === 0) deadline = now + WAIT_MS;
+      else if (now > deadline) throw new Error("hashing thread stopped reading");
+      const waiting = waitAsync(header, READ_STATE + block, READ_PENDING, 50);
+      if (waiting.async) {
+        // A pending waitAsync does not keep the process alive; this timer does, while it waits.
+        const alive = setTimeout(() => undefined, 1000);
+        await waiting.value;
+        clearTimeout(alive);
+      }
+    }
   };
 
   const buffers: ChunkBuffers = {
-    acquire(length) {
+    acquire(length, wait = true) {
       if (length > BLOCK_BYTES || closed || lent >= BLOCKS - RESERVED_BLOCKS || !running()) return undefined;
       let block: number;
       try {
         // The reserved blocks are never lent: some block is idle or being hashed, never waited on in vain.
-        block = waitIdleBlock();
+        block = wait ? waitIdleBlock() : idleBlock();
       } catch {
         return undefined;
       }
+      if (block < 0) return undefined;
       blockState[block] = LENT;
       lent++;
       return new Uint8Array(data, block * BLOCK_BYTES, length);
@@ -322,6 +444,18 @@ function startHashThread(): HashThread {
       if (block < 0) return;
       blockState[block] = IDLE;
       lent--;
+    },
+    read(fd, buffer, position) {
+      const block = lentBlock(buffer);
+      // Only into a lent block not handed over yet: the hashing thread may still be hashing any other.
+      if (block < 0 || blockState[block] !== LENT || closed || !running()) return Promise.resolve(undefined);
+      try {
+        sendRead(fd, block, buffer.byteOffset, buffer.length, position);
+      } catch {
+        Atomics.store(header, READ_STATE + block, 0);
+        return Promise.resolve(undefined);
+      }
+      return awaitRead(block);
     },
   };
   /** The block `chunk` lies in, if it is one lent out and still held, else -1. */

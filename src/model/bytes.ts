@@ -3,10 +3,20 @@
  * where it was read.
  */
 export interface ChunkBuffers {
-  /** A buffer of exactly `length` bytes, or undefined (none to spare: the source uses its own). */
-  acquire(length: number): Uint8Array | undefined;
+  /**
+   * A buffer of exactly `length` bytes, or undefined (none to spare: the source uses its own). The owner
+   * may wait for one to come free unless `wait` is false (a read far ahead, which can as well come later).
+   */
+  acquire(length: number, wait?: boolean): Uint8Array | undefined;
   /** The source is done with a buffer `acquire` gave: the consumer has moved past its chunk. */
   release(buffer: Uint8Array): void;
+  /**
+   * Optional: fills `buffer` (one `acquire` gave) with one pread of file descriptor `fd` at the 0-based
+   * `position` on the thread that owns the buffers, so that this thread's core is left to the consumer.
+   * Resolves to the byte count like a read, or to undefined when that thread did not read (a read error,
+   * or it is gone): the source then reads itself, which reports any error as it always did.
+   */
+  read?(fd: number, buffer: Uint8Array, position: number): Promise<number | undefined>;
 }
 
 /**

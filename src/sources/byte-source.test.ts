@@ -1,9 +1,11 @@
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendFileSync, truncateSync } from "node:fs";
+import { threadedHasher, type StreamHash } from "../engine/hasher.js";
 import type { ChunkBuffers } from "../model/bytes.js";
 import { memorySource, openFileSource } from "./byte-source.js";
 
@@ -94,7 +96,7 @@ describe("openFileSource", () => {
   });
 });
 
-/** Files this large are streamed (smaller ones are read whole at once). */
+/** A chunk size; files of over four such chunks are streamed (smaller ones are read whole at once). */
 const CHUNK = 64 * 1024;
 
 /** Lends up to `limit` buffers, then none, and records what it lent and got back. */
@@ -229,5 +231,254 @@ describe("memorySource", () => {
   it("streams the bytes in chunks", async () => {
     const bytes = Uint8Array.from({ length: 10 }, (_, index) => index);
     expect([...(await collect(memorySource(bytes).chunks(3), true))]).toEqual([...bytes]);
+  });
+});
+
+describe("chunks read on the hashing thread", () => {
+  const hasher = threadedHasher();
+  afterAll(() => hasher.close());
+
+  /**
+   * The hashing thread's buffers, counting what was lent, given back, read there, and given back while a
+   * read into it was still under way (never allowed). `before` may hold a read back until it resolves.
+   */
+  async function threadBuffers(
+    before?: (position: number) => Promise<void>,
+  ): Promise<
+    ChunkBuffers & { stream: StreamHash; lent: number; returned: number; readThere: number; early: number }
+  > {
+    expect(await hasher.ready).toBe(true);
+    const stream = hasher.create(1 << 30);
+    const inner = stream.buffers!;
+    const reading = new Set<Uint8Array>();
+    const counted = {
+      stream,
+      lent: 0,
+      returned: 0,
+      readThere: 0,
+      early: 0,
+      acquire(length: number, wait?: boolean) {
+        const buffer = inner.acquire(length, wait);
+        if (buffer !== undefined) counted.lent++;
+        return buffer;
+      },
+      release(buffer: Uint8Array) {
+        counted.returned++;
+        if (reading.has(buffer)) counted.early++;
+        inner.release(buffer);
+      },
+      async read(fd: number, buffer: Uint8Array, position: number) {
+        reading.add(buffer);
+        try {
+          await before?.(position);
+          const bytesRead = await inner.read!(fd, buffer, position);
+          if (bytesRead !== undefined) counted.readThere++;
+          return bytesRead;
+        } finally {
+          reading.delete(buffer);
+        }
+      },
+    };
+    return counted;
+  }
+
+  it("streams every byte in order, full chunks then a short last one, and hashes them", async () => {
+    for (const length of [5 * CHUNK + 1, 8 * CHUNK, 11 * CHUNK + 123]) {
+      const { path, bytes } = fileOf(length, 11);
+      const source = await openFileSource(path);
+      const buffers = await threadBuffers();
+      try {
+        const lengths: number[] = [];
+        let position = 0;
+        for await (const chunk of source.chunks(CHUNK, true, buffers)) {
+          // Other work meanwhile: the reads ahead land, this chunk must stay intact.
+          await new Promise((resolve) => setTimeout(resolve, 1));
+          expect(Buffer.compare(chunk, bytes.subarray(position, position + chunk.length))).toBe(0);
+          buffers.stream.update(chunk);
+          lengths.push(chunk.length);
+          position += chunk.length;
+        }
+        expect(position).toBe(length);
+        expect(lengths.slice(0, -1).every((chunkLength) => chunkLength === CHUNK)).toBe(true);
+        expect(lengths.at(-1)).toBe(length % CHUNK || CHUNK);
+        expect(buffers.stream.digest()).toBe(createHash("sha256").update(bytes).digest("hex"));
+        expect(buffers.readThere).toBeGreaterThanOrEqual(lengths.length);
+        expect(buffers.returned).toBe(buffers.lent);
+      } finally {
+        await source.close();
+      }
+    }
+  });
+
+  it("interleaves streams of several files", async () => {
+    const files = [fileOf(9 * CHUNK + 5, 12), fileOf(5 * CHUNK, 13), fileOf(6 * CHUNK + 999, 14)];
+    const sources = await Promise.all(files.map((file) => openFileSource(file.path)));
+    const all = await Promise.all(files.map(() => threadBuffers()));
+    try {
+      const iterators = sources.map((source, index) =>
+        source.chunks(CHUNK, true, all[index])[Symbol.asyncIterator](),
+      );
+      const positions = files.map(() => 0);
+      for (let open = files.length; open > 0;) {
+        open = 0;
+        for (const [index, iterator] of iterators.entries()) {
+          if (positions[index] === -1) continue;
+          const next = await iterator.next();
+          if (next.done === true) {
+            expect(positions[index]).toBe(files[index]!.bytes.length);
+            positions[index] = -1;
+            continue;
+          }
+          open++;
+          const at = positions[index]!;
+          expect(Buffer.compare(next.value, files[index]!.bytes.subarray(at, at + next.value.length))).toBe(
+            0,
+          );
+          all[index]!.stream.update(next.value);
+          positions[index] = at + next.value.length;
+        }
+      }
+      for (const [index, buffers] of all.entries()) {
+        expect(buffers.stream.digest()).toBe(createHash("sha256").update(files[index]!.bytes).digest("hex"));
+        expect(buffers.returned).toBe(buffers.lent);
+      }
+    } finally {
+      await Promise.all(sources.map((source) => source.close()));
+    }
+  });
+
+  it("gives every buffer back after an early stop, only once the reads ahead have landed", async () => {
+    const { path, bytes } = fileOf(8 * CHUNK, 15);
+    const source = await openFileSource(path);
+    // The reads ahead are still under way when the consumer stops.
+    const buffers = await threadBuffers((position) =>
+      position === 0 ? Promise.resolve() : new Promise((resolve) => setTimeout(resolve, 20)),
+    );
+    const given: Uint8Array[] = [];
+    const release = buffers.release.bind(buffers);
+    buffers.release = (buffer) => {
+      // Scribbled over as the next reader would; a read landing later shows through.
+      buffer.fill(0xee);
+      given.push(buffer);
+      release(buffer);
+    };
+    try {
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
+        expect(Buffer.compare(chunk, bytes.subarray(0, CHUNK))).toBe(0);
+        break;
+      }
+      buffers.stream.dispose();
+      expect(buffers.lent).toBeGreaterThan(1);
+      expect(buffers.returned).toBe(buffers.lent);
+      expect(buffers.early).toBe(0);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      for (const buffer of given) expect(buffer.every((byte) => byte === 0xee)).toBe(true);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("fails with the read's own error when the file cannot be read mid-way, giving every buffer back", async () => {
+    const { path } = fileOf(8 * CHUNK, 16);
+    const source = await openFileSource(path);
+    const buffers = await threadBuffers();
+    let chunks = 0;
+    await expect(async () => {
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
+        expect(chunk.length).toBe(CHUNK);
+        // The next reads find the file closed.
+        if (++chunks === 2) await source.close();
+      }
+    }).rejects.toThrow(/EBADF/u);
+    expect(chunks).toBeGreaterThanOrEqual(2);
+    expect(chunks).toBeLessThan(8);
+    expect(buffers.returned).toBe(buffers.lent);
+    buffers.stream.dispose();
+  });
+
+  it("reads a file cut or grown under it up to where it ends", async () => {
+    const shrunk = fileOf(8 * CHUNK, 17);
+    const source = await openFileSource(shrunk.path);
+    const buffers = await threadBuffers();
+    try {
+      let position = 0;
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
+        if (position === 0) truncateSync(shrunk.path, CHUNK + 10);
+        expect(Buffer.compare(chunk, shrunk.bytes.subarray(position, position + chunk.length))).toBe(0);
+        position += chunk.length;
+      }
+      // The reads ahead may have landed before the cut.
+      expect([CHUNK + 10, 2 * CHUNK, 3 * CHUNK]).toContain(position);
+      expect(buffers.returned).toBe(buffers.lent);
+    } finally {
+      await source.close();
+    }
+    const grown = fileOf(5 * CHUNK, 18);
+    const second = await openFileSource(grown.path);
+    const extra = new Uint8Array(5000).fill(7);
+    try {
+      let position = 0;
+      for await (const chunk of second.chunks(CHUNK, true, buffers)) {
+        if (position === 0) appendFileSync(grown.path, extra);
+        position += chunk.length;
+      }
+      expect(position).toBe(5 * CHUNK + extra.length);
+      expect(buffers.returned).toBe(buffers.lent);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("reads on from where a short chunk ends, not where the chunks read ahead of it began", async () => {
+    const { path, bytes } = fileOf(8 * CHUNK, 20);
+    const source = await openFileSource(path);
+    // The file is cut before the second chunk is read, and grown back before the third (read ahead) is.
+    let cut = (): void => undefined;
+    const wasCut = new Promise<void>((resolve) => (cut = resolve));
+    const buffers = await threadBuffers(async (position) => {
+      if (position === CHUNK) await wasCut;
+      if (position !== 2 * CHUNK) return;
+      await wasCut;
+      while (buffers.readThere < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      writeFileSync(path, bytes);
+    });
+    const lengths: number[] = [];
+    try {
+      let position = 0;
+      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
+        if (position === 0) {
+          truncateSync(path, CHUNK + 10);
+          cut();
+        }
+        expect(Buffer.compare(chunk, bytes.subarray(position, position + chunk.length))).toBe(0);
+        lengths.push(chunk.length);
+        position += chunk.length;
+      }
+      expect(lengths.slice(0, 2)).toEqual([CHUNK, 10]);
+      expect(position).toBe(bytes.length);
+      expect(buffers.returned).toBe(buffers.lent);
+      expect(buffers.early).toBe(0);
+    } finally {
+      await source.close();
+    }
+  });
+
+  it("reads on in this thread once the hashing thread is gone", async () => {
+    const { path, bytes } = fileOf(8 * CHUNK + 3, 19);
+    const own = threadedHasher();
+    expect(await own.ready).toBe(true);
+    const stream = own.create(1 << 30);
+    const source = await openFileSource(path);
+    try {
+      let position = 0;
+      for await (const chunk of source.chunks(CHUNK, true, stream.buffers)) {
+        if (position === 0) await own.close();
+        expect(Buffer.compare(chunk, bytes.subarray(position, position + chunk.length))).toBe(0);
+        position += chunk.length;
+      }
+      expect(position).toBe(bytes.length);
+    } finally {
+      await source.close();
+    }
   });
 });

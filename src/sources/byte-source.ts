@@ -25,6 +25,14 @@ function releaseBuffer(buffer: Uint8Array): void {
  */
 const SMALL_FILE_BYTES = 256 * 1024;
 
+/**
+ * Chunks requested ahead of the consumer when another thread reads them (`ChunkBuffers.read`): one read
+ * may wait behind a slice of hashing there, so two are in flight while the consumer works on a third.
+ */
+const READ_AHEAD = 2;
+/** `readThrough` lets the event loop turn at least once per this many chunks. */
+const YIELD_EVERY = 8;
+
 /** Reads with pread on libuv's threads, keeping the event loop free. */
 function preadAsync(
   fd: number,
@@ -128,6 +136,103 @@ function openFileSourceNow(path: string): ByteSource {
         }
       }
     }
+    /** A read requested ahead: into which buffer, from where, and its byte count once done. */
+    interface Pending {
+      readonly buffer: Uint8Array;
+      readonly lent: boolean;
+      readonly position: number;
+      readonly bytesRead: Promise<number>;
+      /** The other thread neither read nor stopped in time: its buffer is never given back. */
+      abandoned: boolean;
+    }
+    /**
+     * `readAhead` for buffers whose owner reads into them on its own thread (`buffers.read`): up to
+     * READ_AHEAD chunks are requested while the consumer works on one, each at the position the previous
+     * one ends at if it is full. A short chunk (the end of the file, or a file cut under us) makes the
+     * chunks requested past it be dropped and the next one read where it really starts, so the chunks, the
+     * reads and their errors are those of `readAhead`. Buffers the owner cannot spare are read here.
+     */
+    async function* readThrough(
+      chunkSize: number,
+      buffers: ChunkBuffers,
+      read: NonNullable<ChunkBuffers["read"]>,
+    ): AsyncGenerator<Uint8Array> {
+      const length = Math.max(1, chunkSize);
+      const queue: Pending[] = [];
+      /** Requests the read at `position`; one ahead of the next needed is only made into a lent buffer free now. */
+      const request = (position: number, ahead = false): boolean => {
+        const lentBuffer = buffers.acquire(length, !ahead);
+        if (lentBuffer === undefined && ahead) return false;
+        const buffer = lentBuffer ?? acquireBuffer(length);
+        const pending: Pending = {
+          buffer,
+          lent: lentBuffer !== undefined,
+          position,
+          bytesRead:
+            lentBuffer === undefined
+              ? preadAsync(fd, buffer, 0, length, position)
+              : read(fd, buffer, position).then(
+                  (bytesRead) => bytesRead ?? preadAsync(fd, buffer, 0, length, position),
+                  (error: unknown) => {
+                    pending.abandoned = true;
+                    throw error;
+                  },
+                ),
+          abandoned: false,
+        };
+        // Awaited in order later; an error surfaces when the consumer reaches that chunk.
+        pending.bytesRead.catch(() => undefined);
+        queue.push(pending);
+        return true;
+      };
+      const give = (pending: Pending): void => {
+        if (pending.abandoned) return;
+        if (pending.lent) buffers.release(pending.buffer);
+        else releaseBuffer(pending.buffer);
+      };
+      /** Gives back every queued buffer once its read has landed. */
+      const drop = async (): Promise<void> => {
+        for (const pending of queue.splice(0)) {
+          await pending.bytesRead.catch(() => undefined);
+          give(pending);
+        }
+      };
+      let shown: Pending | undefined;
+      let count = 0;
+      try {
+        request(0);
+        for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
+          let bytesRead: number;
+          try {
+            bytesRead = await head.bytesRead;
+          } catch (error) {
+            give(head);
+            throw error;
+          }
+          if (bytesRead === 0) {
+            give(head);
+            return;
+          }
+          const end = head.position + bytesRead;
+          if (queue.length > 0 && queue[0]!.position !== end) await drop();
+          if (queue.length === 0) request(end);
+          // Further ahead only within the size seen at open; the read at the end finds out if it grew.
+          while (queue.length < READ_AHEAD && queue[queue.length - 1]!.position + length < size)
+            if (!request(queue[queue.length - 1]!.position + length, true)) break;
+          // Chunks read ahead are often ready at once: let the event loop turn now and then all the same
+          // (signals, timers, other tasks' reads).
+          if (++count % YIELD_EVERY === 0) await new Promise((resolve) => setImmediate(resolve));
+          shown = head;
+          yield bytesRead === length ? head.buffer : head.buffer.subarray(0, bytesRead);
+          shown = undefined;
+          give(head);
+        }
+      } finally {
+        if (shown !== undefined) give(shown);
+        // Reads still landing in buffers must finish before the buffers go back (and the file closes).
+        await drop();
+      }
+    }
     const source: ByteSource = {
       size,
       async read(offset, length) {
@@ -154,7 +259,9 @@ function openFileSourceNow(path: string): ByteSource {
             yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
           }
         }
-        yield* readAhead(chunkSize, buffers);
+        const read = buffers?.read?.bind(buffers);
+        if (buffers !== undefined && read !== undefined) yield* readThrough(chunkSize, buffers, read);
+        else yield* readAhead(chunkSize, buffers);
       },
       close() {
         if (!closed) {
