@@ -100,6 +100,21 @@ export interface WordBag {
 export function wordBag(text: string, from: number, to: number, shared = false): WordBag {
   const lower = text.slice(from, to).toLowerCase();
   const spans = tokenSpansIn(text, from, to, lower);
+  // A bag used once (near a hit, an identifier) is searched span by span; the index is built on demand.
+  let positions: Map<string, number[]> | undefined;
+  return {
+    spans,
+    get positions() {
+      positions ??= indexSpans(spans);
+      return positions;
+    },
+    lower,
+    offset: from,
+    shared,
+  };
+}
+
+function indexSpans(spans: readonly TokenSpan[]): Map<string, number[]> {
   const positions = new Map<string, number[]>();
   for (let index = 0; index < spans.length; index++) {
     const token = spans[index]!.token;
@@ -107,7 +122,7 @@ export function wordBag(text: string, from: number, to: number, shared = false):
     if (list) list.push(index);
     else positions.set(token, [index]);
   }
-  return { spans, positions, lower, offset: from, shared };
+  return positions;
 }
 
 /** A token equals a list entry's token, allowing a plural (`fonts` for `font`, `races` for `race`). */
@@ -117,6 +132,15 @@ function tokenMatches(actual: string | undefined, wanted: string): boolean {
 
 /** Calls `visit` with every position of any of `forms` in the bag until it returns true. */
 function somePosition(bag: WordBag, forms: readonly string[], visit: (index: number) => boolean): boolean {
+  if (!bag.shared) {
+    // Small bags: a pass over the spans per form beats building the index (same positions, same order).
+    const spans = bag.spans;
+    for (const form of forms) {
+      for (let index = 0; index < spans.length; index++)
+        if (spans[index]!.token === form && visit(index)) return true;
+    }
+    return false;
+  }
   for (const form of forms) {
     const list = bag.positions.get(form);
     if (list === undefined) continue;
@@ -176,6 +200,8 @@ const NO_RANGES = new Int32Array(0);
 interface ListIndex {
   readonly byForm: ReadonlyMap<string, readonly number[]>;
   readonly substrings: readonly number[];
+  /** The substring entries, in list order: the candidates in a bag with none of the forms. */
+  readonly substringEntries: readonly WordMatcher[];
 }
 const listIndexes = new WeakMap<readonly WordMatcher[], ListIndex>();
 
@@ -198,7 +224,7 @@ function indexList(list: readonly WordMatcher[]): ListIndex {
       else positions.push(position);
     }
   });
-  index = { byForm, substrings };
+  index = { byForm, substrings, substringEntries: substrings.map((position) => list[position]!) };
   listIndexes.set(list, index);
   return index;
 }
@@ -215,6 +241,7 @@ function candidatesIn(bag: WordBag, list: readonly WordMatcher[]): readonly Word
   const cached = perBag?.get(list);
   if (cached !== undefined) return cached;
   const index = indexList(list);
+  if (!bag.shared) return unsharedCandidates(bag, list, index);
   const chosen = new Uint8Array(list.length);
   for (const position of index.substrings) chosen[position] = 1;
   // Look up whichever side is smaller: the bag's tokens in the list's forms, or the forms in the bag.
@@ -229,14 +256,34 @@ function candidatesIn(bag: WordBag, list: readonly WordMatcher[]): readonly Word
     }
   }
   const candidates = list.filter((_, position) => chosen[position] === 1);
-  if (bag.shared) {
-    if (perBag === undefined) {
-      perBag = new Map();
-      candidateCache.set(bag, perBag);
-    }
-    perBag.set(list, candidates);
+  if (perBag === undefined) {
+    perBag = new Map();
+    candidateCache.set(bag, perBag);
   }
+  perBag.set(list, candidates);
   return candidates;
+}
+
+/**
+ * candidatesIn for a small bag used once: every token (repeated ones again, to the same effect) looked up
+ * in the list's forms, without indexing the bag; most such bags hold none of them.
+ */
+function unsharedCandidates(
+  bag: WordBag,
+  list: readonly WordMatcher[],
+  index: ListIndex,
+): readonly WordMatcher[] {
+  let chosen: Uint8Array | undefined;
+  for (const span of bag.spans) {
+    const positions = index.byForm.get(span.token);
+    if (positions === undefined) continue;
+    chosen ??= new Uint8Array(list.length);
+    for (const position of positions) chosen[position] = 1;
+  }
+  if (chosen === undefined) return index.substringEntries;
+  for (const position of index.substrings) chosen[position] = 1;
+  const marks = chosen;
+  return list.filter((_, position) => marks[position] === 1);
 }
 
 /** True when some entry of `list` occurs in `bag` outside [skipStart, skipEnd) (see bagHas). */
@@ -427,7 +474,8 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
     const candidates = (list: readonly WordMatcher[]) => {
       const inBag = candidatesIn(bag, list);
       const inNames = candidatesIn(names, list);
-      if (inNames.length === 0) return inBag;
+      // Substring entries are candidates in every bag: names with no other candidate add nothing.
+      if (inNames.length === 0 || inNames === indexList(list).substringEntries) return inBag;
       const either = new Set([...inBag, ...inNames]);
       return list.filter((m) => either.has(m));
     };
