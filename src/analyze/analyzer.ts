@@ -4,7 +4,14 @@ import type { ScopeKind } from "../model/finding.js";
 import type { Hit } from "../model/hit.js";
 import type { Needle } from "../match/needles.js";
 import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
-import { evaluateWhere, HitContext, wordBag, type ScopeView, type WordBag } from "./conditions.js";
+import {
+  evaluateWhere,
+  HitContext,
+  TokenCache,
+  wordBag,
+  type ScopeView,
+  type WordBag,
+} from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
 import { prepareWidening } from "./identifier-span.js";
 import {
@@ -84,6 +91,7 @@ interface CachedWindow {
   readonly window: DecodedWindow;
   readonly scopeContext: ScopeContext;
   readonly bags: Map<string, WordBag>;
+  readonly tokens: TokenCache;
 }
 
 /** A hit located in a decoded window: its character range [start, end). */
@@ -347,7 +355,12 @@ class BufferAnalyzer {
     const to = offset + length + radius;
     if (Math.max(0, from) < base || Math.min(size, to) > base + bytes.length) throw new NeedBytes(from, to);
     const window = decodeWindow(bytes, base, encoding, from, to, offset);
-    const fresh: CachedWindow = { window, scopeContext: prepareScopeContext(window.text), bags: new Map() };
+    const fresh: CachedWindow = {
+      window,
+      scopeContext: prepareScopeContext(window.text),
+      bags: new Map(),
+      tokens: new TokenCache(window.text),
+    };
     this.windows.set(key, fresh);
     return fresh;
   }
@@ -407,7 +420,13 @@ class BufferAnalyzer {
     const text = small.cached.window.text;
     const { start, end } = small;
     // The scope is found only when a condition (or a detection) needs it.
-    const context = new HitContext(text, start, end, () => this.scopeView(encoding, hit, small));
+    const context = new HitContext(
+      text,
+      start,
+      end,
+      () => this.scopeView(encoding, hit, small),
+      small.cached.tokens,
+    );
     const done = new Set<number>();
     for (const ref of term.refs) {
       if (ref.tokenBoundary && !wholeTokens) {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { bagHas, compileWhere, listHas, wordBag } from "./conditions.js";
+import { bagHas, compileWhere, listHas, TokenCache, wordBag } from "./conditions.js";
+import { tokenSpans } from "./tokenizer.js";
 
 describe("listHas", () => {
   it("answers as testing every entry of the list would, in small and shared bags", () => {
@@ -38,6 +39,36 @@ describe("listHas", () => {
           const expected = list.some((m) => bagHas(bag, m, skipStart, skipEnd));
           expect(listHas(bag, list, skipStart, skipEnd)).toBe(expected);
         }
+      }
+    }
+  });
+});
+
+describe("TokenCache", () => {
+  it("gives the tokens tokenSpans gives for any range, as ranges come and go in any order", () => {
+    // A seeded generator over characters that make humps, digits, separators, CJK and U+0130.
+    let seed = 7;
+    const next = (limit: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    const alphabet = ["a", "b", "Z", "R", "9", "0", "_", " ", "\n", "人", "\u0130", "-", "."];
+    for (let round = 0; round < 20; round++) {
+      let text = "";
+      const length = next(400);
+      for (let k = 0; k < length; k++) text += alphabet[next(alphabet.length)]!;
+      if (round % 5 === 0) text += "x".repeat(300); // a word too long to widen over
+      const cache = new TokenCache(text);
+      for (let query = 0; query < 60; query++) {
+        const from = next(text.length + 1);
+        const to = Math.min(text.length, from + next(120));
+        const expected = tokenSpans(text, from, to);
+        expect(cache.spansIn(from, to) ?? expected).toEqual(expected);
+        expect(wordBag(text, from, to, false, cache)).toMatchObject({
+          spans: expected,
+          lower: text.slice(from, to).toLowerCase(),
+          offset: from,
+        });
       }
     }
   });

@@ -1,7 +1,15 @@
 import type { WhereSpec } from "../rules/types.js";
 import { DEFAULT_NEAR_CHARS } from "../rules/types.js";
 import type { FoundScopeKind, Scope } from "./scope-finder.js";
-import { hasNonAscii, identifierAround, tokenSpansIn, tokenize, type TokenSpan } from "./tokenizer.js";
+import {
+  hasNonAscii,
+  identifierAround,
+  isWordCode,
+  tokenSpans,
+  tokenSpansIn,
+  tokenize,
+  type TokenSpan,
+} from "./tokenizer.js";
 
 /**
  * One entry of a word list. ASCII entries are token sequences (`SkinColor` = [skin, color], which also
@@ -97,9 +105,16 @@ export interface WordBag {
   readonly shared: boolean;
 }
 
-export function wordBag(text: string, from: number, to: number, shared = false): WordBag {
-  const lower = text.slice(from, to).toLowerCase();
-  const spans = tokenSpansIn(text, from, to, lower);
+export function wordBag(
+  text: string,
+  from: number,
+  to: number,
+  shared = false,
+  tokens?: TokenCache,
+): WordBag {
+  const cached = tokens?.spansIn(from, to);
+  let lower = cached === undefined ? text.slice(from, to).toLowerCase() : undefined;
+  const spans = cached ?? tokenSpansIn(text, from, to, lower!);
   // A bag used once (near a hit, an identifier) is searched span by span; the index is built on demand.
   let positions: Map<string, number[]> | undefined;
   return {
@@ -108,10 +123,101 @@ export function wordBag(text: string, from: number, to: number, shared = false):
       positions ??= indexSpans(spans);
       return positions;
     },
-    lower,
+    get lower() {
+      lower ??= text.slice(from, to).toLowerCase();
+      return lower;
+    },
     offset: from,
     shared,
   };
+}
+
+/** How far a stretch of tokens is widened to start and end outside a word; longer runs are not cached. */
+const MAX_WORD_RUN = 256;
+
+/**
+ * The tokens of one stretch of a window, shared by the word bags of the hits in it (the stretches near
+ * nearby hits overlap). The stretch starts and ends outside any word, so its tokens are those of the
+ * whole text; a bag's tokens are those inside its range, the ones crossing its ends cut there, as
+ * tokenSpans cuts them (token boundaries depend only on the characters around them).
+ */
+export class TokenCache {
+  private from = 0;
+  private to = 0;
+  private spans: TokenSpan[] = [];
+
+  constructor(private readonly text: string) {}
+
+  /** tokenSpans(text, from, to), or undefined when the range lies in a very long word. */
+  spansIn(from: number, to: number): TokenSpan[] | undefined {
+    if (from >= to) return [];
+    if (from < this.from || to > this.to) {
+      if (!this.cover(from, to)) return undefined;
+    }
+    const spans = this.spans;
+    // The first span ending after `from`, the first starting at or after `to`.
+    let low = 0;
+    let high = spans.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (spans[middle]!.end <= from) low = middle + 1;
+      else high = middle;
+    }
+    const first = low;
+    high = spans.length;
+    while (low < high) {
+      const middle = (low + high) >>> 1;
+      if (spans[middle]!.start < to) low = middle + 1;
+      else high = middle;
+    }
+    const out = spans.slice(first, low);
+    const last = out.length - 1;
+    if (last >= 0 && (out[0]!.start < from || out[last]!.end > to)) {
+      out[0] = this.cut(out[0]!, from, to);
+      if (last > 0) out[last] = this.cut(out[last]!, from, to);
+    }
+    return out;
+  }
+
+  private cut(span: TokenSpan, from: number, to: number): TokenSpan {
+    if (span.start >= from && span.end <= to) return span;
+    const start = Math.max(span.start, from);
+    const end = Math.min(span.end, to);
+    return { token: this.text.slice(start, end).toLowerCase(), start, end };
+  }
+
+  /** Widens the cached stretch to hold [from, to); false when a word runs on too far to find its ends. */
+  private cover(from: number, to: number): boolean {
+    const text = this.text;
+    let start = from;
+    while (start > 0 && isWordCode(text.charCodeAt(start - 1))) {
+      if (from - start >= MAX_WORD_RUN) return false;
+      start--;
+    }
+    let end = to;
+    while (end < text.length && isWordCode(text.charCodeAt(end))) {
+      if (end - to >= MAX_WORD_RUN) return false;
+      end++;
+    }
+    if (this.to <= this.from || end < this.from || start > this.to) {
+      // Nothing cached, or apart from it: start afresh.
+      this.spans = tokenSpans(text, start, end);
+      this.from = start;
+      this.to = end;
+      return true;
+    }
+    // Overlapping or touching: tokenize only the new parts (the ends are outside words, so no token
+    // crosses them).
+    if (start < this.from) {
+      this.spans = tokenSpans(text, start, this.from).concat(this.spans);
+      this.from = start;
+    }
+    if (end > this.to) {
+      this.spans = this.spans.concat(tokenSpans(text, this.to, end));
+      this.to = end;
+    }
+    return true;
+  }
 }
 
 function indexSpans(spans: readonly TokenSpan[]): Map<string, number[]> {
@@ -342,6 +448,8 @@ export class HitContext {
     readonly start: number,
     readonly end: number,
     private readonly findView: () => ScopeView,
+    /** The tokens of the window, shared with the other hits in it. */
+    private readonly tokens?: TokenCache,
   ) {}
 
   get scoped(): ScopeView {
@@ -356,7 +464,7 @@ export class HitContext {
   identifier(): WordBag {
     if (this.identifierBagCache === undefined) {
       const range = identifierAround(this.text, this.start, this.end);
-      this.identifierBagCache = wordBag(this.text, range.start, range.end);
+      this.identifierBagCache = wordBag(this.text, range.start, range.end, false, this.tokens);
     }
     return this.identifierBagCache;
   }
@@ -364,7 +472,13 @@ export class HitContext {
   near(chars: number): WordBag {
     let bag = this.nearBags.get(chars);
     if (bag === undefined) {
-      bag = wordBag(this.text, Math.max(0, this.start - chars), Math.min(this.text.length, this.end + chars));
+      bag = wordBag(
+        this.text,
+        Math.max(0, this.start - chars),
+        Math.min(this.text.length, this.end + chars),
+        false,
+        this.tokens,
+      );
       this.nearBags.set(chars, bag);
     }
     return bag;
