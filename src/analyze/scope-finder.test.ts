@@ -1,6 +1,14 @@
 import { describe, expect, it } from "vitest";
 import { classify, CODE, lex } from "./lexer.js";
-import { findScope, matchBrackets, prepareScopeContext, type Scope } from "./scope-finder.js";
+import {
+  blankLines,
+  findScope,
+  isBlankLineAfter,
+  isBlankLineBefore,
+  matchBrackets,
+  prepareScopeContext,
+  type Scope,
+} from "./scope-finder.js";
 
 /** The scope around the `occurrence`-th appearance of `needle` in `text`. */
 function scopeAt(text: string, needle: string, occurrence = 0): Scope {
@@ -289,6 +297,39 @@ describe("matchBrackets", () => {
           expect(brackets.closer(index)).toBe(scanClose(text, classes, index));
         expect(brackets.unmatchedClosersFrom(index)).toBe(scanUnmatched(text, classes, index));
       }
+    }
+  });
+});
+
+describe("blankLines", () => {
+  it("lists exactly the positions where isBlankLineBefore and isBlankLineAfter hold", () => {
+    let seed = 11;
+    const next = (limit: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    const alphabet = ["\n", "\n", " ", "\t", "\r", "a", "{"];
+    for (let round = 0; round < 200; round++) {
+      let text = "";
+      const length = next(60);
+      for (let k = 0; k < length; k++) text += alphabet[next(alphabet.length)]!;
+      const positions = Array.from({ length: text.length + 1 }, (_, at) => at);
+      expect(blankLines(text)).toEqual({
+        after: positions.filter((at) => isBlankLineBefore(text, at)),
+        before: positions.filter((at) => isBlankLineAfter(text, at)),
+      });
+    }
+  });
+
+  it("gives every hit of a long text the paragraph a search from the hit finds", () => {
+    const block = (lines: number, width: number) =>
+      Array.from({ length: lines }, (_, k) => `line ${k} ${"word ".repeat(width)}`).join("\n");
+    const mixed = Array.from({ length: 16 }, (_, k) => (k % 2 === 0 ? "a\tb\tc" : "plain words")).join("\n");
+    const text = [block(3, 2), block(20, 3), mixed, '\t"key": 1,\n'.repeat(30), block(5, 40)].join("\n \n");
+    const context = prepareScopeContext(text);
+    for (let at = 0; at < text.length; at += 7) {
+      const scope = findScope(context, at);
+      expect(scope).toEqual(findScope(prepareScopeContext(text), at));
     }
   });
 });

@@ -29,6 +29,8 @@ export interface ScopeContext {
   readonly brackets: Brackets;
   /** What findScope worked out about each opener (by position), for the next hit inside it. */
   readonly openers: Map<number, OpenerFacts>;
+  /** Blank lines and paragraph facts, found when a hit first needs a paragraph. */
+  paragraphCache?: ParagraphCache;
 }
 
 /** An opener's closer and classification, and (once a hit asks) its members: the same for every hit inside. */
@@ -695,7 +697,7 @@ function isSpace(code: number): boolean {
 }
 
 /** True when text[..at) ends with a line break, optional blanks, and another line break ("\n  \n"). */
-function isBlankLineBefore(text: string, at: number): boolean {
+export function isBlankLineBefore(text: string, at: number): boolean {
   let k = at - 1;
   if (text.charCodeAt(k) !== 0x0a) return false;
   k--;
@@ -704,7 +706,7 @@ function isBlankLineBefore(text: string, at: number): boolean {
 }
 
 /** True when text[at..) starts with a line break, optional blanks, and another line break. */
-function isBlankLineAfter(text: string, at: number): boolean {
+export function isBlankLineAfter(text: string, at: number): boolean {
   let k = at;
   if (text.charCodeAt(k) === 0x0d) k++;
   if (text.charCodeAt(k) !== 0x0a) return false;
@@ -739,27 +741,87 @@ function isEntryBlock(text: string, start: number, end: number): boolean {
  * of delimited records (a TSV package list, a CSV table) every line is its own record: the scope is the
  * hit's line.
  */
-function paragraph(text: string, index: number, inComment: boolean): Scope {
+function paragraph(context: ScopeContext, index: number, inComment: boolean): Scope {
+  const { text } = context;
   // Bounds on a grid, so that nearby hits in one long block share one scope (and its cached words).
   const lowest = Math.max(0, Math.floor((index - MAX_TEXT_SPAN) / TEXT_GRID) * TEXT_GRID);
   const highest = Math.min(text.length, Math.ceil((index + MAX_TEXT_SPAN) / TEXT_GRID) * TEXT_GRID);
-  let start = index;
-  while (start > lowest && !isBlankLineBefore(text, start)) start--;
-  let end = index;
-  while (end < highest && !isBlankLineAfter(text, end)) end++;
+  const blanks = (context.paragraphCache ??= { blankLines: blankLines(text), entryBlocks: new Map() });
+  // The last blank line ending in (lowest, index], the first starting in [index, highest).
+  const after = blanks.blankLines.after;
+  const before = blanks.blankLines.before;
+  const startAt = countAtMost(after, index) - 1;
+  let start = startAt >= 0 && after[startAt]! > lowest ? after[startAt]! : lowest;
+  const endAt = countAtMost(before, index - 1);
+  let end = endAt < before.length && before[endAt]! < highest ? before[endAt]! : highest;
   let lines = 0;
   for (let at = start; at < end && lines <= MAX_PARAGRAPH_LINES; at++)
     if (text.charCodeAt(at) === 0x0a) lines++;
-  if (
-    lines > MAX_PARAGRAPH_LINES &&
-    (isRecordLine(text.slice(lineStart(text, index), lineEnd(text, index))) || isEntryBlock(text, start, end))
-  ) {
-    start = lineStart(text, index);
-    end = lineEnd(text, index);
+  if (lines > MAX_PARAGRAPH_LINES) {
+    const entryBlock = (): boolean => {
+      const key = start * 4194304 + end;
+      let entries = blanks.entryBlocks.get(key);
+      if (entries === undefined) {
+        entries = isEntryBlock(text, start, end);
+        blanks.entryBlocks.set(key, entries);
+      }
+      return entries;
+    };
+    if (isRecordLine(text.slice(lineStart(text, index), lineEnd(text, index))) || entryBlock()) {
+      start = lineStart(text, index);
+      end = lineEnd(text, index);
+    }
   }
   while (start < end && /\s/.test(text.charAt(start))) start++;
   while (end > start && /\s/.test(text.charAt(end - 1))) end--;
   return { kind: "text", aliases: [], start, end, members: [], inComment };
+}
+
+/** How many of the sorted `list` are at most `value`. */
+function countAtMost(list: readonly number[], value: number): number {
+  let low = 0;
+  let high = list.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (list[middle]! <= value) low = middle + 1;
+    else high = middle;
+  }
+  return low;
+}
+
+/** The blank lines of a text (see isBlankLineBefore/After), in order, for paragraph(). */
+interface BlankLines {
+  /** Every position where isBlankLineBefore holds: just after a blank line's line break. */
+  readonly after: readonly number[];
+  /** Every position where isBlankLineAfter holds: the line break (or CR before it) ending the line above. */
+  readonly before: readonly number[];
+}
+
+/** Paragraph facts of a window, shared by its hits. */
+export interface ParagraphCache {
+  readonly blankLines: BlankLines;
+  /** isEntryBlock by paragraph range (start * 2^22 + end). */
+  readonly entryBlocks: Map<number, boolean>;
+}
+
+/** Finds the blank lines: a line break, blanks (space, tab, CR) only, and another line break. */
+export function blankLines(text: string): BlankLines {
+  const after: number[] = [];
+  const before: number[] = [];
+  let previous = text.indexOf("\n");
+  while (previous !== -1) {
+    const next = text.indexOf("\n", previous + 1);
+    if (next === -1) break;
+    let blank = true;
+    for (let at = previous + 1; at < next && blank; at++) blank = isSpace(text.charCodeAt(at));
+    if (blank) {
+      after.push(next + 1);
+      if (previous > 0 && text.charCodeAt(previous - 1) === 0x0d) before.push(previous - 1);
+      before.push(previous);
+    }
+    previous = next;
+  }
+  return { after, before };
 }
 
 /**
@@ -818,5 +880,5 @@ export function findScope(context: ScopeContext, index: number): Scope {
   const python = pythonClass(context, index);
   if (python) return python;
   if (inComment) return commentBlock(context, index);
-  return paragraph(text, index, false);
+  return paragraph(context, index, false);
 }
