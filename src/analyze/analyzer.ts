@@ -403,12 +403,17 @@ class BufferAnalyzer {
     }
     const encoding = resolveEncoding(this.buffer, hit, needle, term);
     if (encoding === undefined) {
-      this.reject(hit, term, `the ${needle.encodings[0]!} reading is not confirmed by the surrounding bytes`);
+      if (this.onReject !== undefined)
+        this.reject(
+          hit,
+          term,
+          `the ${needle.encodings[0]!} reading is not confirmed by the surrounding bytes`,
+        );
       return;
     }
     const small = this.locate(encoding, hit, WINDOW_RADIUS);
     if (small === undefined || !sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) {
-      this.reject(hit, term, `inside a multi-byte character in ${encoding}`);
+      if (this.onReject !== undefined) this.reject(hit, term, `inside a multi-byte character in ${encoding}`);
       return;
     }
     // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
@@ -427,21 +432,24 @@ class BufferAnalyzer {
       () => this.scopeView(encoding, hit, small),
       small.cached.tokens,
     );
-    const done = new Set<number>();
+    // The rules already confirmed for this hit (a term is rarely in more than a few patterns).
+    const done: number[] = [];
     for (const ref of term.refs) {
       if (ref.tokenBoundary && !wholeTokens) {
         this.reject(hit, term, "not on token boundaries", ref.pattern);
         continue;
       }
       const pattern = pack.patterns[ref.pattern]!;
-      if (done.has(pattern.ruleIndex)) continue;
+      if (done.includes(pattern.ruleIndex)) continue;
       const result = evaluateWhere(pattern.where, context);
       if (!result.ok) {
-        const index = patternIndexInRule(pack, pattern.index, pattern.ruleIndex);
-        this.reject(hit, term, `pattern ${index}: ${result.failed ?? "conditions failed"}`, ref.pattern);
+        if (this.onReject !== undefined) {
+          const index = patternIndexInRule(pack, pattern.index, pattern.ruleIndex);
+          this.reject(hit, term, `pattern ${index}: ${result.failed ?? "conditions failed"}`, ref.pattern);
+        }
         continue;
       }
-      done.add(pattern.ruleIndex);
+      done.push(pattern.ruleIndex);
       const scope = context.scope;
       const rule = pack.rules[pattern.ruleIndex]!;
       const rel = hit.offset - this.buffer.base;

@@ -438,7 +438,7 @@ export interface ScopeView {
 /** Everything the conditions look at for one hit; expensive parts (the scope above all) are computed on first use. */
 export class HitContext {
   private identifierBagCache: WordBag | undefined;
-  private nearBags = new Map<number, WordBag>();
+  private nearBags: Map<number, WordBag> | undefined;
   private lineCache: string | undefined;
   private view: ScopeView | undefined;
 
@@ -470,6 +470,7 @@ export class HitContext {
   }
 
   near(chars: number): WordBag {
+    this.nearBags ??= new Map();
     let bag = this.nearBags.get(chars);
     if (bag === undefined) {
       bag = wordBag(
@@ -525,8 +526,17 @@ export interface ConditionResult {
   readonly failed?: string;
 }
 
-function fail(failed: string): ConditionResult {
-  return { ok: false, siblings: [], failed };
+const NO_SIBLINGS: readonly string[] = [];
+
+/** A failed result; its explanation is only written when asked for (the rule tester asks, a scan does not). */
+function fail(explain: () => string): ConditionResult {
+  return {
+    ok: false,
+    siblings: NO_SIBLINGS,
+    get failed() {
+      return explain();
+    },
+  };
 }
 
 function entriesFound(bag: WordBag, list: readonly WordMatcher[], skipStart = -1, skipEnd = -1): string {
@@ -539,43 +549,48 @@ function entriesFound(bag: WordBag, list: readonly WordMatcher[], skipStart = -1
 /** Evaluates a compiled `where` clause; every given condition must hold. */
 export function evaluateWhere(where: CompiledWhere, context: HitContext): ConditionResult {
   if (where.notWithin !== undefined && withinAny(context.text, context.start, context.end, where.notWithin))
-    return fail("not-within: the hit lies inside an excluded string");
+    return fail(() => "not-within: the hit lies inside an excluded string");
   if (where.lineNone !== undefined || where.lineAny !== undefined) {
     const line = context.line();
     const excluded = where.lineNone?.find((phrase) => line.includes(phrase));
-    if (excluded !== undefined) return fail(`line-none: the line contains "${excluded}"`);
+    if (excluded !== undefined) return fail(() => `line-none: the line contains "${excluded}"`);
     if (where.lineAny !== undefined && !where.lineAny.some((phrase) => line.includes(phrase)))
-      return fail("line-any: the line contains none of the phrases");
+      return fail(() => "line-any: the line contains none of the phrases");
   }
   if (where.identifierAny !== undefined || where.identifierNone !== undefined) {
     const bag = context.identifier();
-    if (where.identifierNone !== undefined && listHas(bag, where.identifierNone))
-      return fail(`identifier-none: the identifier has ${entriesFound(bag, where.identifierNone)}`);
+    const none = where.identifierNone;
+    if (none !== undefined && listHas(bag, none))
+      return fail(() => `identifier-none: the identifier has ${entriesFound(bag, none)}`);
     if (where.identifierAny !== undefined && !listHas(bag, where.identifierAny))
-      return fail(`identifier-any: the identifier "${bag.lower}" has none of them`);
+      return fail(() => `identifier-any: the identifier "${bag.lower}" has none of them`);
   }
   if (where.nearAny !== undefined || where.nearNone !== undefined) {
     const bag = context.near(where.nearChars);
-    if (where.nearNone !== undefined && listHas(bag, where.nearNone, context.start, context.end))
+    const none = where.nearNone;
+    if (none !== undefined && listHas(bag, none, context.start, context.end))
       return fail(
-        `near-none: ${entriesFound(bag, where.nearNone, context.start, context.end)} within ${where.nearChars} characters`,
+        () =>
+          `near-none: ${entriesFound(bag, none, context.start, context.end)} within ${where.nearChars} characters`,
       );
     if (where.nearAny !== undefined && !listHas(bag, where.nearAny, context.start, context.end))
-      return fail(`near-any: none within ${where.nearChars} characters`);
+      return fail(() => `near-any: none within ${where.nearChars} characters`);
   }
   // Conditions on the scope come last: finding the scope is the expensive part.
   const { scope } = context;
   if (where.inComment !== undefined && where.inComment !== scope.inComment)
-    return fail(`in-comment: the hit is ${scope.inComment ? "" : "not "}in a comment`);
+    return fail(() => `in-comment: the hit is ${scope.inComment ? "" : "not "}in a comment`);
   if (where.scopeKind !== undefined && !where.scopeKind.has(scope.kind))
-    return fail(`scope-kind: the scope is ${scope.kind}${scope.name === undefined ? "" : ` ${scope.name}`}`);
+    return fail(
+      () => `scope-kind: the scope is ${scope.kind}${scope.name === undefined ? "" : ` ${scope.name}`}`,
+    );
   if (where.scopeNameAny !== undefined || where.scopeNameNone !== undefined) {
     const bag = context.scoped.names();
     const name = scope.name === undefined ? "the scope has no name" : `the scope name is ${scope.name}`;
     if (where.scopeNameNone !== undefined && listHas(bag, where.scopeNameNone))
-      return fail(`scope-name-none: ${name}`);
+      return fail(() => `scope-name-none: ${name}`);
     if (where.scopeNameAny !== undefined && !listHas(bag, where.scopeNameAny))
-      return fail(`scope-name-any: ${name}`);
+      return fail(() => `scope-name-any: ${name}`);
   }
   let siblings: string[] = [];
   if (where.scopeAny !== undefined || where.scopeNone !== undefined) {
@@ -594,7 +609,8 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
       return list.filter((m) => either.has(m));
     };
     const excluded = where.scopeNone === undefined ? undefined : candidates(where.scopeNone).find(inScope);
-    if (excluded !== undefined) return fail(`scope-none: the ${scope.kind} scope has "${excluded.entry}"`);
+    if (excluded !== undefined)
+      return fail(() => `scope-none: the ${scope.kind} scope has "${excluded.entry}"`);
     if (where.scopeAny !== undefined) {
       const found = new Set<string>();
       for (const matcher of candidates(where.scopeAny)) {
@@ -602,7 +618,8 @@ export function evaluateWhere(where: CompiledWhere, context: HitContext): Condit
       }
       if (found.size < where.scopeMin)
         return fail(
-          `scope-any: ${found.size} of ${where.scopeMin} needed in the ${scope.kind} scope${found.size > 0 ? ` (${[...found].join(", ")})` : ""}`,
+          () =>
+            `scope-any: ${found.size} of ${where.scopeMin} needed in the ${scope.kind} scope${found.size > 0 ? ` (${[...found].join(", ")})` : ""}`,
         );
       siblings = [...found];
     }
