@@ -236,3 +236,95 @@ export function lineStartBefore(bytes: Uint8Array, end: number, unit: NewlineUni
   }
   return -1;
 }
+
+/** A line index keeps a newline count every this many bytes (even, so UTF-16 code units never straddle it). */
+export const LINE_INDEX_STEP = 1 << 14;
+
+/**
+ * Newline counts at every LINE_INDEX_STEP bytes of a stream, taken as its chunks go by (of any size, odd
+ * ones too), so that the line of any offset needs at most LINE_INDEX_STEP bytes read again instead of the
+ * whole stream from its start.
+ */
+export class LineIndex {
+  /** `before[k]`: newlines in the stream's first k * LINE_INDEX_STEP bytes. */
+  private readonly before: number[] = [0];
+  /** Newlines in the step being counted so far. */
+  private running = 0;
+  private position = 0;
+  /** The last byte of the previous chunk (its partner may start the next one, in UTF-16). */
+  private lastByte = 0;
+
+  constructor(readonly unit: NewlineUnit) {}
+
+  /** Bytes streamed so far. */
+  get size(): number {
+    return this.position;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    const wide = this.unit !== "byte";
+    let at = 0;
+    if (wide && this.position % 2 === 1) {
+      // The code unit at position - 1 straddles the two chunks; it lies in the step of `position` (odd,
+      // so never a step boundary), and a step may end right after it.
+      const [low, high] = this.unit === "utf-16le" ? [this.lastByte, chunk[0]!] : [chunk[0]!, this.lastByte];
+      if (low === 0x0a && high === 0) this.running++;
+      at = 1;
+      if ((this.position + 1) % LINE_INDEX_STEP === 0) this.closeStep();
+    }
+    while (at < chunk.length) {
+      const stepEnd = (Math.floor((this.position + at) / LINE_INDEX_STEP) + 1) * LINE_INDEX_STEP;
+      const end = Math.min(chunk.length, stepEnd - this.position);
+      // `at` is on a code unit boundary; a last unit cut in two is not counted here but with the next chunk.
+      this.running += countNewlines(chunk.subarray(at, end), this.unit);
+      at = end;
+      if (this.position + at === stepEnd) this.closeStep();
+    }
+    this.lastByte = chunk[chunk.length - 1]!;
+    this.position += chunk.length;
+  }
+
+  private closeStep(): void {
+    this.before.push(this.before[this.before.length - 1]! + this.running);
+    this.running = 0;
+  }
+
+  /**
+   * The step a line lookup at `offset` counts from: its start, and the newlines before it. `offset` past
+   * the streamed bytes counts from the last step taken.
+   */
+  stepBefore(offset: number): { start: number; newlines: number } {
+    const step = Math.min(Math.floor(Math.max(0, offset) / LINE_INDEX_STEP), this.before.length - 1);
+    return { start: step * LINE_INDEX_STEP, newlines: this.before[step]! };
+  }
+}
+
+/** 1-based line of an offset, and the offset its line starts at (undefined: further back than was read). */
+export interface LineAt {
+  readonly line: number;
+  readonly start: number | undefined;
+}
+
+/**
+ * The line holding `offset`, from `index` and the stream's bytes `bytes` = stream[from, from + length),
+ * where `from` is even and at or before `index.stepBefore(offset).start`. The line start is found when it
+ * lies within `bytes`, or at 0; otherwise it is undefined. In UTF-16 an odd offset counts from its code
+ * unit's start, and an odd offset in the middle of a UTF-16LE newline belongs to the next line.
+ */
+export function lineAt(index: LineIndex, offset: number, bytes: Uint8Array, from: number): LineAt {
+  const unit = index.unit;
+  const even = unit === "byte" ? offset : offset - (offset % 2);
+  const step = index.stepBefore(even);
+  const counted = Math.min(bytes.length, Math.max(0, step.start - from));
+  const upTo = Math.min(bytes.length, Math.max(counted, even - from));
+  const line = 1 + step.newlines + countNewlines(bytes.subarray(counted, upTo), unit);
+  const found = lineStartBefore(bytes, upTo, unit);
+  const start = found >= 0 ? from + found : from === 0 ? 0 : undefined;
+  const straddles =
+    unit === "utf-16le" &&
+    offset !== even &&
+    bytes[even - from] === 0x0a &&
+    (bytes[even - from + 1] ?? 0) === 0;
+  return straddles ? { line: line + 1, start: even + 2 } : { line, start };
+}

@@ -10,7 +10,7 @@ import { detectFormat } from "../extract/registry.js";
 import { safeTempName } from "../extract/child-writer.js";
 import { compareCandidates, MAX_CARVE_CANDIDATES, type Candidate } from "../extract/carve-extractor.js";
 import { signatureKind } from "./scan-needles.js";
-import { countNewlines, lineStartBefore, type NewlineUnit } from "./newlines.js";
+import { LineIndex, lineAt, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
@@ -98,6 +98,9 @@ async function scanOpened(
   const detections: Detection[] = [];
   let hits: Hit[] = [];
   let head: Uint8Array | undefined;
+  /** Newline counts of a text artifact, from its first hit on (see locateLines). */
+  let lines: LineIndex | undefined;
+  let linesChecked = false;
   let status: CoverageStatus = "scanned";
   let reason: CoverageReason | undefined;
   let detail: string | undefined;
@@ -127,6 +130,14 @@ async function scanOpened(
       head ??= chunk.slice(0, HEAD_BYTES);
       hash.update(chunk);
       matcher.push(chunk, onMatch);
+      if (lines !== undefined) lines.push(chunk);
+      else if (!linesChecked && hits.length + detections.length > 0) {
+        // The first hit: newlines in text are counted from here on as it streams by (a text without hits
+        // pays nothing), and those before this chunk once more now.
+        linesChecked = true;
+        lines = await startLineIndex(source, head, matcher.offset - chunk.length);
+        lines?.push(chunk);
+      }
       scanner.onBytes?.(chunk.length);
       if (hits.length >= HIT_BATCH) {
         detections.push(...(await analyzeHits(hits, source, pack)));
@@ -156,7 +167,7 @@ async function scanOpened(
   const layer = layerOf(task.origin, sha256, status === "scanned" ? bytesScanned : source.size);
   const widened: Detection[] = [];
   for (const detection of detections) widened.push(await widenToIdentifier(detection, source));
-  const located = await locateLines(widened, source, head ?? new Uint8Array(0));
+  const located = await locateLines(widened, source, head ?? new Uint8Array(0), lines);
 
   const children: ChildTask[] = [];
   const skipped: SkippedChild[] = [];
@@ -346,71 +357,108 @@ function textKind(head: Uint8Array): "bytes" | "utf-16le" | "utf-16be" | "binary
   return "binary";
 }
 
+/** How newlines are written in an artifact that starts with `head`, or undefined for a binary one. */
+function newlineUnit(head: Uint8Array): NewlineUnit | undefined {
+  const kind = textKind(head);
+  return kind === "binary" ? undefined : kind === "bytes" ? "byte" : kind;
+}
+
+/** Bytes read at a time to count the lines before an artifact's first hit. */
+const LINE_COUNT_READ = 4 << 20;
+
 /**
- * Adds 1-based line and column to detections in text artifacts by streaming once more from the start,
- * counting newlines in the artifact's code units (UTF-16 newlines are 0A 00 / 00 0A on even offsets).
- * Only artifacts with detections pay for this.
+ * A line index of a text artifact (undefined for a binary one), with the newlines of its first `upTo` bytes
+ * counted, read again from `source`; undefined also when they cannot all be read again (lines are then
+ * counted from the start for each detection).
+ */
+async function startLineIndex(
+  source: ByteSource,
+  head: Uint8Array,
+  upTo: number,
+): Promise<LineIndex | undefined> {
+  const unit = newlineUnit(head);
+  if (unit === undefined) return undefined;
+  const index = new LineIndex(unit);
+  for (let at = 0; at < upTo; at += LINE_COUNT_READ) {
+    const bytes = await source.read(at, Math.min(LINE_COUNT_READ, upTo - at));
+    if (bytes.length < Math.min(LINE_COUNT_READ, upTo - at)) return undefined;
+    index.push(bytes);
+  }
+  return index;
+}
+
+/** Bytes read before an offset for its line start at first: enough for most lines of text. */
+const LINE_START_NEAR = 4096;
+/**
+ * Bytes read before an offset when its line starts further back: the column is given for lines that start
+ * at most 64 KiB before (UTF-16 rounds an offset down by one byte, and a newline is up to two).
+ */
+const LINE_START_REACH = (1 << 16) + 4;
+/** Nearby offsets share one read while it stays this long. */
+const LOCATE_SPAN = 256 * 1024;
+
+/**
+ * Adds 1-based line and column to detections in text artifacts (UTF-16 newlines are 0A 00 / 00 0A on even
+ * offsets). `index` holds the newline counts taken in the first pass (from its first hit on); without it
+ * lines are counted from the start. Only artifacts with detections pay for this: a read of the bytes from the
+ * index step before each offset (or a little more, for its line start), shared by nearby offsets.
  */
 async function locateLines(
   detections: readonly Detection[],
   source: ByteSource,
   head: Uint8Array,
+  index: LineIndex | undefined,
 ): Promise<LocatedDetection[]> {
   if (detections.length === 0) return [];
-  const kind = textKind(head);
-  if (kind === "binary") return [...detections];
-  const unit: NewlineUnit = kind === "bytes" ? "byte" : kind;
+  const unit = index?.unit ?? newlineUnit(head);
+  if (unit === undefined) return [...detections];
+  const lines = index ?? new LineIndex(unit);
   const wanted = [...new Set(detections.map((d) => d.offset))].sort((a, b) => a - b);
-  const lineStart = new Map<number, { line: number; start: number }>();
-  /** Line number at `counted`: 1 + the newlines before it. */
-  let line = 1;
-  let counted = 0;
-  /** Start of the line that holds `counted` (after the last newline before it). */
-  let start = 0;
-  let next = 0;
-  let position = 0;
-  const last = wanted[wanted.length - 1]!;
-  // Chunks are even-sized, so UTF-16 code units never straddle two of them.
-  for await (const chunk of source.chunks(1 << 20, true)) {
-    const end = position + chunk.length;
-    while (next < wanted.length && wanted[next]! < end) {
-      const offset = wanted[next++]!;
-      // Newlines whose 0A byte lies before `offset`, counted in bulk (UTF-16: whole code units).
-      const even = unit === "byte" ? offset : offset - (offset % 2);
-      // Only the bytes since the last offset: `start` already holds the line start before them.
-      const since = chunk.subarray(counted - position, offset - position);
-      line += countNewlines(since.subarray(0, even - counted), unit);
-      const found = lineStartBefore(since, even - counted, unit);
-      if (found >= 0) start = counted + found;
-      counted = even;
-      // An odd offset in UTF-16LE text sits just after the 0A byte of the unit at `even`.
-      const straddles =
-        unit === "utf-16le" &&
-        offset !== even &&
-        chunk[even - position] === 0x0a &&
-        (chunk[even - position + 1] ?? 0) === 0;
-      lineStart.set(offset, straddles ? { line: line + 1, start: even + 2 } : { line, start });
+  /** Where a read for `offset` starts: at its index step, and at least `reach` bytes back. */
+  const readFrom = (offset: number, reach: number): number => {
+    const even = offset - (offset % 2);
+    return Math.min(lines.stepBefore(even).start, Math.max(0, even - reach));
+  };
+  const found = new Map<
+    number,
+    { line: number; start: number | undefined; bytes: Uint8Array; from: number }
+  >();
+  for (let first = 0; first < wanted.length;) {
+    const from = readFrom(wanted[first]!, LINE_START_NEAR);
+    let last = first;
+    // Two bytes past an offset: the partner of a UTF-16 newline it may sit in.
+    while (
+      last + 1 < wanted.length &&
+      readFrom(wanted[last + 1]!, LINE_START_NEAR) <= wanted[last]! + 2 &&
+      wanted[last + 1]! + 2 - from <= LOCATE_SPAN
+    )
+      last++;
+    const bytes = await source.read(from, wanted[last]! + 2 - from);
+    for (let next = first; next <= last; next++) {
+      const offset = wanted[next]!;
+      let place = { ...lineAt(lines, offset, bytes, from), bytes, from };
+      const further = readFrom(offset, LINE_START_REACH);
+      if (place.start === undefined && further < from) {
+        // A long line: read back as far as a column is given for.
+        const more = await source.read(further, offset + 2 - further);
+        place = { ...lineAt(lines, offset, more, further), bytes: more, from: further };
+      }
+      found.set(offset, place);
     }
-    if (next >= wanted.length || end > last) break;
-    const rest = chunk.subarray(counted - position);
-    line += countNewlines(rest, unit);
-    const found = lineStartBefore(rest, rest.length, unit);
-    if (found >= 0) start = counted + found;
-    counted = end;
-    position = end;
+    first = last + 1;
   }
-  // Offsets past the end (a source that shrank) keep the last line.
-  while (next < wanted.length) lineStart.set(wanted[next++]!, { line, start });
   const located: LocatedDetection[] = [];
   for (const detection of detections) {
-    const at = lineStart.get(detection.offset)!;
-    const prefixLength = detection.offset - at.start;
+    const { line, start, bytes, from } = found.get(detection.offset)!;
     let column: number | undefined;
-    if (prefixLength >= 0 && prefixLength <= 1 << 16) {
-      const prefix = await source.read(at.start, prefixLength);
-      column = codePoints(iconv.decode(Buffer.from(prefix), detection.encoding)) + 1;
+    if (start !== undefined) {
+      const prefixLength = detection.offset - start;
+      if (prefixLength >= 0 && prefixLength <= 1 << 16 && start >= from) {
+        const prefix = bytes.subarray(start - from, detection.offset - from);
+        column = codePoints(iconv.decode(Buffer.from(prefix), detection.encoding)) + 1;
+      }
     }
-    located.push({ ...detection, line: at.line, ...(column !== undefined ? { column } : {}) });
+    located.push({ ...detection, line, ...(column !== undefined ? { column } : {}) });
   }
   return located;
 }
