@@ -460,8 +460,7 @@ class BufferAnalyzer {
       if (scope.memberIndex !== undefined) data["scopeIndex"] = String(scope.memberIndex);
       if (scope.members.length > 0) data["scopeMembers"] = String(scope.members.length);
       if (scope.inComment) data["inComment"] = "true";
-      const identifier = context.identifier();
-      data["identifier"] = text.slice(identifier.offset, identifier.offset + identifier.lower.length);
+      data["identifier"] = context.identifierText();
       data["pattern"] = String(patternIndexInRule(pack, pattern.index, pattern.ruleIndex));
       out.push({
         ruleId: rule.id,

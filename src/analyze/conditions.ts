@@ -438,6 +438,7 @@ export interface ScopeView {
 /** Everything the conditions look at for one hit; expensive parts (the scope above all) are computed on first use. */
 export class HitContext {
   private identifierBagCache: WordBag | undefined;
+  private identifierRangeCache: { start: number; end: number } | undefined;
   private nearBags: Map<number, WordBag> | undefined;
   private lineCache: string | undefined;
   private view: ScopeView | undefined;
@@ -463,10 +464,26 @@ export class HitContext {
 
   identifier(): WordBag {
     if (this.identifierBagCache === undefined) {
-      const range = identifierAround(this.text, this.start, this.end);
+      const range = this.identifierRange();
       this.identifierBagCache = wordBag(this.text, range.start, range.end, false, this.tokens);
     }
     return this.identifierBagCache;
+  }
+
+  private identifierRange(): { start: number; end: number } {
+    this.identifierRangeCache ??= identifierAround(this.text, this.start, this.end);
+    return this.identifierRangeCache;
+  }
+
+  /**
+   * The identifier's text as a detection reports it: as many characters from its start as its lower-cased
+   * form has (U+0130 lower-cases to two), without tokenizing it.
+   */
+  identifierText(): string {
+    const { start, end } = this.identifierRange();
+    let length = end - start;
+    for (let at = start; at < end; at++) if (this.text.charCodeAt(at) === 0x130) length++;
+    return this.text.slice(start, start + length);
   }
 
   near(chars: number): WordBag {
