@@ -12,6 +12,7 @@
 import { openSync, readSync, closeSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { syntheticTerms } from "./terms.mjs";
+import { manifestPathOf } from "./corpus.mjs";
 
 // MATCHER_DIST=/some/dist measures another build of src/match (e.g. a private one while others rebuild dist/).
 const dist = process.env.MATCHER_DIST
@@ -145,7 +146,7 @@ export function checkPlants(manifest, needles, found) {
 export async function benchMatcher({ corpus, termCount, chunkSize, runs, inMemory, direct, prefilter }) {
   if (prefilter !== undefined && !(await setPrefilter(prefilter)))
     console.error("this build has no prefilter");
-  const manifest = JSON.parse(readFileSync(join(corpus, "manifest.json"), "utf8"));
+  const manifest = JSON.parse(readFileSync(manifestPathOf(corpus), "utf8"));
   const { match, needles, automaton, compileMs, buildMs, tableBytes } = await buildFor(termCount);
   const memory = new Map();
   if (inMemory)
