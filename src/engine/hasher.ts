@@ -58,6 +58,11 @@ const BLOCK_BYTES = 4 << 20;
 const RESERVED_BLOCKS = 2;
 /** Queued operations (a small ring of records; the data stays in the blocks). */
 const RECORDS = 32;
+/**
+ * A read is left to the reader (on libuv's threads, as without a hashing thread) while the hashing thread
+ * has this many operations to do: it is the busier of the two threads then.
+ */
+const READ_BEHIND = 4;
 /** Queued reads (a ring of their own, served before any hashing that waits). */
 const READS = 16;
 /** The hashing thread hashes in slices of this many bytes and serves reads that arrive in between. */
@@ -347,10 +352,18 @@ function startHashThread(): HashThread {
       Atomics.wait(header, counter, seen, 50);
     }
   };
-  /** A block neither lent nor being hashed (the lowest, so that few pages are touched), or -1. */
+  /**
+   * A block neither lent, nor being hashed, nor still being read into (given back too early, or by a thread
+   * that stopped answering), the lowest, so that few pages are touched; or -1.
+   */
   const idleBlock = (): number => {
     for (let block = 0; block < BLOCKS; block++)
-      if (blockState[block] === IDLE && Atomics.load(header, BUSY + block) === 0) return block;
+      if (
+        blockState[block] === IDLE &&
+        Atomics.load(header, BUSY + block) === 0 &&
+        Atomics.load(header, READ_STATE + block) !== READ_PENDING
+      )
+        return block;
     return -1;
   };
   const waitIdleBlock = (): number => {
@@ -449,6 +462,10 @@ function startHashThread(): HashThread {
       const block = lentBlock(buffer);
       // Only into a lent block not handed over yet: the hashing thread may still be hashing any other.
       if (block < 0 || blockState[block] !== LENT || closed || !running()) return Promise.resolve(undefined);
+      if (Atomics.load(header, READ_STATE + block) === READ_PENDING)
+        return Promise.reject(new Error("a read into this buffer is still under way"));
+      // Far behind, the hashing thread would delay the read too: libuv's threads read it instead.
+      if (((sequence - Atomics.load(header, DONE)) | 0) >= READ_BEHIND) return Promise.resolve(undefined);
       try {
         sendRead(fd, block, buffer.byteOffset, buffer.length, position);
       } catch {
