@@ -94,6 +94,18 @@ describe("openFileSource", () => {
       await source.close();
     }
   });
+
+  it("reads small and large ranges of a streamed file, and fails with the read's own error once closed", async () => {
+    const { path, bytes } = fileOf(600_000, 4);
+    const source = await openFileSource(path);
+    // Small ranges are read at once, large ones on libuv's threads: both the same.
+    expect(Buffer.compare(await source.read(123, 4000), bytes.subarray(123, 4123))).toBe(0);
+    expect(Buffer.compare(await source.read(1000, 500_000), bytes.subarray(1000, 501_000))).toBe(0);
+    expect(Buffer.compare(await source.read(599_000, 5000), bytes.subarray(599_000))).toBe(0);
+    await source.close();
+    await expect(source.read(0, 4000)).rejects.toThrow(/EBADF/u);
+    await expect(source.read(0, 500_000)).rejects.toThrow(/EBADF/u);
+  });
 });
 
 /** A chunk size; files of over four such chunks are streamed (smaller ones are read whole at once). */
