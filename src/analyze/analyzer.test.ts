@@ -8,7 +8,14 @@ import { compileRulePack, type CompiledRulePack } from "../rules/compile.js";
 import { parseRuleText } from "../rules/parse-rule.js";
 import { scanBytes } from "../rules/tester.js";
 import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
-import { analyzeHits, capMemberName, leadingByteOrder, MEMBER_NAME_MAX } from "./analyzer.js";
+import {
+  analyzeHits,
+  capMemberName,
+  leadingByteOrder,
+  MEMBER_NAME_MAX,
+  textRun,
+  type Stretch,
+} from "./analyzer.js";
 
 /** A bare token rule: `race` and `nation` as whole tokens, no other condition. */
 const BARE_TOKENS = `
@@ -377,5 +384,35 @@ describe("leadingByteOrder", () => {
     expect(leadingByteOrder(Buffer.from("MZ\x90\x00\x03\x00\x00\x00\x04\x00", "latin1"))).toBeUndefined();
     expect(leadingByteOrder(Buffer.from("plain ASCII text", "latin1"))).toBeUndefined();
     expect(leadingByteOrder(Uint8Array.of(0x41))).toBeUndefined();
+  });
+});
+
+describe("textRun", () => {
+  it("finds the run a fresh scan finds, for hits in any order over one remembered stretch", () => {
+    let seed = 5;
+    const next = (limit: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % limit;
+    };
+    const textLike = (byte: number) =>
+      byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b;
+    for (let round = 0; round < 30; round++) {
+      // Mostly text with a few control bytes, so that runs are long and hits fall in the same ones.
+      const bytes = Uint8Array.from({ length: 200 + next(600) }, () =>
+        next(40) === 0 ? next(32) : 0x20 + next(0xe0),
+      );
+      const base = next(1000);
+      const stretch: Stretch = { bytes, base, size: base + bytes.length + next(50) };
+      for (let query = 0; query < 40; query++) {
+        const start = base + next(bytes.length);
+        const end = Math.min(base + bytes.length, start + 1 + next(8));
+        const limit = [4, 16, 64, 256][next(4)]!;
+        let from = start - base;
+        while (from > Math.max(0, start - base - limit) && textLike(bytes[from - 1]!)) from--;
+        let to = end - base;
+        while (to < Math.min(bytes.length, end - base + limit) && textLike(bytes[to]!)) to++;
+        expect(textRun(stretch, start, end, limit)).toEqual({ from: from + base, to: to + base });
+      }
+    }
   });
 });

@@ -82,6 +82,8 @@ export const MEMBER_NAME_MAX = 120;
 
 /** Caps a member name at MEMBER_NAME_MAX characters (whole code points), marking a cut with "…". */
 export function capMemberName(name: string): string {
+  // No more code units than the cap: no more characters either.
+  if (name.length <= MEMBER_NAME_MAX) return name;
   const chars = Array.from(name);
   if (chars.length <= MEMBER_NAME_MAX) return name;
   return chars.slice(0, MEMBER_NAME_MAX - 1).join("") + "…";
@@ -102,13 +104,15 @@ interface Located {
 }
 
 /** A bounded stretch of the artifact in memory: bytes[0] is at absolute offset `base`. */
-interface Stretch {
+export interface Stretch {
   readonly bytes: Uint8Array;
   readonly base: number;
   /** Size of the whole artifact. */
   readonly size: number;
   /** The UTF-16 byte order the artifact's first bytes show, if they show one (see leadingByteOrder). */
   readonly byteOrder?: "utf-16le" | "utf-16be";
+  /** A range of `bytes` (relative offsets) known to hold only text-like bytes (see textRun). */
+  text?: { readonly from: number; readonly to: number };
 }
 
 /**
@@ -186,20 +190,53 @@ const TEXT_BYTE = Uint8Array.from({ length: 256 }, (_, byte) =>
   byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b ? 1 : 0,
 );
 
-/** The run of text-like bytes around [start, end), bounded. */
-function textRun(buffer: Stretch, start: number, end: number, limit: number): { from: number; to: number } {
+/**
+ * The run of text-like bytes around [start, end), bounded. The stretch remembers the text-like bytes it
+ * has seen, so that the next hit in the same text (a cluster in one file) does not scan them again.
+ */
+export function textRun(
+  buffer: Stretch,
+  start: number,
+  end: number,
+  limit: number,
+): { from: number; to: number } {
   const { bytes, base } = buffer;
-  let from = start - base;
-  const lowest = Math.max(0, from - limit);
+  const hitFrom = start - base;
+  const hitTo = end - base;
+  const lowest = Math.max(0, hitFrom - limit);
+  const highest = Math.min(bytes.length, hitTo + limit);
+  const known = buffer.text;
+  let from = hitFrom;
+  let to = hitTo;
+  // Bytes known to be text-like need no test: the scans go on from where they end.
+  if (known !== undefined && known.from <= from && from <= known.to) from = Math.max(known.from, lowest);
   while (from > lowest && TEXT_BYTE[bytes[from - 1]!] === 1) from--;
-  let to = end - base;
-  const highest = Math.min(bytes.length, to + limit);
+  if (known !== undefined && known.from <= to && to <= known.to) to = Math.min(known.to, highest);
   while (to < highest && TEXT_BYTE[bytes[to]!] === 1) to++;
+  let hitIsText = true;
+  for (let at = hitFrom; at < hitTo && hitIsText; at++) hitIsText = TEXT_BYTE[bytes[at]!] === 1;
+  if (hitIsText) {
+    // [from, to) is all text-like; so is its union with what was known, when they touch.
+    buffer.text =
+      known !== undefined && known.from <= to && from <= known.to
+        ? { from: Math.min(from, known.from), to: Math.max(to, known.to) }
+        : { from, to };
+  }
   return { from: from + base, to: to + base };
 }
 
+/** Terms lower-cased once (for case-insensitive terms). */
+const lowerTerms = new WeakMap<CompiledTerm, string>();
+
 function sameAsTerm(text: string, term: CompiledTerm): boolean {
-  return term.caseInsensitive ? text.toLowerCase() === term.text.toLowerCase() : text === term.text;
+  if (text === term.text) return true;
+  if (!term.caseInsensitive) return false;
+  let lower = lowerTerms.get(term);
+  if (lower === undefined) {
+    lower = term.text.toLowerCase();
+    lowerTerms.set(term, lower);
+  }
+  return text.toLowerCase() === lower;
 }
 
 /**
