@@ -78,16 +78,25 @@ export async function readZipDirectory(source: ByteSource): Promise<ZipDirectory
   let cdSize = view.getUint32(eocd + 12, true);
   let cdOffset = view.getUint32(eocd + 16, true);
   let cdEnd = tailStart + eocd;
-  if ((count === 0xffff || cdSize === 0xffffffff || cdOffset === 0xffffffff) && eocd >= 20) {
+  // A zip64 end record (and its locator) sits between the central directory and this one whenever zip64
+  // is used, even when these fields still hold the values (Info-ZIP writes one for streamed input); its
+  // values then stand.
+  if (eocd >= 20) {
     if (startsWith(tail, ZIP64_LOCATOR, eocd - 20)) {
-      const z64Offset = readU64(view, eocd - 20 + 8);
-      const z64 = await source.read(z64Offset, 56);
-      if (startsWith(z64, ZIP64_EOCD)) {
-        const v = viewOf(z64);
-        count = readU64(v, 32);
-        cdSize = readU64(v, 40);
-        cdOffset = readU64(v, 48);
-        cdEnd = z64Offset;
+      // The locator's offset is from the zip's start: data prepended to the zip moves the record, which
+      // then usually sits right before the locator (with no extensible data, 56 bytes).
+      const recorded = readU64(view, eocd - 20 + 8);
+      for (const z64Offset of [recorded, tailStart + eocd - 20 - 56]) {
+        if (z64Offset < 0 || z64Offset + 56 > source.size) continue;
+        const z64 = await source.read(z64Offset, 56);
+        if (startsWith(z64, ZIP64_EOCD)) {
+          const v = viewOf(z64);
+          count = readU64(v, 32);
+          cdSize = readU64(v, 40);
+          cdOffset = readU64(v, 48);
+          cdEnd = z64Offset;
+          break;
+        }
       }
     }
   }
@@ -172,13 +181,28 @@ async function readLocalHeaders(source: ByteSource, maxEntries: number): Promise
     const v = viewOf(header);
     const flags = v.getUint16(6, true);
     const method = v.getUint16(8, true);
-    const compressedSize = v.getUint32(18, true);
-    const size = v.getUint32(22, true);
+    let compressedSize = v.getUint32(18, true);
+    let size = v.getUint32(22, true);
     const nameLength = v.getUint16(26, true);
     const extraLength = v.getUint16(28, true);
     const name = decodeName(header.subarray(30, 30 + nameLength), (flags & 0x800) !== 0);
+    // Zip64 sizes are in the extra field (size first, then compressed size).
+    const extra = header.subarray(30 + nameLength, 30 + nameLength + extraLength);
+    for (let e = 0; e + 4 <= extra.length;) {
+      const ev = viewOf(extra);
+      const length = ev.getUint16(e + 2, true);
+      if (ev.getUint16(e, true) === 0x0001 && e + 4 + length <= extra.length) {
+        let f = e + 4;
+        if (size === 0xffffffff && f + 8 <= e + 4 + length) {
+          size = readU64(ev, f);
+          f += 8;
+        }
+        if (compressedSize === 0xffffffff && f + 8 <= e + 4 + length) compressedSize = readU64(ev, f);
+      }
+      e += 4 + length;
+    }
     // Sizes in a data descriptor are unknown here; stop rather than guess.
-    if ((flags & 0x08) !== 0 && compressedSize === 0) break;
+    if ((flags & 0x08) !== 0 && (compressedSize === 0 || compressedSize === 0xffffffff)) break;
     entries.push({
       name,
       flags,
