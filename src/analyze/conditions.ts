@@ -113,23 +113,36 @@ export function wordBag(
   tokens?: TokenCache,
 ): WordBag {
   const cached = tokens?.spansIn(from, to);
-  let lower = cached === undefined ? text.slice(from, to).toLowerCase() : undefined;
-  const spans = cached ?? tokenSpansIn(text, from, to, lower!);
-  // A bag used once (near a hit, an identifier) is searched span by span; the index is built on demand.
-  let positions: Map<string, number[]> | undefined;
-  return {
-    spans,
-    get positions() {
-      positions ??= indexSpans(spans);
-      return positions;
-    },
-    get lower() {
-      lower ??= text.slice(from, to).toLowerCase();
-      return lower;
-    },
-    offset: from,
-    shared,
-  };
+  if (cached !== undefined) return new LazyBag(text, from, to, cached, shared);
+  const lower = text.slice(from, to).toLowerCase();
+  return new LazyBag(text, from, to, tokenSpansIn(text, from, to, lower), shared, lower);
+}
+
+/**
+ * A word bag whose token index and lower-cased text are made on first use: a bag used once (near a hit,
+ * an identifier) is searched span by span. (A class: getters in an object literal are slow to create.)
+ */
+class LazyBag implements WordBag {
+  private index: Map<string, number[]> | undefined;
+
+  constructor(
+    private readonly text: string,
+    readonly offset: number,
+    private readonly to: number,
+    readonly spans: readonly TokenSpan[],
+    readonly shared: boolean,
+    private lowerText?: string,
+  ) {}
+
+  get positions(): ReadonlyMap<string, readonly number[]> {
+    this.index ??= indexSpans(this.spans);
+    return this.index;
+  }
+
+  get lower(): string {
+    this.lowerText ??= this.text.slice(this.offset, this.to).toLowerCase();
+    return this.lowerText;
+  }
 }
 
 /** How far a stretch of tokens is widened to start and end outside a word; longer runs are not cached. */
@@ -546,14 +559,19 @@ export interface ConditionResult {
 const NO_SIBLINGS: readonly string[] = [];
 
 /** A failed result; its explanation is only written when asked for (the rule tester asks, a scan does not). */
+class Failed implements ConditionResult {
+  readonly ok = false;
+  readonly siblings = NO_SIBLINGS;
+
+  constructor(private readonly explain: () => string) {}
+
+  get failed(): string {
+    return this.explain();
+  }
+}
+
 function fail(explain: () => string): ConditionResult {
-  return {
-    ok: false,
-    siblings: NO_SIBLINGS,
-    get failed() {
-      return explain();
-    },
-  };
+  return new Failed(explain);
 }
 
 function entriesFound(bag: WordBag, list: readonly WordMatcher[], skipStart = -1, skipEnd = -1): string {
