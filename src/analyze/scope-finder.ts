@@ -67,21 +67,28 @@ export interface Brackets {
  * the hits of one window share them.
  */
 export function prepareScopeContext(text: string): ScopeContext {
-  let lexed: Lexed | undefined;
-  let brackets: Brackets | undefined;
-  return {
-    text,
-    openers: new Map(),
-    get classes() {
-      lexed ??= lex(text);
-      return lexed.classes;
-    },
-    get brackets() {
-      lexed ??= lex(text);
-      brackets ??= matchBrackets(text.length, lexed.brackets, text);
-      return brackets;
-    },
-  };
+  return new LazyScopeContext(text);
+}
+
+/** See prepareScopeContext (a class: getters in an object literal are slow to create). */
+class LazyScopeContext implements ScopeContext {
+  readonly openers = new Map<number, OpenerFacts>();
+  paragraphCache?: ParagraphCache;
+  private lexed: Lexed | undefined;
+  private matched: Brackets | undefined;
+
+  constructor(readonly text: string) {}
+
+  get classes(): Uint8Array {
+    this.lexed ??= lex(this.text);
+    return this.lexed.classes;
+  }
+
+  get brackets(): Brackets {
+    this.lexed ??= lex(this.text);
+    this.matched ??= matchBrackets(this.text.length, this.lexed.brackets, this.text);
+    return this.matched;
+  }
 }
 
 /**
