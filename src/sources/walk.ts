@@ -56,7 +56,9 @@ function isInside(root: string, target: string): boolean {
  * Expands the named paths into files, in a deterministic order (inputs in the order given, folder
  * entries sorted by name). Symbolic links found inside folders are never followed: they are recorded,
  * with the reason depending on whether they point out of the named roots. A path the user named
- * directly is followed even if it is a link, because the user chose it.
+ * directly is followed even if it is a link, because the user chose it. Each file is listed once: a path
+ * named again, or lying inside a folder named before it (`scan sdk sdk/include`), is not walked again,
+ * and a folder's walk passes over paths named before it.
  */
 export async function* walkInputs(inputs: readonly string[], cwd: string): AsyncGenerator<WalkEntry> {
   const roots: string[] = [];
@@ -68,11 +70,16 @@ export async function* walkInputs(inputs: readonly string[], cwd: string): Async
       throw new InputError(input, { cause: error });
     }
   }
+  /** Inputs walked so far, by real path. */
+  const walked: string[] = [];
   for (const [index, input] of inputs.entries()) {
     const absolute = roots[index]!;
+    if (walked.some((root) => isInside(root, absolute))) continue;
     const display = toDisplayPath(input).replace(/(?<=.)\/+$/u, "");
     const info = await stat(absolute);
-    if (info.isDirectory()) yield* walkFolder(absolute, display, roots);
+    const before = [...walked];
+    walked.push(absolute);
+    if (info.isDirectory()) yield* walkFolder(absolute, display, roots, before);
     else if (info.isFile())
       yield { kind: "file", absolutePath: absolute, displayPath: display, size: info.size };
     else
@@ -90,6 +97,7 @@ async function* walkFolder(
   folder: string,
   display: string,
   roots: readonly string[],
+  walked: readonly string[],
 ): AsyncGenerator<WalkEntry> {
   let names: string[];
   try {
@@ -100,6 +108,8 @@ async function* walkFolder(
   }
   for (const name of names) {
     const absolute = join(folder, name);
+    // Named before as an input of its own, and walked then.
+    if (walked.includes(absolute)) continue;
     const childDisplay = `${display}/${name}`;
     let info;
     try {
@@ -113,7 +123,7 @@ async function* walkFolder(
     if (info.isSymbolicLink()) {
       yield await describeLink(absolute, childDisplay, roots);
     } else if (info.isDirectory()) {
-      yield* walkFolder(absolute, childDisplay, roots);
+      yield* walkFolder(absolute, childDisplay, roots, walked);
     } else if (info.isFile()) {
       yield { kind: "file", absolutePath: absolute, displayPath: childDisplay, size: info.size };
     } else {
