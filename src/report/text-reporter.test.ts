@@ -39,6 +39,27 @@ describe("formatText", () => {
     expect(text).toMatch(/partial +sdk\/firmware\.bin: took too long/u);
   });
 
+  it("does not repeat a coverage detail that only says what the reason says", () => {
+    const loop = layer("sdk/loop1", "");
+    const report = makeReport(
+      [],
+      [
+        {
+          location: "sdk/loop1",
+          layers: [loop],
+          status: "skipped",
+          reason: "symlink-loop",
+          detail: "symbolic link loop",
+          bytesScanned: 0,
+        },
+      ],
+      RULES,
+    );
+    const text = formatText(report);
+    expect(text).toMatch(/skipped +sdk\/loop1: symbolic link loop\n/u);
+    expect(text).not.toContain("symbolic link loop (symbolic link loop)");
+  });
+
   it("uses ANSI colour only when asked", () => {
     const report = sampleReport();
     expect(formatText(report)).not.toContain("\u001b[");

@@ -147,7 +147,9 @@ function coverageLines(
   for (const entry of coverage) {
     if (entry.status === "scanned" && entry.reason === undefined) continue;
     const reason = entry.reason === undefined ? "" : COVERAGE_REASON_LABELS[entry.reason];
-    const detail = entry.detail === undefined ? "" : ` (${escapeControls(entry.detail)})`;
+    // A detail that only repeats the reason's label ("symbolic link loop (symbolic link loop)") is left out.
+    const detail =
+      entry.detail === undefined || entry.detail === reason ? "" : ` (${escapeControls(entry.detail)})`;
     const status = paint(entry.status === "skipped" ? "yellow" : "dim", entry.status.padEnd(8));
     lines.push(`  ${status} ${escapeControls(entry.location)}: ${reason}${detail}`);
   }
