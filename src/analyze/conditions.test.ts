@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { bagHas, compileWhere, listHas, TokenCache, wordBag } from "./conditions.js";
-import { tokenSpans } from "./tokenizer.js";
+import { tokenSpans, type TokenSpan } from "./tokenizer.js";
 
 describe("listHas", () => {
   it("answers as testing every entry of the list would, in small and shared bags", () => {
@@ -17,8 +17,10 @@ describe("listHas", () => {
         "faces",
         "x",
       ],
+      "near-none": ["nothing", "see here", "eyes", "ATTR"],
     });
-    const list = where.nearAny!;
+    // Two lists, so that what a bag's token stretch remembers for one list cannot answer for the other.
+    const lists = [where.nearAny!, where.nearNone!];
     const texts = [
       "NET_FACE_ATTR { byRace; bySkinColor; byGlasses } // 人脸属性",
       "skincolors and races of the eyes",
@@ -29,15 +31,23 @@ describe("listHas", () => {
       "",
     ];
     for (const text of texts) {
-      for (const shared of [false, true]) {
-        const bag = wordBag(text, 0, text.length, shared);
+      const cache = new TokenCache(text);
+      for (const [shared, tokens] of [
+        [false, undefined],
+        [true, undefined],
+        [false, cache],
+        [false, cache],
+      ] as const) {
+        const bag = wordBag(text, 0, text.length, shared, tokens);
         for (const [skipStart, skipEnd] of [
           [-1, -1],
           [0, 8],
           [4, text.length],
         ] as const) {
-          const expected = list.some((m) => bagHas(bag, m, skipStart, skipEnd));
-          expect(listHas(bag, list, skipStart, skipEnd)).toBe(expected);
+          for (const list of lists) {
+            const expected = list.some((m) => bagHas(bag, m, skipStart, skipEnd));
+            expect(listHas(bag, list, skipStart, skipEnd)).toBe(expected);
+          }
         }
       }
     }
@@ -63,12 +73,14 @@ describe("TokenCache", () => {
         const from = next(text.length + 1);
         const to = Math.min(text.length, from + next(120));
         const expected = tokenSpans(text, from, to);
-        expect(cache.spansIn(from, to) ?? expected).toEqual(expected);
-        expect(wordBag(text, from, to, false, cache)).toMatchObject({
-          spans: expected,
-          lower: text.slice(from, to).toLowerCase(),
-          offset: from,
-        });
+        // Spans from the cache carry an id besides: compare what a bag reads of them.
+        const plain = (spans: readonly TokenSpan[] | undefined) =>
+          spans?.map(({ token, start, end }) => ({ token, start, end }));
+        expect(plain(cache.spansIn(from, to)) ?? expected).toEqual(expected);
+        const bag = wordBag(text, from, to, false, cache);
+        expect(plain(bag.spans)).toEqual(expected);
+        expect(bag.lower).toBe(text.slice(from, to).toLowerCase());
+        expect(bag.offset).toBe(from);
       }
     }
   });

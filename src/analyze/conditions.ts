@@ -103,6 +103,8 @@ export interface WordBag {
   readonly offset: number;
   /** Shared by many hits (a scope): occurrences are computed once and cached. */
   readonly shared: boolean;
+  /** The window's token stretch the spans come from, if they do. */
+  readonly tokens?: TokenCache | undefined;
 }
 
 export function wordBag(
@@ -113,7 +115,7 @@ export function wordBag(
   tokens?: TokenCache,
 ): WordBag {
   const cached = tokens?.spansIn(from, to);
-  if (cached !== undefined) return new LazyBag(text, from, to, cached, shared);
+  if (cached !== undefined) return new LazyBag(text, from, to, cached, shared, undefined, tokens);
   const lower = text.slice(from, to).toLowerCase();
   return new LazyBag(text, from, to, tokenSpansIn(text, from, to, lower), shared, lower);
 }
@@ -132,6 +134,7 @@ class LazyBag implements WordBag {
     readonly spans: readonly TokenSpan[],
     readonly shared: boolean,
     private lowerText?: string,
+    readonly tokens?: TokenCache,
   ) {}
 
   get positions(): ReadonlyMap<string, readonly number[]> {
@@ -145,6 +148,14 @@ class LazyBag implements WordBag {
   }
 }
 
+/** A token of a TokenCache, with the id of its text there. */
+interface IdSpan extends TokenSpan {
+  readonly id: number;
+}
+
+/** See TokenCache.tableFor. */
+type FormTable = (readonly number[] | null)[];
+
 /** How far a stretch of tokens is widened to start and end outside a word; longer runs are not cached. */
 const MAX_WORD_RUN = 256;
 
@@ -157,9 +168,36 @@ const MAX_WORD_RUN = 256;
 export class TokenCache {
   private from = 0;
   private to = 0;
-  private spans: TokenSpan[] = [];
+  private spans: IdSpan[] = [];
+  /** An id per distinct token of the stretch, so that lookups are made once per token and list. */
+  private readonly ids = new Map<string, number>();
+  private readonly tables = new Map<ListIndex, FormTable>();
 
   constructor(private readonly text: string) {}
+
+  /**
+   * The positions of a list's entries that a token may start (index.byForm), by token id: filled as the
+   * window's bags ask, so each distinct token is looked up once per list (null: none).
+   */
+  tableFor(index: ListIndex): FormTable {
+    let table = this.tables.get(index);
+    if (table === undefined) {
+      table = [];
+      this.tables.set(index, table);
+    }
+    return table;
+  }
+
+  private tokenize(from: number, to: number): IdSpan[] {
+    return tokenSpans(this.text, from, to).map((span) => {
+      let id = this.ids.get(span.token);
+      if (id === undefined) {
+        id = this.ids.size;
+        this.ids.set(span.token, id);
+      }
+      return { token: span.token, start: span.start, end: span.end, id };
+    });
+  }
 
   /** tokenSpans(text, from, to), or undefined when the range lies in a very long word. */
   spansIn(from: number, to: number): TokenSpan[] | undefined {
@@ -183,7 +221,7 @@ export class TokenCache {
       if (spans[middle]!.start < to) low = middle + 1;
       else high = middle;
     }
-    const out = spans.slice(first, low);
+    const out: TokenSpan[] = spans.slice(first, low);
     const last = out.length - 1;
     if (last >= 0 && (out[0]!.start < from || out[last]!.end > to)) {
       out[0] = this.cut(out[0]!, from, to);
@@ -214,7 +252,7 @@ export class TokenCache {
     }
     if (this.to <= this.from || end < this.from || start > this.to) {
       // Nothing cached, or apart from it: start afresh.
-      this.spans = tokenSpans(text, start, end);
+      this.spans = this.tokenize(start, end);
       this.from = start;
       this.to = end;
       return true;
@@ -222,11 +260,11 @@ export class TokenCache {
     // Overlapping or touching: tokenize only the new parts (the ends are outside words, so no token
     // crosses them).
     if (start < this.from) {
-      this.spans = tokenSpans(text, start, this.from).concat(this.spans);
+      this.spans = this.tokenize(start, this.from).concat(this.spans);
       this.from = start;
     }
     if (end > this.to) {
-      this.spans = this.spans.concat(tokenSpans(text, this.to, end));
+      this.spans = this.spans.concat(this.tokenize(this.to, end));
       this.to = end;
     }
     return true;
@@ -393,9 +431,16 @@ function unsharedCandidates(
   index: ListIndex,
 ): readonly WordMatcher[] {
   let chosen: Uint8Array | undefined;
+  const table = bag.tokens?.tableFor(index);
   for (const span of bag.spans) {
-    const positions = index.byForm.get(span.token);
-    if (positions === undefined) continue;
+    let positions: readonly number[] | null | undefined;
+    const id = (span as Partial<IdSpan>).id;
+    if (table === undefined || id === undefined) positions = index.byForm.get(span.token);
+    else {
+      positions = table[id];
+      if (positions === undefined) table[id] = positions = index.byForm.get(span.token) ?? null;
+    }
+    if (positions == null) continue;
     chosen ??= new Uint8Array(list.length);
     for (const position of positions) chosen[position] = 1;
   }
