@@ -465,7 +465,14 @@ function startHashThread(): HashThread {
         Atomics.store(header, READ_STATE + block, 0);
         return Promise.resolve(undefined);
       }
-      return awaitRead(block);
+      // Waits only once awaited: by then the read is mostly done, and no wait is set up at all.
+      let waiting: Promise<number | undefined> | undefined;
+      return {
+        then(fulfilled, rejected) {
+          waiting ??= awaitRead(block);
+          return waiting.then(fulfilled, rejected);
+        },
+      };
     },
   };
   /** The block `chunk` lies in, if it is one lent out and still held, else -1. */

@@ -141,9 +141,11 @@ function openFileSourceNow(path: string): ByteSource {
     /** A read requested ahead: into which buffer, from where, and its byte count once done. */
     interface Pending {
       readonly buffer: Uint8Array;
-      readonly lent: boolean;
       readonly position: number;
-      readonly bytesRead: Promise<number>;
+      /** Read by the buffers' owner (undefined: it did not), into a buffer it lent. */
+      readonly lentRead: PromiseLike<number | undefined> | undefined;
+      /** Read here, into a buffer of this thread's pool. */
+      readonly ownRead: Promise<number> | undefined;
       /** The other thread neither read nor stopped in time: its buffer is never given back. */
       abandoned: boolean;
     }
@@ -166,36 +168,37 @@ function openFileSourceNow(path: string): ByteSource {
         const lentBuffer = buffers.acquire(length, !ahead);
         if (lentBuffer === undefined && ahead) return false;
         const buffer = lentBuffer ?? acquireBuffer(length);
-        const pending: Pending = {
-          buffer,
-          lent: lentBuffer !== undefined,
-          position,
-          bytesRead:
-            lentBuffer === undefined
-              ? preadAsync(fd, buffer, 0, length, position)
-              : read(fd, buffer, position).then(
-                  (bytesRead) => bytesRead ?? preadAsync(fd, buffer, 0, length, position),
-                  (error: unknown) => {
-                    pending.abandoned = true;
-                    throw error;
-                  },
-                ),
-          abandoned: false,
-        };
+        const ownRead = lentBuffer === undefined ? preadAsync(fd, buffer, 0, length, position) : undefined;
         // Awaited in order later; an error surfaces when the consumer reaches that chunk.
-        pending.bytesRead.catch(() => undefined);
-        queue.push(pending);
+        ownRead?.catch(() => undefined);
+        const lentRead = lentBuffer === undefined ? undefined : read(fd, buffer, position);
+        queue.push({ buffer, position, lentRead, ownRead, abandoned: false });
         return true;
+      };
+      /** The read's byte count; a read the owner did not do is done here, which reports its error. */
+      const bytesOf = async (pending: Pending): Promise<number> => {
+        if (pending.ownRead !== undefined) return pending.ownRead;
+        const bytesRead = await landed(pending);
+        return bytesRead ?? preadAsync(fd, pending.buffer, 0, length, pending.position);
+      };
+      /** Waits for the owner's read into the buffer to land (or for the owner to have stopped). */
+      const landed = async (pending: Pending): Promise<number | undefined> => {
+        try {
+          return await pending.lentRead;
+        } catch (error) {
+          pending.abandoned = true;
+          throw error;
+        }
       };
       const give = (pending: Pending): void => {
         if (pending.abandoned) return;
-        if (pending.lent) buffers.release(pending.buffer);
+        if (pending.ownRead === undefined) buffers.release(pending.buffer);
         else releaseBuffer(pending.buffer);
       };
       /** Gives back every queued buffer once its read has landed. */
       const drop = async (): Promise<void> => {
         for (const pending of queue.splice(0)) {
-          await pending.bytesRead.catch(() => undefined);
+          await (pending.ownRead ?? landed(pending)).catch(() => undefined);
           give(pending);
         }
       };
@@ -206,7 +209,7 @@ function openFileSourceNow(path: string): ByteSource {
         for (let head = queue.shift(); head !== undefined; head = queue.shift()) {
           let bytesRead: number;
           try {
-            bytesRead = await head.bytesRead;
+            bytesRead = await bytesOf(head);
           } catch (error) {
             give(head);
             throw error;
