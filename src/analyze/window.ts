@@ -603,6 +603,10 @@ function unitScore(code: number): number {
 /** ASCII scores, by byte. */
 const ASCII_SCORE = Int8Array.from({ length: 128 }, (_, code) => unitScore(code));
 
+/** unitScore of every code unit, looked up rather than worked out in the plausibility loops. */
+const UNIT_SCORE = new Int8Array(65536);
+for (let code = 0; code < 65536; code++) UNIT_SCORE[code] = unitScore(code);
+
 /** See decodedPlausibility; undefined when a character does not decode to one plain code unit. */
 function doubleBytePlausibility(
   encoding: "gb18030" | "big5",
@@ -635,7 +639,7 @@ function doubleBytePlausibility(
     if (state[key] !== ONE_UNIT) return undefined;
     const unit = code[key]!;
     if (unit >= 0xd800 && unit <= 0xdfff) return undefined;
-    score += unitScore(unit);
+    score += UNIT_SCORE[unit]!;
     at += 2;
   }
   return score;
@@ -654,7 +658,7 @@ function unitsPlausibility(units: Uint16Array, length: number): number {
         continue;
       }
     }
-    score += unitScore(code);
+    score += UNIT_SCORE[code]!;
   }
   return score;
 }
