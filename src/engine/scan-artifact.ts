@@ -262,6 +262,7 @@ async function extractChildren(
     signal,
     name,
     signatures,
+    carved: task.origin.carvedAt !== undefined,
   };
   /** This extraction's share of extractedInMemory, given back when its children are handed over. */
   let kept = 0;

@@ -35,6 +35,11 @@ export interface ExtractContext {
    * CARVE_SIGNATURES); the carver then does not search for them again.
    */
   readonly signatures?: readonly CarveCandidate[];
+  /**
+   * This container was carved out of its parent: where it ends is a guess, so bytes after its last stream
+   * are expected (they are the parent's, searched there) and are not a sign of damage.
+   */
+  readonly carved?: boolean;
 }
 
 /** A child artifact: its bytes live in a file under tempDir (large) or in memory (small). */

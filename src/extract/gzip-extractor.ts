@@ -133,7 +133,7 @@ export async function* extractGzip(
     return;
   }
   yield child(name, "gzip", await writer.finish());
-  if (trailing.bytes > 0 && outcome === "done") {
+  if (trailing.bytes > 0 && outcome === "done" && context.carved !== true) {
     yield partial("corrupt", `${trailing.bytes} bytes after the last gzip member were not read as gzip`);
   }
   if (outcome === "error")

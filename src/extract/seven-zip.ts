@@ -441,13 +441,28 @@ async function* listAndExtract(
       reason,
       `extraction stopped after ${cap} bytes (more than the headers declare or the budget allows)`,
     );
-  } else if (run.exitCode !== 0) {
+  } else if (run.exitCode !== 0 && !(count > 0 && context.carved === true && onlyTrailingData(run.stderr))) {
     const reason = /wrong password|encrypted/i.test(run.stderr) ? "encrypted" : "corrupt";
     yield partial(
       reason,
       `7-Zip exit ${run.exitCode}: ${firstLine(run.stderr) || "error"} (${count} members read)`,
     );
   }
+}
+
+/**
+ * 7-Zip's only complaint is bytes after the end of a single stream (lzma, xz, …): its payload came out
+ * whole. A carved stream always has some, as a carve cannot know where the stream ends.
+ */
+function onlyTrailingData(stderr: string): boolean {
+  const errors = stderr
+    .split("\n")
+    .map((line) => line.trim())
+    .filter((line) => /error/iu.test(line));
+  return (
+    errors.length > 0 &&
+    errors.every((line) => line.startsWith("ERROR: There are some data after the end of the payload data"))
+  );
 }
 
 function firstLine(text: string): string {

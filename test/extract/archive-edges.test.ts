@@ -323,3 +323,42 @@ describe("GNU tar sparse members", () => {
     }
   });
 });
+
+describe("streams carved out of a blob", () => {
+  /** Bytes that hold no signature and no term: a repeating ramp. */
+  const filler = (length: number): Buffer =>
+    Buffer.from(Array.from({ length }, (_, index) => (index * 7) % 200));
+  const hasXz = spawnSync("xz", ["--version"]).status === 0;
+
+  it("are read without calling the bytes after them damage (the carve cannot know where they end)", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const streams: Buffer[] = [gzipSync(Buffer.from(ENUM))];
+    // LZMA-alone streams have no end the carve could find without decoding them.
+    if (hasXz) streams.push(spawnSync("xz", ["-c", "--format=lzma"], { input: ENUM }).stdout);
+    const dir = tempFolder();
+    writeFileSync(
+      join(dir, "firmware.bin"),
+      Buffer.concat(streams.flatMap((stream) => [filler(5000), stream]).concat(filler(5000))),
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.filter((entry) => entry.status !== "scanned")).toEqual([]);
+    const carvedFindings = report.findings.filter(
+      (f) => f.match === "EM_NATION_TYPE_UYGUR" && f.layers.length > 2,
+    );
+    expect(carvedFindings.length).toBe(streams.length);
+  });
+
+  it("a stream named as a file still notes bytes after its end", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const dir = tempFolder();
+    writeFileSync(
+      join(dir, "face.h.gz"),
+      Buffer.concat([gzipSync(Buffer.from(ENUM)), Buffer.from("GARBAGE AFTER")]),
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.map((entry) => [entry.status, entry.reason])).toContainEqual([
+      "partial",
+      "corrupt",
+    ]);
+  });
+});
