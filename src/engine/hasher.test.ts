@@ -254,3 +254,34 @@ describe("reads on the hashing thread", () => {
     stream.dispose();
   });
 });
+
+describe("reads while the hashing thread is behind", () => {
+  it("leave reads to the reader while chunks wait to be hashed, and take them again once it has caught up", async () => {
+    const hasher = threadedHasher();
+    expect(await hasher.ready).toBe(true);
+    const folder = mkdtempSync(join(tmpdir(), "custodiet-hasher-"));
+    const path = join(folder, "data");
+    const data = randomBytes(1 << 16);
+    writeFileSync(path, data);
+    const fd = openSync(path, "r");
+    try {
+      const stream = hasher.create(1 << 30);
+      const buffers = stream.buffers!;
+      const lent = buffers.acquire(1 << 16)!;
+      // Forty MiB to hash: the hashing thread is behind for a while.
+      const busy = hasher.create(1 << 30);
+      const copy = randomBytes(4 << 20);
+      for (let index = 0; index < 10; index++) busy.update(copy);
+      expect(await buffers.read!(fd, lent, 0)).toBeUndefined();
+      expect(busy.digest()).toBe(sha(Buffer.concat(Array.from({ length: 10 }, () => copy))));
+      expect(await buffers.read!(fd, lent, 0)).toBe(data.length);
+      expect(Buffer.compare(lent, data)).toBe(0);
+      buffers.release(lent);
+      stream.dispose();
+    } finally {
+      closeSync(fd);
+      rmSync(folder, { recursive: true, force: true });
+      await hasher.close();
+    }
+  });
+});

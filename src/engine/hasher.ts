@@ -58,6 +58,12 @@ const BLOCK_BYTES = 4 << 20;
 const RESERVED_BLOCKS = 2;
 /** Queued operations (a small ring of records; the data stays in the blocks). */
 const RECORDS = 32;
+/**
+ * A read is left to the reader (libuv's threads, as without a hashing thread) while the hashing thread has
+ * this many chunks still to hash: it is then the slower of the two threads (one long file: hashing alone
+ * takes it as long as matching takes this thread), and reading too would make this thread wait for it.
+ */
+const READ_BEHIND = 3;
 /** Queued reads (a ring of their own, served before any hashing that waits). */
 const READS = 16;
 /** The hashing thread hashes in slices of this many bytes and serves reads that arrive in between. */
@@ -459,6 +465,7 @@ function startHashThread(): HashThread {
       if (block < 0 || blockState[block] !== LENT || closed || !running()) return Promise.resolve(undefined);
       if (Atomics.load(header, READ_STATE + block) === READ_PENDING)
         return Promise.reject(new Error("a read into this buffer is still under way"));
+      if (((sequence - Atomics.load(header, DONE)) | 0) >= READ_BEHIND) return Promise.resolve(undefined);
       try {
         sendRead(fd, block, buffer.byteOffset, buffer.length, position);
       } catch {

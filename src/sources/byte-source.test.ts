@@ -254,10 +254,15 @@ describe("chunks read on the hashing thread", () => {
    * The hashing thread's buffers, counting what was lent, given back, read there, and given back while a
    * read into it was still under way (never allowed). `before` may hold a read back until it resolves.
    */
-  async function threadBuffers(
-    before?: (position: number) => Promise<void>,
-  ): Promise<
-    ChunkBuffers & { stream: StreamHash; lent: number; returned: number; readThere: number; early: number }
+  async function threadBuffers(before?: (position: number) => Promise<void>): Promise<
+    ChunkBuffers & {
+      stream: StreamHash;
+      lent: number;
+      returned: number;
+      readThere: number;
+      completed: number;
+      early: number;
+    }
   > {
     expect(await hasher.ready).toBe(true);
     const stream = hasher.create(1 << 30);
@@ -268,6 +273,7 @@ describe("chunks read on the hashing thread", () => {
       lent: 0,
       returned: 0,
       readThere: 0,
+      completed: 0,
       early: 0,
       acquire(length: number, wait?: boolean) {
         const buffer = inner.acquire(length, wait);
@@ -285,6 +291,7 @@ describe("chunks read on the hashing thread", () => {
           await before?.(position);
           const bytesRead = await inner.read!(fd, buffer, position);
           if (bytesRead !== undefined) counted.readThere++;
+          counted.completed++;
           return bytesRead;
         } finally {
           reading.delete(buffer);
@@ -314,7 +321,8 @@ describe("chunks read on the hashing thread", () => {
         expect(lengths.slice(0, -1).every((chunkLength) => chunkLength === CHUNK)).toBe(true);
         expect(lengths.at(-1)).toBe(length % CHUNK || CHUNK);
         expect(buffers.stream.digest()).toBe(createHash("sha256").update(bytes).digest("hex"));
-        expect(buffers.readThere).toBeGreaterThanOrEqual(lengths.length);
+        // Reads are left to this thread only while the hashing thread is behind.
+        expect(buffers.readThere).toBeGreaterThan(0);
         expect(buffers.returned).toBe(buffers.lent);
       } finally {
         await source.close();
@@ -451,7 +459,7 @@ describe("chunks read on the hashing thread", () => {
       if (position === CHUNK) await wasCut;
       if (position !== 2 * CHUNK) return;
       await wasCut;
-      while (buffers.readThere < 2) await new Promise((resolve) => setTimeout(resolve, 1));
+      while (buffers.completed < 2) await new Promise((resolve) => setTimeout(resolve, 1));
       writeFileSync(path, bytes);
     });
     const lengths: number[] = [];
