@@ -462,15 +462,15 @@ function startHashThread(): HashThread {
     read(fd, buffer, position) {
       const block = lentBlock(buffer);
       // Only into a lent block not handed over yet: the hashing thread may still be hashing any other.
-      if (block < 0 || blockState[block] !== LENT || closed || !running()) return Promise.resolve(undefined);
+      if (block < 0 || blockState[block] !== LENT || closed || !running()) return undefined;
       if (Atomics.load(header, READ_STATE + block) === READ_PENDING)
         return Promise.reject(new Error("a read into this buffer is still under way"));
-      if (((sequence - Atomics.load(header, DONE)) | 0) >= READ_BEHIND) return Promise.resolve(undefined);
+      if (((sequence - Atomics.load(header, DONE)) | 0) >= READ_BEHIND) return undefined;
       try {
         sendRead(fd, block, buffer.byteOffset, buffer.length, position);
       } catch {
         Atomics.store(header, READ_STATE + block, 0);
-        return Promise.resolve(undefined);
+        return undefined;
       }
       // Waits only once awaited: by then the read is mostly done, and no wait is set up at all.
       let waiting: Promise<number | undefined> | undefined;

@@ -15,9 +15,10 @@ export interface ChunkBuffers {
    * `position` on the thread that owns the buffers, so that this thread's core is left to the consumer.
    * Resolves to the byte count like a read, or to undefined when that thread did not read (a read error,
    * or it is gone): the source then reads itself, which reports any error as it always did. Waiting starts
-   * only once it is awaited, so a read done by then costs no wait at all.
+   * only once it is awaited, so a read done by then costs no wait at all. Returns undefined at once when
+   * that thread will not read it (the source reads it itself, right away).
    */
-  read?(fd: number, buffer: Uint8Array, position: number): PromiseLike<number | undefined>;
+  read?(fd: number, buffer: Uint8Array, position: number): PromiseLike<number | undefined> | undefined;
 }
 
 /**

@@ -141,10 +141,12 @@ function openFileSourceNow(path: string): ByteSource {
     /** A read requested ahead: into which buffer, from where, and its byte count once done. */
     interface Pending {
       readonly buffer: Uint8Array;
+      /** The buffer is the owner's (else this thread's pool's). */
+      readonly lent: boolean;
       readonly position: number;
       /** Read by the buffers' owner (undefined: it did not), into a buffer it lent. */
       readonly lentRead: PromiseLike<number | undefined> | undefined;
-      /** Read here, into a buffer of this thread's pool. */
+      /** Read here (undefined: by the owner). */
       readonly ownRead: Promise<number> | undefined;
       /** The other thread neither read nor stopped in time: its buffer is never given back. */
       abandoned: boolean;
@@ -168,11 +170,11 @@ function openFileSourceNow(path: string): ByteSource {
         const lentBuffer = buffers.acquire(length, !ahead);
         if (lentBuffer === undefined && ahead) return false;
         const buffer = lentBuffer ?? acquireBuffer(length);
-        const ownRead = lentBuffer === undefined ? preadAsync(fd, buffer, 0, length, position) : undefined;
+        const lentRead = lentBuffer === undefined ? undefined : read(fd, buffer, position);
+        const ownRead = lentRead === undefined ? preadAsync(fd, buffer, 0, length, position) : undefined;
         // Awaited in order later; an error surfaces when the consumer reaches that chunk.
         ownRead?.catch(() => undefined);
-        const lentRead = lentBuffer === undefined ? undefined : read(fd, buffer, position);
-        queue.push({ buffer, position, lentRead, ownRead, abandoned: false });
+        queue.push({ buffer, lent: lentBuffer !== undefined, position, lentRead, ownRead, abandoned: false });
         return true;
       };
       /** The read's byte count; a read the owner did not do is done here, which reports its error. */
@@ -192,7 +194,7 @@ function openFileSourceNow(path: string): ByteSource {
       };
       const give = (pending: Pending): void => {
         if (pending.abandoned) return;
-        if (pending.ownRead === undefined) buffers.release(pending.buffer);
+        if (pending.lent) buffers.release(pending.buffer);
         else releaseBuffer(pending.buffer);
       };
       /** Gives back every queued buffer once its read has landed. */
