@@ -41,6 +41,41 @@ describe("hashers", () => {
     expect(streamA.digest()).toBe(sha(a));
   });
 
+  it("wait for a digest with the event loop turning, while other streams go on past the ring's size", async () => {
+    expect(await threaded.ready).toBe(true);
+    const data = randomBytes(4 << 20);
+    const first = threaded.create(48 << 20);
+    // Opened while the hashing thread is idle, so that they are hashed there too.
+    const opened = Array.from({ length: 40 }, () => threaded.create(2 << 20));
+    expect(opened.every((stream) => stream.threaded)).toBe(true);
+    for (let index = 0; index < 12; index++) first.update(data);
+    // 48 MiB take the hashing thread tens of milliseconds: the event loop turns before the digest is in
+    // (a digest waited for synchronously would have been in before this thread could turn).
+    const pending = first.digestAsync();
+    const turned = await Promise.race([
+      pending.then(() => false),
+      new Promise<boolean>((resolve) => {
+        setImmediate(() => {
+          resolve(true);
+        });
+      }),
+    ]);
+    expect(turned).toBe(true);
+    // Meanwhile 40 more streams end (more records than the ring holds, so the first digest's record is
+    // used again before its waiter reads it): every digest must still be its own.
+    const others: Promise<string>[] = [];
+    for (const [index, other] of opened.entries()) {
+      other.update(data.subarray(index, index + (1 << 20) + index));
+      others.push(other.digestAsync());
+    }
+    expect(await pending).toBe(sha(Buffer.concat(Array.from({ length: 12 }, () => data))));
+    const digests = await Promise.all(others);
+    digests.forEach((digest, index) => {
+      expect(digest).toBe(sha(data.subarray(index, index + (1 << 20) + index)));
+    });
+    expect(await inlineHasher().create(10).digestAsync()).toBe(sha(new Uint8Array(0)));
+  });
+
   it("hash small streams in this thread and still agree", () => {
     const data = randomBytes(1000);
     const stream = threaded.create(data.length);

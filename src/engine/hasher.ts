@@ -18,6 +18,11 @@ export interface StreamHash {
   update(chunk: Uint8Array): void;
   /** Hex digest of everything passed to `update`; ends the stream. */
   digest(): string;
+  /**
+   * `digest`, waiting with the event loop turning: other streams in flight go on (matching their chunks)
+   * while the hashing thread finishes this one, instead of the whole thread waiting for it.
+   */
+  digestAsync(): Promise<string>;
   /** Ends the stream without a digest (an aborted artifact). */
   dispose(): void;
   /** Hashed on the hashing thread (for tests and measurements). */
@@ -141,6 +146,7 @@ function inlineHash(): StreamHash {
   return {
     update: (chunk) => void hash.update(chunk),
     digest: () => hash.digest("hex"),
+    digestAsync: () => Promise.resolve(hash.digest("hex")),
     dispose: () => undefined,
     threaded: false,
   };
@@ -373,11 +379,21 @@ function startHashThread(): HashThread {
     return block;
   };
   /** Queues one operation; `block` (or -1) is busy until the hashing thread has read `length` bytes at `start`. */
+  /** Digests of FINAL records awaited asynchronously, by sequence: taken out before their record is reused. */
+  const unread = new Set<number>();
+  const taken = new Map<number, string>();
+  const digestOf = (at: number): string => {
+    const record = at & (RECORDS - 1);
+    return Buffer.from(digests.subarray(record * 32, record * 32 + 32)).toString("hex");
+  };
   const send = (stream: number, operation: number, block = -1, start = 0, length = 0): number => {
     if (closed) throw new Error("hasher closed");
     const at = sequence;
     // The record's previous use must be done.
     waitFor(() => reached(Atomics.load(header, DONE), at - RECORDS + 1));
+    // A digest still awaited in that record is kept before the record is used again.
+    const previous = (at - RECORDS) | 0;
+    if (unread.delete(previous)) taken.set(previous, digestOf(previous));
     sequence = (sequence + 1) | 0;
     const base = (at & (RECORDS - 1)) * FIELDS;
     if (block >= 0) Atomics.store(header, BUSY + block, 1);
@@ -514,8 +530,35 @@ function startHashThread(): HashThread {
         ended = true;
         const at = send(stream, FINAL);
         waitFor(() => reached(Atomics.load(header, DONE), at + 1));
-        const record = at & (RECORDS - 1);
-        return Buffer.from(digests.subarray(record * 32, record * 32 + 32)).toString("hex");
+        return digestOf(at);
+      },
+      async digestAsync() {
+        ended = true;
+        const at = send(stream, FINAL);
+        unread.add(at);
+        try {
+          let deadline = 0;
+          while (!reached(Atomics.load(header, DONE), at + 1)) {
+            if (failure !== undefined) throw new Error(failure);
+            if (Atomics.load(header, STOPPED) !== 0) throw new Error("hashing thread stopped");
+            const now = Date.now();
+            if (deadline === 0) deadline = now + WAIT_MS;
+            else if (now > deadline) throw new Error("hashing thread stopped answering");
+            const seen = Atomics.load(header, DONE);
+            if (reached(seen, at + 1)) break;
+            const waiting = waitAsync(header, DONE, seen, 50);
+            if (waiting.async) {
+              // A pending waitAsync does not keep the process alive; this timer does, while it waits.
+              const alive = setTimeout(() => undefined, 1000);
+              await waiting.value;
+              clearTimeout(alive);
+            }
+          }
+          return taken.get(at) ?? digestOf(at);
+        } finally {
+          unread.delete(at);
+          taken.delete(at);
+        }
       },
       dispose() {
         if (ended || closed || failure !== undefined) return;

@@ -157,7 +157,8 @@ async function scanOpened(
   const bytesScanned = matcher.offset;
   let sha256 = "";
   try {
-    sha256 = hash.digest();
+    // Other artifacts in flight go on while the hashing thread finishes this one.
+    sha256 = await hash.digestAsync();
   } catch (error) {
     status = "partial";
     reason = "unreadable";
