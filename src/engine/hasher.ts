@@ -429,6 +429,15 @@ function startHashThread(): HashThread {
     Atomics.store(header, base + STATE, FULL);
     ring();
   };
+  /** Resolves once `header[index]` is no longer `value`, or after 50 ms; the event loop turns meanwhile. */
+  const changeOf = async (index: number, value: number): Promise<void> => {
+    const waiting = waitAsync(header, index, value, 50);
+    if (!waiting.async) return;
+    // A pending waitAsync does not keep the process alive; this timer does, while it waits.
+    const alive = setTimeout(() => undefined, 1000);
+    await waiting.value;
+    clearTimeout(alive);
+  };
   /**
    * The byte count of the read into `block` once it is done, or undefined when the hashing thread failed it
    * or is gone (the reader reads itself: no one else writes into the block any more). Waits with the event
@@ -444,13 +453,7 @@ function startHashThread(): HashThread {
       const now = Date.now();
       if (deadline === 0) deadline = now + WAIT_MS;
       else if (now > deadline) throw new Error("hashing thread stopped reading");
-      const waiting = waitAsync(header, READ_STATE + block, READ_PENDING, 50);
-      if (waiting.async) {
-        // A pending waitAsync does not keep the process alive; this timer does, while it waits.
-        const alive = setTimeout(() => undefined, 1000);
-        await waiting.value;
-        clearTimeout(alive);
-      }
+      await changeOf(READ_STATE + block, READ_PENDING);
     }
   };
 
@@ -546,13 +549,7 @@ function startHashThread(): HashThread {
             else if (now > deadline) throw new Error("hashing thread stopped answering");
             const seen = Atomics.load(header, DONE);
             if (reached(seen, at + 1)) break;
-            const waiting = waitAsync(header, DONE, seen, 50);
-            if (waiting.async) {
-              // A pending waitAsync does not keep the process alive; this timer does, while it waits.
-              const alive = setTimeout(() => undefined, 1000);
-              await waiting.value;
-              clearTimeout(alive);
-            }
+            await changeOf(DONE, seen);
           }
           return taken.get(at) ?? digestOf(at);
         } finally {
