@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
+import { seededIntegers } from "../../test/random.js";
 import type { Hit } from "../model/hit.js";
 import { buildAutomaton, StreamMatcher } from "../match/automaton.js";
 import { memorySource } from "../sources/byte-source.js";
@@ -389,11 +390,7 @@ describe("leadingByteOrder", () => {
 
 describe("textRun", () => {
   it("finds the run a fresh scan finds, for hits in any order over one remembered stretch", () => {
-    let seed = 5;
-    const next = (limit: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % limit;
-    };
+    const next = seededIntegers(5);
     const textLike = (byte: number) =>
       byte >= 0x20 || byte === 0x09 || byte === 0x0a || byte === 0x0d || byte === 0x1b;
     for (let round = 0; round < 30; round++) {

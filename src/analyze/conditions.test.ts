@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededIntegers } from "../../test/random.js";
 import { bagHas, compileWhere, listHas, TokenCache, wordBag } from "./conditions.js";
 import { tokenSpans, type TokenSpan } from "./tokenizer.js";
 
@@ -57,11 +58,7 @@ describe("listHas", () => {
 describe("TokenCache", () => {
   it("gives the tokens tokenSpans gives for any range, as ranges come and go in any order", () => {
     // A seeded generator over characters that make humps, digits, separators, CJK and U+0130.
-    let seed = 7;
-    const next = (limit: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % limit;
-    };
+    const next = seededIntegers(7);
     const alphabet = ["a", "b", "Z", "R", "9", "0", "_", " ", "\n", "人", "\u0130", "-", "."];
     for (let round = 0; round < 20; round++) {
       let text = "";

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { seededIntegers } from "../../test/random.js";
 import { classify, CODE, lex } from "./lexer.js";
 import {
   blankLines,
@@ -303,11 +304,7 @@ describe("matchBrackets", () => {
 
 describe("blankLines", () => {
   it("lists exactly the positions where isBlankLineBefore and isBlankLineAfter hold", () => {
-    let seed = 11;
-    const next = (limit: number) => {
-      seed = (seed * 1103515245 + 12345) % 2147483648;
-      return seed % limit;
-    };
+    const next = seededIntegers(11);
     const alphabet = ["\n", "\n", " ", "\t", "\r", "a", "{"];
     for (let round = 0; round < 200; round++) {
       let text = "";

@@ -4,17 +4,7 @@ import { expect } from "vitest";
 import { buildAutomaton, StreamMatcher } from "../../src/match/automaton.js";
 import type { Needle } from "../../src/match/needles.js";
 
-/** mulberry32: deterministic, so a failing seed can be replayed. */
-export function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { prng } from "../random.js";
 
 export const fold = (byte: number): number => (byte >= 0x41 && byte <= 0x5a ? byte + 0x20 : byte);
 
