@@ -325,7 +325,12 @@ async function extractChildren(
   } finally {
     extractedInMemory -= kept;
   }
-  if (extractor.speculative === true && result.children.length === 0 && result.skipped.length === 0)
+  // A guess (the carver's, or a carved slice's format) that held nothing is not a format of this artifact.
+  if (
+    result.children.length === 0 &&
+    result.skipped.length === 0 &&
+    (extractor.speculative === true || (context.carved === true && result.partial === undefined))
+  )
     delete result.format;
   return result;
 }

@@ -362,3 +362,46 @@ describe("streams carved out of a blob", () => {
     ]);
   });
 });
+
+describe("a carve's wrong guess", () => {
+  /** An LZMA-alone header as liblzma accepts one (dictionary 2^23, 5,000 bytes declared), then no stream. */
+  const falseLzma = (): Buffer => {
+    const header = Buffer.alloc(13);
+    header[0] = 0x5d;
+    header.writeUInt32LE(1 << 23, 1);
+    header.writeUInt32LE(5000, 5);
+    return Buffer.concat([header, Buffer.from([0, 0xff, 0xff, 0xff, 0xff]), Buffer.alloc(3000, 0xff)]);
+  };
+
+  it("is not recorded as damage when 7-Zip does not take the slice for that format", async () => {
+    const dir = tempFolder();
+    const filler = Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 13) % 200));
+    writeFileSync(join(dir, "module.o"), Buffer.concat([filler, falseLzma(), filler]));
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.filter((entry) => entry.status !== "scanned")).toEqual([]);
+    // The slice itself was searched, and is not said to be an LZMA stream.
+    const slice = report.coverage.find((entry) => entry.layers.length === 2);
+    expect(slice?.format).toBeUndefined();
+  });
+
+  it("an LZMA header that declares a handful of bytes is not carved at all (Go object files hold many)", async () => {
+    const dir = tempFolder();
+    const header = falseLzma();
+    header.writeUInt32LE(14, 5);
+    writeFileSync(join(dir, "object.o"), Buffer.concat([Buffer.alloc(100, 0x90), header]));
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.map((entry) => entry.location)).toEqual([
+      join(dir, "object.o").split("\\").join("/"),
+    ]);
+  });
+
+  it("a file of that format that 7-Zip cannot open is still recorded", async () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "payload.lzma"), falseLzma());
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.map((entry) => [entry.status, entry.reason])).toContainEqual([
+      "partial",
+      "corrupt",
+    ]);
+  });
+});
