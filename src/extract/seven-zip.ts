@@ -348,6 +348,9 @@ async function* listAndExtract(
     // A carve's guess that 7-Zip does not take for this format was never a container: its bytes were
     // searched as the carve's slice, and nothing in the parent is damaged (a file named so still is noted).
     if (context.carved === true && !encrypted && /Cannot open the file as/u.test(listing.stderr)) return;
+    // Listed without an error and holding nothing: an empty container (glibc ships `!<arch>\n` alone as
+    // libdl.a and others), which is no damage.
+    if (listing.exitCode === 0 && !encrypted) return;
     yield partial(
       encrypted ? "encrypted" : "corrupt",
       `7-Zip could not list the ${via} container: ${firstLine(listing.stderr) || `exit ${listing.exitCode}`}`,

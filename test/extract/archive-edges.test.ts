@@ -405,3 +405,12 @@ describe("a carve's wrong guess", () => {
     ]);
   });
 });
+
+describe("empty containers", () => {
+  it("an ar archive of nothing but its signature (glibc's libdl.a) is scanned, not damaged", async () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "libdl.a"), "!<arch>\n");
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.map((entry) => [entry.status, entry.reason])).toEqual([["scanned", undefined]]);
+  });
+});
