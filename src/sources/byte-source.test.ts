@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { appendFileSync, truncateSync } from "node:fs";
 import { threadedHasher, type StreamHash } from "../engine/hasher.js";
-import type { ChunkBuffers } from "../model/bytes.js";
+import type { ByteSource, ChunkBuffers } from "../model/bytes.js";
 import { memorySource, openFileSource } from "./byte-source.js";
 
 const folder = mkdtempSync(join(tmpdir(), "custodiet-source-"));
@@ -26,6 +26,21 @@ async function collect(chunks: AsyncIterable<Uint8Array>, copy: boolean): Promis
   const parts: Uint8Array[] = [];
   for await (const chunk of chunks) parts.push(copy ? chunk.slice() : chunk);
   return Buffer.concat(parts);
+}
+
+/**
+ * Streams `source` into `buffers` and closes the file after the second chunk, so that the next reads fail;
+ * the stream must end in that read's own error. Returns the chunks seen (each a full one).
+ */
+async function closedAfterTwoChunks(source: ByteSource, buffers: ChunkBuffers): Promise<number> {
+  let chunks = 0;
+  await expect(async () => {
+    for await (const chunk of source.chunks(CHUNK, true, buffers)) {
+      expect(chunk.length).toBe(CHUNK);
+      if (++chunks === 2) await source.close();
+    }
+  }).rejects.toThrow(/EBADF/u);
+  return chunks;
 }
 
 describe("openFileSource", () => {
@@ -185,14 +200,7 @@ describe("chunks into lent buffers", () => {
     const { path } = fileOf(6 * CHUNK, 9);
     const source = await openFileSource(path);
     const buffers = lender(8);
-    let chunks = 0;
-    await expect(async () => {
-      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
-        expect(chunk.length).toBe(CHUNK);
-        // The next reads find the file closed.
-        if (++chunks === 2) await source.close();
-      }
-    }).rejects.toThrow(/EBADF/u);
+    const chunks = await closedAfterTwoChunks(source, buffers);
     expect(chunks).toBeGreaterThanOrEqual(2);
     expect(buffers.held.size).toBe(0);
     expect(buffers.returned).toBe(buffers.lent);
@@ -410,14 +418,7 @@ describe("chunks read on the hashing thread", () => {
     const { path } = fileOf(8 * CHUNK, 16);
     const source = await openFileSource(path);
     const buffers = await threadBuffers();
-    let chunks = 0;
-    await expect(async () => {
-      for await (const chunk of source.chunks(CHUNK, true, buffers)) {
-        expect(chunk.length).toBe(CHUNK);
-        // The next reads find the file closed.
-        if (++chunks === 2) await source.close();
-      }
-    }).rejects.toThrow(/EBADF/u);
+    const chunks = await closedAfterTwoChunks(source, buffers);
     expect(chunks).toBeGreaterThanOrEqual(2);
     expect(chunks).toBeLessThan(8);
     expect(buffers.returned).toBe(buffers.lent);
