@@ -1,7 +1,6 @@
-import { randomBytes } from "node:crypto";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
-import { seededIntegers } from "../../test/random.js";
+import { seededBytes, seededIntegers } from "../../test/random.js";
 import type { Hit } from "../model/hit.js";
 import { buildAutomaton, StreamMatcher } from "../match/automaton.js";
 import { memorySource } from "../sources/byte-source.js";
@@ -12,9 +11,11 @@ import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/s
 import {
   analyzeHits,
   capMemberName,
+  insideWordList,
   leadingByteOrder,
   MEMBER_NAME_MAX,
   textRun,
+  WORD_LIST_RUN,
   type Stretch,
 } from "./analyzer.js";
 
@@ -170,7 +171,7 @@ typedef enum tagEM_NATION_TYPE {
   });
 
   it("finds a UTF-16LE identifier at offset 70,000 of a 1 MB random blob, exactly once", async () => {
-    const blob = new Uint8Array(randomBytes(1 << 20));
+    const blob = seededBytes(1, 1 << 20);
     const identifier = new Uint8Array(iconv.encode("EM_NATION_TYPE_UYGUR", "utf-16le"));
     blob.set(identifier, 70_000);
     const detections = (await scanSource(blob)).filter((d) => d.ruleId === "test-nation-uyghur");
@@ -183,9 +184,11 @@ typedef enum tagEM_NATION_TYPE {
 
   it("keeps the true byte order of a UTF-16LE string whatever random bytes surround it", () => {
     // NUL-terminated, as in a string table (a random letter right after it would make it another word).
+    // Seeded: about 1 blob in 30,000 makes both byte orders read as text (a random byte before the string
+    // pairs with its first letter into an ideograph), and the reading is then a genuine toss-up.
     const identifier = new Uint8Array(iconv.encode("EM_NATION_TYPE_UYGUR\u0000", "utf-16le"));
     for (let round = 0; round < 200; round++) {
-      const blob = new Uint8Array(randomBytes(512));
+      const blob = seededBytes(1000 + round, 512);
       const at = 100 + (round % 50) * 2 + (round & 1);
       blob.set(identifier, at);
       const found = scanBytes(blob, pack).filter((d) => d.ruleId === "test-nation-uyghur");
@@ -338,7 +341,7 @@ describe("invariants on random input", () => {
     for (let round = 0; round < 60; round++) {
       const parts: Uint8Array[] = [];
       for (let k = 0; k < 6; k++) {
-        parts.push(new Uint8Array(randomBytes(1 + ((round * 7 + k * 13) % 300))));
+        parts.push(seededBytes(round * 8 + k, 1 + ((round * 7 + k * 13) % 300)));
         const snippet = snippets[(round + k) % snippets.length]!;
         parts.push(new Uint8Array(iconv.encode(snippet, encodings[(round + k) % encodings.length]!)));
       }
@@ -411,5 +414,59 @@ describe("textRun", () => {
         expect(textRun(stretch, start, end, limit)).toEqual({ from: from + base, to: to + base });
       }
     }
+  });
+});
+
+describe("word lists", () => {
+  // Common characters, none of them a term: a stand-in for a segmenter's dictionary.
+  const filler =
+    "发冠发含齿圆履方在天天履地头识脸奧辛好孝帽手镯月月披星桂冠漪牢盆望天眼着紧绿帽罪图功罪立功震面具高乐高帽儿";
+
+  it("takes a CJK term inside an unbroken run of CJK letters for a word list", () => {
+    const text = `${filler.slice(0, 30)}维吾尔族${filler.slice(0, 30)}`;
+    const start = text.indexOf("维吾尔族");
+    expect(insideWordList(text, start, start + 4)).toBe(true);
+  });
+
+  it("counts the run on both sides, up to the threshold and no further", () => {
+    const half = WORD_LIST_RUN / 2;
+    const at = (before: number, after: number) => {
+      const text = `x${filler.slice(0, before)}维族${filler.slice(0, after)}x`;
+      return insideWordList(text, before + 1, before + 3);
+    };
+    expect(at(half, half)).toBe(true);
+    expect(at(half, half - 1)).toBe(false);
+    expect(at(WORD_LIST_RUN, 0)).toBe(true);
+    expect(at(0, WORD_LIST_RUN - 1)).toBe(false);
+  });
+
+  it("stops the run at punctuation, spaces and NULs", () => {
+    for (const separator of ["，", "。", "、", " ", "\0", "\n", "A"]) {
+      const text = `${filler.slice(0, 30)}${separator}维族${separator}${filler.slice(0, 30)}`;
+      const start = text.indexOf("维族");
+      expect(insideWordList(text, start, start + 2), JSON.stringify(separator)).toBe(false);
+    }
+  });
+
+  it("does not take ASCII text read as UTF-16 for a word list", () => {
+    // A UTF-16LE term placed inside an ASCII string table: around it, ASCII pairs read as ideographs.
+    const bytes = Buffer.concat([
+      Buffer.from("ALARM_EVENT_while_CH_GetDevConfig_unsignedNET_DVR_GetDVRConfig_whileXX"),
+      Buffer.from("维族", "utf16le"),
+      Buffer.from("ALARM_EVENT_while_CH_GetDevConfig_unsignedNET_DVR_GetDVRConfig_whileXX"),
+    ]);
+    const text = bytes.toString("utf16le");
+    const start = text.indexOf("维族");
+    expect(start).toBeGreaterThan(WORD_LIST_RUN / 2);
+    expect(insideWordList(text, start, start + 2)).toBe(false);
+  });
+
+  it("finds no term in a dictionary, and still finds it in prose", () => {
+    const list = `${filler}维族${filler}`;
+    expect(scan(list, "utf-16le", "test-nation-uyghur")).toEqual([]);
+    expect(scan(list, "gb18030", "test-nation-uyghur")).toEqual([]);
+    const prose = `民族属性：汉族、维族、回族。${filler}`;
+    expect(scan(prose, "gb18030", "test-nation-uyghur")).toHaveLength(1);
+    expect(scan(prose, "utf-16le", "test-nation-uyghur")).toHaveLength(1);
   });
 });

@@ -343,6 +343,52 @@ export function insideEncodedBlob(text: string, start: number, end: number): boo
   return digits > 0 && changes * 6 > to - from;
 }
 
+/** Han ideographs (with extension A and the compatibility block) and kana: the letters of CJK words. */
+function isCjkLetter(code: number): boolean {
+  return (
+    (code >= 0x4e00 && code <= 0x9fff) ||
+    (code >= 0x3400 && code <= 0x4dbf) ||
+    (code >= 0x3041 && code <= 0x30ff) ||
+    (code >= 0xf900 && code <= 0xfaff)
+  );
+}
+
+/**
+ * CJK letters around a CJK hit, with no punctuation, space or other character between, from which on the hit
+ * is taken to lie in a word list (an input method's or a word segmenter's dictionary, a character table): such
+ * lists put every word next to every other, so a term "near" another there says nothing. Prose and UI strings
+ * break far sooner: by punctuation (，。、), quotes, NULs or line ends.
+ */
+export const WORD_LIST_RUN = 48;
+
+/** Both bytes of the UTF-16 code unit are printable ASCII (what ASCII text read as UTF-16 is made of). */
+function isAsciiPair(code: number): boolean {
+  const low = code & 0xff;
+  const high = code >> 8;
+  return low >= 0x20 && low <= 0x7e && high >= 0x20 && high <= 0x7e;
+}
+
+/**
+ * True when [start, end) is CJK and lies in a run of at least WORD_LIST_RUN further CJK letters. ASCII text
+ * read as UTF-16 also gives runs of ideographs (a UTF-16 string placed in an ASCII string table); those are
+ * not word lists: in them every code unit is two printable ASCII bytes, in real CJK text about half are.
+ */
+export function insideWordList(text: string, start: number, end: number): boolean {
+  if (end <= start || !isCjkLetter(text.charCodeAt(start)) || !isCjkLetter(text.charCodeAt(end - 1)))
+    return false;
+  let around = 0;
+  let asciiPairs = 0;
+  const count = (code: number): boolean => {
+    if (!isCjkLetter(code)) return false;
+    around++;
+    if (isAsciiPair(code)) asciiPairs++;
+    return true;
+  };
+  for (let at = start - 1; at >= 0 && around < WORD_LIST_RUN && count(text.charCodeAt(at)); at--);
+  for (let at = end; at < text.length && around < WORD_LIST_RUN && count(text.charCodeAt(at)); at++);
+  return around >= WORD_LIST_RUN && asciiPairs * 8 < around * 7;
+}
+
 function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
@@ -451,6 +497,11 @@ class BufferAnalyzer {
     const small = this.locate(encoding, hit, WINDOW_RADIUS);
     if (small === undefined || !sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) {
       if (this.onReject !== undefined) this.reject(hit, term, `inside a multi-byte character in ${encoding}`);
+      return;
+    }
+    if (insideWordList(small.cached.window.text, small.start, small.end)) {
+      if (this.onReject !== undefined)
+        this.reject(hit, term, `inside an unbroken run of ${WORD_LIST_RUN}+ CJK characters (a word list)`);
       return;
     }
     // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
