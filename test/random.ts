@@ -9,3 +9,11 @@ export function seededIntegers(seed: number): (limit: number) => number {
   const random = prng(seed);
   return (limit) => Math.floor(random() * limit);
 }
+
+/** `length` bytes from `prng(seed)`: random-looking input that is the same on every run. */
+export function seededBytes(seed: number, length: number): Uint8Array {
+  const next = seededIntegers(seed);
+  const bytes = new Uint8Array(length);
+  for (let index = 0; index < length; index++) bytes[index] = next(256);
+  return bytes;
+}
