@@ -6,12 +6,17 @@
 // Never commits or downloads vendor binaries: every byte is generated here.
 import { execFileSync } from "node:child_process";
 import {
+  closeSync,
   existsSync,
+  ftruncateSync,
+  linkSync,
   mkdirSync,
   mkdtempSync,
+  openSync,
   rmSync,
   symlinkSync,
   writeFileSync,
+  writeSync,
   readFileSync,
 } from "node:fs";
 import { createRequire } from "node:module";
@@ -1010,6 +1015,85 @@ export async function buildFixtures(outDir) {
       ]);
       put("face.rpm", readFileSync(join(top, "RPMS/noarch/face-1-1.noarch.rpm")));
     } else missing.push("face.rpm (rpm)");
+    const ubifs = buildUbifsFixtures(outDir);
+    Object.assign(made, ubifs.made);
+    missing.push(...ubifs.missing);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return { made, missing };
+}
+
+// ---------------------------------------------------------------- UBIFS
+
+export const UBIFS_COMPRESSIONS = ["lzo", "zlib", "none", "zstd"];
+/** Where the UTF-16LE enum starts in `ubifsLibBytes()`: across the boundary of data blocks 1 and 2. */
+export const UBIFS_ENUM_AT = 8192 - 12;
+
+/** A 12,000-byte library for UBIFS: text around `libfaceBytes()`, its enum across a 4 KiB block boundary. */
+export function ubifsLibBytes() {
+  const out = Buffer.alloc(12000);
+  for (let i = 0; i < out.length; i += 1) out[i] = 0x61 + ((i * 7 + (i >> 6)) % 26);
+  const lib = libfaceBytes();
+  lib.copy(out, UBIFS_ENUM_AT - lib.indexOf(utf16le(ENUM_TEXT)));
+  return out;
+}
+
+/**
+ * UBIFS images written by mkfs.ubifs, one per compression (`ubifs-<comp>.img`): nested directories, the
+ * library above with a hard link to it, a sparse file, a symlink, an empty file; and the LZO image as
+ * volume "rootfs" of a UBI NAND image (`ubifs-ubi.img`, 2 KiB pages, 128 KiB erase blocks).
+ */
+export function buildUbifsFixtures(outDir) {
+  const made = {};
+  const missing = [];
+  if (!hasTool("mkfs.ubifs") || !hasTool("ubinize")) return { made, missing: ["ubifs images (mtd-utils)"] };
+  const work = mkdtempSync(join(tmpdir(), "custodiet-ubifs-"));
+  try {
+    const tree = join(work, "tree");
+    mkdirSync(join(tree, "usr/lib"), { recursive: true });
+    mkdirSync(join(tree, "var/lib/a/b/c"), { recursive: true });
+    mkdirSync(join(tree, "etc"), { recursive: true });
+    writeFileSync(join(tree, "usr/lib/libface.so"), ubifsLibBytes());
+    linkSync(join(tree, "usr/lib/libface.so"), join(tree, "usr/lib/libface.so.1"));
+    writeFileSync(join(tree, "etc/readme.txt"), `${MARKER} readme\n`);
+    writeFileSync(join(tree, "etc/empty"), "");
+    symlinkSync("/etc/passwd", join(tree, "etc/escape"));
+    writeFileSync(join(tree, "var/lib/a/b/c/deep.txt"), `${MARKER} deep\n`);
+    // 64 KiB with one written block at 40 KiB: the rest is a hole mkfs.ubifs stores no data nodes for.
+    const sparse = join(tree, "var/sparse.bin");
+    writeFileSync(sparse, "");
+    const fd = openSync(sparse, "r+");
+    writeSync(fd, Buffer.from(MARKER), 0, MARKER.length, 40960);
+    ftruncateSync(fd, 65536);
+    closeSync(fd);
+    for (const comp of UBIFS_COMPRESSIONS) {
+      const image = join(outDir, `ubifs-${comp}.img`);
+      run("mkfs.ubifs", [
+        "-U",
+        "-m",
+        "2048",
+        "-e",
+        "126976",
+        "-c",
+        "64",
+        "-x",
+        comp,
+        "-r",
+        tree,
+        "-o",
+        image,
+      ]);
+      made[`ubifs-${comp}.img`] = image;
+    }
+    const config = join(work, "ubinize.cfg");
+    writeFileSync(
+      config,
+      `[rootfs]\nmode=ubi\nimage=${made["ubifs-lzo.img"]}\nvol_id=0\nvol_type=dynamic\nvol_name=rootfs\n`,
+    );
+    const ubi = join(outDir, "ubifs-ubi.img");
+    run("ubinize", ["-o", ubi, "-m", "2048", "-p", "128KiB", "-s", "2048", config]);
+    made["ubifs-ubi.img"] = ubi;
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
