@@ -41,6 +41,8 @@ export declare function nestedZip(depth?: number): Buffer;
 export declare function crc32OfZeros(n: number): number;
 export declare function chm(files: Record<string, string | Uint8Array>): Buffer;
 export declare function binaryXml(strings: string[]): Buffer;
+export declare const JFFS2_ENUM_AT: number;
+export declare function jffs2PageFile(): Buffer;
 export declare const UBIFS_COMPRESSIONS: readonly string[];
 export declare const UBIFS_ENUM_AT: number;
 export declare function ubifsLibBytes(): Buffer;

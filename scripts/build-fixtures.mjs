@@ -64,6 +64,30 @@ export function crc32(bytes) {
   return (crc ^ 0xffffffff) >>> 0;
 }
 
+/**
+ * A 10,000-byte file for JFFS2 (4 KiB data nodes): letters, then the nation-type string table in UTF-16LE
+ * placed so that `ENUM_TEXT` (at `JFFS2_ENUM_AT`) straddles the first page boundary and is only found when
+ * the pages are joined in order.
+ */
+export const JFFS2_ENUM_AT = 4096 - 14;
+export function jffs2PageFile() {
+  const out = Buffer.alloc(10000);
+  let x = 1;
+  for (let i = 0; i < out.length; i += 1) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    out[i] = 0x61 + ((x >> 16) % 26);
+  }
+  const before = utf16le("EM_NATION_TYPE_HAN\0");
+  const table = Buffer.concat([
+    Buffer.alloc(64),
+    before,
+    utf16le(`${ENUM_TEXT}\0EM_NATION_TYPE_OTHER\0`),
+    Buffer.alloc(64),
+  ]);
+  table.copy(out, JFFS2_ENUM_AT - 64 - before.length);
+  return out;
+}
+
 // ---------------------------------------------------------------- hand-written writers
 
 /** A zip with zip64 extra fields and zip64 end records on every entry (stored). */
@@ -946,6 +970,36 @@ export async function buildFixtures(outDir) {
       run("ubinize", ["-o", join(work, "ubi.img"), "-m", "2048", "-p", "128KiB", "-s", "2048", config]);
       put("ubi.img", readFileSync(join(work, "ubi.img")));
     } else missing.push("ubi.img (mtd-utils)");
+    if (hasTool("mkfs.jffs2")) {
+      // JFFS2 images of one tree: a nested dir, a file over 4 KiB with the enum across the first page
+      // boundary, a symlink, a hard link and an empty file; both byte orders and each compressor.
+      const root = makeTree(join(work, "tree-jffs2"), { links: false });
+      mkdirSync(join(root, "usr/share/face/deep"), { recursive: true });
+      writeFileSync(join(root, "usr/share/face/deep/attributes.bin"), jffs2PageFile());
+      symlinkSync("/etc/passwd", join(root, "etc/link"));
+      linkSync(join(root, "usr/lib/libface.so"), join(root, "usr/lib/libface.so.1"));
+      writeFileSync(join(root, "etc/empty"), "");
+      const variants = {
+        "jffs2-le.img": ["-l"],
+        "jffs2-be.img": ["-b"],
+        "jffs2-rtime.img": ["-l", "-x", "zlib"],
+        "jffs2-none.img": ["-b", "--compression-mode=none"],
+        "jffs2-size.img": ["-l", "--compression-mode=size", "-X", "lzo"],
+        "jffs2-lzo.img": ["-l", "-X", "lzo", "-x", "zlib", "-x", "rtime"],
+      };
+      for (const [name, flags] of Object.entries(variants)) {
+        run("mkfs.jffs2", [...flags, "-q", "-e", "64KiB", "-r", root, "-o", join(work, name)]);
+        put(name, readFileSync(join(work, name)));
+      }
+      if (hasTool("sumtool")) {
+        // Small erase blocks so that the tree fills several and each full block gets a summary node.
+        const plain = join(work, "jffs2-8k.img");
+        run("mkfs.jffs2", ["-l", "-q", "-e", "8KiB", "--compression-mode=none", "-r", root, "-o", plain]);
+        run("sumtool", ["-l", "-e", "8KiB", "-p", "-i", plain, "-o", join(work, "sum.img")]);
+        put("jffs2-summary.img", readFileSync(join(work, "sum.img")));
+      } else missing.push("jffs2-summary.img (mtd-utils)");
+      put("jffs2.uimage", uImage(readFileSync(join(work, "jffs2-le.img")), "rootfs"));
+    } else missing.push("jffs2 images (mtd-utils)");
     if (hasTool("mkfs.cramfs")) {
       const image = join(work, "rootfs.cramfs");
       run("mkfs.cramfs", [makeTree(join(work, "tree-cramfs"), { links: false }), image]);

@@ -5,6 +5,7 @@ import { dahuaExtractor } from "./dahua-extractor.js";
 import type { Budgets, Extractor } from "./extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
+import { jffs2Extractor } from "./jffs2-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
 import { pdfExtractor } from "./pdf-extractor.js";
 import {
@@ -51,6 +52,7 @@ export const extractors = {
   uimage: uimageExtractor,
   squashfs: squashfsExtractor,
   cramfs: cramfsExtractor,
+  jffs2: jffs2Extractor,
   cpio: cpioExtractor,
   ar: arExtractor,
   rpm: rpmExtractor,
