@@ -30,6 +30,7 @@ import {
 } from "./seven-zip-formats.js";
 import { tarExtractor } from "./tar-extractor.js";
 import { ubiExtractor } from "./ubi-extractor.js";
+import { ubifsExtractor } from "./ubifs-extractor.js";
 import { uimageExtractor } from "./uimage-extractor.js";
 import { zipExtractor } from "./zip-extractor.js";
 
@@ -59,6 +60,7 @@ export const extractors = {
   chm: chmExtractor,
   ole: oleExtractor,
   ubi: ubiExtractor,
+  ubifs: ubifsExtractor,
   pdf: pdfExtractor,
   dex: dexExtractor,
   arsc: arscExtractor,

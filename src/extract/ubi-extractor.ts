@@ -34,8 +34,8 @@ async function findPebSize(source: ByteSource): Promise<number | undefined> {
 /**
  * UBI images (raw NAND dumps): reassembles each volume from its logical erase blocks (the highest
  * sequence number wins) and yields it as a child named from the volume table. Volumes often hold a
- * squashfs, which the engine then opens; UBIFS volumes are yielded as images (7-Zip 24.09 has no UBIFS
- * reader, so their files are not listed; the raw bytes are scanned).
+ * squashfs or a UBIFS, which the engine then opens (UBIFS with the own reader in ubifs-extractor.ts,
+ * which lists and rebuilds its files).
  */
 export async function* extractUbi(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
   const budget = new ContainerBudget(context, "ubi");

@@ -1,0 +1,304 @@
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  MARKER,
+  UBIFS_COMPRESSIONS,
+  buildUbifsFixtures,
+  ubifsLibBytes,
+} from "../../scripts/build-fixtures.mjs";
+import { seededIntegers } from "../../test/random.js";
+import { skipWithoutTools } from "../../test/extract/tools.js";
+import { memorySource } from "../sources/byte-source.js";
+import type { Budgets, ChildArtifact, ExtractEvent, PartialNotice, SkippedMember } from "./extractor.js";
+import { DEFAULT_BUDGETS } from "./registry.js";
+import { extractUbifs, ubifsCrc, ubifsExtractor } from "./ubifs-extractor.js";
+
+const LEB = 126976;
+
+let dir = "";
+const images = new Map<string, Uint8Array>();
+beforeAll(() => {
+  if (skipWithoutTools) return;
+  dir = mkdtempSync(join(tmpdir(), "custodiet-ubifs-test-"));
+  const { made } = buildUbifsFixtures(dir);
+  for (const comp of UBIFS_COMPRESSIONS)
+    images.set(comp, new Uint8Array(readFileSync(made[`ubifs-${comp}.img`]!)));
+});
+afterAll(() => {
+  if (dir !== "") rmSync(dir, { recursive: true, force: true });
+});
+
+interface Result {
+  readonly children: ChildArtifact[];
+  readonly skipped: SkippedMember[];
+  readonly notices: PartialNotice[];
+}
+
+async function extract(
+  image: Uint8Array,
+  options: { budgets?: Partial<Budgets>; signal?: AbortSignal } = {},
+): Promise<Result> {
+  const events: ExtractEvent[] = [];
+  const context = {
+    tempDir: dir,
+    budgets: { ...DEFAULT_BUDGETS, ...options.budgets },
+    depth: 0,
+    remainingBytes: 1 << 30,
+    signal: options.signal ?? AbortSignal.timeout(60_000),
+    name: "ubifs.img",
+  };
+  for await (const event of extractUbifs(memorySource(image), context)) events.push(event);
+  return {
+    children: events.filter((e): e is ChildArtifact => e.kind === "child"),
+    skipped: events.filter((e): e is SkippedMember => e.kind === "skipped"),
+    notices: events.filter((e): e is PartialNotice => e.kind === "partial"),
+  };
+}
+
+function bytesOf(result: Result, name: string): Buffer | undefined {
+  const found = result.children.find((c) => c.name === name);
+  return found?.bytes === undefined ? undefined : Buffer.from(found.bytes);
+}
+
+const SPARSE = (() => {
+  const out = Buffer.alloc(65536);
+  out.write(MARKER, 40960);
+  return out;
+})();
+
+/** The expected tree: every regular file and its bytes. */
+const FILES: [string, Buffer][] = [
+  ["etc/empty", Buffer.alloc(0)],
+  ["etc/readme.txt", Buffer.from(`${MARKER} readme\n`)],
+  ["usr/lib/libface.so", ubifsLibBytes()],
+  ["var/lib/a/b/c/deep.txt", Buffer.from(`${MARKER} deep\n`)],
+  ["var/sparse.bin", SPARSE],
+];
+
+interface Node {
+  readonly at: number;
+  readonly type: number;
+  readonly inum: number;
+  readonly block: number;
+}
+
+/** Nodes of an image found by magic and type (the test's own look, independent of the reader). */
+function nodes(image: Uint8Array): Node[] {
+  const view = new DataView(image.buffer, image.byteOffset, image.byteLength);
+  const out: Node[] = [];
+  for (let at = 0; at + 32 <= image.length; at += 8) {
+    if (view.getUint32(at, true) !== 0x06101831) continue;
+    out.push({
+      at,
+      type: image[at + 20]!,
+      inum: view.getUint32(at + 24, true),
+      block: view.getUint32(at + 28, true) & 0x1fffffff,
+    });
+  }
+  return out;
+}
+
+function u32(image: Uint8Array, at: number): number {
+  return new DataView(image.buffer, image.byteOffset).getUint32(at, true);
+}
+
+function setU32(image: Uint8Array, at: number, value: number): void {
+  new DataView(image.buffer, image.byteOffset).setUint32(at, value, true);
+}
+
+function flip(image: Uint8Array, at: number, mask: number): void {
+  image[at] = (image[at] ?? 0) ^ mask;
+}
+
+/** Rewrites a node's CRC after a deliberate change, so that only the change is under test. */
+function reseal(image: Uint8Array, at: number): void {
+  setU32(image, at + 4, ubifsCrc(image.subarray(at + 8, at + u32(image, at + 16))));
+}
+
+/** The inode number of the library (the inode node of 12,000 bytes). */
+function libInum(image: Uint8Array): number {
+  const view = new DataView(image.buffer, image.byteOffset);
+  const inode = nodes(image).find((n) => n.type === 0 && view.getUint32(n.at + 48, true) === 12000)!;
+  return inode.inum;
+}
+
+describe("UBIFS node CRC", () => {
+  it("is CRC-32 seeded with 0xffffffff, without the final inversion", () => {
+    expect(ubifsCrc(new TextEncoder().encode("123456789"))).toBe(~0xcbf43926 >>> 0);
+  });
+});
+
+describe.skipIf(skipWithoutTools)("UBIFS images written by mkfs.ubifs", () => {
+  it("the superblock CRC mkfs.ubifs wrote is the one computed here, and only UBIFS is claimed", () => {
+    const image = images.get("lzo")!;
+    expect(u32(image, 4)).toBe(ubifsCrc(image.subarray(8, 4096)));
+    expect(ubifsExtractor.detect(image.subarray(0, 65536))).toBe(true);
+    const damaged = image.slice(0, 65536);
+    flip(damaged, 100, 1);
+    expect(ubifsExtractor.detect(damaged)).toBe(false);
+  });
+
+  it.each(UBIFS_COMPRESSIONS)("%s: every file comes out whole, with its path", async (comp) => {
+    const image = images.get(comp)!;
+    const result = await extract(image);
+    expect(result.notices).toEqual([]);
+    expect(result.children.map((c) => c.name)).toEqual(FILES.map(([name]) => name));
+    for (const [name, bytes] of FILES) expect(bytesOf(result, name)?.equals(bytes), name).toBe(true);
+    expect(result.skipped.map((s) => [s.name, s.reason])).toEqual([
+      ["etc/escape", "not-a-regular-file"],
+      ["usr/lib/libface.so.1", "duplicate"],
+    ]);
+    expect(result.skipped[0]!.detail).toContain("/etc/passwd");
+  });
+
+  it("each file's offset in the volume is its first data node", async () => {
+    const image = images.get("lzo")!;
+    const result = await extract(image);
+    const lib = result.children.find((c) => c.name === "usr/lib/libface.so")!;
+    const at = lib.offsetInParent!;
+    expect(u32(image, at)).toBe(0x06101831);
+    expect(image[at + 20]).toBe(1);
+    expect(u32(image, at + 24)).toBe(libInum(image));
+    expect(u32(image, at + 28) & 0x1fffffff).toBe(0);
+    // An empty file has no data node.
+    expect(result.children.find((c) => c.name === "etc/empty")!.offsetInParent).toBeUndefined();
+  });
+
+  it("a flipped byte in a data node zeroes that block only, and the notice names the file", async () => {
+    const image = images.get("lzo")!.slice();
+    const inum = libInum(image);
+    const node = nodes(image).find((n) => n.type === 1 && n.inum === inum && n.block === 1)!;
+    flip(image, node.at + 60, 0x40);
+    const result = await extract(image);
+    const lib = bytesOf(result, "usr/lib/libface.so")!;
+    expect(lib.subarray(0, 4096).equals(ubifsLibBytes().subarray(0, 4096))).toBe(true);
+    expect(lib.subarray(4096, 8192).equals(Buffer.alloc(4096))).toBe(true);
+    expect(lib.subarray(8192).equals(ubifsLibBytes().subarray(8192))).toBe(true);
+    expect(result.notices.map((n) => n.reason)).toEqual(["corrupt"]);
+    expect(result.notices[0]!.detail).toContain("usr/lib/libface.so (1 blocks: node at");
+    expect(bytesOf(result, "etc/readme.txt")?.equals(FILES[1]![1])).toBe(true);
+  });
+
+  it("a zstd frame declaring more than a block is refused before fzstd allocates it", async () => {
+    const image = images.get("zstd")!.slice();
+    const inum = libInum(image);
+    const node = nodes(image).find((n) => n.type === 1 && n.inum === inum && n.block === 0)!;
+    expect(image[node.at + 48 + 4]).toBe(0x60); // single segment, 2-byte content size (as mkfs.ubifs writes)
+    image[node.at + 48 + 5] = 0xff;
+    image[node.at + 48 + 6] = 0xff;
+    reseal(image, node.at);
+    const result = await extract(image);
+    expect(bytesOf(result, "usr/lib/libface.so")!.subarray(0, 4096).equals(Buffer.alloc(4096))).toBe(true);
+    expect(result.notices[0]!.detail).toContain("zstd: zstd frame declares 65791 bytes");
+  });
+
+  it("a damaged master node in LEB 1 is noted and the copy in LEB 2 is used", async () => {
+    const image = images.get("zlib")!.slice();
+    flip(image, LEB + 50, 0xff);
+    const result = await extract(image);
+    expect(result.notices.map((n) => n.detail)).toEqual([
+      "ubifs: master node at 1:0 is damaged; used master 2",
+    ]);
+    expect(result.children.map((c) => c.name)).toEqual(FILES.map(([name]) => name));
+  });
+
+  it("with both master nodes damaged, all erase blocks are scanned and the files still come out", async () => {
+    const image = images.get("lzo")!.slice();
+    flip(image, LEB + 50, 0xff);
+    flip(image, 2 * LEB + 50, 0xff);
+    const result = await extract(image);
+    expect(result.notices[0]!.detail).toMatch(/^ubifs: no valid master node; files rebuilt by scanning/);
+    for (const [name, bytes] of FILES) expect(bytesOf(result, name)?.equals(bytes), name).toBe(true);
+  });
+
+  it("a damaged index node falls back to the scan", async () => {
+    const image = images.get("none")!.slice();
+    const root = u32(image, LEB + 48) * LEB + u32(image, LEB + 52);
+    expect(image[root + 20]).toBe(9);
+    flip(image, root + 30, 0x01);
+    const result = await extract(image);
+    expect(result.notices[0]!.detail).toContain("fails its CRC; files rebuilt by scanning");
+    for (const [name, bytes] of FILES) expect(bytesOf(result, name)?.equals(bytes), name).toBe(true);
+  });
+
+  it("an index node pointing at itself ends (no hang) and falls back to the scan", async () => {
+    const image = images.get("lzo")!.slice();
+    const rootLnum = u32(image, LEB + 48);
+    const rootOffs = u32(image, LEB + 52);
+    const root = rootLnum * LEB + rootOffs;
+    // Every branch of the root points back at the root, same length; the node stays CRC-valid.
+    const count = image[root + 24]! | (image[root + 25]! << 8);
+    const branch = (u32(image, root + 16) - 28) / count;
+    for (let i = 0; i < count; i += 1) {
+      setU32(image, root + 28 + i * branch, rootLnum);
+      setU32(image, root + 32 + i * branch, rootOffs);
+      setU32(image, root + 36 + i * branch, u32(image, root + 16));
+    }
+    reseal(image, root);
+    const result = await extract(image);
+    expect(result.notices[0]!.detail).toMatch(
+      /^ubifs: index (node .* has the wrong level|node .* is reached twice|points at a non-index)/,
+    );
+    expect(result.children.map((c) => c.name)).toEqual(FILES.map(([name]) => name));
+  });
+
+  it("a truncated volume gives notices and what is left, without throwing", async () => {
+    const image = images.get("lzo")!;
+    for (const cut of [10, 4095, 4096 + 100, LEB + 600, Math.floor(image.length / 2), image.length - 5000]) {
+      const result = await extract(image.subarray(0, cut));
+      expect(result.notices.length + result.children.length).toBeGreaterThan(0);
+      if (cut < 4096) expect(result.notices[0]!.detail).toBe("ubifs: superblock node truncated");
+    }
+  });
+
+  it("an unknown compression is a skipped member naming it; fscrypt contents are skipped as encrypted", async () => {
+    const image = images.get("lzo")!.slice();
+    const inum = libInum(image);
+    const data = nodes(image).find((n) => n.type === 1 && n.inum === inum && n.block === 2)!;
+    image[data.at + 44] = 9;
+    reseal(image, data.at);
+    const readme = nodes(image).find((n) => n.type === 0 && u32(image, n.at + 48) === FILES[1]![1].length)!;
+    setU32(image, readme.at + 108, u32(image, readme.at + 108) | 0x40);
+    reseal(image, readme.at);
+    const result = await extract(image);
+    const skipped = new Map(result.skipped.map((s) => [s.name, s]));
+    expect(skipped.get("usr/lib/libface.so")?.reason).toBe("unsupported");
+    expect(skipped.get("usr/lib/libface.so")?.detail).toContain("unknown compression 9");
+    expect(skipped.get("etc/readme.txt")?.reason).toBe("encrypted");
+    expect(result.children.map((c) => c.name)).toEqual([
+      "etc/empty",
+      "var/lib/a/b/c/deep.txt",
+      "var/sparse.bin",
+    ]);
+  });
+
+  it("the member budget and the abort signal stop it with a record", async () => {
+    const image = images.get("lzo")!;
+    const few = await extract(image, { budgets: { maxMembers: 2 } });
+    expect(few.children).toHaveLength(2);
+    expect(few.skipped.some((s) => s.reason === "budget-members")).toBe(true);
+    const controller = new AbortController();
+    controller.abort();
+    const aborted = await extract(image, { signal: controller.signal });
+    expect(aborted.children).toHaveLength(0);
+    expect(aborted.notices.map((n) => n.reason)).toEqual(["budget-time"]);
+  });
+
+  it("random damage anywhere never throws or hangs", async () => {
+    const next = seededIntegers(11);
+    const clean = images.get("zstd")!;
+    const used = nodes(clean).map((n) => n.at);
+    for (let round = 0; round < 60; round += 1) {
+      const image = clean.slice();
+      for (let flips = 1 + next(8); flips > 0; flips -= 1) {
+        // Mostly inside nodes (where damage matters), sometimes anywhere.
+        const at = round % 4 === 0 ? next(image.length) : used[next(used.length)]! + next(64);
+        image[at] = next(256);
+      }
+      const result = await extract(image);
+      expect(result.children.length + result.notices.length).toBeGreaterThan(0);
+    }
+  });
+});
