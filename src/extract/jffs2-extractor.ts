@@ -104,6 +104,21 @@ class Window {
     }
     return this.bytes.subarray(offset - this.start, offset - this.start + length);
   }
+
+  /** The bytes from `offset` to the end of the window (read anew when `offset` is outside it). */
+  async from(offset: number): Promise<Uint8Array> {
+    if (offset + HEADER > this.start + this.bytes.length) await this.get(offset, HEADER);
+    return this.bytes.subarray(offset - this.start);
+  }
+}
+
+/** Erased flash (0xff) and zero padding are normal between nodes; other bytes there are dirt. */
+function isDirt(bytes: Uint8Array, at: number): boolean {
+  const a = bytes[at] ?? 0xff;
+  const b = bytes[at + 1] ?? 0xff;
+  const c = bytes[at + 2] ?? 0xff;
+  const d = bytes[at + 3] ?? 0xff;
+  return (a & b & c & d) !== 0xff && (a | b | c | d) !== 0;
 }
 
 function isHeader(bytes: Uint8Array, littleEndian: boolean): boolean {
@@ -127,6 +142,8 @@ class Damage {
   badHeaders = 0;
   badNodes = 0;
   badData = 0;
+  /** Inodes that lost a data node to a bad data CRC: their files have a hole where it was. */
+  readonly damagedInodes = new Set<number>();
   absurd = 0;
   incompat = 0;
   truncatedAt: number | undefined;
@@ -145,6 +162,8 @@ async function scanNodes(
   const dirents = new Map<string, Dirent>();
   let nodes = 0;
   let garbage = false;
+  const magic0 = littleEndian ? 0x85 : 0x19;
+  const magic1 = littleEndian ? 0x19 : 0x85;
   let steps = 0;
   for (let pos = 0; pos + HEADER <= source.size;) {
     steps += 1;
@@ -152,18 +171,19 @@ async function scanNodes(
     const header = await window.get(pos, HEADER);
     if (header.length < HEADER) break;
     const view = viewOf(header);
-    if (view.getUint16(0, littleEndian) !== MAGIC) {
-      // Erased flash (0xff) and padding are normal between nodes; anything else is dirt, counted once per run.
-      if (view.getUint32(0, true) !== 0xffffffff && view.getUint32(0, true) !== 0 && !garbage) {
-        damage.badHeaders += 1;
-        garbage = true;
+    if (view.getUint16(0, littleEndian) !== MAGIC || !isHeader(header, littleEndian)) {
+      // Skip to the next aligned magic inside the window without awaiting per word (erased flash can be
+      // megabytes long); a run of dirt (or a header with a bad CRC and its body) counts once.
+      const rest = await window.from(pos);
+      let dirt = view.getUint16(0, littleEndian) === MAGIC || isDirt(rest, 0);
+      let skip = 4;
+      while (skip + 2 <= rest.length && !(rest[skip] === magic0 && rest[skip + 1] === magic1)) {
+        if (!dirt && isDirt(rest, skip)) dirt = true;
+        skip += 4;
       }
-      pos += 4;
-      continue;
-    }
-    if (!isHeader(header, littleEndian)) {
-      damage.badHeaders += 1;
-      pos += 4;
+      if (dirt && !garbage) damage.badHeaders += 1;
+      garbage ||= dirt;
+      pos += skip;
       continue;
     }
     garbage = false;
@@ -243,6 +263,7 @@ async function readInode(
     const data = await window.get(pos + INODE_HEADER, csize);
     if (jffs2Crc(data) !== view.getUint32(60, littleEndian)) {
       damage.badData += 1;
+      damage.damagedInodes.add(view.getUint32(12, littleEndian));
       return undefined;
     }
   }
@@ -548,7 +569,7 @@ export async function* extractJffs2(
     );
   }
   const bad: string[] = [];
-  if (damage.badHeaders > 0) bad.push(`${damage.badHeaders} damaged node headers or runs of stray bytes`);
+  if (damage.badHeaders > 0) bad.push(`${damage.badHeaders} runs of damaged node headers or stray bytes`);
   if (damage.badNodes > 0) bad.push(`${damage.badNodes} nodes with a bad node CRC`);
   if (damage.badData > 0) bad.push(`${damage.badData} nodes with a bad data or name CRC`);
   if (damage.absurd > 0) bad.push(`${damage.absurd} inode nodes with impossible sizes`);
@@ -557,6 +578,10 @@ export async function* extractJffs2(
     bad.push(`${damage.loops} directory entries forming a loop or a second name of a directory`);
   if (damage.looseNames > 0)
     bad.push(`${damage.looseNames} directory entries in directories not reachable from the root`);
+  if (damage.damagedInodes.size > 0) {
+    const hit = [...damage.damagedInodes].map((ino) => paths.get(ino)?.path ?? `orphan-${ino}`).sort();
+    bad.push(`data nodes lost from ${list(hit)}`);
+  }
   if (bad.length > 0) yield partial("corrupt", `jffs2: skipped ${bad.join(", ")}`);
   if (damage.truncatedAt !== undefined) {
     yield partial(

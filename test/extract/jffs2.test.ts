@@ -168,6 +168,7 @@ describe.skipIf(!haveTools)("damaged JFFS2 images give notices, never a throw or
     const notices = result.events.filter((event) => event.kind === "partial");
     expect(notices).toEqual([expect.objectContaining({ reason: "corrupt" })]);
     expect(notices[0]!.detail).toContain("1 nodes with a bad data or name CRC");
+    expect(notices[0]!.detail).toContain("data nodes lost from usr/share/face/deep/attributes.bin");
     const attributes = Buffer.from(await childBytes(result.children.find((c) => c.name.endsWith(".bin"))!));
     expect(attributes.subarray(0, 4096).equals(jffs2PageFile().subarray(0, 4096))).toBe(true);
     expect(attributes.subarray(4096, 8192).equals(Buffer.alloc(4096))).toBe(true); // the lost page reads as a hole
