@@ -124,6 +124,88 @@ function libInum(image: Uint8Array): number {
   return inode.inum;
 }
 
+/** A UBIFS node: common header (magic, CRC, sqnum, length, type) and `body`. */
+function ubifsNode(type: number, sqnum: number, body: Uint8Array): Uint8Array {
+  const node = new Uint8Array(24 + body.length);
+  const view = new DataView(node.buffer);
+  view.setUint32(0, 0x06101831, true);
+  view.setBigUint64(8, BigInt(sqnum), true);
+  view.setUint32(16, node.length, true);
+  node[20] = type;
+  node.set(body, 24);
+  reseal(node, 0);
+  return node;
+}
+
+function body(length: number, fill: (view: DataView, bytes: Uint8Array) => void): Uint8Array {
+  const bytes = new Uint8Array(length);
+  fill(new DataView(bytes.buffer), bytes);
+  return bytes;
+}
+
+function dent(sqnum: number, parent: number, name: string, inum: number): Uint8Array {
+  const nameBytes = new TextEncoder().encode(name);
+  return ubifsNode(
+    2,
+    sqnum,
+    body(32 + nameBytes.length + 1, (view, bytes) => {
+      view.setUint32(0, parent, true);
+      view.setUint32(4, ((2 << 29) | nameBytes.length) >>> 0, true);
+      view.setBigUint64(16, BigInt(inum), true);
+      view.setUint16(26, nameBytes.length, true);
+      bytes.set(nameBytes, 32);
+    }),
+  );
+}
+
+function inode(sqnum: number, inum: number, size: number, nlink = 1): Uint8Array {
+  return ubifsNode(
+    0,
+    sqnum,
+    body(136, (view) => {
+      view.setUint32(0, inum, true);
+      view.setBigUint64(24, BigInt(size), true);
+      view.setUint32(68, nlink, true);
+      view.setUint32(80, 0o100644, true);
+    }),
+  );
+}
+
+function data(sqnum: number, inum: number, block: number, bytes: Uint8Array): Uint8Array {
+  return ubifsNode(
+    1,
+    sqnum,
+    body(24 + bytes.length, (view, out) => {
+      view.setUint32(0, inum, true);
+      view.setUint32(4, ((1 << 29) | block) >>> 0, true);
+      view.setUint32(16, bytes.length, true);
+      out.set(bytes, 24);
+    }),
+  );
+}
+
+function trun(sqnum: number, inum: number, size: number): Uint8Array {
+  return ubifsNode(
+    4,
+    sqnum,
+    body(32, (view) => {
+      view.setUint32(0, inum, true);
+      view.setBigUint64(24, BigInt(size), true);
+    }),
+  );
+}
+
+function ref(sqnum: number, lnum: number, offs: number): Uint8Array {
+  return ubifsNode(
+    8,
+    sqnum,
+    body(40, (view) => {
+      view.setUint32(0, lnum, true);
+      view.setUint32(4, offs, true);
+    }),
+  );
+}
+
 describe("UBIFS node CRC", () => {
   it("is CRC-32 seeded with 0xffffffff, without the final inversion", () => {
     expect(ubifsCrc(new TextEncoder().encode("123456789"))).toBe(~0xcbf43926 >>> 0);
@@ -242,6 +324,66 @@ describe.skipIf(skipWithoutTools)("UBIFS images written by mkfs.ubifs", () => {
       /^ubifs: index (node .* has the wrong level|node .* is reached twice|points at a non-index)/,
     );
     expect(result.children.map((c) => c.name)).toEqual(FILES.map(([name]) => name));
+  });
+
+  it("the journal after the last commit is replayed: new, deleted and truncated files", async () => {
+    const clean = images.get("lzo")!;
+    const image = new Uint8Array(clean.length + 2 * LEB).fill(0xff);
+    image.set(clean);
+    const view = new DataView(image.buffer);
+    const logLnum = u32(image, LEB + 44);
+    expect(image[logLnum * LEB + 20]).toBe(10); // the commit-start node of the master's commit
+    const commitSqnum = Number(view.getBigUint64(logLnum * LEB + 8, true));
+    // mkfs.ubifs writes the commit-start node after the master node; a kernel commit writes it before.
+    let sqnum = Math.max(Number(view.getBigUint64(LEB + 8, true)), commitSqnum) + 1;
+    const found = nodes(image);
+    const dentOf = (name: string) =>
+      found.find(
+        (n) =>
+          n.type === 2 &&
+          new TextDecoder().decode(image.subarray(n.at + 56, n.at + 56 + name.length + 1)) === `${name}\0`,
+      )!;
+    const etc = Number(view.getBigUint64(dentOf("etc").at + 40, true));
+    const lib = libInum(image);
+    const readme = Number(view.getBigUint64(dentOf("readme.txt").at + 40, true));
+    const libInode = found.find((n) => n.type === 0 && n.inum === lib)!;
+    const libInodeBytes = image.slice(libInode.at, libInode.at + u32(image, libInode.at + 16));
+    new DataView(libInodeBytes.buffer).setBigUint64(8, BigInt(sqnum + 10), true);
+    reseal(libInodeBytes, 0);
+    const text = new TextEncoder().encode(`${MARKER} journal`);
+    const journal = [
+      dent(sqnum++, etc, "new.txt", 1000),
+      inode(sqnum++, 1000, text.length),
+      data(sqnum++, 1000, 0, text),
+      dent(sqnum++, etc, "readme.txt", 0), // an unlink: the entry's deletion, the inode with no links
+      inode(sqnum++, readme, 0, 0),
+      trun(sqnum++, lib, 4096),
+      libInodeBytes, // the library inode written again after the truncation (size 12,000: a hole)
+    ];
+    let at = 13 * LEB;
+    for (const node of journal) {
+      image.set(node, at);
+      at += Math.ceil(node.length / 8) * 8;
+    }
+    // A directory entry in an erase block only an older commit referenced: not replayed.
+    image.set(dent(commitSqnum - 5, etc, "old.txt", 1001), 14 * LEB);
+    image.set(inode(commitSqnum - 4, 1001, 0), 14 * LEB + 128);
+    expect(image.subarray(logLnum * LEB + 2048, logLnum * LEB + 2176).every((b) => b === 0xff)).toBe(true);
+    image.set(ref(sqnum++, 13, 0), logLnum * LEB + 2048);
+    image.set(ref(commitSqnum - 6, 14, 0), logLnum * LEB + 2048 + 64);
+    const result = await extract(image);
+    expect(result.notices).toEqual([]);
+    expect(result.children.map((c) => c.name)).toEqual([
+      "etc/empty",
+      "etc/new.txt",
+      "usr/lib/libface.so",
+      "var/lib/a/b/c/deep.txt",
+      "var/sparse.bin",
+    ]);
+    expect(bytesOf(result, "etc/new.txt")?.equals(text)).toBe(true);
+    const expected = Buffer.alloc(12000);
+    ubifsLibBytes().copy(expected, 0, 0, 4096);
+    expect(bytesOf(result, "usr/lib/libface.so")?.equals(expected)).toBe(true);
   });
 
   it("a truncated volume gives notices and what is left, without throwing", async () => {

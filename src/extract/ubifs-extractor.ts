@@ -17,9 +17,9 @@ import { lzo1xDecompress } from "./lzo.js";
 /**
  * UBIFS (the NAND file system on UBI volumes of newer cameras and NVRs): reads the superblock, the newest
  * master node and walks the index B-tree to the inode, directory-entry and data nodes; files are rebuilt
- * from their 4 KiB data blocks (none, LZO, zlib or zstd), holes as zeros. A damaged index falls back to a
- * scan of every erase block (the newest node per key wins). The journal is not replayed: nodes written
- * after the last commit are not seen unless the index is damaged and the scan runs.
+ * from their 4 KiB data blocks (none, LZO, zlib or zstd), holes as zeros. The journal written since the
+ * last commit is replayed over the index (a dump of a running device has one). A damaged index falls back
+ * to a scan of every erase block (the newest node per key wins).
  */
 
 const NODE_MAGIC = 0x06101831;
@@ -32,9 +32,23 @@ const BRANCH_MIN = 20;
 const INO_NODE_SIZE = 160;
 const DATA_NODE_SIZE = 48;
 const DENT_NODE_SIZE = 56;
+const TRUN_NODE_SIZE = 56;
+const REF_NODE_SIZE = 64;
+/** The first LEB of the log (after the superblock and the two master LEBs). */
+const LOG_LNUM = 3;
 
 /** Node types (ubifs-media.h). */
-const NodeType = { Inode: 0, Data: 1, Dent: 2, Superblock: 6, Master: 7, Index: 9 } as const;
+const NodeType = {
+  Inode: 0,
+  Data: 1,
+  Dent: 2,
+  Truncation: 4,
+  Superblock: 6,
+  Master: 7,
+  Reference: 8,
+  Index: 9,
+  CommitStart: 10,
+} as const;
 const KEY_DATA = 1;
 const CRYPT_FLAG = 0x40;
 const COMPRESSIONS = ["none", "lzo", "zlib", "zstd"] as const;
@@ -62,6 +76,7 @@ interface Superblock {
   readonly fanout: number;
   readonly keyFormat: number;
   readonly flags: number;
+  readonly logLebs: number;
 }
 
 function parseSuperblock(head: Uint8Array): Superblock | string {
@@ -80,6 +95,7 @@ function parseSuperblock(head: Uint8Array): Superblock | string {
     keyFormat: node[27]!,
     flags: view.getUint32(28, true),
     fanout: view.getUint32(72, true),
+    logLebs: view.getUint32(56, true),
   };
 }
 
@@ -109,6 +125,7 @@ class Leaves {
   readonly inodes = new Map<number, InodeInfo>();
   readonly dents = new Map<string, DentInfo>();
   readonly data = new Map<number, Map<number, DataRef>>();
+  readonly truncations: { inum: number; size: number; sqnum: number }[] = [];
 
   addData(inum: number, block: number, ref: DataRef): void {
     let blocks = this.data.get(inum);
@@ -155,7 +172,24 @@ class Leaves {
       this.dents.set(key, { sqnum, parent: inum, name, inum: readU64(view, 40), type: node[49]! });
       return true;
     }
-    return type === 3 || type === 4; // extended attributes and truncations: known, not used
+    if (type === NodeType.Truncation) {
+      if (node.length < TRUN_NODE_SIZE) return false;
+      this.truncations.push({ inum, size: readU64(view, 48), sqnum });
+      return true;
+    }
+    return type === 3; // extended attributes: known, not used
+  }
+
+  /** Drops the data blocks a journalled truncation cut off (blocks written later stay). */
+  applyTruncations(): void {
+    for (const { inum, size, sqnum } of this.truncations) {
+      const blocks = this.data.get(inum);
+      if (blocks === undefined) continue;
+      for (const [block, ref] of blocks) {
+        if (block >= Math.ceil(size / BLOCK_SIZE) && ref.sqnum < sqnum) blocks.delete(block);
+      }
+    }
+    this.truncations.length = 0;
   }
 }
 
@@ -201,6 +235,8 @@ function viewOrUndefined(bytes: Uint8Array): DataView | undefined {
 
 interface Master {
   readonly sqnum: number;
+  readonly commit: number;
+  readonly logLnum: number;
   readonly rootLnum: number;
   readonly rootOffs: number;
   readonly rootLen: number;
@@ -226,6 +262,8 @@ async function findMaster(volume: Volume): Promise<{ master?: Master; problems: 
       const view = viewOf(node);
       const master = {
         sqnum: readU64(view, 8),
+        commit: readU64(view, 32),
+        logLnum: view.getUint32(44, true),
         rootLnum: view.getUint32(48, true),
         rootOffs: view.getUint32(52, true),
         rootLen: view.getUint32(56, true),
@@ -308,31 +346,87 @@ async function walkIndex(
   return undefined;
 }
 
+/**
+ * Calls `visit` for every valid node of LEB `lnum` from `offs` on (8-byte aligned), stepping over
+ * damage (counted as bad nodes).
+ */
+async function scanLeb(
+  volume: Volume,
+  lnum: number,
+  offs: number,
+  visit: (node: Uint8Array, at: number) => void,
+): Promise<void> {
+  const { lebSize } = volume.sb;
+  const leb = await volume.source.read(lnum * lebSize, lebSize);
+  const view = viewOf(leb);
+  let at = offs - (offs % 8);
+  while (at + HEADER <= leb.length) {
+    if (view.getUint32(at, true) !== NODE_MAGIC) {
+      at += 8;
+      continue;
+    }
+    const len = view.getUint32(at + 16, true);
+    const node = leb.subarray(at, at + len);
+    if (len < HEADER || at + len > leb.length || !nodeIsValid(node)) {
+      volume.badNodes += 1;
+      at += 8;
+      continue;
+    }
+    visit(node, lnum * lebSize + at);
+    at += Math.ceil(len / 8) * 8;
+  }
+}
+
 /** Reads every erase block and keeps every valid leaf node (the newest per key wins). */
 async function scanAll(volume: Volume, leaves: Leaves, signal: AbortSignal): Promise<boolean> {
-  const { lebSize } = volume.sb;
   for (let lnum = 1; lnum < volume.lebCount; lnum += 1) {
     if (signal.aborted) return false;
-    const leb = await volume.source.read(lnum * lebSize, lebSize);
-    const view = viewOf(leb);
-    let offs = 0;
-    while (offs + HEADER <= leb.length) {
-      if (view.getUint32(offs, true) !== NODE_MAGIC) {
-        offs += 8;
-        continue;
-      }
-      const len = view.getUint32(offs + 16, true);
-      const node = leb.subarray(offs, offs + len);
-      if (len < HEADER || offs + len > leb.length || !nodeIsValid(node)) {
-        volume.badNodes += 1;
-        offs += 8;
-        continue;
-      }
-      leaves.add(node, lnum * lebSize + offs);
-      offs += Math.ceil(len / 8) * 8;
-    }
+    await scanLeb(volume, lnum, 0, (node, at) => leaves.add(node, at));
   }
+  leaves.applyTruncations();
   return true;
+}
+
+/**
+ * Replays the journal over the index: the log holds, after the commit-start node of the master's
+ * commit, reference nodes naming the erase blocks ("buds") written since; their nodes are newer than
+ * the index. Returns how many nodes were applied.
+ */
+async function replayJournal(
+  volume: Volume,
+  master: Master,
+  leaves: Leaves,
+  signal: AbortSignal,
+): Promise<number> {
+  const logEnd = Math.min(LOG_LNUM + volume.sb.logLebs, volume.lebCount);
+  let commitSqnum: number | undefined;
+  const refs: { sqnum: number; lnum: number; offs: number }[] = [];
+  for (let lnum = LOG_LNUM; lnum < logEnd; lnum += 1) {
+    if (signal.aborted) return 0;
+    await scanLeb(volume, lnum, 0, (node) => {
+      const view = viewOf(node);
+      const sqnum = readU64(view, 8);
+      if (node[20] === NodeType.CommitStart && node.length >= 32 && readU64(view, 24) === master.commit) {
+        commitSqnum = Math.max(commitSqnum ?? 0, sqnum);
+      } else if (node[20] === NodeType.Reference && node.length >= REF_NODE_SIZE) {
+        refs.push({ sqnum, lnum: view.getUint32(24, true), offs: view.getUint32(28, true) });
+      }
+    });
+  }
+  if (commitSqnum === undefined) return 0;
+  let applied = 0;
+  const buds = new Set<number>();
+  for (const ref of refs.sort((a, b) => a.sqnum - b.sqnum)) {
+    // Older references belong to commits already in the index; a bud is read once.
+    if (ref.sqnum <= commitSqnum || ref.lnum >= volume.lebCount || ref.offs >= volume.sb.lebSize) continue;
+    if (buds.has(ref.lnum) || signal.aborted) continue;
+    buds.add(ref.lnum);
+    await scanLeb(volume, ref.lnum, ref.offs, (node, at) => {
+      if (readU64(viewOf(node), 8) > commitSqnum! && leaves.add(node, at)) applied += 1;
+    });
+  }
+  leaves.applyTruncations();
+  return applied;
 }
 
 const S_IFMT = 0o170000;
@@ -459,6 +553,7 @@ export async function* extractUbifs(
     if (problems.length > 0)
       yield partial("corrupt", `ubifs: ${problems.join("; ")}; used master ${master.lnum}`);
     indexProblem = await walkIndex(volume, master, leaves, context.signal);
+    if (indexProblem === undefined) await replayJournal(volume, master, leaves, context.signal);
   }
   if (indexProblem !== undefined) {
     if (context.signal.aborted) {
@@ -469,6 +564,7 @@ export async function* extractUbifs(
     leaves.inodes.clear();
     leaves.dents.clear();
     leaves.data.clear();
+    leaves.truncations.length = 0;
     yield partial(
       "corrupt",
       `ubifs: ${indexProblem}; files rebuilt by scanning all erase blocks (newest node per key), deleted or old versions may appear`,
