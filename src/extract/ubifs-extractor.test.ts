@@ -158,7 +158,7 @@ function dent(sqnum: number, parent: number, name: string, inum: number): Uint8A
   );
 }
 
-function inode(sqnum: number, inum: number, size: number, nlink = 1): Uint8Array {
+function inode(sqnum: number, inum: number, size: number, nlink = 1, flags = 0): Uint8Array {
   return ubifsNode(
     0,
     sqnum,
@@ -166,6 +166,7 @@ function inode(sqnum: number, inum: number, size: number, nlink = 1): Uint8Array
       view.setUint32(0, inum, true);
       view.setBigUint64(24, BigInt(size), true);
       view.setUint32(68, nlink, true);
+      view.setUint32(84, flags, true);
       view.setUint32(80, 0o100644, true);
     }),
   );
@@ -359,6 +360,9 @@ describe.skipIf(skipWithoutTools)("UBIFS images written by mkfs.ubifs", () => {
       inode(sqnum++, readme, 0, 0),
       trun(sqnum++, lib, 4096),
       libInodeBytes, // the library inode written again after the truncation (size 12,000: a hole)
+      inode(sqnum++, 1002, 4, 1, 0x20), // an extended attribute's value: not a file
+      inode(sqnum++, 1003, 4), // a regular file no directory names (unlinked while open)
+      data(sqnum++, 1003, 0, text.subarray(0, 4)),
     ];
     let at = 13 * LEB;
     for (const node of journal) {
@@ -376,6 +380,7 @@ describe.skipIf(skipWithoutTools)("UBIFS images written by mkfs.ubifs", () => {
     expect(result.children.map((c) => c.name)).toEqual([
       "etc/empty",
       "etc/new.txt",
+      "unlinked/inode-1003",
       "usr/lib/libface.so",
       "var/lib/a/b/c/deep.txt",
       "var/sparse.bin",

@@ -51,6 +51,8 @@ const NodeType = {
 } as const;
 const KEY_DATA = 1;
 const CRYPT_FLAG = 0x40;
+/** An extended attribute's value is kept in an inode of its own, with no directory entry. */
+const XATTR_FLAG = 0x20;
 const COMPRESSIONS = ["none", "lzo", "zlib", "zstd"] as const;
 
 /** UBIFS node CRC: CRC-32 seeded with 0xffffffff and without the final inversion, over bytes 8..len. */
@@ -590,7 +592,8 @@ async function* emitFiles(
   if (dangling > 0) yield partial("corrupt", `ubifs: ${dangling} directory entries point at missing inodes`);
   // Regular files no directory names (unlinked but open, or a lost directory) are kept too.
   for (const [inum, inode] of leaves.inodes) {
-    if (inum !== 1 && !paths.has(inum) && inode.nlink > 0 && (inode.mode & S_IFMT) === S_IFREG) {
+    const regular = (inode.mode & S_IFMT) === S_IFREG && (inode.flags & XATTR_FLAG) === 0;
+    if (inum !== 1 && !paths.has(inum) && inode.nlink > 0 && regular) {
       paths.set(inum, [`unlinked/inode-${inum}`]);
     }
   }
