@@ -178,9 +178,10 @@ describe("jffs2 tree and data", () => {
         inode({ ino: 2, version: 3, isize: 30, offset: 4, data: text("XY") }),
         inode({ ino: 2, version: 1, isize: 10, offset: 0, data: text("0123456789") }),
         inode({ ino: 2, version: 2, isize: 30, offset: 20, data: text("abcdefghij") }),
-        // Version 4: a zero node (a hole punched in the data), version 5 truncates to 25 bytes.
-        inode({ ino: 2, version: 4, isize: 30, offset: 6, dsize: 2, compr: 1 }),
+        // Version 5 truncates to 25 bytes (the newest node decides the size, wherever it lies);
+        // version 4 is a zero node (a hole punched in the data).
         inode({ ino: 2, version: 5, isize: 25 }),
+        inode({ ino: 2, version: 4, isize: 30, offset: 6, dsize: 2, compr: 1 }),
       ),
     );
     expect(notices).toEqual([]);
