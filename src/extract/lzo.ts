@@ -25,119 +25,103 @@ export function lzo1xDecompress(input: Uint8Array, outputLength: number): Uint8A
   }
   const out = new Uint8Array(outputLength);
   const end = input.length;
+  if (end < 3) throw new LzoError("input shorter than the end marker");
+  // Plain locals, no closures over ip/op: this loop runs once per instruction of every block.
   let ip = 0;
   let op = 0;
-  if (end < 3) throw new LzoError("input shorter than the end marker");
   let version = 0;
   if (end >= 5 && input[0] === 17) {
     version = input[1]!;
     ip = 2;
   }
-
-  const byte = (): number => {
-    if (ip >= end) throw new LzoError("input overrun");
-    return input[ip++]!;
-  };
-  const needIn = (count: number): void => {
-    if (end - ip < count) throw new LzoError("input overrun");
-  };
-  const needOut = (count: number): void => {
-    if (outputLength - op < count) throw new LzoError(`output overrun past ${outputLength} bytes`);
-  };
-  /** The length extension: each zero byte adds 255, then one final byte. */
-  const extend = (): number => {
-    const first = ip;
-    while (ip < end && input[ip] === 0) ip += 1;
-    const zeros = ip - first;
-    return zeros * 255 + byte();
-  };
-  const copyLiterals = (count: number): void => {
-    needIn(count);
-    needOut(count);
-    out.set(input.subarray(ip, ip + count), op);
-    ip += count;
-    op += count;
-  };
-
   let state = 0;
-  let t: number;
   let next = 0;
-  let skipToMatchNext = false;
-
+  /** Literals to copy before the next instruction. */
+  let literals = 0;
   const first = input[ip]!;
   if (first > 17) {
     ip += 1;
-    t = first - 17;
-    if (t < 4) {
-      next = t;
-      skipToMatchNext = true;
-    } else {
-      copyLiterals(t);
-      state = 4;
-    }
+    literals = first - 17;
+    state = literals < 4 ? literals : 4;
   }
 
   for (;;) {
-    if (skipToMatchNext) {
-      skipToMatchNext = false;
-      state = next;
-      copyLiterals(next);
-      continue;
+    if (literals > 0) {
+      if (end - ip < literals) throw overrun();
+      if (outputLength - op < literals) throw outputOverrun(outputLength);
+      if (literals > 32) {
+        out.set(input.subarray(ip, ip + literals), op);
+        ip += literals;
+        op += literals;
+      } else {
+        for (const stop = op + literals; op < stop;) out[op++] = input[ip++]!;
+      }
+      literals = 0;
     }
-    t = byte();
+    if (ip >= end) throw overrun();
+    let t = input[ip++]!;
     let matchPos: number;
     if (t < 16) {
       if (state === 0) {
-        if (t === 0) t = 15 + extend();
-        copyLiterals(t + 3);
+        if (t === 0) {
+          const z = skipZeros(input, ip, end);
+          t = 15 + (z - ip) * 255 + input[z]!;
+          ip = z + 1;
+        }
+        literals = t + 3;
         state = 4;
         continue;
       }
       next = t & 3;
+      if (ip >= end) throw overrun();
       if (state !== 4) {
-        matchPos = op - 1 - (t >> 2) - (byte() << 2);
-        if (matchPos < 0) throw new LzoError("match before the start of the output");
-        needOut(2);
+        matchPos = op - 1 - (t >> 2) - (input[ip++]! << 2);
+        if (matchPos < 0) throw beforeStart();
+        if (outputLength - op < 2) throw outputOverrun(outputLength);
         out[op] = out[matchPos]!;
         out[op + 1] = out[matchPos + 1]!;
         op += 2;
-        state = next;
-        copyLiterals(next);
+        state = literals = next;
         continue;
       }
-      matchPos = op - (1 + M2_MAX_OFFSET) - (t >> 2) - (byte() << 2);
+      matchPos = op - (1 + M2_MAX_OFFSET) - (t >> 2) - (input[ip++]! << 2);
       t = 3;
     } else if (t >= 64) {
       next = t & 3;
-      matchPos = op - 1 - ((t >> 2) & 7) - (byte() << 3);
+      if (ip >= end) throw overrun();
+      matchPos = op - 1 - ((t >> 2) & 7) - (input[ip++]! << 3);
       t = (t >> 5) + 1;
     } else if (t >= 32) {
       t = (t & 31) + 2;
-      if (t === 2) t = 33 + extend();
-      needIn(2);
+      if (t === 2) {
+        const z = skipZeros(input, ip, end);
+        t = 33 + (z - ip) * 255 + input[z]!;
+        ip = z + 1;
+      }
+      if (end - ip < 2) throw overrun();
       const word = input[ip]! | (input[ip + 1]! << 8);
       ip += 2;
       matchPos = op - 1 - (word >> 2);
       next = word & 3;
     } else {
-      needIn(2);
+      if (end - ip < 2) throw overrun();
       let word = input[ip]! | (input[ip + 1]! << 8);
       if ((word & 0xfffc) === 0xfffc && (t & 0xf8) === 0x18 && version !== 0) {
-        needIn(3);
+        if (end - ip < 3) throw overrun();
         const run = ((t & 7) | (input[ip + 2]! << 3)) + MIN_ZERO_RUN_LENGTH;
-        needOut(run);
+        if (outputLength - op < run) throw outputOverrun(outputLength);
         op += run; // the output starts zeroed
         ip += 3;
-        next = word & 3;
-        state = next;
-        copyLiterals(next);
+        state = literals = next = word & 3;
         continue;
       }
       matchPos = op - ((t & 8) << 11);
       t = (t & 7) + 2;
       if (t === 2) {
-        t = 9 + extend();
-        needIn(2);
+        const z = skipZeros(input, ip, end);
+        t = 9 + (z - ip) * 255 + input[z]!;
+        ip = z + 1;
+        if (end - ip < 2) throw overrun();
         word = input[ip]! | (input[ip + 1]! << 8);
       }
       ip += 2;
@@ -150,16 +134,35 @@ export function lzo1xDecompress(input: Uint8Array, outputLength: number): Uint8A
       }
       matchPos -= 0x4000;
     }
-    if (matchPos < 0) throw new LzoError("match before the start of the output");
-    needOut(t);
-    // Byte by byte: a match may overlap the bytes it produces (run-length repeats).
-    if (op - matchPos >= t) {
+    if (matchPos < 0) throw beforeStart();
+    if (outputLength - op < t) throw outputOverrun(outputLength);
+    // Byte by byte when short or when the match overlaps the bytes it produces (run-length repeats).
+    if (t > 32 && op - matchPos >= t) {
       out.copyWithin(op, matchPos, matchPos + t);
       op += t;
     } else {
-      for (let i = 0; i < t; i += 1) out[op++] = out[matchPos++]!;
+      for (const stop = op + t; op < stop;) out[op++] = out[matchPos++]!;
     }
-    state = next;
-    copyLiterals(next);
+    state = literals = next;
   }
+}
+
+/** The first non-zero byte at or after `from` (a length extension: each zero adds 255); throws at the end. */
+function skipZeros(input: Uint8Array, from: number, end: number): number {
+  let at = from;
+  while (at < end && input[at] === 0) at += 1;
+  if (at >= end) throw overrun();
+  return at;
+}
+
+function overrun(): LzoError {
+  return new LzoError("input overrun");
+}
+
+function outputOverrun(length: number): LzoError {
+  return new LzoError(`output overrun past ${length} bytes`);
+}
+
+function beforeStart(): LzoError {
+  return new LzoError("match before the start of the output");
 }

@@ -1,4 +1,4 @@
-import { inflateRawSync } from "node:zlib";
+import * as zlib from "node:zlib";
 import { decompress as zstdDecompress } from "fzstd";
 import type { ByteSource } from "../model/bytes.js";
 import {
@@ -55,9 +55,12 @@ const CRYPT_FLAG = 0x40;
 const XATTR_FLAG = 0x20;
 const COMPRESSIONS = ["none", "lzo", "zlib", "zstd"] as const;
 
+/** zlib's CRC-32 where Node has it (20.15 and later): ten times faster than the table loop. */
+const nativeCrc32 = (zlib as { crc32?: (data: Uint8Array) => number }).crc32;
+
 /** UBIFS node CRC: CRC-32 seeded with 0xffffffff and without the final inversion, over bytes 8..len. */
 export function ubifsCrc(bytes: Uint8Array): number {
-  return (crc32(bytes) ^ 0xffffffff) >>> 0;
+  return ((nativeCrc32 === undefined ? crc32(bytes) : nativeCrc32(bytes)) ^ 0xffffffff) >>> 0;
 }
 
 function nodeIsValid(bytes: Uint8Array): boolean {
@@ -523,7 +526,7 @@ function blockData(node: Uint8Array): Uint8Array | string {
   try {
     if (compression === 0) out = payload;
     else if (compression === 1) out = lzo1xDecompress(payload, BLOCK_SIZE);
-    else if (compression === 2) out = inflateRawSync(payload, { maxOutputLength: BLOCK_SIZE });
+    else if (compression === 2) out = zlib.inflateRawSync(payload, { maxOutputLength: BLOCK_SIZE });
     else if (compression === 3) out = zstdDecompress(zstdFrame(payload));
     else return `unknown compression ${compression}`;
   } catch (error) {
