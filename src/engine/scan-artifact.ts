@@ -16,6 +16,7 @@ import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
+import { takeTurn } from "./turns.js";
 import {
   layerOf,
   type ArtifactResult,
@@ -249,12 +250,14 @@ async function extractChildren(
     delete result.format;
     return result;
   }
-  const timeout = AbortSignal.timeout(budgets.maxMillisPerArtifact);
-  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   // The private temp folder is made only for containers.
   await mkdir(task.tempDir, { recursive: true });
   result.made = true;
   const name = task.origin.path.split(/[/\\]/u).pop() ?? task.origin.path;
+  // The time budget starts once the extraction may run (after the ones queued before it, for oneAtATime).
+  const endTurn = extractor.oneAtATime === true ? await takeTurn(extractor.name, stop) : undefined;
+  const timeout = AbortSignal.timeout(budgets.maxMillisPerArtifact);
+  const signal = stop ? AbortSignal.any([timeout, stop]) : timeout;
   const context: ExtractContext = {
     tempDir: task.tempDir,
     budgets,
@@ -324,6 +327,7 @@ async function extractChildren(
       : { reason: "corrupt", detail: `${extractor.name}: ${describeError(error)}` };
   } finally {
     extractedInMemory -= kept;
+    endTurn?.();
   }
   // A guess (the carver's, or a carved slice's format) that held nothing is not a format of this artifact.
   if (

@@ -88,6 +88,11 @@ export interface Extractor {
    */
   readonly speculative?: boolean;
   /**
+   * True when two extractions by this extractor may not overlap within a thread (pdf.js keeps state per
+   * thread). The engine queues them, and each one's time budget starts when its turn comes.
+   */
+  readonly oneAtATime?: boolean;
+  /**
    * Decides by content. `head` holds the first bytes of the artifact (at least 64 KiB or the whole
    * artifact when smaller); `source` allows looking further (e.g. ISO 9660 at 0x8001, tar at 257).
    */

@@ -37,44 +37,13 @@ export function joinTextItems(items: readonly TextItemLike[]): string {
   return text;
 }
 
-/** The end of the last PDF extraction queued in this thread. */
-let previousPdf: Promise<void> = Promise.resolve();
-
 /**
  * pdf.js 5.4 keeps one page count for all the documents of a thread (its PagesMapper is a singleton): with
  * two documents open at once, each one's pages past the other's count fail with "Invalid page request"
- * (the PDFs of a Debian package's docs lost up to 44 of 51 pages). So a thread extracts one PDF at a time.
+ * (the PDFs of a Debian package's docs lost up to 44 of 51 pages). So a thread extracts one PDF at a time
+ * (`oneAtATime`: the engine queues them, and each one's time budget starts when its turn comes).
  */
 export async function* extractPdf(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
-  const before = previousPdf;
-  let done!: () => void;
-  previousPdf = new Promise((resolve) => {
-    done = resolve;
-  });
-  try {
-    const aborted = new Promise<"aborted">((resolve) => {
-      if (context.signal.aborted) resolve("aborted");
-      else
-        context.signal.addEventListener(
-          "abort",
-          () => {
-            resolve("aborted");
-          },
-          { once: true },
-        );
-    });
-    if ((await Promise.race([before, aborted])) === "aborted") {
-      yield partial("budget-time", "time budget ran out while other PDFs were read");
-      return;
-    }
-    yield* extractPdfAlone(source, context);
-  } finally {
-    // The next one starts once this one and every one before it are done.
-    void before.then(done);
-  }
-}
-
-async function* extractPdfAlone(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
   if (source.size > MAX_PDF_BYTES) {
     yield partial("too-large", `PDF text not extracted above ${MAX_PDF_BYTES} bytes; raw bytes scanned`);
     return;
@@ -154,5 +123,6 @@ export const pdfExtractor = {
     // Native search: this runs once per artifact, too rarely for a JavaScript loop to get optimised.
     return asBuffer(head.subarray(0, 1024)).indexOf(PDF_MAGIC_BUFFER) >= 0;
   },
+  oneAtATime: true,
   extract: extractPdf,
 } satisfies Extractor;

@@ -84,6 +84,7 @@ function guarded(extractor: Extractor): Extractor {
   return {
     name: extractor.name,
     ...(extractor.speculative === true ? { speculative: true } : {}),
+    ...(extractor.oneAtATime === true ? { oneAtATime: true } : {}),
     detect: (head, source) => extractor.detect(head, source),
     async *extract(source, context) {
       try {

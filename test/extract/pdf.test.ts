@@ -5,7 +5,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { pdf } from "../../scripts/build-fixtures.mjs";
 import { scan } from "../../src/engine/scan.js";
 import type { ChildArtifact, ExtractContext, ExtractEvent } from "../../src/extract/extractor.js";
-import { pdfExtractor } from "../../src/extract/pdf-extractor.js";
+import { detectFormat } from "../../src/extract/registry.js";
+import { takeTurn } from "../../src/engine/turns.js";
 import { memorySource } from "../../src/sources/byte-source.js";
 import { tempFolder } from "../helpers.js";
 import { childBytes, cleanupTempDirs, TEST_BUDGETS } from "./drive.js";
@@ -24,7 +25,8 @@ function manual(pages: number, label: string): Buffer {
 }
 
 describe("PDF text", () => {
-  it("every page of two PDFs read at the same time in one thread (pdf.js keeps one page count per thread)", async () => {
+  it("every page of two PDFs extracted together in one thread, taking turns as the engine does", async () => {
+    // pdf.js keeps one page count per thread: the registry's PDF extractor asks for one extraction at a time.
     const context = (): ExtractContext => ({
       tempDir: tmpdir(),
       budgets: TEST_BUDGETS,
@@ -33,14 +35,21 @@ describe("PDF text", () => {
       signal: AbortSignal.timeout(60_000),
       name: "manual.pdf",
     });
-    const long = pdfExtractor.extract(memorySource(new Uint8Array(manual(12, "long"))), context());
-    const short = pdfExtractor.extract(memorySource(new Uint8Array(manual(2, "short"))), context());
-    // The long one is open (its first page is out) when the short one is asked for its first page.
-    const longEvents: ExtractEvent[] = [(await long.next()).value as ExtractEvent];
-    const shortFirst = short.next();
-    for await (const event of long) longEvents.push(event);
-    const shortEvents: ExtractEvent[] = [(await shortFirst).value as ExtractEvent];
-    for await (const event of short) shortEvents.push(event);
+    const extract = async (pages: number, label: string): Promise<ExtractEvent[]> => {
+      const bytes = new Uint8Array(manual(pages, label));
+      const source = memorySource(bytes);
+      const extractor = await detectFormat(bytes.subarray(0, 65536), source);
+      expect(extractor?.oneAtATime).toBe(true);
+      const end = await takeTurn(extractor!.name);
+      try {
+        const events: ExtractEvent[] = [];
+        for await (const event of extractor!.extract(source, context())) events.push(event);
+        return events;
+      } finally {
+        end();
+      }
+    };
+    const [longEvents, shortEvents] = await Promise.all([extract(12, "long"), extract(2, "short")]);
     for (const [events, pages] of [
       [longEvents, 12],
       [shortEvents, 2],
