@@ -30,7 +30,7 @@ const MAX_DATA = 64 * 1024;
 const MAX_COMPRESSED = MAX_DATA + 1024;
 /** Read-ahead while scanning the image node by node, and while reading one file's data nodes. */
 const SCAN_WINDOW = 1024 * 1024;
-const DATA_WINDOW = 128 * 1024;
+const DATA_WINDOW = 32 * 1024;
 /** Files are rebuilt in slices of this size, so a large file is never held whole. */
 const SLICE = 256 * 1024;
 /** Nodes kept in memory as descriptors; beyond this the rest of the image is not read. */
@@ -294,7 +294,11 @@ async function readDirent(
   const head = await window.get(pos, DIRENT_HEADER);
   const view = viewOf(head);
   const nsize = head[28]!;
-  if (jffs2Crc(head.subarray(0, 32)) !== view.getUint32(32, littleEndian) || DIRENT_HEADER + nsize > totlen) {
+  if (
+    jffs2Crc(head.subarray(0, 32)) !== view.getUint32(32, littleEndian) ||
+    nsize === 0 ||
+    DIRENT_HEADER + nsize > totlen
+  ) {
     damage.badNodes += 1;
     return undefined;
   }
@@ -453,6 +457,8 @@ async function rebuild(
  * rebuilds the directory tree from the newest dirents and each file from its data nodes in version order
  * (none, zero, rtime, zlib and lzo data), and yields regular files named by their path. Inodes with data
  * but no name (deleted or unlinked files whose nodes are still on flash) are yielded as `orphan-<ino>`.
+ * A child's `offsetInParent` is the image offset of the header of the data node that holds its first
+ * bytes (the data is compressed per node, so no image offset maps to a file offset in general).
  */
 export async function* extractJffs2(
   source: ByteSource,
@@ -499,7 +505,7 @@ export async function* extractJffs2(
   for (const { ino, inode, name, named } of order) {
     if (context.signal.aborted) {
       yield partial("budget-time", "jffs2: time budget ran out while rebuilding files");
-      return;
+      break;
     }
     const format = inode.latest.mode & S_IFMT;
     const hasData = inode.nodes.some((node) => node.dsize > 0);
@@ -529,7 +535,7 @@ export async function* extractJffs2(
     if (rebuilt === "aborted") {
       await writer.discard();
       yield partial("budget-time", `jffs2: time budget ran out while rebuilding ${name}`);
-      return;
+      break;
     }
     for (const [compressor, count] of rebuilt.unsupported) {
       let entry = unsupported.get(compressor);
