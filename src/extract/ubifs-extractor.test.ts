@@ -264,6 +264,35 @@ describe.skipIf(skipWithoutTools)("UBIFS images written by mkfs.ubifs", () => {
     expect(bytesOf(result, "etc/readme.txt")?.equals(FILES[1]![1])).toBe(true);
   });
 
+  it("an index branch pointing at another file block's node is caught by the node's key", async () => {
+    const image = images.get("none")!.slice();
+    const inum = libInum(image);
+    const found = nodes(image);
+    const block0 = found.find((n) => n.type === 1 && n.inum === inum && n.block === 0)!;
+    let patched = false;
+    for (const index of found.filter((n) => n.type === 9)) {
+      const count = image[index.at + 24]! | (image[index.at + 25]! << 8);
+      const branch = (u32(image, index.at + 16) - 28) / count;
+      for (let i = 0; i < count; i += 1) {
+        const at = index.at + 28 + i * branch;
+        if (u32(image, at + 12) !== inum || u32(image, at + 16) !== ((1 << 29) | 1) >>> 0) continue;
+        setU32(image, at, Math.floor(block0.at / LEB));
+        setU32(image, at + 4, block0.at % LEB);
+        setU32(image, at + 8, u32(image, block0.at + 16));
+        reseal(image, index.at);
+        patched = true;
+      }
+    }
+    expect(patched).toBe(true);
+    const result = await extract(image);
+    const lib = bytesOf(result, "usr/lib/libface.so")!;
+    expect(lib.subarray(4096, 8192).equals(Buffer.alloc(4096))).toBe(true);
+    expect(lib.subarray(0, 4096).equals(ubifsLibBytes().subarray(0, 4096))).toBe(true);
+    expect(result.notices.map((n) => n.detail)).toEqual([
+      `ubifs: damaged data blocks read as zeros in usr/lib/libface.so (1 blocks: the index points at a node other than block 1 of inode ${inum})`,
+    ]);
+  });
+
   it("a zstd frame declaring more than a block is refused before fzstd allocates it", async () => {
     const image = images.get("zstd")!.slice();
     const inum = libInum(image);

@@ -637,7 +637,7 @@ async function* emitFiles(
       if (budget.members > context.budgets.maxMembers) return;
       continue;
     }
-    const result = await readFile(volume, inode.size, blocks, path, context);
+    const result = await readFile(volume, inum, inode.size, blocks, path, context);
     if (result.unsupported !== undefined) {
       await result.writer.discard();
       yield budget.skip(path, "unsupported", `ubifs data compression: ${result.unsupported}`);
@@ -667,6 +667,7 @@ const ZEROS = new Uint8Array(BLOCK_SIZE);
 
 async function readFile(
   volume: Volume,
+  inum: number,
   size: number,
   blocks: Map<number, DataRef>,
   path: string,
@@ -684,8 +685,9 @@ async function readFile(
     if (ref !== undefined) {
       const lnum = Math.floor(ref.at / volume.sb.lebSize);
       const node = await volume.node(lnum, ref.at - lnum * volume.sb.lebSize, ref.len);
-      data =
-        typeof node === "string" ? node : node[20] === NodeType.Data ? blockData(node) : "not a data node";
+      if (typeof node === "string") data = node;
+      else if (isDataBlock(node, inum, block)) data = blockData(node);
+      else data = `the index points at a node other than block ${block} of inode ${inum}`;
     }
     if (typeof data === "string") {
       if (data.startsWith("unknown compression"))
@@ -698,6 +700,17 @@ async function readFile(
     await writer.write(data.length >= length ? data.subarray(0, length) : padded(data, length));
   }
   return { writer, bad, why, aborted: false };
+}
+
+/** True when `node` is a data node whose key is (inum, block). */
+function isDataBlock(node: Uint8Array, inum: number, block: number): boolean {
+  const view = viewOf(node);
+  return (
+    node[20] === NodeType.Data &&
+    node.length >= DATA_NODE_SIZE &&
+    view.getUint32(24, true) === inum &&
+    view.getUint32(28, true) === ((KEY_DATA << 29) | block) >>> 0
+  );
 }
 
 function padded(data: Uint8Array, length: number): Uint8Array {
