@@ -80,7 +80,6 @@ interface Superblock {
   readonly lebSize: number;
   readonly fanout: number;
   readonly keyFormat: number;
-  readonly flags: number;
   readonly logLebs: number;
 }
 
@@ -98,7 +97,6 @@ function parseSuperblock(head: Uint8Array): Superblock | string {
     minIo,
     lebSize,
     keyFormat: node[27]!,
-    flags: view.getUint32(28, true),
     fanout: view.getUint32(72, true),
     logLebs: view.getUint32(56, true),
   };
@@ -600,7 +598,6 @@ async function* emitFiles(
       paths.set(inum, [`unlinked/inode-${inum}`]);
     }
   }
-  const damaged: string[] = [];
   const order = [...paths.entries()].sort(([, a], [, b]) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
   for (const [inum, names] of order) {
     if (context.signal.aborted) {
@@ -643,7 +640,6 @@ async function* emitFiles(
       yield budget.skip(path, "unsupported", `ubifs data compression: ${result.unsupported}`);
       continue;
     }
-    if (result.bad > 0) damaged.push(`${path} (${result.bad} blocks: ${result.why})`);
     budget.written += result.writer.size;
     yield child(
       path,
@@ -651,15 +647,14 @@ async function* emitFiles(
       await result.writer.finish(),
       first === undefined ? {} : { offsetInParent: first.at },
     );
+    if (result.bad > 0) {
+      const blocks = `${result.bad} block${result.bad === 1 ? "" : "s"}`;
+      yield partial("corrupt", `ubifs: ${path}: ${blocks} damaged, read as zeros (${result.why})`);
+    }
     if (result.aborted) {
       yield partial("budget-time", `ubifs: time budget ran out while reading ${path}`);
       return;
     }
-  }
-  if (damaged.length > 0) {
-    const shown =
-      damaged.slice(0, 20).join(", ") + (damaged.length > 20 ? ` and ${damaged.length - 20} more` : "");
-    yield partial("corrupt", `ubifs: damaged data blocks read as zeros in ${shown}`);
   }
 }
 
