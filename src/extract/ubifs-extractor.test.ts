@@ -445,6 +445,14 @@ describe.skipIf(skipWithoutTools)("UBIFS images written by mkfs.ubifs", () => {
     expect(skipped.get("usr/lib/libface.so")?.reason).toBe("unsupported");
     expect(skipped.get("usr/lib/libface.so")?.detail).toContain("unknown compression 9");
     expect(skipped.get("etc/readme.txt")?.reason).toBe("encrypted");
+    expect(result.notices).toEqual([
+      {
+        kind: "partial",
+        reason: "encrypted",
+        detail:
+          "ubifs: 2 files not read: etc/readme.txt (fscrypt-encrypted), usr/lib/libface.so (unknown compression 9)",
+      },
+    ]);
     expect(result.children.map((c) => c.name)).toEqual([
       "etc/empty",
       "var/lib/a/b/c/deep.txt",

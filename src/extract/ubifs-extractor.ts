@@ -598,11 +598,13 @@ async function* emitFiles(
       paths.set(inum, [`unlinked/inode-${inum}`]);
     }
   }
+  // Files whose contents this reader cannot read: also one notice on the volume, so it is not "scanned".
+  const unread: string[] = [];
   const order = [...paths.entries()].sort(([, a], [, b]) => (a[0]! < b[0]! ? -1 : a[0]! > b[0]! ? 1 : 0));
   for (const [inum, names] of order) {
     if (context.signal.aborted) {
       yield partial("budget-time", "ubifs: time budget ran out while reading files");
-      return;
+      break;
     }
     const inode = leaves.inodes.get(inum);
     const path = names[0]!;
@@ -619,6 +621,7 @@ async function* emitFiles(
     const blocks = leaves.data.get(inum) ?? new Map<number, DataRef>();
     if ((inode.flags & CRYPT_FLAG) !== 0) {
       yield budget.skip(path, "encrypted", "fscrypt-encrypted file contents");
+      unread.push(`${path} (fscrypt-encrypted)`);
       continue;
     }
     let packed = 0;
@@ -631,13 +634,14 @@ async function* emitFiles(
     const skipped = budget.admit(path, inode.size, packed);
     if (skipped !== undefined) {
       yield skipped;
-      if (budget.members > context.budgets.maxMembers) return;
+      if (budget.members > context.budgets.maxMembers) break;
       continue;
     }
     const result = await readFile(volume, inum, inode.size, blocks, path, context);
     if (result.unsupported !== undefined) {
       await result.writer.discard();
       yield budget.skip(path, "unsupported", `ubifs data compression: ${result.unsupported}`);
+      unread.push(`${path} (${result.unsupported})`);
       continue;
     }
     budget.written += result.writer.size;
@@ -653,8 +657,17 @@ async function* emitFiles(
     }
     if (result.aborted) {
       yield partial("budget-time", `ubifs: time budget ran out while reading ${path}`);
-      return;
+      break;
     }
+  }
+  if (unread.length > 0) {
+    const shown =
+      unread.slice(0, 20).join(", ") + (unread.length > 20 ? ` and ${unread.length - 20} more` : "");
+    const reason = unread.some((entry) => entry.endsWith("(fscrypt-encrypted)"))
+      ? "encrypted"
+      : "unsupported";
+    const files = `${unread.length} file${unread.length === 1 ? "" : "s"}`;
+    yield partial(reason, `ubifs: ${files} not read: ${shown}`);
   }
 }
 
