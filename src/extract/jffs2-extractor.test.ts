@@ -83,6 +83,14 @@ function finishHeaderFirst(bytes: Uint8Array, type: number, le: boolean): void {
   view.setUint32(8, jffs2Crc(bytes.subarray(0, 8)), le);
 }
 
+/** The node as the kernel obsoletes it on NOR flash: the ACCURATE bit cleared, the CRCs left as written. */
+function obsoleted(node: Uint8Array, le = true): Uint8Array {
+  const out = node.slice();
+  const view = new DataView(out.buffer);
+  view.setUint16(2, view.getUint16(2, le) & ~0x2000, le);
+  return out;
+}
+
 function cleanmarker(le = true): Uint8Array {
   return finish(new Uint8Array(12), 0x2003, le);
 }
@@ -245,6 +253,26 @@ describe("jffs2 tree and data", () => {
     expect(files.get("etc/empty")!.length).toBe(0);
     expect(files.get("orphan-3")!.toString()).toBe("gone");
     expect(files.get("orphan-4")!.toString()).toBe("one");
+  });
+
+  it("ignores obsoleted nodes of live files and rebuilds files deleted on NOR flash as deleted-<ino>", async () => {
+    const input = Buffer.from(
+      image(
+        root(2, "f"),
+        obsoleted(inode({ ino: 2, version: 1, isize: 3, data: text("old") })),
+        inode({ ino: 2, version: 2, isize: 3, data: text("new") }),
+        obsoleted(root(9, "gone")),
+        obsoleted(inode({ ino: 9, version: 2, isize: 8, offset: 4, data: text("4567") })),
+        obsoleted(inode({ ino: 9, version: 1, isize: 4, data: text("0123") })),
+      ),
+    );
+    const original = Buffer.from(input);
+    const { files, notices, children } = await extract(input);
+    expect(input.equals(original)).toBe(true); // the evidence is read, never written (Buffer.slice is a view)
+    expect(notices).toEqual([]);
+    expect(children.map((entry) => entry.name)).toEqual(["f", "deleted-9"]);
+    expect(files.get("f")!.toString()).toBe("new");
+    expect(files.get("deleted-9")!.toString()).toBe("01234567");
   });
 
   it("does not follow a dirent that points back to an ancestor (a loop), and says so", async () => {

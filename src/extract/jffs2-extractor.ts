@@ -126,7 +126,8 @@ function isHeader(bytes: Uint8Array, littleEndian: boolean): boolean {
   const view = viewOf(bytes);
   if (view.getUint16(0, littleEndian) !== MAGIC) return false;
   // The header CRC was computed with the ACCURATE bit set; an obsoleted node has it cleared on flash.
-  const copy = bytes.slice(0, 8);
+  // A copy: the bytes may be a Buffer, whose slice() is a view into the image.
+  const copy = Uint8Array.from(bytes.subarray(0, 8));
   viewOf(copy).setUint16(2, view.getUint16(2, littleEndian) | NODE_ACCURATE, littleEndian);
   return jffs2Crc(copy) === view.getUint32(8, littleEndian);
 }
@@ -156,9 +157,15 @@ async function scanNodes(
   littleEndian: boolean,
   damage: Damage,
   signal: AbortSignal,
-): Promise<{ inodes: Map<number, Inode>; dirents: Map<string, Dirent>; stopped?: string }> {
+): Promise<{
+  inodes: Map<number, Inode>;
+  obsolete: Map<number, Inode>;
+  dirents: Map<string, Dirent>;
+  stopped?: string;
+}> {
   const window = new Window(source, SCAN_WINDOW);
   const inodes = new Map<number, Inode>();
+  const obsolete = new Map<number, Inode>();
   const dirents = new Map<string, Dirent>();
   let nodes = 0;
   let garbage = false;
@@ -167,7 +174,8 @@ async function scanNodes(
   let steps = 0;
   for (let pos = 0; pos + HEADER <= source.size;) {
     steps += 1;
-    if ((steps & 0xfff) === 0 && signal.aborted) return { inodes, dirents, stopped: "time budget ran out" };
+    if ((steps & 0xfff) === 0 && signal.aborted)
+      return { inodes, obsolete, dirents, stopped: "time budget ran out" };
     const header = await window.get(pos, HEADER);
     if (header.length < HEADER) break;
     const view = viewOf(header);
@@ -203,6 +211,16 @@ async function scanNodes(
     const next = pos + ((totlen + 3) & ~3);
     const accurate = (type & NODE_ACCURATE) !== 0;
     const kind = type | NODE_ACCURATE;
+    if (!accurate && kind === INODE) {
+      // An obsoleted data node: superseded data, or the data of a deleted file (on NOR flash the kernel
+      // clears the bit when it deletes). Kept apart; damage in it is not the live file system's.
+      nodes += 1;
+      if (nodes > MAX_NODES) return { inodes, obsolete, dirents, stopped: `more than ${MAX_NODES} nodes` };
+      const node = await readInode(window, pos, totlen, littleEndian, new Damage(), true);
+      if (node !== undefined) addNode(obsolete, node);
+      pos = next;
+      continue;
+    }
     if (!accurate || (kind !== INODE && kind !== DIRENT)) {
       if (accurate && !KNOWN_TYPES.has(type) && (type & COMPAT_MASK) === FEATURE_INCOMPAT)
         damage.incompat += 1;
@@ -210,17 +228,10 @@ async function scanNodes(
       continue;
     }
     nodes += 1;
-    if (nodes > MAX_NODES) return { inodes, dirents, stopped: `more than ${MAX_NODES} nodes` };
+    if (nodes > MAX_NODES) return { inodes, obsolete, dirents, stopped: `more than ${MAX_NODES} nodes` };
     if (kind === INODE) {
       const node = await readInode(window, pos, totlen, littleEndian, damage);
-      if (node !== undefined) {
-        const known = inodes.get(node.ino);
-        if (known === undefined) inodes.set(node.ino, { nodes: [node], latest: node });
-        else {
-          known.nodes.push(node);
-          if (node.version >= known.latest.version) known.latest = node;
-        }
-      }
+      if (node !== undefined) addNode(inodes, node);
     } else {
       const dirent = await readDirent(window, pos, totlen, littleEndian, damage);
       if (dirent !== undefined) {
@@ -231,7 +242,16 @@ async function scanNodes(
     }
     pos = next;
   }
-  return { inodes, dirents };
+  return { inodes, obsolete, dirents };
+}
+
+function addNode(inodes: Map<number, Inode>, node: DataNode): void {
+  const known = inodes.get(node.ino);
+  if (known === undefined) inodes.set(node.ino, { nodes: [node], latest: node });
+  else {
+    known.nodes.push(node);
+    if (node.version >= known.latest.version) known.latest = node;
+  }
 }
 
 async function readInode(
@@ -240,6 +260,7 @@ async function readInode(
   totlen: number,
   littleEndian: boolean,
   damage: Damage,
+  obsolete = false,
 ): Promise<DataNode | undefined> {
   if (totlen < INODE_HEADER) {
     damage.badNodes += 1;
@@ -247,7 +268,10 @@ async function readInode(
   }
   const head = await window.get(pos, INODE_HEADER);
   const view = viewOf(head);
-  if (jffs2Crc(head.subarray(0, 60)) !== view.getUint32(64, littleEndian)) {
+  // The node CRC covers the node type as written, with the ACCURATE bit still set.
+  const covered = obsolete ? Uint8Array.from(head.subarray(0, 60)) : head.subarray(0, 60);
+  if (obsolete) viewOf(covered).setUint16(2, INODE, littleEndian);
+  if (jffs2Crc(covered) !== view.getUint32(64, littleEndian)) {
     damage.badNodes += 1;
     return undefined;
   }
@@ -456,7 +480,8 @@ async function rebuild(
  * JFFS2 flash file systems (either byte order): scans every node, checks the header, node and data CRCs,
  * rebuilds the directory tree from the newest dirents and each file from its data nodes in version order
  * (none, zero, rtime, zlib and lzo data), and yields regular files named by their path. Inodes with data
- * but no name (deleted or unlinked files whose nodes are still on flash) are yielded as `orphan-<ino>`.
+ * but no name (unlinked files whose nodes are still on flash) are yielded as `orphan-<ino>`, files that
+ * only have obsoleted nodes left (deleted on NOR flash, not yet garbage-collected) as `deleted-<ino>`.
  * A child's `offsetInParent` is the image offset of the header of the data node that holds its first
  * bytes (the data is compressed per node, so no image offset maps to a file offset in general).
  */
@@ -470,7 +495,12 @@ export async function* extractJffs2(
     return;
   }
   const damage = new Damage();
-  const { inodes, dirents, stopped } = await scanNodes(source, littleEndian, damage, context.signal);
+  const { inodes, obsolete, dirents, stopped } = await scanNodes(
+    source,
+    littleEndian,
+    damage,
+    context.signal,
+  );
   if (stopped !== undefined)
     yield partial(
       context.signal.aborted ? "budget-time" : "budget-members",
@@ -483,19 +513,20 @@ export async function* extractJffs2(
   const unsupported = new Map<string, { nodes: number; files: string[] }>();
   const failedFiles: string[] = [];
   let failedNodes = 0;
-  const order = [...inodes.entries()]
-    .map(([ino, inode]) => ({
+  // Inodes that only have obsolete nodes left are deleted files whose data is still on flash.
+  const deleted = [...obsolete].filter(([ino]) => !inodes.has(ino));
+  const order = [
+    ...[...inodes].map(([ino, inode]) => ({
       ino,
       inode,
       name: paths.get(ino)?.path ?? `orphan-${ino}`,
       named: paths.has(ino),
-    }))
-    .sort(
-      (a, b) =>
-        Number(b.named) - Number(a.named) ||
-        (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) ||
-        a.ino - b.ino,
-    );
+    })),
+    ...deleted.map(([ino, inode]) => ({ ino, inode, name: `deleted-${ino}`, named: false })),
+  ].sort(
+    (a, b) =>
+      Number(b.named) - Number(a.named) || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0) || a.ino - b.ino,
+  );
   for (const [ino, { path, type }] of paths) {
     // A name whose inode has no valid node left: the file existed, its bytes are not recoverable.
     if (!inodes.has(ino) && type !== DT_DIR && type !== DT_LNK) {
