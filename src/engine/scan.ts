@@ -91,8 +91,19 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   let filesFound = 0;
   let filesDone = 0;
   let bytesDone = 0;
-  let expandedBytes = 0;
   let nextId = 0;
+  /**
+   * The extraction budget (maxTotalBytes) is each input's: a bomb inside one file stops there, and a folder
+   * of many firmware images gets each one expanded. Per input (the id of the file named or found), the bytes
+   * its containers expanded and how many of its artifacts are queued or running; per artifact, its input.
+   */
+  const inputs = new Map<number, { expanded: number; live: number; path: string }>();
+  const inputOf = new Map<number, number>();
+  const track = (id: number, input: number): number => {
+    inputOf.set(id, input);
+    inputs.get(input)!.live++;
+    return Math.max(0, budgets.maxTotalBytes - inputs.get(input)!.expanded);
+  };
   const report = (): void => {
     options.onProgress?.({ filesDone, filesFound, bytesDone, findings: findings.length });
   };
@@ -165,6 +176,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
 
   const handle = (task: ArtifactTask, result: ArtifactResult): void => {
     filesDone++;
+    const input = inputOf.get(task.id)!;
     // concat, not a spread: a spread array keeps spare capacity, 136 bytes more for each of 100,000 entries.
     const layers = task.parents.concat([result.layer]);
     // Optional members added one by one in a fixed order: spreads gave each entry a hidden class of its own.
@@ -184,12 +196,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const skipped of result.skipped) {
       skip(layers.concat([layerOf(skipped.origin, "", 0)]), skipped.reason, skipped.detail);
     }
-    for (const child of result.children) queueChild(task, layers, child);
+    for (const child of result.children) queueChild(task, input, layers, child);
+    inputOf.delete(task.id);
+    const state = inputs.get(input)!;
+    if (--state.live === 0) inputs.delete(input);
     report();
   };
 
   const queueChild = (
     parent: ArtifactTask,
+    input: number,
     parentLayers: readonly LocationLayer[],
     child: ChildTask,
   ): void => {
@@ -198,15 +214,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       skip(childLayers, "too-large", `${child.size} bytes is over the limit of ${budgets.maxFileSize}`);
       return;
     }
-    if (expandedBytes + child.size > budgets.maxTotalBytes) {
+    const state = inputs.get(input)!;
+    if (state.expanded + child.size > budgets.maxTotalBytes) {
       skip(
         childLayers,
         "budget-total-bytes",
-        `the scan already expanded ${expandedBytes} of ${budgets.maxTotalBytes} bytes`,
+        `its input ${state.path} already expanded ${state.expanded} of ${budgets.maxTotalBytes} bytes`,
       );
       return;
     }
-    expandedBytes += child.size;
+    state.expanded += child.size;
     const id = nextId++;
     let bytes = child.bytes;
     let file = child.file;
@@ -232,7 +249,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       depth: parent.depth + 1,
       leafOnly: child.leafOnly,
       tempDir: join(tempRoot, `a${id}`),
-      remainingBytes: Math.max(0, budgets.maxTotalBytes - expandedBytes),
+      remainingBytes: track(id, input),
     });
   };
 
@@ -256,6 +273,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         continue;
       }
       const id = nextId++;
+      inputs.set(id, { expanded: 0, live: 0, path: input.displayPath });
       return {
         id,
         parents: [],
@@ -264,7 +282,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         depth: 0,
         leafOnly: false,
         tempDir: join(tempRoot, `a${id}`),
-        remainingBytes: Math.max(0, budgets.maxTotalBytes - expandedBytes),
+        remainingBytes: track(id, id),
       };
     }
     return undefined;

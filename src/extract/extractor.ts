@@ -6,7 +6,10 @@ import type { CoverageReason } from "../model/coverage.js";
 export interface Budgets {
   /** Maximum container nesting depth; the file the user named is depth 0. Default 10. */
   readonly maxDepth: number;
-  /** Total bytes all extractions of one scan may write. */
+  /**
+   * Total bytes the extractions inside one input (a file named, or found in a folder named) may write,
+   * counted over all of its nested containers.
+   */
   readonly maxTotalBytes: number;
   /** Maximum expansion ratio of one member (uncompressed / compressed). */
   readonly maxRatio: number;
@@ -24,7 +27,7 @@ export interface ExtractContext {
   readonly budgets: Budgets;
   /** Depth of the container being opened (its children get depth + 1). */
   readonly depth: number;
-  /** Bytes still allowed under `maxTotalBytes` for the whole scan at the time of the call. */
+  /** Bytes still allowed under `maxTotalBytes` for this container's input at the time of the call. */
   readonly remainingBytes: number;
   /** Aborted when the time budget of the artifact runs out. */
   readonly signal: AbortSignal;

@@ -25,6 +25,8 @@ Options:
   --fail-on SEV          exit 1 when a finding is at or above SEV (default: info; "none" never)
   --max-file-size BYTES  record larger files as too-large instead of reading them (suffixes k, m, g)
   --max-depth N          container nesting limit (default 10)
+  --max-expanded BYTES   bytes the containers inside one input may expand to, against bombs; each file
+                         named or found in a folder has its own (default 16g)
   --jobs N               scanning threads: this one and N-1 workers (default: number of cores)
   --no-hash-thread       compute SHA-256 in the scanning thread (by default --jobs 1 hashes on a thread
                          of its own when the machine has a core to spare)
@@ -62,9 +64,9 @@ function isSeverity(value: string): value is Severity {
   return (SEVERITIES as readonly string[]).includes(value);
 }
 
-export function parseSize(text: string): number {
+export function parseSize(text: string, option = "--max-file-size"): number {
   const match = /^(\d+(?:\.\d+)?)\s*([kmgt]?)i?b?$/iu.exec(text.trim());
-  if (!match) throw new UsageError(`--max-file-size: "${text}" is not a size (e.g. 500m, 2g, 1048576)`);
+  if (!match) throw new UsageError(`${option}: "${text}" is not a size (e.g. 500m, 2g, 1048576)`);
   const scale = { "": 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3, t: 1024 ** 4 }[match[2]!.toLowerCase()] ?? 1;
   return Math.floor(Number(match[1]) * scale);
 }
@@ -121,6 +123,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       "fail-on": { type: "string" },
       "max-file-size": { type: "string" },
       "max-depth": { type: "string" },
+      "max-expanded": { type: "string" },
       jobs: { type: "string" },
       baseline: { type: "string" },
       "report-unused-baseline": { type: "boolean" },
@@ -148,6 +151,8 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   const jobs = values.jobs !== undefined ? positiveInteger("--jobs", values.jobs) : undefined;
   const maxDepth =
     values["max-depth"] !== undefined ? positiveInteger("--max-depth", values["max-depth"]) : undefined;
+  const maxTotalBytes =
+    values["max-expanded"] !== undefined ? parseSize(values["max-expanded"], "--max-expanded") : undefined;
   const color = values["no-color"] !== true && io.env.NO_COLOR === undefined && io.stdoutIsTTY;
   const quiet = values.quiet === true;
 
@@ -189,7 +194,10 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       maxFileSize,
       ...(jobs !== undefined ? { jobs } : {}),
       ...(values["no-hash-thread"] === true ? { hashThread: false } : {}),
-      ...(maxDepth !== undefined ? { budgets: { maxDepth } } : {}),
+      budgets: {
+        ...(maxDepth !== undefined ? { maxDepth } : {}),
+        ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
+      },
       cwd: io.cwd,
       ...(io.signal ? { signal: io.signal } : {}),
       ...(progress
