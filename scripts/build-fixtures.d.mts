@@ -50,3 +50,11 @@ export declare function buildUbifsFixtures(outDir: string): {
   made: Record<string, string>;
   missing: string[];
 };
+export declare const FLASH_OFFSETS: Readonly<Record<string, number>>;
+export declare function buildFlashDumps(
+  outDir: string,
+  ubifs?: { made: Record<string, string>; missing: string[] },
+): {
+  made: Record<string, string>;
+  missing: string[];
+};

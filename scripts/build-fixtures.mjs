@@ -1072,6 +1072,9 @@ export async function buildFixtures(outDir) {
     const ubifs = buildUbifsFixtures(outDir);
     Object.assign(made, ubifs.made);
     missing.push(...ubifs.missing);
+    const flash = buildFlashDumps(outDir, ubifs);
+    Object.assign(made, flash.made);
+    missing.push(...flash.missing);
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
@@ -1151,6 +1154,93 @@ export function buildUbifsFixtures(outDir) {
   } finally {
     rmSync(work, { recursive: true, force: true });
   }
+  return { made, missing };
+}
+
+// ---------------------------------------------------------------- flash dumps
+
+/** Where the file systems sit in the flash dumps of `buildFlashDumps`. */
+export const FLASH_OFFSETS = {
+  "flash-jffs2-le.bin": 0x10000,
+  "flash-jffs2-be.bin": 0x40000,
+  "flash-ubi.bin": 0x100000,
+  "flash-ubifs.bin": 0x80000,
+};
+
+/** Deterministic noise (a linear congruential generator) standing in for a bootloader or kernel. */
+function flashNoise(length, seed) {
+  const out = Buffer.alloc(length);
+  let x = seed;
+  for (let i = 0; i < length; i += 1) {
+    x = (x * 1103515245 + 12345) & 0x7fffffff;
+    out[i] = x >> 16;
+  }
+  return out;
+}
+
+/** `bytes` placed at `offset` after `before` (padded with `fill` up to it), padded to whole erase blocks. */
+function flashPartition(before, offset, bytes, fill, eraseBlock) {
+  const tail = (eraseBlock - (bytes.length % eraseBlock)) % eraseBlock;
+  return Buffer.concat([
+    before,
+    Buffer.alloc(offset - before.length, fill),
+    bytes,
+    Buffer.alloc(tail + eraseBlock, 0xff),
+  ]);
+}
+
+/**
+ * Whole flash dumps as read off a camera's chip, each with a root file system at a partition offset
+ * (FLASH_OFFSETS): a fake bootloader (noise), zeros or a uImage kernel, the file system, erased flash
+ * (0xff) to the end of its partition, and more noise. JFFS2 images by mkfs.jffs2 in both byte orders
+ * (64 KiB erase blocks), the UBI image and the bare UBIFS volume of `buildUbifsFixtures` (built anew
+ * unless its result is passed).
+ */
+export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
+  const made = {};
+  const missing = [];
+  const put = (name, bytes) => {
+    const path = join(outDir, name);
+    writeFileSync(path, bytes);
+    made[name] = path;
+  };
+  if (hasTool("mkfs.jffs2")) {
+    const work = mkdtempSync(join(tmpdir(), "custodiet-flash-"));
+    try {
+      const root = makeTree(join(work, "tree"), { links: false });
+      for (const [order, flag] of [
+        ["le", "-l"],
+        ["be", "-b"],
+      ]) {
+        const image = join(work, `jffs2-${order}.img`);
+        run("mkfs.jffs2", [flag, "-q", "-e", "64KiB", "-r", root, "-o", image]);
+        const name = `flash-jffs2-${order}.bin`;
+        const before =
+          order === "le"
+            ? flashNoise(0x8000, 21)
+            : Buffer.concat([flashNoise(0x20000, 23), uImage(flashNoise(0x8000, 25), "kernel", 2)]);
+        const fs = flashPartition(before, FLASH_OFFSETS[name], readFileSync(image), 0, 0x10000);
+        put(name, Buffer.concat([fs, flashNoise(0x4000, 27)]));
+      }
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  } else missing.push("flash-jffs2-*.bin (mtd-utils)");
+  const ubi = ubifs.made["ubifs-ubi.img"];
+  const volume = ubifs.made["ubifs-lzo.img"];
+  if (ubi !== undefined && volume !== undefined) {
+    const bootloader = flashNoise(0x40000, 29);
+    const ubiDump = flashPartition(bootloader, FLASH_OFFSETS["flash-ubi.bin"], readFileSync(ubi), 0, 0x20000);
+    put("flash-ubi.bin", Buffer.concat([ubiDump, flashNoise(0x8000, 31)]));
+    const ubifsDump = flashPartition(
+      bootloader,
+      FLASH_OFFSETS["flash-ubifs.bin"],
+      readFileSync(volume),
+      0,
+      0x20000,
+    );
+    put("flash-ubifs.bin", Buffer.concat([ubifsDump, flashNoise(0x8000, 33)]));
+  } else missing.push(...ubifs.missing.map((what) => `flash-ubi.bin, flash-ubifs.bin: ${what}`));
   return { made, missing };
 }
 

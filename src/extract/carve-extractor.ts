@@ -12,6 +12,7 @@ import {
 import { crc32 } from "./crc32.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { gzipHeaderLength } from "./gzip-extractor.js";
+import { jffs2Crc } from "./jffs2-extractor.js";
 import {
   CRAMFS_MAGIC,
   SEVEN_Z_MAGIC,
@@ -21,10 +22,19 @@ import {
   isSquashfs,
 } from "./seven-zip-formats.js";
 import { deflateLength } from "./streams.js";
+import { ubifsCrc } from "./ubifs-extractor.js";
 import { UIMAGE_HEADER_SIZE, UIMAGE_MAGIC, parseUImageHeader } from "./uimage-extractor.js";
 import { ZIP_LOCAL } from "./zip-extractor.js";
 
-export type CarveKind = "gzip" | "xz" | "lzma" | "zip" | "7z" | "squashfs" | "cramfs" | "uimage";
+export type CarveKind =
+  "gzip" | "xz" | "lzma" | "zip" | "7z" | "squashfs" | "cramfs" | "uimage" | "ubi" | "ubifs" | "jffs2";
+
+/**
+ * JFFS2 node types that may open an erase block, as the first two bytes after the magic: dirent, inode
+ * (also obsoleted: the ACCURATE bit 0x2000 cleared), cleanmarker and padding. Magic and type make a needle
+ * of four bytes in each byte order, so the automaton does not report every stray 0x85 0x19 pair.
+ */
+const JFFS2_START_TYPES = [0xe001, 0xe002, 0xc001, 0xc002, 0x2003, 0x2004];
 
 /**
  * The magic bytes carving looks for. The scan finds them in its one pass over the artifact (they are
@@ -42,6 +52,14 @@ export const CARVE_SIGNATURES: readonly { readonly kind: CarveKind; readonly mag
   { kind: "squashfs", magic: [0x73, 0x71, 0x73, 0x68] },
   { kind: "cramfs", magic: CRAMFS_MAGIC },
   { kind: "uimage", magic: UIMAGE_MAGIC },
+  // UBI erase-counter header, version 1.
+  { kind: "ubi", magic: [0x55, 0x42, 0x49, 0x23, 0x01] },
+  // UBIFS node magic 0x06101831 (little-endian); `measure` takes only a superblock node.
+  { kind: "ubifs", magic: [0x31, 0x18, 0x10, 0x06] },
+  ...JFFS2_START_TYPES.flatMap((type) => [
+    { kind: "jffs2" as const, magic: [0x85, 0x19, type & 0xff, type >> 8] },
+    { kind: "jffs2" as const, magic: [0x19, 0x85, type >> 8, type & 0xff] },
+  ]),
 ];
 const EXTENSION: Record<CarveKind, string> = {
   gzip: "gz",
@@ -52,6 +70,9 @@ const EXTENSION: Record<CarveKind, string> = {
   squashfs: "squashfs",
   cramfs: "cramfs",
   uimage: "uimage",
+  ubi: "ubi",
+  ubifs: "ubifs",
+  jffs2: "jffs2",
 };
 const KIND_ORDER: readonly CarveKind[] = [...new Set(CARVE_SIGNATURES.map(({ kind }) => kind))];
 const NEEDLES = CARVE_SIGNATURES.map(({ kind, magic }) => ({ kind, needle: Buffer.from(magic) }));
@@ -65,6 +86,27 @@ export const MAX_CARVE_CANDIDATES = 100_000;
 export interface Candidate {
   readonly kind: CarveKind;
   readonly offset: number;
+}
+
+/**
+ * The smallest erase block (4 KiB): a JFFS2 image in a flash dump starts on an erase-block boundary. Node
+ * headers elsewhere (every node of an image matches a needle) do not start a carve.
+ */
+const JFFS2_ALIGN = 4096;
+/**
+ * A bare UBIFS volume in a blob starts at least sector-aligned; every UBIFS node matches the magic, and
+ * only about one in 64 of them (8-byte aligned) sits on a 512-byte boundary.
+ */
+const UBIFS_ALIGN = 512;
+
+/**
+ * Whether a signature at `offset` may start a carve. Cheap enough for a scan's match callback, so that the
+ * node headers inside a large JFFS2 or UBIFS image do not fill the MAX_CARVE_CANDIDATES list.
+ */
+export function isCarveStart(kind: CarveKind, offset: number): boolean {
+  if (kind === "jffs2") return offset % JFFS2_ALIGN === 0;
+  if (kind === "ubifs") return offset % UBIFS_ALIGN === 0;
+  return true;
 }
 
 /** Orders candidates by offset, then in the order of CARVE_SIGNATURES (as `findSignatures` yields them). */
@@ -83,7 +125,7 @@ export async function* findSignatures(source: ByteSource, signal: AbortSignal): 
     const found: Candidate[] = [];
     for (const { kind, needle } of NEEDLES) {
       for (let at = chunk.indexOf(needle); at >= 0 && at < limit; at = chunk.indexOf(needle, at + 1)) {
-        found.push({ kind, offset: base + at });
+        if (isCarveStart(kind, base + at)) found.push({ kind, offset: base + at });
       }
     }
     found.sort(compareCandidates);
@@ -162,6 +204,157 @@ function lzmaDeclaredSize(head: Uint8Array): number | undefined {
   return low === 0xffffffff && high === 0xffffffff ? undefined : high * 0x1_0000_0000 + low;
 }
 
+const UBI_EC_SIZE = 64;
+/** PEB sizes tried, as in ubi-extractor.ts: the distance to the next erase-counter header. */
+const UBI_PEB_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048].map((k) => k * 1024);
+
+/** A UBI erase-counter header: magic, version 1 and its CRC (UBI's crc32: seed 0xffffffff, no inversion). */
+function isUbiEcHeader(head: Uint8Array): boolean {
+  return (
+    head.length >= UBI_EC_SIZE &&
+    startsWith(head, [0x55, 0x42, 0x49, 0x23, 0x01]) &&
+    ubifsCrc(head.subarray(0, 60)) === viewOf(head).getUint32(60, false)
+  );
+}
+
+/**
+ * The length of the UBI image at `offset`: the run of consecutive physical erase blocks that start with a
+ * valid erase-counter header of the same image (erased PEBs of an attached UBI carry one too). The PEB
+ * size is the distance to the next such header.
+ */
+async function ubiLength(
+  source: ByteSource,
+  offset: number,
+  head: Uint8Array,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  if (!isUbiEcHeader(head)) return undefined;
+  const view = viewOf(head);
+  const imageSeq = view.getUint32(24, false);
+  const sameImage = async (at: number): Promise<boolean> => {
+    const ec = await source.read(at, UBI_EC_SIZE);
+    return isUbiEcHeader(ec) && viewOf(ec).getUint32(24, false) === imageSeq;
+  };
+  let pebSize: number | undefined;
+  for (const size of UBI_PEB_SIZES) {
+    if (offset + size + UBI_EC_SIZE > source.size) break;
+    if (await sameImage(offset + size)) {
+      pebSize = size;
+      break;
+    }
+  }
+  if (pebSize === undefined) return undefined;
+  if (view.getUint32(16, false) + UBI_EC_SIZE > pebSize || view.getUint32(20, false) >= pebSize)
+    return undefined;
+  let count = 1;
+  while (offset + (count + 1) * pebSize <= source.size && !signal.aborted) {
+    if (!(await sameImage(offset + count * pebSize))) break;
+    count += 1;
+  }
+  return count * pebSize;
+}
+
+const UBIFS_SB_SIZE = 4096;
+
+/** The length of a bare UBIFS volume from its superblock node (CRC-checked): leb_size × leb_cnt. */
+async function ubifsLength(source: ByteSource, offset: number): Promise<number | undefined> {
+  const node = await source.read(offset, UBIFS_SB_SIZE);
+  if (node.length < UBIFS_SB_SIZE) return undefined;
+  const view = viewOf(node);
+  if (node[20] !== 6 || view.getUint32(16, true) !== UBIFS_SB_SIZE) return undefined;
+  if (ubifsCrc(node.subarray(8)) !== view.getUint32(4, true)) return undefined;
+  const lebSize = view.getUint32(36, true);
+  const lebCount = view.getUint32(40, true);
+  if (lebSize < 1024 || lebSize > 64 * 1024 * 1024 || lebSize % 8 !== 0 || lebCount < 1) return undefined;
+  return Math.min(source.size - offset, lebSize * lebCount);
+}
+
+const JFFS2_HEADER = 12;
+const JFFS2_ACCURATE = 0x2000;
+const JFFS2_DIRENT = 0xe001;
+const JFFS2_INODE = 0xe002;
+/** Read-ahead while walking an image's node headers. */
+const JFFS2_WINDOW = 1024 * 1024;
+const ERASED_BLOCK = Buffer.alloc(JFFS2_ALIGN, 0xff);
+
+/**
+ * The length of the JFFS2 node whose header starts at `at`, when its header CRC holds (computed with the
+ * ACCURATE bit set: an obsoleted node has it cleared on flash), else undefined.
+ */
+function jffs2NodeLength(bytes: Uint8Array, at: number, littleEndian: boolean): number | undefined {
+  if (at + JFFS2_HEADER > bytes.length) return undefined;
+  const view = viewOf(bytes);
+  if (view.getUint16(at, littleEndian) !== 0x1985) return undefined;
+  const crc = view.getUint32(at + 8, littleEndian);
+  const totlen = view.getUint32(at + 4, littleEndian);
+  if (totlen < JFFS2_HEADER) return undefined;
+  if (jffs2Crc(bytes.subarray(at, at + 8)) === crc) return totlen;
+  const type = view.getUint16(at + 2, littleEndian);
+  if ((type & JFFS2_ACCURATE) !== 0) return undefined;
+  const copy = Uint8Array.from(bytes.subarray(at, at + 8));
+  viewOf(copy).setUint16(2, type | JFFS2_ACCURATE, littleEndian);
+  return jffs2Crc(copy) === crc ? totlen : undefined;
+}
+
+function isErasedWord(bytes: Uint8Array, at: number): boolean {
+  return at + 4 <= bytes.length && (bytes[at]! & bytes[at + 1]! & bytes[at + 2]! & bytes[at + 3]!) === 0xff;
+}
+
+/**
+ * The length of the JFFS2 image at `offset` (an erase-block boundary): walks the node headers (4-byte
+ * aligned), skips erased words and erased 4 KiB blocks, jumps over dirt to the next block, and stops at the
+ * first block whose start is neither a valid node nor erased. The image ends after its last node (erased
+ * flash after it is the parent's). An image without a single dirent or inode node is not carved.
+ */
+async function jffs2Length(
+  source: ByteSource,
+  offset: number,
+  signal: AbortSignal,
+): Promise<number | undefined> {
+  let windowStart = offset;
+  let window = asBuffer(await source.read(offset, JFFS2_WINDOW));
+  /** Makes `length` bytes at `pos` available in the window (fewer at the end of the blob); their index. */
+  const index = async (pos: number, length: number): Promise<number> => {
+    if (pos < windowStart || pos + length > windowStart + window.length) {
+      windowStart = pos;
+      window = asBuffer(await source.read(pos, Math.max(length, JFFS2_WINDOW)));
+    }
+    return pos - windowStart;
+  };
+  const littleEndian = window[0] === 0x85;
+  let pos = offset;
+  let end = offset;
+  let hasFiles = false;
+  let steps = 0;
+  while (pos + JFFS2_HEADER <= source.size) {
+    if ((++steps & 0xfff) === 0 && signal.aborted) return undefined;
+    const at = await index(pos, JFFS2_HEADER);
+    const totlen = jffs2NodeLength(window, at, littleEndian);
+    if (totlen !== undefined) {
+      const type = viewOf(window).getUint16(at + 2, littleEndian) | JFFS2_ACCURATE;
+      hasFiles ||= type === JFFS2_DIRENT || type === JFFS2_INODE;
+      // A node running past the blob: the image is truncated, which its reader reports.
+      end = Math.min(source.size, pos + totlen);
+      pos += (totlen + 3) & ~3;
+      continue;
+    }
+    if (pos === offset) return undefined;
+    if (pos % JFFS2_ALIGN === 0) {
+      const block = await index(pos, JFFS2_ALIGN);
+      if (block + JFFS2_ALIGN <= window.length && window.compare(ERASED_BLOCK, 0, JFFS2_ALIGN, block) === 0) {
+        pos += JFFS2_ALIGN;
+        continue;
+      }
+      // A block starting with neither a node nor erased flash is no longer this file system.
+      if (!isErasedWord(window, block)) break;
+    }
+    // Erased words end a block's nodes; other bytes are dirt (a torn write): go on at the next block.
+    const word = await index(pos, 4);
+    pos = isErasedWord(window, word) ? pos + 4 : (Math.floor(pos / JFFS2_ALIGN) + 1) * JFFS2_ALIGN;
+  }
+  return hasFiles ? end - offset : undefined;
+}
+
 /** Validates the candidate and returns the length of the embedded object, or undefined for garbage. */
 async function measure(
   candidate: Candidate,
@@ -234,6 +427,12 @@ async function measure(
       if (header === undefined || header.dataSize > remaining - UIMAGE_HEADER_SIZE) return undefined;
       return UIMAGE_HEADER_SIZE + header.dataSize;
     }
+    case "ubi":
+      return ubiLength(source, offset, head, context.signal);
+    case "ubifs":
+      return ubifsLength(source, offset);
+    case "jffs2":
+      return jffs2Length(source, offset, context.signal);
   }
 }
 
@@ -250,7 +449,7 @@ export async function* extractCarved(
   const candidates: Candidate[] = [];
   const found = context.signatures ?? findSignatures(source, context.signal);
   for await (const candidate of found) {
-    if (candidate.offset > 0) candidates.push(candidate);
+    if (candidate.offset > 0 && isCarveStart(candidate.kind, candidate.offset)) candidates.push(candidate);
     if (candidates.length > MAX_CARVE_CANDIDATES) break;
   }
   let claimedUntil = 0;
