@@ -1219,6 +1219,8 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
           order === "le"
             ? flashNoise(0x8000, 21)
             : Buffer.concat([flashNoise(0x20000, 23), uImage(flashNoise(0x8000, 25), "kernel", 2)]);
+        // The image itself too, to compare the carved slice with.
+        put(`flash-jffs2-${order}.img`, readFileSync(image));
         const fs = flashPartition(before, FLASH_OFFSETS[name], readFileSync(image), 0, 0x10000);
         put(name, Buffer.concat([fs, flashNoise(0x4000, 27)]));
       }

@@ -276,6 +276,8 @@ const JFFS2_INODE = 0xe002;
 /** Read-ahead while walking an image's node headers. */
 const JFFS2_WINDOW = 1024 * 1024;
 const ERASED_BLOCK = Buffer.alloc(JFFS2_ALIGN, 0xff);
+/** Dirt inside an image (a torn write) is crossed for this long at most, past the largest node. */
+const MAX_JFFS2_DIRT = 128 * 1024;
 
 /**
  * The length of the JFFS2 node whose header starts at `at`, when its header CRC holds (computed with the
@@ -302,8 +304,8 @@ function isErasedWord(bytes: Uint8Array, at: number): boolean {
 
 /**
  * The length of the JFFS2 image at `offset` (an erase-block boundary): walks the node headers (4-byte
- * aligned), skips erased words and erased 4 KiB blocks, jumps over dirt to the next block, and stops at the
- * first block whose start is neither a valid node nor erased. The image ends after its last node (erased
+ * aligned), skips erased words and erased 4 KiB blocks, crosses dirt inside a block word by word, and stops
+ * at the first block whose start is neither a valid node nor erased. The image ends after its last node (erased
  * flash after it is the parent's). An image without a single dirent or inode node is not carved.
  */
 async function jffs2Length(
@@ -325,6 +327,7 @@ async function jffs2Length(
   let pos = offset;
   let end = offset;
   let hasFiles = false;
+  let dirtSince: number | undefined;
   let steps = 0;
   while (pos + JFFS2_HEADER <= source.size) {
     if ((++steps & 0xfff) === 0 && signal.aborted) return undefined;
@@ -333,24 +336,32 @@ async function jffs2Length(
     if (totlen !== undefined) {
       const type = viewOf(window).getUint16(at + 2, littleEndian) | JFFS2_ACCURATE;
       hasFiles ||= type === JFFS2_DIRENT || type === JFFS2_INODE;
-      // A node running past the blob: the image is truncated, which its reader reports.
-      end = Math.min(source.size, pos + totlen);
-      pos += (totlen + 3) & ~3;
+      dirtSince = undefined;
+      // Nodes are padded to 4 bytes. A node running past the blob: the image is truncated (its reader says so).
+      pos += totlen + ((4 - (totlen % 4)) % 4);
+      end = Math.min(source.size, pos);
       continue;
     }
     if (pos === offset) return undefined;
-    if (pos % JFFS2_ALIGN === 0) {
-      const block = await index(pos, JFFS2_ALIGN);
-      if (block + JFFS2_ALIGN <= window.length && window.compare(ERASED_BLOCK, 0, JFFS2_ALIGN, block) === 0) {
-        pos += JFFS2_ALIGN;
-        continue;
-      }
-      // A block starting with neither a node nor erased flash is no longer this file system.
-      if (!isErasedWord(window, block)) break;
+    if (isErasedWord(window, at)) {
+      const block = pos % JFFS2_ALIGN === 0 ? await index(pos, JFFS2_ALIGN) : -1;
+      const wholeBlock =
+        block >= 0 &&
+        block + JFFS2_ALIGN <= window.length &&
+        window.compare(ERASED_BLOCK, 0, JFFS2_ALIGN, block, block + JFFS2_ALIGN) === 0;
+      // Only a whole erased block ends a run of dirt (noise holds the odd ff ff ff ff word too).
+      if (wholeBlock) dirtSince = undefined;
+      pos += wholeBlock ? JFFS2_ALIGN : 4;
+      continue;
     }
-    // Erased words end a block's nodes; other bytes are dirt (a torn write): go on at the next block.
-    const word = await index(pos, 4);
-    pos = isErasedWord(window, word) ? pos + 4 : (Math.floor(pos / JFFS2_ALIGN) + 1) * JFFS2_ALIGN;
+    // Dirt: a block starting with it is no longer this file system; inside a block it is a torn write,
+    // and the walk goes on at the next node or erased word (for at most MAX_JFFS2_DIRT bytes).
+    if (dirtSince === undefined) {
+      if (pos % JFFS2_ALIGN === 0) break;
+      dirtSince = pos;
+    }
+    if (pos - dirtSince >= MAX_JFFS2_DIRT) break;
+    pos += 4;
   }
   return hasFiles ? end - offset : undefined;
 }
