@@ -395,6 +395,36 @@ describe("a carve's wrong guess", () => {
     ]);
   });
 
+  /**
+   * A header 7-Zip takes for LZMA (dictionary 2^25, 256 bytes declared) over bytes that look like object code
+   * (mostly zeros): it lists the slice and then fails with "Data Error", as with FFTW's and LLVM's `.o` files.
+   */
+  const undecodableLzma = (): Buffer => {
+    const header = falseLzma().subarray(0, 13);
+    header.writeUInt32LE(1 << 25, 1);
+    header.writeUInt32LE(256, 5);
+    const code = Buffer.from("00001c0000000000e400000011ca0000", "hex");
+    return Buffer.concat([header, code, Buffer.alloc(1784)]);
+  };
+
+  it("is not recorded as damage when 7-Zip takes the slice for LZMA but cannot decode it", async () => {
+    const dir = tempFolder();
+    const filler = Buffer.from(Array.from({ length: 4096 }, (_, index) => (index * 13) % 200));
+    writeFileSync(join(dir, "hc2cf.o"), Buffer.concat([filler, undecodableLzma(), filler]));
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.filter((entry) => entry.status !== "scanned")).toEqual([]);
+    // What 7-Zip wrote before it gave up is searched all the same.
+    expect(report.coverage.some((entry) => entry.layers.length === 3)).toBe(true);
+  });
+
+  it("a file that is such a stream is still recorded as damaged", async () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "payload.lzma"), undecodableLzma());
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage[0]).toMatchObject({ status: "partial", reason: "corrupt" });
+    expect(report.coverage[0]!.detail).toContain("Data Error");
+  });
+
   it("a file of that format that 7-Zip cannot open is still recorded", async () => {
     const dir = tempFolder();
     writeFileSync(join(dir, "payload.lzma"), falseLzma());
