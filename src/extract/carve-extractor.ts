@@ -458,7 +458,12 @@ export async function* extractCarved(
 ): AsyncGenerator<ExtractEvent> {
   const budget = new ContainerBudget(context, "carve");
   const candidates: Candidate[] = [];
-  const found = context.signatures ?? findSignatures(source, context.signal);
+  // The scan's pass keeps at most MAX_CARVE_CANDIDATES + 1 signatures, node headers of a large JFFS2 or
+  // UBIFS image included; when it was cut short, the carver searches again, keeping only carve starts.
+  const found =
+    context.signatures !== undefined && context.signatures.length <= MAX_CARVE_CANDIDATES
+      ? context.signatures
+      : findSignatures(source, context.signal);
   for await (const candidate of found) {
     if (candidate.offset > 0 && isCarveStart(candidate.kind, candidate.offset)) candidates.push(candidate);
     if (candidates.length > MAX_CARVE_CANDIDATES) break;

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   ENUM_TEXT,
@@ -229,6 +230,23 @@ describe("no carve from planted magics", () => {
       expect((await runOnce(blob)).children.map((child) => child.carvedAt)).toEqual([offset & ~0xfff]);
     },
   );
+});
+
+describe("a blob with more node headers than the scan keeps as carving candidates", () => {
+  it("is searched again by the carver, so a stream after them is still carved", async () => {
+    // 120,000 JFFS2 dirent magics off the 4 KiB grid (as the nodes of a large image of small files
+    // would be), then a gzip stream holding the library.
+    const nodes = Buffer.alloc(120_000 * 8);
+    for (let at = 4; at < nodes.length; at += 8) nodes.set([0x85, 0x19, 0x01, 0xe0], at);
+    const gz = gzipSync(libfaceBytes());
+    const blob = Buffer.concat([Buffer.alloc(0x1000), nodes, Buffer.alloc(0x1000), gz, Buffer.alloc(64)]);
+    const path = join(dir, "many-nodes.bin");
+    writeFileSync(path, blob);
+    const report = await scan({ paths: [path], jobs: 1 });
+    const finding = report.findings.find((f) => f.match === ENUM_TEXT);
+    expect(finding?.layers.map((layer) => layer.via)).toEqual(["file", "carve", "gzip"]);
+    expect(finding?.layers[1]!.carvedAt).toBe(blob.length - 64 - gz.length);
+  }, 60_000);
 });
 
 describe.skipIf(!haveTools)("a JFFS2 image inside a tar", () => {
