@@ -13,6 +13,7 @@ import {
   capMemberName,
   insideWordList,
   leadingByteOrder,
+  lexiconLine,
   MEMBER_NAME_MAX,
   textRun,
   WORD_LIST_RUN,
@@ -468,5 +469,41 @@ describe("word lists", () => {
     const prose = `民族属性：汉族、维族、回族。${filler}`;
     expect(scan(prose, "gb18030", "test-nation-uyghur")).toHaveLength(1);
     expect(scan(prose, "utf-16le", "test-nation-uyghur")).toHaveLength(1);
+  });
+});
+
+describe("lexicon lines", () => {
+  const at = (line: string, term: string) => {
+    const start = line.indexOf(term);
+    return lexiconLine(line, start, start + term.length);
+  };
+
+  it("takes a line with an emoji (a CLDR annotation) for emoji data", () => {
+    expect(at('\t\t<annotation cp="🏼">膚色 | 黃皮膚</annotation>', "黃皮膚")).toBe("emoji data");
+    expect(at('<annotation cp="🧕">headscarf | hijab | woman with headscarf</annotation>', "hijab")).toBe(
+      "emoji data",
+    );
+  });
+
+  it("takes an emoji escape or short code for emoji data, and not C++ scopes", () => {
+    expect(
+      at('<block-list:block block-list:abbreviated-name=":hijab:" block-list:name="&#x1F9D5;"/>', "hijab"),
+    ).toBe("emoji data");
+    expect(at("shortcodes: { woman_with_headscarf: 1 }", "headscarf")).toBeUndefined();
+    const line = "alias :woman_with_headscarf: for the picker";
+    expect(at(line, "headscarf")).toBe("emoji data");
+    expect(at("enum class Person::Race::Black { };", "Race")).toBeUndefined();
+    expect(at("x ? a:race:b", "race")).toBeUndefined();
+  });
+
+  it("does not take a lone surrogate (binary read as UTF-16) for an emoji", () => {
+    expect(at("\ud83dEM_RACE_TYPE_BLACK\0EM_RACE_TYPE_WHITE", "RACE")).toBeUndefined();
+  });
+
+  it("takes a WordNet synset line for a dictionary, from its start only", () => {
+    const synset = "09636890 18 n 03 Black_race 0 Negroid_race 0 002 @ 07967982 n 0000 | a dark-skinned race";
+    expect(at(synset, "Black_race")).toBe("a WordNet dictionary");
+    expect(at(`x ${synset}`, "Black_race")).toBeUndefined();
+    expect(at(`typedef enum { RACE_BLACK, RACE_WHITE } EM_RACE_TYPE;`, "RACE_BLACK")).toBeUndefined();
   });
 });

@@ -361,6 +361,65 @@ function isCjkLetter(code: number): boolean {
  */
 export const WORD_LIST_RUN = 48;
 
+/** How far along its line a hit looks for emoji (CLDR annotations keep them within a few dozen characters). */
+const EMOJI_REACH = 160;
+
+/** A WordNet synset line: offset, lexicographer file, part of speech, word count (`09636890 18 n 03 …`). */
+const WORDNET_LINE = /^\d{8} \d{2} [nvasr] [0-9a-f]{2} /u;
+
+/** Numeric character references and escapes of the emoji planes (U+1F000-U+1FAFF). */
+const EMOJI_ESCAPE = /&#x1f[0-9a-f]{3};|&#12\d{4};|\\u\{?1f[0-9a-f]{3}|\\ud83[c-e]/iu;
+
+/**
+ * Names a kind of lexicon when the hit's line is an entry of one, where words of every sort sit side by side
+ * and none is a software attribute: emoji annotations and keywords (Unicode CLDR's, input methods', a word
+ * processor's autocorrect list), whose lines hold the emoji itself or its `:short-code:`; and WordNet's
+ * synset lines. Undefined otherwise.
+ */
+export function lexiconLine(text: string, start: number, end: number): string | undefined {
+  let from = start;
+  while (from > 0 && start - from < 400 && text.charCodeAt(from - 1) !== 0x0a) from--;
+  let to = end;
+  while (to < text.length && to - end < 400 && text.charCodeAt(to) !== 0x0a) to++;
+  for (let at = Math.max(from, start - EMOJI_REACH); at < Math.min(to, end + EMOJI_REACH); at++) {
+    const code = text.charCodeAt(at);
+    // A surrogate pair in U+1F000-U+1FBFF: pictographs, skin-tone modifiers, people (a lone surrogate is
+    // what binary data read as UTF-16 gives).
+    if (code >= 0xd83c && code <= 0xd83e) {
+      const low = text.charCodeAt(at + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) return "emoji data";
+    }
+  }
+  const near = text.slice(Math.max(from, start - EMOJI_REACH), Math.min(to, end + EMOJI_REACH));
+  if (EMOJI_ESCAPE.test(near)) return "emoji data";
+  if (isShortCode(text, start, end)) return "emoji data";
+  const atLineStart = from === 0 || text.charCodeAt(from - 1) === 0x0a;
+  if (atLineStart && WORDNET_LINE.test(text.slice(from, from + 20))) return "a WordNet dictionary";
+  return undefined;
+}
+
+function isShortCodeChar(code: number): boolean {
+  return isWordCode(code) || code === 0x5f || code === 0x2b || code === 0x2d;
+}
+
+/**
+ * True when the hit lies in an emoji short code, `:headscarf:` or `:woman_with_headscarf:`: one token of
+ * word characters between two single colons (not C++'s `Human::Race::Black`).
+ */
+function isShortCode(text: string, start: number, end: number): boolean {
+  let open = start;
+  while (open > 0 && start - open < 40 && isShortCodeChar(text.charCodeAt(open - 1))) open--;
+  let close = end;
+  while (close < text.length && close - end < 40 && isShortCodeChar(text.charCodeAt(close))) close++;
+  return (
+    text.charCodeAt(open - 1) === 0x3a &&
+    text.charCodeAt(close) === 0x3a &&
+    text.charCodeAt(open - 2) !== 0x3a &&
+    text.charCodeAt(close + 1) !== 0x3a &&
+    !isShortCodeChar(text.charCodeAt(open - 2))
+  );
+}
+
 /** Both bytes of the UTF-16 code unit are printable ASCII (what ASCII text read as UTF-16 is made of). */
 function isAsciiPair(code: number): boolean {
   const low = code & 0xff;
@@ -497,6 +556,11 @@ class BufferAnalyzer {
     const small = this.locate(encoding, hit, WINDOW_RADIUS);
     if (small === undefined || !sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) {
       if (this.onReject !== undefined) this.reject(hit, term, `inside a multi-byte character in ${encoding}`);
+      return;
+    }
+    const lexicon = lexiconLine(small.cached.window.text, small.start, small.end);
+    if (lexicon !== undefined) {
+      if (this.onReject !== undefined) this.reject(hit, term, `on a line of ${lexicon}`);
       return;
     }
     if (insideWordList(small.cached.window.text, small.start, small.end)) {
