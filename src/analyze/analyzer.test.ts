@@ -460,6 +460,13 @@ describe("word lists", () => {
     const start = text.indexOf("维族");
     expect(start).toBeGreaterThan(WORD_LIST_RUN / 2);
     expect(insideWordList(text, start, start + 2)).toBe(false);
+    // The same with NULs among the ASCII (a NUL-separated string table, where the bench corpus plants its
+    // needles): NUL and a letter read as one ideograph (0x4100 is 䄀).
+    const table = Buffer.from("\0AbCdE".repeat(20));
+    const nul = Buffer.concat([table, Buffer.from("少数民族", "utf16le"), table]).toString("utf16le");
+    const at = nul.indexOf("少数民族");
+    expect(at).toBeGreaterThan(WORD_LIST_RUN / 2);
+    expect(insideWordList(nul, at, at + 4)).toBe(false);
   });
 
   it("finds no term in a dictionary, and still finds it in prose", () => {

@@ -420,17 +420,15 @@ function isShortCode(text: string, start: number, end: number): boolean {
   );
 }
 
-/** Both bytes of the UTF-16 code unit are printable ASCII (what ASCII text read as UTF-16 is made of). */
+/** Both bytes of the UTF-16 code unit are ASCII (what ASCII strings read as UTF-16 are made of, NULs too). */
 function isAsciiPair(code: number): boolean {
-  const low = code & 0xff;
-  const high = code >> 8;
-  return low >= 0x20 && low <= 0x7e && high >= 0x20 && high <= 0x7e;
+  return (code & 0x8080) === 0;
 }
 
 /**
  * True when [start, end) is CJK and lies in a run of at least WORD_LIST_RUN further CJK letters. ASCII text
  * read as UTF-16 also gives runs of ideographs (a UTF-16 string placed in an ASCII string table); those are
- * not word lists: in them every code unit is two printable ASCII bytes, in real CJK text about half are.
+ * not word lists: in them nearly every code unit is two ASCII bytes, in real CJK text about 60% are.
  */
 export function insideWordList(text: string, start: number, end: number): boolean {
   if (end <= start || !isCjkLetter(text.charCodeAt(start)) || !isCjkLetter(text.charCodeAt(end - 1)))
