@@ -8,7 +8,12 @@ import { widenToIdentifier } from "../analyze/identifier-span.js";
 import type { Budgets, ExtractContext } from "../extract/extractor.js";
 import { detectFormat } from "../extract/registry.js";
 import { safeTempName } from "../extract/child-writer.js";
-import { compareCandidates, MAX_CARVE_CANDIDATES, type Candidate } from "../extract/carve-extractor.js";
+import {
+  compareCandidates,
+  isCarveStart,
+  MAX_CARVE_CANDIDATES,
+  type Candidate,
+} from "../extract/carve-extractor.js";
 import { signatureKind } from "./scan-needles.js";
 import { LineIndex, lineAt, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
@@ -111,7 +116,9 @@ async function scanOpened(
   const onMatch = (needleId: number, offset: number): void => {
     if (needleId >= ruleNeedles) {
       const kind = signatureKind(pack, needleId);
-      if (kind !== undefined && signatures.length <= MAX_CARVE_CANDIDATES) signatures.push({ kind, offset });
+      // Only where a carve may start: every node header of a JFFS2 or UBIFS image matches a needle.
+      if (kind !== undefined && signatures.length <= MAX_CARVE_CANDIDATES && isCarveStart(kind, offset))
+        signatures.push({ kind, offset });
       return;
     }
     const needle = needles[needleId]!;
