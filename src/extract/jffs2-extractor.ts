@@ -208,7 +208,8 @@ async function scanNodes(
       pos += 4;
       continue;
     }
-    const next = pos + ((totlen + 3) & ~3);
+    // Padded to 4 bytes; arithmetic, not `& ~3`, which turns a totlen of 2 GiB or more negative.
+    const next = pos + totlen + ((4 - (totlen % 4)) % 4);
     const accurate = (type & NODE_ACCURATE) !== 0;
     const kind = type | NODE_ACCURATE;
     if (!accurate && kind === INODE) {
