@@ -402,4 +402,42 @@ describe("jffs2 tree and data", () => {
     );
     expect(files.get("f")!.toString()).toBe("be");
   });
+
+  it("steps over a node of 2 GiB or more (its padded length is no negative number)", async () => {
+    // A padding node claiming 2 GiB, on a source that is that big: erased flash behind a small image.
+    const head = image(dirent(1, 1, 2, "f"), inode({ ino: 2, version: 1, isize: 5, data: text("hello") }));
+    const padding = new Uint8Array(12);
+    const view = new DataView(padding.buffer);
+    view.setUint16(0, 0x1985, true);
+    view.setUint16(2, 0x2004, true);
+    view.setUint32(4, 0x8000_0000, true);
+    view.setUint32(8, jffs2Crc(padding.subarray(0, 8)), true);
+    const bytes = Buffer.concat([head, padding]);
+    const size = bytes.length + 0x8000_0000 + 0x1000;
+    const source = memorySource(bytes);
+    const big = {
+      ...source,
+      size,
+      read: async (offset: number, length: number) => {
+        const out = new Uint8Array(Math.max(0, Math.min(length, size - offset))).fill(0xff);
+        if (offset < bytes.length) out.set(bytes.subarray(offset, offset + out.length));
+        return out;
+      },
+    };
+    const tempDir = await mkdtemp(join(tmpdir(), "custodiet-jffs2-"));
+    tempDirs.push(tempDir);
+    const events: ExtractEvent[] = [];
+    const context = {
+      tempDir,
+      budgets: DEFAULT_BUDGETS,
+      depth: 0,
+      remainingBytes: DEFAULT_BUDGETS.maxTotalBytes,
+      signal: AbortSignal.timeout(20_000),
+      name: "big.jffs2",
+    };
+    for await (const event of jffs2Extractor.extract(big, context)) events.push(event);
+    expect(events.filter((event) => event.kind === "partial")).toEqual([]);
+    const children = events.filter((event): event is ChildArtifact => event.kind === "child");
+    expect(children.map((child) => child.name)).toEqual(["f"]);
+  });
 });
