@@ -418,10 +418,10 @@ describe("jffs2 tree and data", () => {
     const big = {
       ...source,
       size,
-      read: async (offset: number, length: number) => {
+      read: (offset: number, length: number) => {
         const out = new Uint8Array(Math.max(0, Math.min(length, size - offset))).fill(0xff);
         if (offset < bytes.length) out.set(bytes.subarray(offset, offset + out.length));
-        return out;
+        return Promise.resolve(out);
       },
     };
     const tempDir = await mkdtemp(join(tmpdir(), "custodiet-jffs2-"));
