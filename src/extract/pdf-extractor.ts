@@ -117,11 +117,22 @@ export async function* extractPdf(source: ByteSource, context: ExtractContext): 
 
 const PDF_MAGIC_BUFFER = Buffer.from("%PDF-", "latin1");
 
+/** `1.7`, `2.0`: a digit, a dot and a digit. */
+function isVersion(major: number | undefined, dot: number | undefined, minor: number | undefined): boolean {
+  const digit = (code: number | undefined) => code !== undefined && code >= 0x30 && code <= 0x39;
+  return digit(major) && dot === 0x2e && digit(minor);
+}
+
 export const pdfExtractor = {
   name: "pdf",
   detect(head: Uint8Array) {
-    // Native search: this runs once per artifact, too rarely for a JavaScript loop to get optimised.
-    return asBuffer(head.subarray(0, 1024)).indexOf(PDF_MAGIC_BUFFER) >= 0;
+    // Native search: this runs once per artifact, too rarely for a JavaScript loop to get optimised. The
+    // header must carry a version (`%PDF-1.7`): a Makefile's `grep "%PDF-1"` is no PDF.
+    const start = asBuffer(head.subarray(0, 1024));
+    for (let at = start.indexOf(PDF_MAGIC_BUFFER); at >= 0; at = start.indexOf(PDF_MAGIC_BUFFER, at + 1)) {
+      if (isVersion(head[at + 5], head[at + 6], head[at + 7])) return true;
+    }
+    return false;
   },
   oneAtATime: true,
   extract: extractPdf,

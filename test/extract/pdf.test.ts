@@ -79,4 +79,16 @@ describe("PDF text", () => {
       .sort();
     expect(pages).toEqual(["a.pdf!page-30.txt", "b.pdf!page-3.txt", "c.pdf!page-9.txt", "d.pdf!page-1.txt"]);
   });
+
+  it("is told by a versioned header: a Makefile that greps for %PDF-1 is no PDF", async () => {
+    const makefile = Buffer.from('check:\n\tsed 1q test.pdf | grep "%PDF-1" >/dev/null\n');
+    expect(
+      await detectFormat(new Uint8Array(makefile), memorySource(new Uint8Array(makefile))),
+    ).toBeUndefined();
+    const real = new Uint8Array(manual(1, "one"));
+    expect((await detectFormat(real.subarray(0, 65536), memorySource(real)))?.name).toBe("pdf");
+    // A PDF behind a few bytes of junk (a prepended header) is still one.
+    const junk = new Uint8Array(Buffer.concat([Buffer.from("JUNK\r\n"), manual(1, "two")]));
+    expect((await detectFormat(junk.subarray(0, 65536), memorySource(junk)))?.name).toBe("pdf");
+  });
 });
