@@ -512,5 +512,10 @@ describe("lexicon lines", () => {
     expect(at(synset, "Black_race")).toBe("a WordNet dictionary");
     expect(at(`x ${synset}`, "Black_race")).toBeUndefined();
     expect(at(`typedef enum { RACE_BLACK, RACE_WHITE } EM_RACE_TYPE;`, "RACE_BLACK")).toBeUndefined();
+    // ImageNet's class lists use WordNet's ids.
+    expect(at("n03520493\ta headscarf worn by Muslim women; usually has a face veil", "headscarf")).toBe(
+      "a WordNet dictionary",
+    );
+    expect(at("n03520493 hijab", "hijab")).toBeUndefined();
   });
 });

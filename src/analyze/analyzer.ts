@@ -364,8 +364,11 @@ export const WORD_LIST_RUN = 48;
 /** How far along its line a hit looks for emoji (CLDR annotations keep them within a few dozen characters). */
 const EMOJI_REACH = 160;
 
-/** A WordNet synset line: offset, lexicographer file, part of speech, word count (`09636890 18 n 03 …`). */
-const WORDNET_LINE = /^\d{8} \d{2} [nvasr] [0-9a-f]{2} /u;
+/**
+ * A WordNet synset line: offset, lexicographer file, part of speech, word count (`09636890 18 n 03 …`); or
+ * one of ImageNet's class lists, keyed by WordNet ids (`n03520493<TAB>hijab`).
+ */
+const WORDNET_LINE = /^(?:\d{8} \d{2} [nvasr] [0-9a-f]{2} |n\d{8}\t)/u;
 
 /** Numeric character references and escapes of the emoji planes (U+1F000-U+1FAFF). */
 const EMOJI_ESCAPE = /&#x1f[0-9a-f]{3};|&#12\d{4};|\\u\{?1f[0-9a-f]{3}|\\ud83[c-e]/iu;
