@@ -518,4 +518,10 @@ describe("lexicon lines", () => {
     );
     expect(at("n03520493 hijab", "hijab")).toBeUndefined();
   });
+
+  it("takes an ARFF column for a dataset schema", () => {
+    const column = "@attribute race {White,Asian-Pac-Islander,Amer-Indian-Eskimo,Other,Black}";
+    expect(at(column, "White")).toBe("a dataset schema (ARFF)");
+    expect(at(`% ${column}`, "White")).toBeUndefined();
+  });
 });

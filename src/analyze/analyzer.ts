@@ -370,14 +370,20 @@ const EMOJI_REACH = 160;
  */
 const WORDNET_LINE = /^(?:\d{8} \d{2} [nvasr] [0-9a-f]{2} |n\d{8}\t)/u;
 
+/**
+ * A column of a Weka/OpenML dataset (`@attribute race {White, Asian-Pac-Islander, …}`, the census data that
+ * machine-learning packages test with): a table of records, not a classifier's or a device's vocabulary.
+ */
+const ARFF_ATTRIBUTE = /^@attribute\s/iu;
+
 /** Numeric character references and escapes of the emoji planes (U+1F000-U+1FAFF). */
 const EMOJI_ESCAPE = /&#x1f[0-9a-f]{3};|&#12\d{4};|\\u\{?1f[0-9a-f]{3}|\\ud83[c-e]/iu;
 
 /**
  * Names a kind of lexicon when the hit's line is an entry of one, where words of every sort sit side by side
  * and none is a software attribute: emoji annotations and keywords (Unicode CLDR's, input methods', a word
- * processor's autocorrect list), whose lines hold the emoji itself or its `:short-code:`; and WordNet's
- * synset lines. Undefined otherwise.
+ * processor's autocorrect list), whose lines hold the emoji itself or its `:short-code:`; WordNet's
+ * synset lines; and the columns of an ARFF dataset. Undefined otherwise.
  */
 export function lexiconLine(text: string, start: number, end: number): string | undefined {
   let from = start;
@@ -398,6 +404,7 @@ export function lexiconLine(text: string, start: number, end: number): string | 
   if (isShortCode(text, start, end)) return "emoji data";
   const atLineStart = from === 0 || text.charCodeAt(from - 1) === 0x0a;
   if (atLineStart && WORDNET_LINE.test(text.slice(from, from + 20))) return "a WordNet dictionary";
+  if (atLineStart && ARFF_ATTRIBUTE.test(text.slice(from, from + 12))) return "a dataset schema (ARFF)";
   return undefined;
 }
 
