@@ -520,7 +520,7 @@ describe("lexicon lines", () => {
   });
 
   it("takes an ARFF column for a dataset schema", () => {
-    const column = "@attribute race {White,Asian-Pac-Islander,Amer-Indian-Eskimo,Other,Black}";
+    const column = "@attribute race: {White,Asian-Pac-Islander,Amer-Indian-Eskimo,Other,Black}";
     expect(at(column, "White")).toBe("a dataset schema (ARFF)");
     expect(at(`% ${column}`, "White")).toBeUndefined();
   });
