@@ -938,24 +938,15 @@ export async function buildFixtures(outDir) {
         Buffer.from(zipSync({ "firmware/rootfs.tar.gz": [readFileSync(made["sdk.tar.gz"]), { level: 0 }] })),
       );
       // A firmware blob of unknown format: noise, a gzip stream, a uImage-wrapped squashfs, an xz stream.
-      const noise = (n, seed) => {
-        const out = Buffer.alloc(n);
-        let x = seed;
-        for (let i = 0; i < n; i += 1) {
-          x = (x * 1103515245 + 12345) & 0x7fffffff;
-          out[i] = x >> 16;
-        }
-        return out;
-      };
       const blobParts = [
         Buffer.from([0, 0, 0, 0]),
-        noise(0x1000 - 4, 7),
+        lcgNoise(0x1000 - 4, 7),
         gzipSync(Buffer.from(`kernel cmdline ${MARKER}`)),
-        noise(0x2000, 9),
+        lcgNoise(0x2000, 9),
         uimage,
-        noise(0x3000, 11),
+        lcgNoise(0x3000, 11),
         readFileSync(made["libface.so.xz"]),
-        noise(0x800, 13),
+        lcgNoise(0x800, 13),
       ];
       put("firmware.blob", Buffer.concat(blobParts));
     } else missing.push("squashfs and fw.bin (squashfs-tools)");
@@ -1167,8 +1158,8 @@ export const FLASH_OFFSETS = {
   "flash-ubifs.bin": 0x80000,
 };
 
-/** Deterministic noise (a linear congruential generator) standing in for a bootloader or kernel. */
-function flashNoise(length, seed) {
+/** Deterministic noise (a linear congruential generator) standing in for firmware, a bootloader or a kernel. */
+function lcgNoise(length, seed) {
   const out = Buffer.alloc(length);
   let x = seed;
   for (let i = 0; i < length; i += 1) {
@@ -1217,12 +1208,12 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
         const name = `flash-jffs2-${order}.bin`;
         const before =
           order === "le"
-            ? flashNoise(0x8000, 21)
-            : Buffer.concat([flashNoise(0x20000, 23), uImage(flashNoise(0x8000, 25), "kernel", 2)]);
+            ? lcgNoise(0x8000, 21)
+            : Buffer.concat([lcgNoise(0x20000, 23), uImage(lcgNoise(0x8000, 25), "kernel", 2)]);
         // The image itself too, to compare the carved slice with.
         put(`flash-jffs2-${order}.img`, readFileSync(image));
         const fs = flashPartition(before, FLASH_OFFSETS[name], readFileSync(image), 0, 0x10000);
-        put(name, Buffer.concat([fs, flashNoise(0x4000, 27)]));
+        put(name, Buffer.concat([fs, lcgNoise(0x4000, 27)]));
       }
     } finally {
       rmSync(work, { recursive: true, force: true });
@@ -1231,9 +1222,9 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
   const ubi = ubifs.made["ubifs-ubi.img"];
   const volume = ubifs.made["ubifs-lzo.img"];
   if (ubi !== undefined && volume !== undefined) {
-    const bootloader = flashNoise(0x40000, 29);
+    const bootloader = lcgNoise(0x40000, 29);
     const ubiDump = flashPartition(bootloader, FLASH_OFFSETS["flash-ubi.bin"], readFileSync(ubi), 0, 0x20000);
-    put("flash-ubi.bin", Buffer.concat([ubiDump, flashNoise(0x8000, 31)]));
+    put("flash-ubi.bin", Buffer.concat([ubiDump, lcgNoise(0x8000, 31)]));
     const ubifsDump = flashPartition(
       bootloader,
       FLASH_OFFSETS["flash-ubifs.bin"],
@@ -1241,7 +1232,7 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
       0,
       0x20000,
     );
-    put("flash-ubifs.bin", Buffer.concat([ubifsDump, flashNoise(0x8000, 33)]));
+    put("flash-ubifs.bin", Buffer.concat([ubifsDump, lcgNoise(0x8000, 33)]));
   } else missing.push(...ubifs.missing.map((what) => `flash-ubi.bin, flash-ubifs.bin: ${what}`));
   return { made, missing };
 }
