@@ -20,7 +20,7 @@ import {
 } from "../findings/assemble.js";
 import { formatLocation } from "../findings/location.js";
 import { loadRulePack, type CompiledRulePack } from "../rules/index.js";
-import { toDisplayPath, walkInputs } from "../sources/walk.js";
+import { toDisplayPath, walkInputs, type Exclusion } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
 import { threadedHasher } from "./hasher.js";
@@ -62,6 +62,11 @@ export interface ScanOptions {
    * machine has another core (with more jobs, the cores are busy scanning).
    */
   readonly hashThread?: boolean;
+  /**
+   * Folders the walk passes over when it meets them inside a named folder, each recorded as `excluded` with
+   * its reason (the CLI passes its own cache of compiled rule packs, which holds every rule term).
+   */
+  readonly exclude?: readonly Exclusion[];
 }
 
 const DEFAULT_CHUNK = 4 << 20;
@@ -253,7 +258,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     });
   };
 
-  const walker = walkInputs(options.paths, cwd)[Symbol.asyncIterator]();
+  const walker = walkInputs(options.paths, cwd, options.exclude)[Symbol.asyncIterator]();
   const walk = { done: false };
   const nextInput = async (): Promise<ArtifactTask | undefined> => {
     while (!walk.done) {

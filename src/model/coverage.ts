@@ -19,6 +19,7 @@ export const COVERAGE_REASONS = [
   "budget-members",
   "budget-time",
   "duplicate",
+  "excluded",
 ] as const;
 export type CoverageReason = (typeof COVERAGE_REASONS)[number];
 

@@ -83,6 +83,7 @@ export const COVERAGE_REASON_LABELS = {
   "budget-members": "too many members",
   "budget-time": "took too long",
   duplicate: "duplicate of another scanned artifact",
+  excluded: "left out on purpose",
 } as const satisfies Record<CoverageReason, string>;
 
 /** The display of one layer: its path, with the document element or carve offset when present. */

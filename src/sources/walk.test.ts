@@ -80,4 +80,22 @@ describe("walkInputs", () => {
     writeFileSync(join(root, "sdk-extra/e.h"), "e");
     expect(files(await walk(["sdk/lib", "sdk-extra"], root))).toEqual(["sdk/lib/d.so", "sdk-extra/e.h"]);
   });
+
+  it("passes over an excluded folder met inside a named one, and records it; named itself, it is walked", async () => {
+    const root = tree();
+    const exclusions = [{ path: join(root, "sdk/include"), why: "a test's reason" }];
+    const entries: WalkEntry[] = [];
+    for await (const entry of walkInputs(["sdk"], root, exclusions)) entries.push(entry);
+    expect(files(entries)).toEqual(["sdk/a.h", "sdk/lib/d.so"]);
+    expect(entries).toContainEqual({
+      kind: "skipped",
+      displayPath: "sdk/include",
+      reason: "excluded",
+      detail: "a test's reason",
+      size: 0,
+    });
+    const named: WalkEntry[] = [];
+    for await (const entry of walkInputs(["sdk/include"], root, exclusions)) named.push(entry);
+    expect(files(named)).toEqual(["sdk/include/b.h", "sdk/include/c.h"]);
+  });
 });

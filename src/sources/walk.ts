@@ -60,7 +60,19 @@ function isInside(root: string, target: string): boolean {
  * named again, or lying inside a folder named before it (`scan sdk sdk/include`), is not walked again,
  * and a folder's walk passes over paths named before it.
  */
-export async function* walkInputs(inputs: readonly string[], cwd: string): AsyncGenerator<WalkEntry> {
+/** A folder a walk passes over when it meets it inside a named folder (named itself, it is walked). */
+export interface Exclusion {
+  /** Absolute path. */
+  readonly path: string;
+  /** Why, for the coverage entry. */
+  readonly why: string;
+}
+
+export async function* walkInputs(
+  inputs: readonly string[],
+  cwd: string,
+  exclusions: readonly Exclusion[] = [],
+): AsyncGenerator<WalkEntry> {
   const roots: string[] = [];
   for (const input of inputs) {
     const absolute = isAbsolute(input) ? input : join(cwd, input);
@@ -72,6 +84,14 @@ export async function* walkInputs(inputs: readonly string[], cwd: string): Async
   }
   /** Inputs walked so far, by real path. */
   const walked: string[] = [];
+  const excluded = new Map<string, string>();
+  for (const { path, why } of exclusions) {
+    try {
+      excluded.set(await realpath(path), why);
+    } catch {
+      // Not there: nothing to pass over.
+    }
+  }
   for (const [index, input] of inputs.entries()) {
     const absolute = roots[index]!;
     if (walked.some((root) => isInside(root, absolute))) continue;
@@ -79,7 +99,7 @@ export async function* walkInputs(inputs: readonly string[], cwd: string): Async
     const info = await stat(absolute);
     const before = [...walked];
     walked.push(absolute);
-    if (info.isDirectory()) yield* walkFolder(absolute, display, roots, before);
+    if (info.isDirectory()) yield* walkFolder(absolute, display, roots, before, excluded);
     else if (info.isFile())
       yield { kind: "file", absolutePath: absolute, displayPath: display, size: info.size };
     else
@@ -98,6 +118,7 @@ async function* walkFolder(
   display: string,
   roots: readonly string[],
   walked: readonly string[],
+  excluded: ReadonlyMap<string, string>,
 ): AsyncGenerator<WalkEntry> {
   let names: string[];
   try {
@@ -123,7 +144,10 @@ async function* walkFolder(
     if (info.isSymbolicLink()) {
       yield await describeLink(absolute, childDisplay, roots);
     } else if (info.isDirectory()) {
-      yield* walkFolder(absolute, childDisplay, roots, walked);
+      const why = excluded.get(absolute);
+      if (why !== undefined)
+        yield { kind: "skipped", displayPath: childDisplay, reason: "excluded", detail: why, size: 0 };
+      else yield* walkFolder(absolute, childDisplay, roots, walked, excluded);
     } else if (info.isFile()) {
       yield { kind: "file", absolutePath: absolute, displayPath: childDisplay, size: info.size };
     } else {

@@ -1,7 +1,8 @@
-import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import type { ScanReport } from "../../model/report.js";
 import { UsageError } from "../command.js";
 import { run } from "../run.js";
 import { FORMATS, formatters } from "../../report/index.js";
@@ -37,25 +38,60 @@ describe("the rule pack cache", () => {
   it("is written on the first scan and gives the same report on the next; --no-cache leaves it alone", async () => {
     const dir = await mkdtemp(join(tmpdir(), "custodiet-scan-cache-"));
     try {
-      await writeFile(join(dir, "face.h"), header);
+      const sdk = join(dir, "sdk");
+      await mkdir(sdk);
+      await writeFile(join(sdk, "face.h"), header);
       const cacheDir = join(dir, "cache");
-      const first = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, dir);
+      const first = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, sdk);
       expect(first.exitCode).toBe(1);
       expect((await readdir(cacheDir)).filter((name) => name.startsWith("rules-"))).toHaveLength(1);
-      const second = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, dir);
+      const second = await scanWith({ CUSTODIET_CACHE_DIR: cacheDir }, sdk);
       expect(second).toEqual(first);
 
       const untouched = join(dir, "untouched");
-      const uncached = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, dir, ["--no-cache"]);
+      const uncached = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, sdk, ["--no-cache"]);
       expect(uncached).toEqual(first);
       await expect(readdir(untouched)).rejects.toThrow();
 
       // Evidence is made from the rule files themselves.
-      const evidence = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, dir, ["--evidence", "bundle"]);
+      const evidence = await scanWith({ CUSTODIET_CACHE_DIR: untouched }, sdk, ["--evidence", "bundle"]);
       expect(evidence.exitCode).toBe(1);
       await expect(readdir(untouched)).rejects.toThrow();
     } finally {
       await rm(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("is left out of a scan of the folder that holds it (it holds every rule term), and recorded so", async () => {
+    const home = await mkdtemp(join(tmpdir(), "custodiet-scan-home-"));
+    try {
+      await writeFile(join(home, "face.h"), header);
+      const cacheDir = join(home, ".cache", "custodiet");
+      const scanJson = async (path: string) => {
+        const result = await run(["scan", path, "--format", "json", "--jobs", "1"], {
+          cwd: home,
+          env: { CUSTODIET_CACHE_DIR: cacheDir },
+          stdoutIsTTY: false,
+        });
+        return JSON.parse(result.stdout) as ScanReport;
+      };
+      await scanJson(home);
+      expect((await readdir(cacheDir)).length).toBeGreaterThan(0);
+      const report = await scanJson(home);
+      expect(new Set(report.findings.map((finding) => finding.location))).toEqual(
+        new Set([join(home, "face.h")]),
+      );
+      expect(report.coverage).toContainEqual(
+        expect.objectContaining({
+          location: join(home, ".cache/custodiet"),
+          status: "skipped",
+          reason: "excluded",
+        }),
+      );
+      // Named itself, it is scanned: the user chose it.
+      expect((await scanJson(cacheDir)).findings.length).toBeGreaterThan(0);
+    } finally {
+      await rm(home, { recursive: true, force: true });
     }
   });
 });

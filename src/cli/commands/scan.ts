@@ -178,8 +178,8 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   const progress = quiet ? undefined : io.progress;
   let lastDraw = 0;
   // A signed evidence bundle is made from the rule files themselves, never from a cached copy of them.
-  const cacheDir =
-    values["no-cache"] === true || values.evidence !== undefined ? undefined : ruleCacheDir(io.env, io.cwd);
+  const defaultCacheDir = ruleCacheDir(io.env, io.cwd);
+  const cacheDir = values["no-cache"] === true || values.evidence !== undefined ? undefined : defaultCacheDir;
   let report: ScanReport;
   try {
     const pack = await loadRulePack({
@@ -198,6 +198,10 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
         ...(maxDepth !== undefined ? { maxDepth } : {}),
         ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
       },
+      // Scanning a home folder would otherwise report every rule term of our own compiled packs.
+      ...(defaultCacheDir !== undefined
+        ? { exclude: [{ path: defaultCacheDir, why: "custodiet's own cache of compiled rule packs" }] }
+        : {}),
       cwd: io.cwd,
       ...(io.signal ? { signal: io.signal } : {}),
       ...(progress
