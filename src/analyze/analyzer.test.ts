@@ -11,6 +11,7 @@ import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/s
 import {
   analyzeHits,
   capMemberName,
+  dictionaryEntry,
   insideWordList,
   leadingByteOrder,
   lexiconLine,
@@ -523,5 +524,179 @@ describe("lexicon lines", () => {
     const column = "@attribute race: {White,Asian-Pac-Islander,Amer-Indian-Eskimo,Other,Black}";
     expect(at(column, "White")).toBe("a dataset schema (ARFF)");
     expect(at(`% ${column}`, "White")).toBeUndefined();
+  });
+});
+
+describe("dictionary entries", () => {
+  const at = (text: string, term: string) => {
+    const start = text.indexOf(term);
+    return dictionaryEntry(text, start, start + term.length);
+  };
+  // Words that begin with 黃 (yellow), as a dictionary sorts them; one of them is a term.
+  const yellow = [
+    "黃山",
+    "黃土",
+    "黃瓜",
+    "黃牛",
+    "黃石",
+    "黃色",
+    "黃色人種",
+    "黃金",
+    "黃昏",
+    "黃河",
+    "黃油",
+    "黃豆",
+  ];
+  const more = ["黃酒", "黃鶯", "黃花", "黃梅", "黃疸"];
+  const words = [...yellow, ...more];
+
+  it("takes an entry among entries sorted by their first letter for a sorted dictionary", () => {
+    // A compiled word list (NUL-separated), an input method's table, a segmenter's dictionary.
+    expect(at(`\0${words.join("\0")}\0`, "黃色人種")).toBe("a sorted dictionary");
+    expect(at(words.map((word, k) => `${word}\tcode${k}\t${100 + k}`).join("\n"), "黃色人種")).toBe(
+      "a sorted dictionary",
+    );
+    expect(at(words.map((word, k) => `${word} ${k + 2} n`).join("\r\n"), "黃色人種")).toBe(
+      "a sorted dictionary",
+    );
+    // A Korean-Hanja dictionary: the Hangul reading first, the term after it.
+    const hanja = [
+      "흑인",
+      "흑인가",
+      "흑인성",
+      "흑인영가",
+      "흑인음악",
+      "흑인종",
+      "흑인향상",
+      "흑일도",
+      "흑임자",
+    ];
+    const lines = [...hanja, ...hanja.map((word) => `${word}가`)].map((word) => `${word}:黑人:`);
+    lines[8] = "흑인종:黑人種:";
+    expect(at(lines.join("\n"), "黑人種")).toBe("a sorted dictionary");
+  });
+
+  it("still takes it where the term's entry starts a new letter", () => {
+    const text = [
+      ...["黄山", "黄土", "黄瓜", "黄牛", "黄石", "黄河", "黄油", "黄豆"],
+      ...["黑人", "黑色", "黑人种"],
+    ]
+      .concat(["黑板", "黑夜", "黑暗", "黑白", "黑龙江", "黑客"])
+      .join("\0");
+    expect(at(text, "黑人种")).toBe("a sorted dictionary");
+  });
+
+  it("takes an entry among readings in romanization for a romanized dictionary", () => {
+    // A character database: reading, Cantonese reading, pinyin, definition, each NUL-terminated.
+    const records = [
+      ["kiu5", "qiāo", "numerous; a crowd"],
+      ["bei3 maa6 maat6", "bǐ", "to split tangled hemp"],
+      ["zing4", "yàng", "to look pale or pallid (of the facial complexion)"],
+      ["dap6", "dá", "durable and solid leather"],
+      ["bik1 ngou4", "áo", "dry and decayed"],
+      ["hok6 hon3", "xué", "a kind of bird"],
+      ["caak3", "chè", "cracks; creases; wrinkles"],
+      ["baa1 baat6", "bā", "a scar; a birthmark"],
+    ];
+    const text = records.flat().join("\0");
+    expect(at(text, "facial complexion")).toBe("a romanized dictionary");
+    // An input method's table with numbered tones.
+    const table = ["黃腔\thuang2 qiang1\t431", "黃臉\thuang2 lian3\t464", "黃色\thuang2 se4\t4105"];
+    const other = ["民族\tmin2 zu2\t900", "人種\tren2 zhong3\t300", "種族\tzhong3 zu2\t500"];
+    const rows = [...table, ...table, ...table, ...other, ...table, ...table];
+    expect(at(rows.join("\n"), "人種")).toBe("a romanized dictionary");
+  });
+
+  it("leaves class labels, string tables, datasheets and code alone", () => {
+    // Labels and a camera client's UI strings do not sort by their first letter.
+    const labels = [
+      "黄种人",
+      "白种人",
+      "黑种人",
+      "棕种人",
+      "男",
+      "女",
+      "戴眼镜",
+      "不戴眼镜",
+      "戴帽子",
+      "不戴帽子",
+    ];
+    expect(at(labels.concat(labels).join("\0"), "黄种人")).toBeUndefined();
+    expect(at(labels.concat(labels).join("\n"), "白种人")).toBeUndefined();
+    const ui = [
+      "人脸检测",
+      "人体检测",
+      "车辆检测",
+      "民族",
+      "汉族",
+      "维族",
+      "肤色",
+      "黄",
+      "白",
+      "黑",
+      "年龄",
+      "性别",
+    ];
+    expect(at(ui.concat(ui).join("\0"), "维族")).toBeUndefined();
+    // A datasheet's feature list: every line begins with 支持 ("supports"), with phrases, not words.
+    const features = [
+      "人脸抓拍",
+      "人脸比对",
+      "人体属性识别",
+      "民族识别",
+      "肤色识别",
+      "车牌识别",
+      "口罩检测",
+      "安全帽检测",
+    ];
+    const sheet = features.concat(features, features).map((feature) => `支持${feature}功能`);
+    expect(at(sheet.join("\n"), "民族识别")).toBeUndefined();
+    // An enum and its comments.
+    const header = ["EM_RACE_UNKNOWN, // 未知", "EM_RACE_YELLOW, // 黄种人", "EM_RACE_BLACK, // 黑人"];
+    expect(at(Array(6).fill(header).flat().join("\n"), "黄种人")).toBeUndefined();
+    // Lines that name hash functions and protocol versions are no readings.
+    const proto = ["md5", "sha1", "ipv4", "ipv6", "RACE_TYPE", "sha256", "utf8", "h264", "mp4", "x86"];
+    expect(at(proto.concat(proto).join("\n"), "RACE_TYPE")).toBeUndefined();
+  });
+
+  it("needs enough entries around the hit", () => {
+    expect(at(words.slice(0, 8).join("\0"), "黃色人種")).toBeUndefined();
+    expect(at(`${"x".repeat(400)}${words.join("\0")}`, "黃山")).toBeUndefined();
+  });
+
+  it("finds no term in a dictionary, and still finds it in a list of ethnic groups", () => {
+    const wei = [
+      "维也纳",
+      "维修",
+      "维和",
+      "维持",
+      "维护",
+      "维新",
+      "维族",
+      "维权",
+      "维生素",
+      "维稳",
+      "维系",
+      "维度",
+      "维基",
+    ];
+    const dictionary = `${wei.concat(wei.slice(0, 6)).join("\0")}\0`;
+    expect(scan(dictionary, "utf-8", "test-nation-uyghur")).toEqual([]);
+    expect(scan(dictionary, "utf-16le", "test-nation-uyghur")).toEqual([]);
+    const groups = [
+      "民族",
+      "汉族",
+      "蒙古族",
+      "回族",
+      "藏族",
+      "维族",
+      "苗族",
+      "彝族",
+      "壮族",
+      "布依族",
+      "朝鲜族",
+      "满族",
+    ];
+    expect(scan(groups.concat(groups).join("\0"), "utf-8", "test-nation-uyghur").length).toBeGreaterThan(0);
   });
 });

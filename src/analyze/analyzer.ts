@@ -456,6 +456,101 @@ export function insideWordList(text: string, start: number, end: number): boolea
   return around >= WORD_LIST_RUN && asciiPairs * 8 < around * 7;
 }
 
+/** Separators of lexicon entries: NUL (a string table, a compiled dictionary) and line breaks. */
+function isEntryBreak(code: number): boolean {
+  return code === 0 || code === 0x0a || code === 0x0d;
+}
+
+/** Letters a lexicon headword starts with: CJK (see isCjkLetter) and Hangul syllables. */
+function isHeadLetter(code: number): boolean {
+  return isCjkLetter(code) || (code >= 0xac00 && code <= 0xd7a3);
+}
+
+/** Entries looked at on each side of the hit's, and how far (in characters) the look may go. */
+const LEXICON_ENTRIES = 8;
+const LEXICON_REACH = 2400;
+/** The longest entry taken for a lexicon's (a definition in a character database runs to a few lines). */
+const LEXICON_ENTRY = 320;
+
+/**
+ * A syllable with its tone as a number (pinyin `huang2`, Cantonese `zing4`: an initial, one to three vowels,
+ * a final consonant, the tone), or pinyin with a tone mark (`yàng`).
+ */
+const SYLLABLE =
+  "(?:(?:zh|ch|sh|ng|gw|kw|[b-df-hj-np-tw-z])?[aeiouüv]{1,3}(?:ng|[nmptkr])?[1-6]|[a-zü]{0,4}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,4})";
+/**
+ * A reading in romanization: an entry made of one to eight syllables, or a tab-separated field of two to
+ * eight (`黃色\thuang2 se4\t4105`).
+ */
+const ROMANIZED_ENTRY = new RegExp(`^${SYLLABLE}(?: ${SYLLABLE}){0,7}$`, "u");
+const ROMANIZED_FIELD = new RegExp(`(?:^|\t)${SYLLABLE}(?: ${SYLLABLE}){1,7}(?=$|\t)`, "u");
+
+/** One entry of a lexicon around a hit: its first character and the CJK or Hangul letters it starts with. */
+interface LexiconEntry {
+  readonly head: number;
+  readonly headword: number;
+  readonly romanized: boolean;
+}
+
+function lexiconEntry(text: string, from: number, to: number): LexiconEntry {
+  let headword = 0;
+  while (from + headword < to && isHeadLetter(text.charCodeAt(from + headword))) headword++;
+  const entry = to - from <= 80 ? text.slice(from, to) : "";
+  const romanized = ROMANIZED_ENTRY.test(entry) || ROMANIZED_FIELD.test(entry);
+  return { head: text.charCodeAt(from), headword, romanized };
+}
+
+/**
+ * Names the kind of dictionary whose entry the hit is in, or undefined. Entries are separated by NULs or line
+ * ends; the hit's entry is compared with up to LEXICON_ENTRIES entries on each side.
+ *
+ * - **A sorted dictionary** (an input method's table, a segmenter's word list, a conversion table, a
+ *   Korean-Hanja dictionary): three in four neighbouring entries begin with the same letter as the one
+ *   before, and the headwords are word-sized (a median of five letters or fewer). A vendor's string table
+ *   or a list of class labels does not sort its words by their first letter; a datasheet's lines that all
+ *   begin with 支持 ("supports") carry longer phrases.
+ * - **A romanized dictionary** (a character database, an input method's table): four or more of the
+ *   neighbouring entries hold a reading in romanization with tones, a field no software attribute list has.
+ */
+export function dictionaryEntry(text: string, start: number, end: number): string | undefined {
+  let from = start;
+  while (from > 0 && start - from < LEXICON_ENTRY && !isEntryBreak(text.charCodeAt(from - 1))) from--;
+  let to = end;
+  while (to < text.length && to - end < LEXICON_ENTRY && !isEntryBreak(text.charCodeAt(to))) to++;
+  if (start - from >= LEXICON_ENTRY || to - end >= LEXICON_ENTRY) return undefined;
+  const before: LexiconEntry[] = [];
+  for (let at = from; before.length < LEXICON_ENTRIES && from - at < LEXICON_REACH;) {
+    while (at > 0 && isEntryBreak(text.charCodeAt(at - 1))) at--;
+    if (at === 0) break;
+    const entryEnd = at;
+    while (at > 0 && entryEnd - at <= LEXICON_ENTRY && !isEntryBreak(text.charCodeAt(at - 1))) at--;
+    if (entryEnd - at > LEXICON_ENTRY) break;
+    before.push(lexiconEntry(text, at, entryEnd));
+  }
+  const after: LexiconEntry[] = [];
+  for (let at = to; after.length < LEXICON_ENTRIES && at - to < LEXICON_REACH;) {
+    while (at < text.length && isEntryBreak(text.charCodeAt(at))) at++;
+    if (at === text.length) break;
+    const entryStart = at;
+    while (at < text.length && at - entryStart <= LEXICON_ENTRY && !isEntryBreak(text.charCodeAt(at))) at++;
+    if (at - entryStart > LEXICON_ENTRY) break;
+    after.push(lexiconEntry(text, entryStart, at));
+  }
+  const entries = [...before.reverse(), lexiconEntry(text, from, to), ...after];
+  const neighbours = before.length + after.length;
+  if (neighbours < 2 * LEXICON_ENTRIES - 4) return undefined;
+  if (before.concat(after).filter((entry) => entry.romanized).length >= 4) return "a romanized dictionary";
+  let sorted = 0;
+  for (let k = 1; k < entries.length; k++) {
+    const head = entries[k]!.head;
+    if (isHeadLetter(head) && head === entries[k - 1]!.head) sorted++;
+  }
+  const headwords = entries.map((entry) => entry.headword).sort((a, b) => a - b);
+  const median = headwords[headwords.length >> 1]!;
+  if (4 * sorted >= 3 * (entries.length - 1) && median >= 1 && median <= 5) return "a sorted dictionary";
+  return undefined;
+}
+
 function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
@@ -574,6 +669,11 @@ class BufferAnalyzer {
     if (insideWordList(small.cached.window.text, small.start, small.end)) {
       if (this.onReject !== undefined)
         this.reject(hit, term, `inside an unbroken run of ${WORD_LIST_RUN}+ CJK characters (a word list)`);
+      return;
+    }
+    const dictionary = dictionaryEntry(small.cached.window.text, small.start, small.end);
+    if (dictionary !== undefined) {
+      if (this.onReject !== undefined) this.reject(hit, term, `in an entry of ${dictionary}`);
       return;
     }
     // Camel humps inside base64 or minified blobs make random "tokens" (…IsXjRy…): not identifiers.
