@@ -5,23 +5,30 @@ import { run } from "./run.js";
 const controller = new AbortController();
 /** The exit code of a stop by signal: 128 + the signal's number, as shells report it. */
 const state: { stoppedWith?: number } = {};
-/** Cleaning up after a stop gets this long; then the process exits anyway (temp space may be left). */
+/**
+ * Stopping (the scan's threads, temp space) gets this long; then the process exits anyway (temp space may be
+ * left). Writing the report of a stopped scan is not timed: a second Ctrl-C ends it at once.
+ */
 const CLEANUP_MS = 15_000;
+const timers: { cleanup?: NodeJS.Timeout } = {};
 const stop = (code: number, message: string): void => {
   if (state.stoppedWith !== undefined) process.exit(state.stoppedWith);
   state.stoppedWith = code;
   process.stderr.write(message);
   controller.abort();
-  setTimeout(() => {
+  timers.cleanup = setTimeout(() => {
     process.stderr.write(`custodiet: cleanup did not finish in ${CLEANUP_MS / 1000} s; exiting\n`);
     process.exit(code);
   }, CLEANUP_MS).unref();
 };
 process.on("SIGINT", () => {
-  stop(130, "\ncustodiet: stopping, cleaning up temp space…\n");
+  stop(
+    130,
+    "\ncustodiet: stopping; the report of what was scanned so far is still written (Ctrl-C again to quit now)…\n",
+  );
 });
 process.on("SIGTERM", () => {
-  stop(143, "custodiet: terminated, cleaning up temp space…\n");
+  stop(143, "custodiet: terminated, stopping; the report of what was scanned so far is still written…\n");
 });
 
 const stderrIsTTY = process.stderr.isTTY;
@@ -30,6 +37,9 @@ const result = await run(process.argv.slice(2), {
   env: process.env,
   stdoutIsTTY: process.stdout.isTTY,
   signal: controller.signal,
+  stopped: () => {
+    clearTimeout(timers.cleanup);
+  },
   ...(stderrIsTTY
     ? {
         progress: (line: string) => {

@@ -7,6 +7,11 @@ export interface CommandIo {
   readonly progress?: (line: string) => void;
   /** Stops long commands (Ctrl-C). */
   readonly signal?: AbortSignal;
+  /**
+   * Called when a stopped command has finished stopping and goes on to write what it has (a scan's report of
+   * what it scanned): from then on the stop is no longer waited for.
+   */
+  readonly stopped?: () => void;
 }
 
 /** Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or fatal error. */

@@ -6,6 +6,7 @@ import type { CompiledRulePack } from "../rules/compile.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
 import { compileScanSetup, createArtifactScanner } from "./scanner-setup.js";
 import {
+  interruptedResult,
   transferable,
   type ArtifactResult,
   type ArtifactTask,
@@ -224,8 +225,12 @@ class WorkerPool implements TaskRunner {
         job.resolve(result);
       },
       (error: unknown) => {
-        // As a worker reports it.
-        job.resolve(crashResult(job.task, describeError(error)));
+        // As a worker reports it; a task stopped with the scan is no crash.
+        job.resolve(
+          this.inline.signal?.aborted === true
+            ? interruptedResult(job.task)
+            : crashResult(job.task, describeError(error)),
+        );
       },
     );
     void this.inlineRun.finally(() => {
@@ -248,10 +253,10 @@ class WorkerPool implements TaskRunner {
     clearTimeout(this.startTimer);
     // Nothing waits forever on a closed pool (e.g. after Ctrl-C).
     for (const slot of this.slots) {
-      if (slot.busy) slot.busy.resolve(crashResult(slot.busy.task, "scan stopped"));
+      if (slot.busy) slot.busy.resolve(interruptedResult(slot.busy.task));
       slot.busy = undefined;
     }
-    for (const queued of this.queue.splice(0)) queued.resolve(crashResult(queued.task, "scan stopped"));
+    for (const queued of this.queue.splice(0)) queued.resolve(interruptedResult(queued.task));
     await Promise.all(this.slots.map((slot) => slot.worker.terminate()));
     // A task scanned in this thread stops soon after the scan's signal; its temp files go before the scan's.
     await this.inlineRun;

@@ -24,7 +24,13 @@ import { toDisplayPath, walkInputs, type Exclusion } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
 import { threadedHasher } from "./hasher.js";
-import { layerOf, type ArtifactResult, type ArtifactTask, type ChildTask } from "./task.js";
+import {
+  interruptedResult,
+  layerOf,
+  type ArtifactResult,
+  type ArtifactTask,
+  type ChildTask,
+} from "./task.js";
 
 export interface ScanProgress {
   readonly filesDone: number;
@@ -51,8 +57,17 @@ export interface ScanOptions {
   readonly budgets?: Partial<Budgets>;
   readonly cwd?: string;
   readonly onProgress?: (progress: ScanProgress) => void;
-  /** Stops the scan; temp space is still removed. */
+  /**
+   * Stops the scan; temp space is still removed. The scan rejects with the signal's reason, unless
+   * `reportWhenStopped` asks for the report of what was scanned so far.
+   */
   readonly signal?: AbortSignal;
+  /**
+   * On `signal`, return a report of what was scanned before the stop instead of rejecting: every finding
+   * made so far, the artifacts that were in the middle of being scanned or waiting as `interrupted`, and
+   * `interrupted` set on the report (the files the walk had not reached yet are not listed).
+   */
+  readonly reportWhenStopped?: boolean;
   /** The clock for `generatedAt` (tests pin it). */
   readonly now?: () => Date;
   /** Bytes per read. */
@@ -165,7 +180,13 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     filesFound++;
     const running: Promise<void> = (async () => {
       openFolders.set(task.tempDir, 1);
-      const result = await runner.run(task);
+      let result: ArtifactResult;
+      try {
+        result = await runner.run(task);
+      } catch (error) {
+        if (!(partial && options.signal?.aborted === true)) throw error;
+        result = interruptedResult(task);
+      }
       // A result that does not say (a crashed worker's) may have left a folder.
       if (result.tempDirMade !== false) madeFolders.add(task.tempDir);
       handle(task, result);
@@ -293,14 +314,17 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     return undefined;
   };
 
-  const stopped = new Promise<never>((_, reject) => {
+  const partial = options.reportWhenStopped === true;
+  const stopped = new Promise<void>((resolve, reject) => {
     options.signal?.addEventListener("abort", () => {
-      reject(options.signal?.reason as Error);
+      if (partial) resolve();
+      else reject(options.signal?.reason as Error);
     });
   });
   stopped.catch(() => undefined);
   try {
     while (true) {
+      if (partial && options.signal?.aborted === true) break;
       options.signal?.throwIfAborted();
       while (inFlight.size < limit) {
         const task = pending.pop() ?? (await nextInput());
@@ -313,10 +337,22 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       if (inFlight.size > 0) await Promise.race([...inFlight, stopped]);
     }
   } finally {
+    // A stopped walk lets go of the folder it had open.
+    if (!walk.done) await walker.return(undefined).catch(() => undefined);
     await runner.close();
     await hasher?.close();
     await Promise.allSettled(inFlight);
     await rm(tempRoot, { recursive: true, force: true });
+  }
+  const interrupted = partial && options.signal?.aborted === true;
+  if (interrupted) {
+    // Children that were waiting never ran: each is in the ledger, as every artifact is.
+    for (const task of pending.splice(0))
+      skip(
+        task.parents.concat([layerOf(task.origin, "", task.bytes?.length ?? 0)]),
+        "interrupted",
+        "before this was scanned",
+      );
   }
 
   const kept = sortFindings(dropContainerEchoes(findings));
@@ -335,5 +371,10 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     findings: kept,
     coverage,
     summary: buildSummary(kept, coverage),
+    ...(interrupted
+      ? {
+          interrupted: `the scan was stopped after ${filesDone} artifacts${walk.done ? "" : "; files the walk had not reached are not listed"}`,
+        }
+      : {}),
   };
 }

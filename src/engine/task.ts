@@ -117,3 +117,18 @@ export function transferable(bytes: Uint8Array): Uint8Array<ArrayBuffer> {
  * worker builds it again.
  */
 export type PostedSetup = Omit<ScanSetup, "pack"> & { readonly pack: RulePackParts };
+
+/** An artifact that was being scanned, or waiting for a thread, when the scan was stopped. */
+export function interruptedResult(task: ArtifactTask): ArtifactResult {
+  return {
+    id: task.id,
+    layer: layerOf(task.origin, "", task.bytes?.length ?? 0),
+    detections: [],
+    status: "skipped",
+    reason: "interrupted",
+    detail: "while this was being scanned",
+    bytesScanned: 0,
+    children: [],
+    skipped: [],
+  };
+}

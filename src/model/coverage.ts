@@ -20,6 +20,7 @@ export const COVERAGE_REASONS = [
   "budget-time",
   "duplicate",
   "excluded",
+  "interrupted",
 ] as const;
 export type CoverageReason = (typeof COVERAGE_REASONS)[number];
 

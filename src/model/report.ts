@@ -35,6 +35,12 @@ export interface ScanReport {
   readonly rules: readonly RuleSummary[];
   readonly findings: readonly Finding[];
   readonly coverage: readonly CoverageEntry[];
+  /**
+   * Set when the scan was stopped before it finished (Ctrl-C): what happened, in words. The findings are
+   * those made until then; artifacts being scanned or waiting are `interrupted` in the coverage; files the
+   * walk had not reached are not listed.
+   */
+  readonly interrupted?: string;
   readonly summary: {
     readonly findings: number;
     readonly byCategory: Readonly<Partial<Record<Category, number>>>;

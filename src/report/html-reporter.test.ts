@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { sampleReport, xssReport, XSS_PAYLOADS } from "../../test/report/sample-report.js";
+import { interruptedReport, sampleReport, xssReport, XSS_PAYLOADS } from "../../test/report/sample-report.js";
 import {
   CARD_LIMIT,
   formatHtml,
@@ -88,5 +88,19 @@ describe("formatHtml", () => {
     expect(
       leadSentence({ ...sampleReport(), findings: [], summary: { ...sampleReport().summary, findings: 0 } }),
     ).toBe("custodiet found no profiling capability in the 9 artifacts it scanned.");
+  });
+
+  it("leads with the stop when the scan was stopped", () => {
+    expect(leadSentence(interruptedReport())).toMatch(
+      /^The scan was stopped before it finished \(the scan was stopped after 6/u,
+    );
+    const empty = {
+      ...interruptedReport(),
+      findings: [],
+      summary: { ...interruptedReport().summary, findings: 0 },
+    };
+    expect(leadSentence(empty)).toMatch(
+      /this report covers what was scanned until then\. custodiet found no profiling/u,
+    );
   });
 });

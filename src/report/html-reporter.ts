@@ -298,8 +298,12 @@ export function leadSentence(report: ScanReport): string {
   const summary = report.summary;
   const files = new Set(report.findings.map((finding) => finding.location)).size;
   const scanned = summary.artifacts.scanned + summary.artifacts.partial;
+  const stopped =
+    report.interrupted === undefined
+      ? ""
+      : `The scan was stopped before it finished (${report.interrupted}); this report covers what was scanned until then. `;
   if (summary.findings === 0) {
-    return `custodiet found no profiling capability in the ${plural(scanned, "artifact")} it scanned.`;
+    return `${stopped}custodiet found no profiling capability in the ${plural(scanned, "artifact")} it scanned.`;
   }
   const categories = listJoin(
     orderedCounts(summary.byCategory, CATEGORIES).map(([key]) => CATEGORY_LABELS[key].toLowerCase()),
@@ -309,7 +313,7 @@ export function leadSentence(report: ScanReport): string {
     inferred > 0
       ? ` In ${inferred} of them the software appears to infer the attribute from a person's face, body or voice.`
       : "";
-  return `custodiet found ${plural(summary.findings, "place")} in ${plural(files, "file")} where the software handles ${categories}.${how}`;
+  return `${stopped}custodiet found ${plural(summary.findings, "place")} in ${plural(files, "file")} where the software handles ${categories}.${how}`;
 }
 
 function summaryHtml(report: ScanReport): string {

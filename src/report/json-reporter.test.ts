@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { REPORT_SCHEMA_VERSION } from "../model/report.js";
 import type { ScanReport } from "../model/report.js";
 import { draft07Validator, errorsOf } from "../../test/report/schema-validators.js";
-import { sampleReport, xssReport } from "../../test/report/sample-report.js";
+import { interruptedReport, sampleReport, xssReport } from "../../test/report/sample-report.js";
 import { canonicalize, formatJson, stableJson, stableJsonPieces } from "./json-reporter.js";
 
 /** The same report with every object's keys inserted in reverse order. */
@@ -21,7 +21,7 @@ describe("formatJson", () => {
   const validate = draft07Validator("scan-report.schema.json");
 
   it("is valid against schema/scan-report.schema.json", () => {
-    for (const report of [sampleReport(), xssReport()]) {
+    for (const report of [sampleReport(), xssReport(), interruptedReport()]) {
       const json: unknown = JSON.parse(formatJson(report));
       expect(validate(json), errorsOf(validate)).toBe(true);
     }

@@ -84,6 +84,7 @@ export const COVERAGE_REASON_LABELS = {
   "budget-time": "took too long",
   duplicate: "duplicate of another scanned artifact",
   excluded: "left out on purpose",
+  interrupted: "the scan was stopped",
 } as const satisfies Record<CoverageReason, string>;
 
 /** The display of one layer: its path, with the document element or carve offset when present. */

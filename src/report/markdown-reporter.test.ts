@@ -6,6 +6,7 @@ import {
   layer,
   sampleReport,
   scanned,
+  interruptedReport,
 } from "../../test/report/sample-report.js";
 import { escapeMarkdown, formatMarkdown, markdownCode } from "./markdown-reporter.js";
 
@@ -45,5 +46,12 @@ describe("formatMarkdown", () => {
     // Inside a code span the markup is shown verbatim; outside of one it must not appear at all.
     expect(row).toContain("`a\\|b<script>.h`");
     expect(text.replace(/`[^`]*`/gu, "")).not.toContain("<script>");
+  });
+
+  it("says that a stopped scan's report is partial", () => {
+    expect(formatMarkdown(sampleReport())).not.toContain("Interrupted");
+    expect(formatMarkdown(interruptedReport())).toContain(
+      "> **Interrupted:** the scan was stopped after 6 artifacts",
+    );
   });
 });

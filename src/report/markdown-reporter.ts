@@ -45,6 +45,11 @@ export function formatMarkdown(report: ScanReport): string {
       `(${plural(scanned, "artifact")} scanned, ${partial} partly, ${skipped} not scanned; ${formatBytes(summary.bytesScanned)}) ` +
       `with rule pack ${report.rulePack.hash.slice(0, 12)} and found **${plural(summary.findings, "finding")}**.`,
   );
+  if (report.interrupted !== undefined)
+    out.push(
+      "",
+      `> **Interrupted:** ${escapeMarkdown(report.interrupted)}. The findings are those made until then; what was not scanned may hold more.`,
+    );
   if (summary.findings > 0) {
     out.push("");
     const severities = orderedCounts(summary.bySeverity, [...SEVERITIES].reverse());

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { errorsOf, sarifValidator } from "../../test/report/schema-validators.js";
-import { sampleReport, xssReport } from "../../test/report/sample-report.js";
+import { interruptedReport, sampleReport, xssReport } from "../../test/report/sample-report.js";
 import { formatSarif, pathToUri } from "./sarif-reporter.js";
 
 interface SarifRun {
@@ -35,7 +35,7 @@ describe("formatSarif", () => {
   const validate = sarifValidator();
 
   it("is valid against the official SARIF 2.1.0 schema", () => {
-    for (const report of [sampleReport(), xssReport()]) {
+    for (const report of [sampleReport(), xssReport(), interruptedReport()]) {
       const log: unknown = JSON.parse(formatSarif(report));
       expect(validate(log), errorsOf(validate)).toBe(true);
     }
@@ -107,5 +107,20 @@ describe("formatSarif", () => {
     expect(pathToUri("/abs/x.h", false)).toBe("file:///abs/x.h");
     expect(pathToUri("C:\\sdk\\x.h", false)).toBe("file:///C:/sdk/x.h");
     expect(pathToUri("/usr/lib/libface.so", true)).toBe("usr/lib/libface.so");
+  });
+
+  it("says a stopped scan did not run to its end, and lists what it interrupted", () => {
+    type Invocation = {
+      executionSuccessful: boolean;
+      toolExecutionNotifications: { message: { text: string } }[];
+    };
+    const invocation = (report: ReturnType<typeof sampleReport>) =>
+      (JSON.parse(formatSarif(report)) as { runs: { invocations: Invocation[] }[] }).runs[0]!.invocations[0]!;
+    expect(invocation(sampleReport()).executionSuccessful).toBe(true);
+    const stopped = invocation(interruptedReport());
+    expect(stopped.executionSuccessful).toBe(false);
+    expect(stopped.toolExecutionNotifications.map((n) => n.message.text)).toContain(
+      "Not scanned: sdk/late.zip: the scan was stopped (while this was being scanned)",
+    );
   });
 });

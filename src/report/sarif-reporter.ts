@@ -320,7 +320,16 @@ export function formatSarif(report: ScanReport): string {
             rules: rules.map((rule) => ruleDescriptor(rule)),
           },
         },
-        invocations: [{ executionSuccessful: true, toolExecutionNotifications: notifications }],
+        invocations: [
+          {
+            // A stopped scan did not do all it was asked to; its findings stand.
+            executionSuccessful: report.interrupted === undefined,
+            ...(report.interrupted !== undefined
+              ? { exitCodeDescription: `interrupted: ${report.interrupted}` }
+              : {}),
+            toolExecutionNotifications: notifications,
+          },
+        ],
         artifacts: artifacts.artifacts,
         results,
         columnKind: "utf16CodeUnits",

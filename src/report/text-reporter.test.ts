@@ -4,6 +4,7 @@ import {
   makeReport,
   RULES,
   layer,
+  interruptedReport,
   sampleReport,
   scanned,
 } from "../../test/report/sample-report.js";
@@ -90,5 +91,12 @@ describe("formatText", () => {
     const text = formatText(makeReport([], [scanned([layer("a.h", "a")])], RULES));
     expect(text).toContain("No findings.");
     expect(text).toContain("1 scanned, 0 partial, 0 skipped");
+  });
+
+  it("says up front that a stopped scan's report is partial", () => {
+    expect(formatText(sampleReport())).not.toContain("INTERRUPTED");
+    const text = formatText(interruptedReport());
+    expect(text.split("\n")[1]).toMatch(/^INTERRUPTED: the scan was stopped after 6 artifacts/u);
+    expect(text).toContain("sdk/late.zip: the scan was stopped (while this was being scanned)");
   });
 });

@@ -64,6 +64,13 @@ export function formatText(report: ScanReport, options: FormatOptions = {}): str
       `custodiet ${escapeControls(report.tool.version)} · rule pack ${report.rulePack.hash.slice(0, 12)} (${plural(report.rulePack.ruleCount, "rule")})`,
     ),
   );
+  if (report.interrupted !== undefined)
+    out.push(
+      paint(
+        "yellow",
+        `INTERRUPTED: ${escapeControls(report.interrupted)}. The findings are those made until then; what was not scanned may hold more.`,
+      ),
+    );
   out.push("");
 
   for (const [location, findings] of groupBy(report.findings, (finding) => finding.location)) {

@@ -340,6 +340,24 @@ export function sampleReport(): ScanReport {
   return makeReport(sampleFindings(), sampleCoverage(), RULES);
 }
 
+/** The sample as a scan stopped by Ctrl-C reports it: one artifact interrupted. */
+export function interruptedReport(): ScanReport {
+  const coverage: CoverageEntry[] = sampleCoverage();
+  const stopped = layer("sdk/late.zip", "late");
+  coverage.push({
+    location: stopped.path,
+    layers: [stopped],
+    status: "skipped",
+    reason: "interrupted",
+    detail: "while this was being scanned",
+    bytesScanned: 0,
+  });
+  return {
+    ...makeReport(sampleFindings(), coverage, RULES),
+    interrupted: "the scan was stopped after 6 artifacts; files the walk had not reached are not listed",
+  };
+}
+
 /** Strings a hostile file may carry in its name or content. Each sets a window flag if it ever runs. */
 export const XSS_PAYLOADS = [
   `<script>window.__xss = 1</script>`,

@@ -203,7 +203,8 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
         ? { exclude: [{ path: defaultCacheDir, why: "custodiet's own cache of compiled rule packs" }] }
         : {}),
       cwd: io.cwd,
-      ...(io.signal ? { signal: io.signal } : {}),
+      // Ctrl-C: the report of what was scanned until then is still written.
+      ...(io.signal ? { signal: io.signal, reportWhenStopped: true } : {}),
       ...(progress
         ? {
             onProgress: (state) => {
@@ -222,6 +223,10 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   progress?.("");
 
   const notes: string[] = [];
+  if (report.interrupted !== undefined) {
+    io.stopped?.();
+    notes.push(`scan stopped: ${report.interrupted}; the report covers what was scanned until then`);
+  }
   if (baseline !== undefined) {
     const { applyBaseline } = await import("../../findings/baseline.js");
     const applied = applyBaseline(report, baseline, new Date().toISOString().slice(0, 10));
