@@ -7,6 +7,7 @@ import {
   makeFinding,
   makeReport,
   RULES,
+  interruptedReport,
   sampleReport,
   scanned,
 } from "../../test/report/sample-report.js";
@@ -219,5 +220,14 @@ describe("diff renderers", () => {
     expect(html.match(/<article class="card /gu)).toHaveLength(2);
     expect(html).toContain("EM_NATION_TYPE_XJ");
     expect(html).not.toContain("<script");
+  });
+
+  it("marks a side whose scan was stopped before it finished", () => {
+    const input = { old: sampleReport(), new: interruptedReport() };
+    const text = formatDiffText({ ...input, diff: diffReports(input.old, input.new) });
+    expect(text).toMatch(
+      /^ {2}new: .* INTERRUPTED: the scan was stopped after 6 artifacts.*; a partial report$/mu,
+    );
+    expect(text).not.toMatch(/^ {2}old: .*INTERRUPTED/mu);
   });
 });

@@ -33,7 +33,10 @@ function headline(input: DiffInput): string {
 }
 
 function side(report: ScanReport): string {
-  return `${report.inputs.join(", ")} (custodiet ${report.tool.version}, rule pack ${report.rulePack.hash.slice(0, 12)}, ${report.generatedAt})`;
+  // A finding "removed" against a stopped scan may only not have been reached.
+  const stopped =
+    report.interrupted === undefined ? "" : ` INTERRUPTED: ${report.interrupted}; a partial report`;
+  return `${report.inputs.join(", ")} (custodiet ${report.tool.version}, rule pack ${report.rulePack.hash.slice(0, 12)}, ${report.generatedAt})${stopped}`;
 }
 
 function textLine(sign: string, finding: Finding, rules: ReadonlyMap<string, RuleSummary>): string {
