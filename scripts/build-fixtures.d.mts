@@ -51,6 +51,7 @@ export declare function buildUbifsFixtures(outDir: string): {
   missing: string[];
 };
 export declare const FLASH_OFFSETS: Readonly<Record<string, number>>;
+export declare function withSpareAreas(bytes: Uint8Array, page?: number, spare?: number): Buffer;
 export declare function buildFlashDumps(
   outDir: string,
   ubifs?: { made: Record<string, string>; missing: string[] },

@@ -1156,7 +1156,25 @@ export const FLASH_OFFSETS = {
   "flash-jffs2-be.bin": 0x40000,
   "flash-ubi.bin": 0x100000,
   "flash-ubifs.bin": 0x80000,
+  // flash-ubi.bin read with the spare areas of its 2,048-byte pages: 0x100000 / 2048 pages of 2,112 bytes.
+  "flash-nand-oob.bin": 0x108000,
 };
+
+/**
+ * A dump as a NAND programmer reads it: after each 2,048-byte page its 64-byte spare area, erased (0xff)
+ * for an erased page, else a good-block mark and ECC-like noise.
+ */
+export function withSpareAreas(bytes, page = 2048, spare = 64) {
+  const pages = Math.ceil(bytes.length / page);
+  const out = Buffer.alloc(pages * (page + spare), 0xff);
+  const ecc = lcgNoise(spare, 37);
+  for (let k = 0; k < pages; k += 1) {
+    const data = bytes.subarray(k * page, (k + 1) * page);
+    data.copy(out, k * (page + spare));
+    if (data.some((byte) => byte !== 0xff)) ecc.copy(out, k * (page + spare) + page + 2, 2);
+  }
+  return out;
+}
 
 /** Deterministic noise (a linear congruential generator) standing in for firmware, a bootloader or a kernel. */
 function lcgNoise(length, seed) {
@@ -1225,6 +1243,7 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
     const bootloader = lcgNoise(0x40000, 29);
     const ubiDump = flashPartition(bootloader, FLASH_OFFSETS["flash-ubi.bin"], readFileSync(ubi), 0, 0x20000);
     put("flash-ubi.bin", Buffer.concat([ubiDump, lcgNoise(0x8000, 31)]));
+    put("flash-nand-oob.bin", withSpareAreas(Buffer.concat([ubiDump, lcgNoise(0x8000, 31)])));
     const ubifsDump = flashPartition(
       bootloader,
       FLASH_OFFSETS["flash-ubifs.bin"],

@@ -23,6 +23,7 @@ import {
 } from "./seven-zip-formats.js";
 import { deflateLength } from "./streams.js";
 import { ubifsCrc } from "./ubifs-extractor.js";
+import { findSpareLayout, isUbiEcHeader } from "./ubi-extractor.js";
 import { UIMAGE_HEADER_SIZE, UIMAGE_MAGIC, parseUImageHeader } from "./uimage-extractor.js";
 import { ZIP_LOCAL } from "./zip-extractor.js";
 
@@ -208,15 +209,6 @@ const UBI_EC_SIZE = 64;
 /** PEB sizes tried, as in ubi-extractor.ts: the distance to the next erase-counter header. */
 const UBI_PEB_SIZES = [16, 32, 64, 128, 256, 512, 1024, 2048].map((k) => k * 1024);
 
-/** A UBI erase-counter header: magic, version 1 and its CRC (UBI's crc32: seed 0xffffffff, no inversion). */
-function isUbiEcHeader(head: Uint8Array): boolean {
-  return (
-    head.length >= UBI_EC_SIZE &&
-    startsWith(head, [0x55, 0x42, 0x49, 0x23, 0x01]) &&
-    ubifsCrc(head.subarray(0, 60)) === viewOf(head).getUint32(60, false)
-  );
-}
-
 /**
  * The length of the UBI image at `offset`: the run of consecutive physical erase blocks that start with a
  * valid erase-counter header of the same image (erased PEBs of an attached UBI carry one too). The PEB
@@ -243,15 +235,20 @@ async function ubiLength(
       break;
     }
   }
-  if (pebSize === undefined) return undefined;
-  if (view.getUint32(16, false) + UBI_EC_SIZE > pebSize || view.getUint32(20, false) >= pebSize)
+  // A dump with the spare areas of its NAND pages: the blocks lie a stride of PEB and spares apart.
+  const stride = pebSize ?? (await findSpareLayout(source, offset, sameImage))?.stride;
+  if (stride === undefined) return undefined;
+  if (
+    pebSize !== undefined &&
+    (view.getUint32(16, false) + UBI_EC_SIZE > pebSize || view.getUint32(20, false) >= pebSize)
+  )
     return undefined;
   let count = 1;
-  while (offset + (count + 1) * pebSize <= source.size && !signal.aborted) {
-    if (!(await sameImage(offset + count * pebSize))) break;
+  while (offset + (count + 1) * stride <= source.size && !signal.aborted) {
+    if (!(await sameImage(offset + count * stride))) break;
     count += 1;
   }
-  return count * pebSize;
+  return count * stride;
 }
 
 const UBIFS_SB_SIZE = 4096;

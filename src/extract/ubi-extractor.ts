@@ -1,6 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import { ChildWriter, ContainerBudget, ascii, child, partial, startsWith, viewOf } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { ubifsCrc } from "./ubifs-extractor.js";
 
 const EC_MAGIC = ascii("UBI#");
 const VID_MAGIC = ascii("UBI!");
@@ -32,6 +33,101 @@ async function findPebSize(source: ByteSource): Promise<number | undefined> {
 }
 
 /**
+ * Page and spare-area sizes of NAND chips. A dump read off the chip with a programmer holds each page's
+ * spare area (ECC bytes, bad-block marks) right after its data: 2,048 + 64 bytes, and so on. The
+ * erase-counter headers of a UBI image in it then lie PEB × (page + spare) / page bytes apart: never a
+ * power of two, so such a dump is never taken for a plain image, nor the other way round.
+ */
+export const NAND_LAYOUTS: readonly { readonly page: number; readonly spare: number }[] = [
+  { page: 2048, spare: 64 },
+  { page: 2048, spare: 128 },
+  { page: 4096, spare: 128 },
+  { page: 4096, spare: 224 },
+  { page: 4096, spare: 256 },
+  { page: 512, spare: 16 },
+  { page: 8192, spare: 448 },
+  { page: 8192, spare: 640 },
+];
+
+export interface SpareLayout {
+  readonly page: number;
+  readonly spare: number;
+  /** Bytes from one erase block to the next in the dump (the PEB with its spare areas). */
+  readonly stride: number;
+}
+
+/** A UBI erase-counter header: magic, version 1 and its CRC (UBI's crc32: seed 0xffffffff, no inversion). */
+export function isUbiEcHeader(head: Uint8Array): boolean {
+  return (
+    head.length >= 64 &&
+    startsWith(head, EC_MAGIC) &&
+    head[4] === 1 &&
+    ubifsCrc(head.subarray(0, 60)) === viewOf(head).getUint32(60, false)
+  );
+}
+
+/**
+ * The NAND layout of a UBI image whose pages carry their spare areas, when the erase block at `offset` is
+ * followed, one stride of some layout later, by another block that `sameImage` accepts; undefined else.
+ */
+export async function findSpareLayout(
+  source: ByteSource,
+  offset: number,
+  sameImage: (at: number) => Promise<boolean>,
+): Promise<SpareLayout | undefined> {
+  for (const peb of PEB_SIZES) {
+    for (const { page, spare } of NAND_LAYOUTS) {
+      if (page > peb) continue;
+      const stride = (peb / page) * (page + spare);
+      if (offset + stride + 64 > source.size) continue;
+      if (await sameImage(offset + stride)) return { page, spare, stride };
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The dump with every page's spare area cut out: the bytes the flash's controller shows, a plain UBI image
+ * the engine then opens as usual.
+ */
+async function* withoutSpareAreas(
+  source: ByteSource,
+  context: ExtractContext,
+  layout: SpareLayout,
+): AsyncGenerator<ExtractEvent> {
+  const { page, spare } = layout;
+  const unit = page + spare;
+  const pages = Math.floor(source.size / unit);
+  const tail = Math.min(page, source.size - pages * unit);
+  const name = `data-${page}+${spare}`;
+  const budget = new ContainerBudget(context, "nand");
+  const skipped = budget.admit(name, pages * page + tail);
+  if (skipped !== undefined) {
+    yield skipped;
+    return;
+  }
+  const writer = new ChildWriter(context.tempDir, name);
+  const batch = Math.max(1, Math.floor((1 << 20) / unit));
+  for (let first = 0; first < pages; first += batch) {
+    if (context.signal.aborted) {
+      await writer.discard();
+      yield partial("budget-time", "time budget ran out while removing the spare areas of NAND pages");
+      return;
+    }
+    const count = Math.min(batch, pages - first);
+    const raw = await source.read(first * unit, count * unit);
+    const data = new Uint8Array(count * page);
+    for (let k = 0; k < count; k += 1) data.set(raw.subarray(k * unit, k * unit + page), k * page);
+    await writer.write(data);
+  }
+  if (tail > 0) await writer.write(await source.read(pages * unit, tail));
+  budget.written += writer.size;
+  yield child(name, "nand", await writer.finish(), {
+    element: `${page}-byte pages, ${spare}-byte spare areas removed`,
+  });
+}
+
+/**
  * UBI images (raw NAND dumps): reassembles each volume from its logical erase blocks (the highest
  * sequence number wins) and yields it as a child named from the volume table. Volumes often hold a
  * squashfs or a UBIFS, which the engine then opens (UBIFS with the own reader in ubifs-extractor.ts,
@@ -40,6 +136,14 @@ async function findPebSize(source: ByteSource): Promise<number | undefined> {
 export async function* extractUbi(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
   const budget = new ContainerBudget(context, "ubi");
   const pebSize = await findPebSize(source);
+  if (pebSize === undefined || pebSize === source.size) {
+    // A dump with the spare areas of its pages: the next header is a little more than a PEB away.
+    const layout = await findSpareLayout(source, 0, async (at) => isUbiEcHeader(await source.read(at, 64)));
+    if (layout !== undefined) {
+      yield* withoutSpareAreas(source, context, layout);
+      return;
+    }
+  }
   if (pebSize === undefined) {
     yield partial("corrupt", "no second UBI erase-counter header found; erase block size unknown");
     return;

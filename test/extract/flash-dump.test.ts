@@ -11,6 +11,7 @@ import {
   libfaceBytes,
   tar,
   ubifsLibBytes,
+  withSpareAreas,
 } from "../../scripts/build-fixtures.mjs";
 import { scan } from "../../src/engine/scan.js";
 import { jffs2Crc } from "../../src/extract/jffs2-extractor.js";
@@ -121,6 +122,72 @@ describe.skipIf(!haveTools)(
     });
   },
 );
+
+describe.skipIf(!haveTools)("a NAND dump with the spare areas of its pages", () => {
+  it("is carved at its stride, its spare areas cut out, and its UBI opened down to the file", async () => {
+    const dump = "flash-nand-oob.bin";
+    const at = FLASH_OFFSETS[dump]!;
+    const report = await scan({ paths: [made[dump]!], jobs: 1 });
+    const finding = report.findings.find(
+      (f) => f.layers.at(-1)!.path === "usr/lib/libface.so" && f.match === ENUM_TEXT,
+    );
+    expect(finding, JSON.stringify(report.coverage.map((entry) => entry.location))).toBeDefined();
+    const layers = finding!.layers;
+    expect(layers.map((layer) => layer.via)).toEqual(["file", "carve", "nand", "ubi", "ubifs"]);
+    // The carved slice is the UBI image's erase blocks, each page followed by its 64-byte spare area.
+    const image = readFileSync(join(dir, "ubifs-ubi.img"));
+    expect(layers[1]).toMatchObject({ carvedAt: at, size: (image.length / 2048) * 2112 });
+    // Without its spare areas it is, byte for byte, the image ubinize wrote.
+    expect(layers[2]).toMatchObject({
+      path: "data-2048+64",
+      element: "2048-byte pages, 64-byte spare areas removed",
+      size: image.length,
+      sha256: sha256(image),
+    });
+    expect(finding!.offset).toBe(ubifsLibBytes().indexOf(ENUM_UTF16));
+    expect(layers.at(-1)!.sha256).toBe(sha256(ubifsLibBytes()));
+    expect(
+      report.coverage.filter(
+        (entry) =>
+          entry.status !== "scanned" && entry.reason !== "not-a-regular-file" && entry.reason !== "duplicate",
+      ),
+    ).toEqual([]);
+  }, 60_000);
+
+  it("is opened as a file of its own too, in other page layouts", async () => {
+    const image = readFileSync(join(dir, "ubifs-ubi.img"));
+    const inputs: string[] = [];
+    for (const [page, spare] of [
+      [2048, 64],
+      [2048, 128],
+    ] as const) {
+      const path = join(dir, `ubi-${page}+${spare}.nand`);
+      writeFileSync(path, withSpareAreas(image, page, spare));
+      inputs.push(path);
+    }
+    const report = await scan({ paths: inputs, jobs: 1 });
+    for (const [index, layout] of ["2048+64", "2048+128"].entries()) {
+      const found = report.findings.find(
+        (f) => f.layers[0]!.path === inputs[index] && f.layers.at(-1)!.path === "usr/lib/libface.so",
+      );
+      expect(found?.layers.map((layer) => [layer.via, layer.path])).toEqual([
+        ["file", inputs[index]],
+        ["nand", `data-${layout}`],
+        ["ubi", "rootfs"],
+        ["ubifs", "usr/lib/libface.so"],
+      ]);
+      expect(found?.layers[1]!.sha256).toBe(sha256(image));
+    }
+  }, 60_000);
+
+  it("is one carve, and a plain UBI image is never read as one", async () => {
+    expect((await runOnce(made["flash-nand-oob.bin"]!)).children.map((c) => [c.carvedAt, c.name])).toEqual([
+      [FLASH_OFFSETS["flash-nand-oob.bin"], `0x${FLASH_OFFSETS["flash-nand-oob.bin"]!.toString(16)}.ubi`],
+    ]);
+    const plain = await runOnce(readFileSync(join(dir, "ubifs-ubi.img")));
+    expect(plain.children.map((c) => c.via)).not.toContain("nand");
+  });
+});
 
 describe.skipIf(!haveTools)("carving a flash dump, one layer", () => {
   const carvedAt = async (input: string | Uint8Array): Promise<(number | undefined)[]> => {
