@@ -1158,6 +1158,8 @@ export const FLASH_OFFSETS = {
   "flash-ubifs.bin": 0x80000,
   // flash-ubi.bin read with the spare areas of its 2,048-byte pages: 0x100000 / 2048 pages of 2,112 bytes.
   "flash-nand-oob.bin": 0x108000,
+  // A JFFS2 made for NAND (no cleanmarkers, 2 KiB pages, 128 KiB blocks) at 0x100000, read likewise.
+  "flash-jffs2-nand.bin": 0x108000,
 };
 
 /**
@@ -1233,6 +1235,15 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
         const fs = flashPartition(before, FLASH_OFFSETS[name], readFileSync(image), 0, 0x10000);
         put(name, Buffer.concat([fs, lcgNoise(0x4000, 27)]));
       }
+      // Some pages of incompressible files, so that nodes cross page ends; the enum's file comes last.
+      const nandRoot = makeTree(join(work, "nand-tree"), { links: false });
+      for (let k = 0; k < 12; k += 1)
+        writeFileSync(join(nandRoot, `etc/blob-${k}.bin`), lcgNoise(3000 + 97 * k, 43 + k));
+      const nand = join(work, "jffs2-nand.img");
+      run("mkfs.jffs2", ["-n", "-l", "-q", "-e", "128KiB", "-s", "2048", "-r", nandRoot, "-o", nand]);
+      put("flash-jffs2-nand.img", readFileSync(nand));
+      const fs = flashPartition(lcgNoise(0x40000, 39), 0x100000, readFileSync(nand), 0, 0x20000);
+      put("flash-jffs2-nand.bin", withSpareAreas(Buffer.concat([fs, lcgNoise(0x4000, 41)])));
     } finally {
       rmSync(work, { recursive: true, force: true });
     }

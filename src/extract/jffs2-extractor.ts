@@ -4,6 +4,8 @@ import { ChildWriter, ContainerBudget, child, errorMessage, partial, viewOf } fr
 import { crc32 } from "./crc32.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { lzo1xDecompress } from "./lzo.js";
+import { NAND_LAYOUTS, dropSpareAreas, withoutSpareAreas, type SpareLayout } from "./nand.js";
+import { memorySource } from "../sources/byte-source.js";
 import { rtimeDecompress } from "./rtime.js";
 
 // Node types (include/uapi/linux/jffs2.h). The 0x2000 bit (ACCURATE) is cleared on flash to obsolete a node.
@@ -486,6 +488,42 @@ async function rebuild(
  * A child's `offsetInParent` is the image offset of the header of the data node that holds its first
  * bytes (the data is compressed per node, so no image offset maps to a file offset in general).
  */
+/** Node damage that spare areas inside an image cause: nodes cut where a page ends. */
+function cuts(damage: Damage): number {
+  return damage.badHeaders + damage.badNodes + damage.badData;
+}
+
+/** How much of the image is tried in each NAND layout. */
+const SPARE_TRIAL_BYTES = 1 << 20;
+
+/**
+ * The NAND layout whose spare areas, cut out of the image's start, remove nearly all of its damage (a JFFS2
+ * read off a NAND chip with its pages' spare areas: every node across a page end is cut); undefined when
+ * the image reads as well as it is.
+ */
+async function spareLayoutOf(
+  source: ByteSource,
+  littleEndian: boolean,
+  signal: AbortSignal,
+): Promise<SpareLayout | undefined> {
+  const trial = await source.read(0, Math.min(source.size, SPARE_TRIAL_BYTES));
+  const damageOf = async (bytes: Uint8Array): Promise<number> => {
+    const damage = new Damage();
+    await scanNodes(memorySource(bytes), littleEndian, damage, signal);
+    return cuts(damage);
+  };
+  const raw = await damageOf(trial);
+  if (raw < 2) return undefined;
+  let best: { layout: SpareLayout; damage: number } | undefined;
+  for (const { page, spare } of NAND_LAYOUTS) {
+    if (trial.length < 2 * (page + spare) || signal.aborted) continue;
+    const damage = await damageOf(dropSpareAreas(trial, { page, spare }));
+    if (best === undefined || damage < best.damage)
+      best = { layout: { page, spare, stride: page + spare }, damage };
+  }
+  return best !== undefined && best.damage * 4 <= raw ? best.layout : undefined;
+}
+
 export async function* extractJffs2(
   source: ByteSource,
   context: ExtractContext,
@@ -502,6 +540,14 @@ export async function* extractJffs2(
     damage,
     context.signal,
   );
+  if (cuts(damage) >= 2) {
+    // Read off a NAND chip with the spare areas of its pages? Then the image without them is the file system.
+    const layout = await spareLayoutOf(source, littleEndian, context.signal);
+    if (layout !== undefined) {
+      yield* withoutSpareAreas(source, context, layout);
+      return;
+    }
+  }
   if (stopped !== undefined)
     yield partial(
       context.signal.aborted ? "budget-time" : "budget-members",

@@ -1,6 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import { ChildWriter, ContainerBudget, ascii, child, partial, startsWith, viewOf } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { NAND_LAYOUTS, withoutSpareAreas, type SpareLayout } from "./nand.js";
 import { ubifsCrc } from "./ubifs-extractor.js";
 
 const EC_MAGIC = ascii("UBI#");
@@ -32,30 +33,6 @@ async function findPebSize(source: ByteSource): Promise<number | undefined> {
   return source.size <= PEB_SIZES.at(-1)! ? source.size : undefined;
 }
 
-/**
- * Page and spare-area sizes of NAND chips. A dump read off the chip with a programmer holds each page's
- * spare area (ECC bytes, bad-block marks) right after its data: 2,048 + 64 bytes, and so on. The
- * erase-counter headers of a UBI image in it then lie PEB × (page + spare) / page bytes apart: never a
- * power of two, so such a dump is never taken for a plain image, nor the other way round.
- */
-export const NAND_LAYOUTS: readonly { readonly page: number; readonly spare: number }[] = [
-  { page: 2048, spare: 64 },
-  { page: 2048, spare: 128 },
-  { page: 4096, spare: 128 },
-  { page: 4096, spare: 224 },
-  { page: 4096, spare: 256 },
-  { page: 512, spare: 16 },
-  { page: 8192, spare: 448 },
-  { page: 8192, spare: 640 },
-];
-
-export interface SpareLayout {
-  readonly page: number;
-  readonly spare: number;
-  /** Bytes from one erase block to the next in the dump (the PEB with its spare areas). */
-  readonly stride: number;
-}
-
 /** A UBI erase-counter header: magic, version 1 and its CRC (UBI's crc32: seed 0xffffffff, no inversion). */
 export function isUbiEcHeader(head: Uint8Array): boolean {
   return (
@@ -84,47 +61,6 @@ export async function findSpareLayout(
     }
   }
   return undefined;
-}
-
-/**
- * The dump with every page's spare area cut out: the bytes the flash's controller shows, a plain UBI image
- * the engine then opens as usual.
- */
-async function* withoutSpareAreas(
-  source: ByteSource,
-  context: ExtractContext,
-  layout: SpareLayout,
-): AsyncGenerator<ExtractEvent> {
-  const { page, spare } = layout;
-  const unit = page + spare;
-  const pages = Math.floor(source.size / unit);
-  const tail = Math.min(page, source.size - pages * unit);
-  const name = `data-${page}+${spare}`;
-  const budget = new ContainerBudget(context, "nand");
-  const skipped = budget.admit(name, pages * page + tail);
-  if (skipped !== undefined) {
-    yield skipped;
-    return;
-  }
-  const writer = new ChildWriter(context.tempDir, name);
-  const batch = Math.max(1, Math.floor((1 << 20) / unit));
-  for (let first = 0; first < pages; first += batch) {
-    if (context.signal.aborted) {
-      await writer.discard();
-      yield partial("budget-time", "time budget ran out while removing the spare areas of NAND pages");
-      return;
-    }
-    const count = Math.min(batch, pages - first);
-    const raw = await source.read(first * unit, count * unit);
-    const data = new Uint8Array(count * page);
-    for (let k = 0; k < count; k += 1) data.set(raw.subarray(k * unit, k * unit + page), k * page);
-    await writer.write(data);
-  }
-  if (tail > 0) await writer.write(await source.read(pages * unit, tail));
-  budget.written += writer.size;
-  yield child(name, "nand", await writer.finish(), {
-    element: `${page}-byte pages, ${spare}-byte spare areas removed`,
-  });
 }
 
 /**

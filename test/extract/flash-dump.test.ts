@@ -154,6 +154,28 @@ describe.skipIf(!haveTools)("a NAND dump with the spare areas of its pages", () 
     ).toEqual([]);
   }, 60_000);
 
+  it("a JFFS2 in it: carved, its spare areas cut out once its nodes are seen cut at page ends", async () => {
+    const dump = "flash-jffs2-nand.bin";
+    const report = await scan({ paths: [made[dump]!], jobs: 1 });
+    const finding = report.findings.find(
+      (f) => f.layers.at(-1)!.path === "usr/lib/libface.so" && f.match === ENUM_TEXT,
+    );
+    expect(finding, JSON.stringify(report.coverage.map((entry) => entry.location))).toBeDefined();
+    const layers = finding!.layers;
+    expect(layers.map((layer) => layer.via)).toEqual(["file", "carve", "nand", "jffs2"]);
+    expect(layers[1]!.carvedAt).toBe(FLASH_OFFSETS[dump]);
+    // Without its spare areas, the carved slice is the image mkfs.jffs2 wrote.
+    const image = readFileSync(join(dir, "flash-jffs2-nand.img"));
+    expect(layers[2]).toMatchObject({ path: "data-2048+64", size: image.length, sha256: sha256(image) });
+    expect(layers.at(-1)!.sha256).toBe(sha256(libfaceBytes()));
+    // Nothing is damaged: no node was lost.
+    expect(report.coverage.filter((entry) => entry.status === "partial")).toEqual([]);
+    // The image itself, with no spare areas, is read as it is.
+    const plain = await runOnce(image);
+    expect(plain.children.map((c) => c.via)).not.toContain("nand");
+    expect(plain.events.filter((event) => event.kind === "partial")).toEqual([]);
+  }, 60_000);
+
   it("is opened as a file of its own too, in other page layouts", async () => {
     const image = readFileSync(join(dir, "ubifs-ubi.img"));
     const inputs: string[] = [];

@@ -1,0 +1,85 @@
+/**
+ * NAND dumps read with the spare areas of their pages. A programmer reading a chip gets, after every page
+ * of data, its spare area (ECC bytes, bad-block marks): 2,048 + 64 bytes and so on. A file system in such a
+ * dump is cut every page; without the spare areas it is whole again.
+ */
+import type { ByteSource } from "../model/bytes.js";
+import { ChildWriter, ContainerBudget, child, partial } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent } from "./extractor.js";
+
+/**
+ * Page and spare-area sizes of NAND chips. A dump read off the chip with a programmer holds each page's
+ * spare area (ECC bytes, bad-block marks) right after its data: 2,048 + 64 bytes, and so on. The
+ * erase-counter headers of a UBI image in it then lie PEB × (page + spare) / page bytes apart: never a
+ * power of two, so such a dump is never taken for a plain image, nor the other way round.
+ */
+export const NAND_LAYOUTS: readonly { readonly page: number; readonly spare: number }[] = [
+  { page: 2048, spare: 64 },
+  { page: 2048, spare: 128 },
+  { page: 4096, spare: 128 },
+  { page: 4096, spare: 224 },
+  { page: 4096, spare: 256 },
+  { page: 512, spare: 16 },
+  { page: 8192, spare: 448 },
+  { page: 8192, spare: 640 },
+];
+
+export interface SpareLayout {
+  readonly page: number;
+  readonly spare: number;
+  /** Bytes from one erase block to the next in the dump (the PEB with its spare areas). */
+  readonly stride: number;
+}
+
+/** `bytes` (whole pages with their spare areas, from a page start) without the spare areas. */
+export function dropSpareAreas(
+  bytes: Uint8Array,
+  layout: { readonly page: number; readonly spare: number },
+): Uint8Array {
+  const { page, spare } = layout;
+  const unit = page + spare;
+  const pages = Math.floor(bytes.length / unit);
+  const tail = Math.min(page, bytes.length - pages * unit);
+  const data = new Uint8Array(pages * page + tail);
+  for (let k = 0; k < pages; k += 1) data.set(bytes.subarray(k * unit, k * unit + page), k * page);
+  if (tail > 0) data.set(bytes.subarray(pages * unit, pages * unit + tail), pages * page);
+  return data;
+}
+
+/**
+ * The dump with every page's spare area cut out, as one child: the bytes the flash's controller shows, a
+ * plain UBI or JFFS2 image the engine then opens as usual.
+ */
+export async function* withoutSpareAreas(
+  source: ByteSource,
+  context: ExtractContext,
+  layout: SpareLayout,
+): AsyncGenerator<ExtractEvent> {
+  const { page, spare } = layout;
+  const unit = page + spare;
+  const pages = Math.floor(source.size / unit);
+  const tail = Math.min(page, source.size - pages * unit);
+  const name = `data-${page}+${spare}`;
+  const budget = new ContainerBudget(context, "nand");
+  const skipped = budget.admit(name, pages * page + tail);
+  if (skipped !== undefined) {
+    yield skipped;
+    return;
+  }
+  const writer = new ChildWriter(context.tempDir, name);
+  const batch = Math.max(1, Math.floor((1 << 20) / unit));
+  for (let first = 0; first < pages; first += batch) {
+    if (context.signal.aborted) {
+      await writer.discard();
+      yield partial("budget-time", "time budget ran out while removing the spare areas of NAND pages");
+      return;
+    }
+    const count = Math.min(batch, pages - first);
+    await writer.write(dropSpareAreas(await source.read(first * unit, count * unit), layout));
+  }
+  if (tail > 0) await writer.write(await source.read(pages * unit, tail));
+  budget.written += writer.size;
+  yield child(name, "nand", await writer.finish(), {
+    element: `${page}-byte pages, ${spare}-byte spare areas removed`,
+  });
+}
