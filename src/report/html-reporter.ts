@@ -1,3 +1,4 @@
+import { describeHidden, listedGaps } from "./gaps.js";
 import type { CoverageEntry } from "../model/coverage.js";
 import type { Finding } from "../model/finding.js";
 import type { RuleSummary, ScanReport } from "../model/report.js";
@@ -257,9 +258,12 @@ export function bySeverity(findings: readonly Finding[]): Finding[] {
     .map((item) => item.finding);
 }
 
+/** Coverage entries listed per status and reason; the rest are counted (the JSON report lists them all). */
+const HTML_GAPS_PER_REASON = 200;
+
 function coverageHtml(report: ScanReport): string {
   const { scanned, partial, skipped } = report.summary.artifacts;
-  const gaps = report.coverage.filter((entry) => entry.status !== "scanned" || entry.reason !== undefined);
+  const { shown: gaps, hidden } = listedGaps(report.coverage, HTML_GAPS_PER_REASON);
   const row = (entry: CoverageEntry): string => {
     const reason = entry.reason === undefined ? "" : COVERAGE_REASON_LABELS[entry.reason];
     return `<tr><td class="status-${h(entry.status)}">${h(entry.status)}</td><td class="mono">${h(entry.location)}</td><td>${h(reason)}${entry.detail === undefined ? "" : `<br><span class="meta">${h(entry.detail)}</span>`}</td></tr>`;
@@ -268,7 +272,11 @@ function coverageHtml(report: ScanReport): string {
     gaps.length === 0
       ? `<p class="empty">Every artifact was scanned in full.</p>`
       : `<p>These artifacts were <b>not scanned, or only in part</b>. A capability that is absent from the findings may still be inside them.</p>
-<table><thead><tr><th>Status</th><th>Artifact</th><th>Why</th></tr></thead><tbody>${gaps.map(row).join("")}</tbody></table>`;
+<table><thead><tr><th>Status</th><th>Artifact</th><th>Why</th></tr></thead><tbody>${gaps.map(row).join("")}</tbody></table>${
+          hidden.length === 0
+            ? ""
+            : `<p class="meta">And ${h(hidden.map((group) => describeHidden(group)).join("; "))}: all are in the JSON report.</p>`
+        }`;
   const listed = report.coverage.slice(0, ARTIFACT_LIST_LIMIT);
   const more =
     report.coverage.length > listed.length

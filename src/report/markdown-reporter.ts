@@ -1,3 +1,4 @@
+import { describeHidden, listedGaps } from "./gaps.js";
 import type { ScanReport } from "../model/report.js";
 import { BASES, CATEGORIES, SEVERITIES } from "../model/rule.js";
 import { describeFinding, ruleIndex } from "./describe-finding.js";
@@ -32,6 +33,9 @@ export function markdownCode(text: string): string {
   const pad = clean.startsWith("`") || clean.endsWith("`") ? " " : "";
   return `${fence}${pad}${clean}${pad}${fence}`;
 }
+
+/** Coverage entries listed per status and reason; the rest are counted (the JSON report lists them all). */
+const MARKDOWN_GAPS_PER_REASON = 50;
 
 /** A summary a person can paste into an email, then one table row per finding and the coverage gaps. */
 export function formatMarkdown(report: ScanReport): string {
@@ -90,16 +94,21 @@ export function formatMarkdown(report: ScanReport): string {
       );
     }
   }
-  const gaps = report.coverage.filter((entry) => entry.status !== "scanned" || entry.reason !== undefined);
-  if (gaps.length > 0) {
+  const { shown, hidden } = listedGaps(report.coverage, MARKDOWN_GAPS_PER_REASON);
+  if (shown.length > 0) {
     out.push("", "## Not scanned or partly scanned", "");
     out.push("| Status | Location | Reason |");
     out.push("| --- | --- | --- |");
-    for (const entry of gaps) {
+    for (const entry of shown) {
       const reason = entry.reason === undefined ? "" : COVERAGE_REASON_LABELS[entry.reason];
       const detail = entry.detail === undefined ? "" : ` (${escapeMarkdown(entry.detail)})`;
       out.push(`| ${entry.status} | ${markdownCode(entry.location)} | ${reason}${detail} |`);
     }
+    if (hidden.length > 0)
+      out.push(
+        "",
+        `And ${hidden.map((group) => describeHidden(group)).join("; ")}: all are in the JSON report.`,
+      );
   }
   return `${out.join("\n")}\n`;
 }

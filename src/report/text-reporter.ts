@@ -1,3 +1,4 @@
+import { describeHidden, listedGaps } from "./gaps.js";
 import type { CoverageEntry } from "../model/coverage.js";
 import type { Finding } from "../model/finding.js";
 import type { ScanReport } from "../model/report.js";
@@ -141,6 +142,9 @@ function summaryLines(report: ScanReport, paint: (style: Style, text: string) =>
   return lines;
 }
 
+/** Coverage entries listed per status and reason; the rest are counted (the JSON report lists them all). */
+const TEXT_GAPS_PER_REASON = 20;
+
 function coverageLines(
   coverage: readonly CoverageEntry[],
   summary: ScanReport["summary"],
@@ -151,8 +155,8 @@ function coverageLines(
     paint("bold", "Coverage"),
     `  ${scanned} scanned, ${partial} partial, ${skipped} skipped; ${formatBytes(summary.bytesScanned)} searched`,
   ];
-  for (const entry of coverage) {
-    if (entry.status === "scanned" && entry.reason === undefined) continue;
+  const { shown, hidden } = listedGaps(coverage, TEXT_GAPS_PER_REASON);
+  for (const entry of shown) {
     const reason = entry.reason === undefined ? "" : COVERAGE_REASON_LABELS[entry.reason];
     // A detail that only repeats the reason's label ("symbolic link loop (symbolic link loop)") is left out.
     const detail =
@@ -160,5 +164,7 @@ function coverageLines(
     const status = paint(entry.status === "skipped" ? "yellow" : "dim", entry.status.padEnd(8));
     lines.push(`  ${status} ${escapeControls(entry.location)}: ${reason}${detail}`);
   }
+  for (const group of hidden)
+    lines.push(paint("dim", `  … and ${describeHidden(group)} (listed in the JSON report)`));
   return lines;
 }
