@@ -1160,6 +1160,8 @@ export const FLASH_OFFSETS = {
   "flash-nand-oob.bin": 0x108000,
   // A JFFS2 made for NAND (no cleanmarkers, 2 KiB pages, 128 KiB blocks) at 0x100000, read likewise.
   "flash-jffs2-nand.bin": 0x108000,
+  // A squashfs at 0x100000, read likewise.
+  "flash-squashfs-nand.bin": 0x108000,
 };
 
 /**
@@ -1248,6 +1250,20 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
       rmSync(work, { recursive: true, force: true });
     }
   } else missing.push("flash-jffs2-*.bin (mtd-utils)");
+  if (hasTool("mksquashfs")) {
+    const work = mkdtempSync(join(tmpdir(), "custodiet-flash-"));
+    try {
+      const root = makeTree(join(work, "tree"), { links: false });
+      writeFileSync(join(root, "etc/blob.bin"), lcgNoise(40_000, 45));
+      const image = join(work, "rootfs.squashfs");
+      run("mksquashfs", [root, image, "-comp", "xz", "-noappend", "-quiet", "-no-progress", "-all-root"]);
+      put("flash-squashfs-nand.img", readFileSync(image));
+      const fs = flashPartition(lcgNoise(0x40000, 29), 0x100000, readFileSync(image), 0, 0x20000);
+      put("flash-squashfs-nand.bin", withSpareAreas(Buffer.concat([fs, lcgNoise(0x4000, 47)])));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  } else missing.push("flash-squashfs-nand.bin (mksquashfs)");
   const ubi = ubifs.made["ubifs-ubi.img"];
   const volume = ubifs.made["ubifs-lzo.img"];
   if (ubi !== undefined && volume !== undefined) {

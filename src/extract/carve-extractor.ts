@@ -24,6 +24,7 @@ import {
 import { deflateLength } from "./streams.js";
 import { ubifsCrc } from "./ubifs-extractor.js";
 import { findSpareLayout, isUbiEcHeader } from "./ubi-extractor.js";
+import { squashfsSpareLayout, withSpares } from "./nand.js";
 import { UIMAGE_HEADER_SIZE, UIMAGE_MAGIC, parseUImageHeader } from "./uimage-extractor.js";
 import { ZIP_LOCAL } from "./zip-extractor.js";
 
@@ -422,8 +423,11 @@ async function measure(
       const compression = view.getUint16(20, true);
       const bytesUsed = readU64(view, 40);
       if (blockSize < 4096 || blockSize > 1 << 20 || (blockSize & (blockSize - 1)) !== 0) return undefined;
-      if (compression < 1 || compression > 6 || bytesUsed < 96 || bytesUsed > remaining) return undefined;
-      return bytesUsed;
+      if (compression < 1 || compression > 6 || bytesUsed < 96) return undefined;
+      // In a NAND dump with the spare areas of its pages, the image runs that much longer.
+      const layout = await squashfsSpareLayout(source, offset, head);
+      const length = layout === undefined ? bytesUsed : withSpares(bytesUsed - 1, layout) + 1;
+      return length <= remaining ? length : undefined;
     }
     case "cramfs": {
       if (!isCramfs(head)) return undefined;

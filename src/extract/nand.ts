@@ -83,3 +83,74 @@ export async function* withoutSpareAreas(
     element: `${page}-byte pages, ${spare}-byte spare areas removed`,
   });
 }
+
+/** Where main-area byte `offset` lies in a dump with spare areas (both from a page start). */
+export function withSpares(
+  offset: number,
+  layout: { readonly page: number; readonly spare: number },
+): number {
+  return Math.floor(offset / layout.page) * (layout.page + layout.spare) + (offset % layout.page);
+}
+
+/** `length` main-area bytes from `offset` of a dump with spare areas at `base` (a page start). */
+async function readAround(
+  source: ByteSource,
+  base: number,
+  offset: number,
+  length: number,
+  layout: { readonly page: number; readonly spare: number },
+): Promise<Uint8Array> {
+  const start = base + withSpares(offset, layout);
+  const span = await source.read(start, length + layout.spare);
+  const out = new Uint8Array(length);
+  let filled = 0;
+  for (let at = offset; filled < length; at += 1, filled += 1) {
+    const index = base + withSpares(at, layout) - start;
+    if (index >= span.length) return out.subarray(0, filled);
+    out[filled] = span[index]!;
+  }
+  return out;
+}
+
+/**
+ * True when a squashfs 4.0 superblock (`head`, little-endian) agrees with its ID table as `read` shows the
+ * image: the table's index, at id_table_start, points at one metadata block that ends right where the
+ * index begins (mksquashfs writes them so). A squashfs in a NAND dump with spare areas fails this, unless
+ * read without them.
+ */
+async function squashfsIdTableAgrees(
+  head: Uint8Array,
+  read: (offset: number, length: number) => Promise<Uint8Array>,
+): Promise<boolean | undefined> {
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const ids = view.getUint16(26, true);
+  const index = Number(view.getBigUint64(48, true));
+  if (ids === 0 || ids > 2048 || !Number.isSafeInteger(index) || index < 96) return undefined;
+  const pointer = await read(index, 8);
+  if (pointer.length < 8) return false;
+  const block = Number(new DataView(pointer.buffer, pointer.byteOffset, 8).getBigUint64(0, true));
+  if (!Number.isSafeInteger(block) || block < 96 || block + 2 > index) return false;
+  const header = await read(block, 2);
+  if (header.length < 2) return false;
+  return block + 2 + ((header[0]! | (header[1]! << 8)) & 0x7fff) === index;
+}
+
+/**
+ * The NAND layout of a squashfs at `offset` whose pages carry their spare areas; undefined when it reads
+ * as it is (or cannot be told). `head` is its superblock (96 bytes).
+ */
+export async function squashfsSpareLayout(
+  source: ByteSource,
+  offset: number,
+  head: Uint8Array,
+): Promise<SpareLayout | undefined> {
+  if (head.length < 96) return undefined;
+  const plain = await squashfsIdTableAgrees(head, (at, length) => source.read(offset + at, length));
+  if (plain !== false) return undefined;
+  for (const { page, spare } of NAND_LAYOUTS) {
+    const layout = { page, spare };
+    const read = (at: number, length: number) => readAround(source, offset, at, length, layout);
+    if ((await squashfsIdTableAgrees(head, read)) === true) return { page, spare, stride: page + spare };
+  }
+  return undefined;
+}

@@ -3,6 +3,7 @@ import { ascii, startsWith, viewOf } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
 import { extractWithSevenZip } from "./seven-zip.js";
+import { squashfsSpareLayout, withoutSpareAreas } from "./nand.js";
 import { extractSquashfsOwn, needsOwnSquashfsReader } from "./squashfs-reader.js";
 
 /**
@@ -178,7 +179,11 @@ export const squashfsExtractor = {
   name: "squashfs",
   detect: (head: Uint8Array) => isSquashfs(head),
   async *extract(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
-    if (needsOwnSquashfsReader(await source.read(0, 96))) yield* extractSquashfsOwn(source, context);
+    const head = await source.read(0, 96);
+    // Read off a NAND chip with the spare areas of its pages: the image without them is the file system.
+    const layout = await squashfsSpareLayout(source, 0, head);
+    if (layout !== undefined) yield* withoutSpareAreas(source, context, layout);
+    else if (needsOwnSquashfsReader(head)) yield* extractSquashfsOwn(source, context);
     else yield* squashfsBase.extract(source, context);
   },
 } satisfies Extractor;

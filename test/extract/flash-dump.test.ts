@@ -22,9 +22,10 @@ import { cleanupTempDirs, newTempDir, runOnce } from "./drive.js";
 // erased flash and more noise), built by the fixture script with mkfs.jffs2, mkfs.ubifs and ubinize: the
 // carver cuts the file system out and the engine opens it with its reader.
 
-const haveTools = hasTool("mkfs.jffs2") && hasTool("mkfs.ubifs") && hasTool("ubinize");
+const haveTools =
+  hasTool("mkfs.jffs2") && hasTool("mkfs.ubifs") && hasTool("ubinize") && hasTool("mksquashfs");
 if (!haveTools && process.env.CI !== undefined)
-  throw new Error("mkfs.jffs2 / mkfs.ubifs / ubinize (mtd-utils) missing in CI");
+  throw new Error("mkfs.jffs2 / mkfs.ubifs / ubinize (mtd-utils) or mksquashfs missing in CI");
 
 let made: Record<string, string> = {};
 let dir = "";
@@ -174,6 +175,26 @@ describe.skipIf(!haveTools)("a NAND dump with the spare areas of its pages", () 
     const plain = await runOnce(image);
     expect(plain.children.map((c) => c.via)).not.toContain("nand");
     expect(plain.events.filter((event) => event.kind === "partial")).toEqual([]);
+  }, 60_000);
+
+  it("a squashfs in it: carved to its length with the spares, and read without them", async () => {
+    const dump = "flash-squashfs-nand.bin";
+    const report = await scan({ paths: [made[dump]!], jobs: 1 });
+    const finding = report.findings.find(
+      (f) => f.layers.at(-1)!.path === "usr/lib/libface.so" && f.match === ENUM_TEXT,
+    );
+    expect(finding, JSON.stringify(report.coverage.map((entry) => entry.location))).toBeDefined();
+    const layers = finding!.layers;
+    expect(layers.map((layer) => layer.via)).toEqual(["file", "carve", "nand", "squashfs"]);
+    // The squashfs's bytes_used, as mksquashfs wrote them (it pads the file to 4 KiB after them).
+    const image = readFileSync(join(dir, "flash-squashfs-nand.img"));
+    const used = Number(image.readBigUInt64LE(40));
+    expect(layers[1]).toMatchObject({ carvedAt: FLASH_OFFSETS[dump] });
+    expect(layers[2]).toMatchObject({ size: used, sha256: sha256(image.subarray(0, used)) });
+    expect(layers.at(-1)!.sha256).toBe(sha256(libfaceBytes()));
+    expect(report.coverage.filter((entry) => entry.status === "partial")).toEqual([]);
+    // The same image without spare areas reads as it is.
+    expect((await runOnce(image)).children.map((c) => c.via)).not.toContain("nand");
   }, 60_000);
 
   it("is opened as a file of its own too, in other page layouts", async () => {
