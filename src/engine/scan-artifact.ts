@@ -1,3 +1,4 @@
+import { OPAQUE_MIN_BYTES, opaqueContent } from "./opacity.js";
 import { writeFileSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import iconv from "iconv-lite";
@@ -200,6 +201,22 @@ async function scanOpened(
       status = "partial";
       reason = extracted.partial.reason;
       detail = extracted.partial.detail;
+    }
+  }
+  // A blob nothing could be made of, whose bytes look random: say so, or "no findings" would mislead.
+  if (
+    status === "scanned" &&
+    format === undefined &&
+    !task.leafOnly &&
+    located.length === 0 &&
+    head !== undefined &&
+    source.size >= OPAQUE_MIN_BYTES
+  ) {
+    const opaque = await opaqueContent(source, head);
+    if (opaque !== undefined) {
+      status = "partial";
+      reason = "unknown-format";
+      detail = opaque;
     }
   }
   return {
