@@ -485,6 +485,10 @@ const SYLLABLE =
 const ROMANIZED_ENTRY = new RegExp(`^${SYLLABLE}(?: ${SYLLABLE}){0,7}$`, "u");
 const ROMANIZED_FIELD = new RegExp(`(?:^|\t)${SYLLABLE}(?: ${SYLLABLE}){1,7}(?=$|\t)`, "u");
 
+/** What either kind of dictionary needs around a hit: CJK or Hangul letters, or a syllable with its tone. */
+const LEXICON_LETTERS =
+  /[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaffāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]|[a-zü][1-6](?:[\t\n\r\0 ]|$)/u;
+
 /** One entry of a lexicon around a hit: its first character and the CJK or Hangul letters it starts with. */
 interface LexiconEntry {
   readonly head: number;
@@ -513,6 +517,9 @@ function lexiconEntry(text: string, from: number, to: number): LexiconEntry {
  *   neighbouring entries hold a reading in romanization with tones, a field no software attribute list has.
  */
 export function dictionaryEntry(text: string, start: number, end: number): string | undefined {
+  // Neither kind without CJK or Hangul headwords or readings with tones nearby: most hits stop here.
+  const near = text.slice(Math.max(0, start - LEXICON_REACH), Math.min(text.length, end + LEXICON_REACH));
+  if (!LEXICON_LETTERS.test(near)) return undefined;
   let from = start;
   while (from > 0 && start - from < LEXICON_ENTRY && !isEntryBreak(text.charCodeAt(from - 1))) from--;
   let to = end;
