@@ -659,6 +659,39 @@ describe("dictionary entries", () => {
     expect(at(proto.concat(proto).join("\n"), "RACE_TYPE")).toBeUndefined();
   });
 
+  it("takes an entry among Unicode character names for such a list, and not identifiers or labels", () => {
+    const names = ["SAUROPOD", "T-REX", "CRICKET", "FACE WITH MONOCLE", "OLDER ADULT", "BEARDED PERSON"];
+    const more = [
+      "PERSON IN STEAMY ROOM",
+      "PERSON CLIMBING",
+      "PERSON IN LOTUS POSITION",
+      "MAGE",
+      "FAIRY",
+      "VAMPIRE",
+    ];
+    const list = [...names, ...names, "PERSON WITH HEADSCARF", ...more, ...more];
+    expect(at(list.join("\0"), "HEADSCARF")).toBe("a list of Unicode character names");
+    // Keyed by code point, one per line (as Perl's unicore/Name.pl lists them).
+    const keyed = list.flatMap((name, k) => [(0x1f9c0 + k).toString(16).toUpperCase(), name, ""]).join("\n");
+    expect(at(keyed, "HEADSCARF")).toBe("a list of Unicode character names");
+    // An SDK's identifiers and a camera's on-screen labels are not names in that form.
+    const ids = list.map((name) => name.replace(/[ -]/gu, "_"));
+    expect(at(ids.join("\0"), "HEADSCARF")).toBeUndefined();
+    const osd = [
+      "FACE",
+      "HEADSCARF",
+      "GLASSES",
+      "MASK",
+      "HAT",
+      "BEARD",
+      "AGE",
+      "GENDER",
+      "SKIN COLOR",
+      "RACE",
+    ];
+    expect(at(osd.concat(osd).join("\0"), "RACE")).toBeUndefined();
+  });
+
   it("needs enough entries around the hit", () => {
     expect(at(words.slice(0, 8).join("\0"), "黃色人種")).toBeUndefined();
     expect(at(`${"x".repeat(400)}${words.join("\0")}`, "黃山")).toBeUndefined();

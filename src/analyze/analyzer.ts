@@ -489,11 +489,21 @@ const ROMANIZED_FIELD = new RegExp(`(?:^|\t)${SYLLABLE}(?: ${SYLLABLE}){1,7}(?=$
 const LEXICON_LETTERS =
   /[\u3041-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7a3\uf900-\ufaffāáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]|[a-zü][1-6](?:[\t\n\r\0 ]|$)/u;
 
+/** A whole entry that is a Unicode character name: capital words, `PERSON WITH HEADSCARF`. */
+const CHARACTER_NAME_ENTRY = /[\0\n][A-Z][A-Z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)+\r?[\0\n]/u;
+const CHARACTER_NAME = /^[A-Z][A-Z0-9-]*(?: [A-Z0-9][A-Z0-9-]*)*\r?$/u;
+/** A code point in hex, as character name lists key their names (`1F9D5`). */
+const CODE_POINT = /^(?:U\+)?[0-9A-F]{4,6}\r?$/u;
+
 /** One entry of a lexicon around a hit: its first character and the CJK or Hangul letters it starts with. */
 interface LexiconEntry {
   readonly head: number;
   readonly headword: number;
   readonly romanized: boolean;
+  /** A Unicode character name (capital words), or the code point such lists key one by. */
+  readonly characterName: boolean;
+  /** A character name of two words or more. */
+  readonly longName: boolean;
 }
 
 function lexiconEntry(text: string, from: number, to: number): LexiconEntry {
@@ -501,7 +511,15 @@ function lexiconEntry(text: string, from: number, to: number): LexiconEntry {
   while (from + headword < to && isHeadLetter(text.charCodeAt(from + headword))) headword++;
   const entry = to - from <= 80 ? text.slice(from, to) : "";
   const romanized = ROMANIZED_ENTRY.test(entry) || ROMANIZED_FIELD.test(entry);
-  return { head: text.charCodeAt(from), headword, romanized };
+  const name = CHARACTER_NAME.test(entry);
+  const characterName = name || CODE_POINT.test(entry);
+  return {
+    head: text.charCodeAt(from),
+    headword,
+    romanized,
+    characterName,
+    longName: name && entry.includes(" "),
+  };
 }
 
 /**
@@ -515,11 +533,15 @@ function lexiconEntry(text: string, from: number, to: number): LexiconEntry {
  *   begin with 支持 ("supports") carry longer phrases.
  * - **A romanized dictionary** (a character database, an input method's table): four or more of the
  *   neighbouring entries hold a reading in romanization with tones, a field no software attribute list has.
+ * - **A list of Unicode character names** (a character picker's, a font tool's): the hit's entry is a name
+ *   in capitals of two words or more (`PERSON WITH HEADSCARF`), as are four of its neighbours, and three in
+ *   four of them are such names (`CRICKET` too) or the code points that key them. An SDK writes its
+ *   attributes as identifiers (`HEAD_SCARF`); a camera's on-screen labels are single words.
  */
 export function dictionaryEntry(text: string, start: number, end: number): string | undefined {
-  // Neither kind without CJK or Hangul headwords or readings with tones nearby: most hits stop here.
+  // No kind without CJK or Hangul headwords, readings with tones or character names nearby: most hits stop here.
   const near = text.slice(Math.max(0, start - LEXICON_REACH), Math.min(text.length, end + LEXICON_REACH));
-  if (!LEXICON_LETTERS.test(near)) return undefined;
+  if (!LEXICON_LETTERS.test(near) && !CHARACTER_NAME_ENTRY.test(near)) return undefined;
   let from = start;
   while (from > 0 && start - from < LEXICON_ENTRY && !isEntryBreak(text.charCodeAt(from - 1))) from--;
   let to = end;
@@ -547,6 +569,14 @@ export function dictionaryEntry(text: string, start: number, end: number): strin
   const neighbours = before.length + after.length;
   if (neighbours < 2 * LEXICON_ENTRIES - 4) return undefined;
   if (before.concat(after).filter((entry) => entry.romanized).length >= 4) return "a romanized dictionary";
+  // Unicode's character names (a character picker's, a font tool's): every entry, the hit's too, one name.
+  const around = before.concat(after);
+  if (
+    entries[before.length]!.longName &&
+    around.filter((entry) => entry.characterName).length >= (3 * LEXICON_ENTRIES) / 2 &&
+    around.filter((entry) => entry.longName).length >= 4
+  )
+    return "a list of Unicode character names";
   let sorted = 0;
   for (let k = 1; k < entries.length; k++) {
     const head = entries[k]!.head;
