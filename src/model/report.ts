@@ -2,7 +2,7 @@ import type { CoverageEntry } from "./coverage.js";
 import type { Finding } from "./finding.js";
 import type { Basis, Category, Rule, Severity } from "./rule.js";
 
-export const REPORT_SCHEMA_VERSION = "1.0.0";
+export const REPORT_SCHEMA_VERSION = "1.1.0";
 
 /** What a reporter needs to know about each rule that produced a finding (and the pack as a whole). */
 export type RuleSummary = Pick<
