@@ -1162,6 +1162,8 @@ export const FLASH_OFFSETS = {
   "flash-jffs2-nand.bin": 0x108000,
   // A squashfs at 0x100000, read likewise.
   "flash-squashfs-nand.bin": 0x108000,
+  // Two JFFS2 partitions, erased flash between them: a configuration partition, then the root.
+  "flash-jffs2-two.bin": 0x20000,
 };
 
 /**
@@ -1241,6 +1243,18 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
       const nandRoot = makeTree(join(work, "nand-tree"), { links: false });
       for (let k = 0; k < 12; k += 1)
         writeFileSync(join(nandRoot, `etc/blob-${k}.bin`), lcgNoise(3000 + 97 * k, 43 + k));
+      // A configuration partition at 0x20000 and, after erased flash, the root file system at 0x60000.
+      const config = join(work, "config");
+      mkdirSync(join(config, "etc"), { recursive: true });
+      writeFileSync(join(config, "etc/network.conf"), "ip=192.0.2.10\nmask=255.255.255.0\n");
+      writeFileSync(join(config, "etc/passwd"), "admin:x:0:0::/root:/bin/sh\n");
+      const configImage = join(work, "jffs2-config.img");
+      run("mkfs.jffs2", ["-l", "-q", "-e", "64KiB", "-r", config, "-o", configImage]);
+      put("flash-jffs2-config.img", readFileSync(configImage));
+      const configPart = flashPartition(lcgNoise(0x8000, 49), 0x20000, readFileSync(configImage), 0, 0x10000);
+      const rootImage = readFileSync(join(work, "jffs2-le.img"));
+      const two = flashPartition(configPart, 0x60000, rootImage, 0xff, 0x10000);
+      put("flash-jffs2-two.bin", Buffer.concat([two, lcgNoise(0x4000, 51)]));
       const nand = join(work, "jffs2-nand.img");
       run("mkfs.jffs2", ["-n", "-l", "-q", "-e", "128KiB", "-s", "2048", "-r", nandRoot, "-o", nand]);
       put("flash-jffs2-nand.img", readFileSync(nand));

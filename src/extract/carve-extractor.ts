@@ -301,10 +301,45 @@ function isErasedWord(bytes: Uint8Array, at: number): boolean {
 }
 
 /**
+ * What identifies a dirent or inode node within one file system, and its node CRC: a directory entry by its
+ * parent, name and version; a data node by its inode number and version. Undefined when the node is cut.
+ */
+async function jffs2NodeKey(
+  index: (pos: number, length: number) => Promise<number>,
+  bytes: () => Uint8Array,
+  pos: number,
+  type: number,
+  littleEndian: boolean,
+): Promise<{ id: string; crc: number } | undefined> {
+  if (type === JFFS2_INODE) {
+    const at = await index(pos, 68);
+    const node = bytes();
+    if (at + 68 > node.length) return undefined;
+    const view = viewOf(node);
+    const id = `i${view.getUint32(at + 12, littleEndian)}:${view.getUint32(at + 16, littleEndian)}`;
+    return { id, crc: view.getUint32(at + 64, littleEndian) };
+  }
+  const head = await index(pos, 40);
+  const nsize = bytes()[head + 28] ?? 0;
+  const at = await index(pos, 40 + nsize);
+  const node = bytes();
+  if (at + 40 + nsize > node.length) return undefined;
+  const view = viewOf(node);
+  const name = asBuffer(node.subarray(at + 40, at + 40 + nsize)).toString("latin1");
+  const id = `d${view.getUint32(at + 12, littleEndian)}:${view.getUint32(at + 16, littleEndian)}:${name}`;
+  return { id, crc: view.getUint32(at + 32, littleEndian) };
+}
+
+/**
  * The length of the JFFS2 image at `offset` (an erase-block boundary): walks the node headers (4-byte
  * aligned), skips erased words and erased 4 KiB blocks, crosses dirt inside a block word by word, and stops
  * at the first block whose start is neither a valid node nor erased. The image ends after its last node (erased
  * flash after it is the parent's). An image without a single dirent or inode node is not carved.
+ *
+ * Two file systems one after the other (a root and a configuration partition, with erased flash between) are
+ * two images: the walk ends where, after a stretch of erased flash, a node repeats a node of the same file at
+ * the same version with other content (an inode number or a directory entry and its version are unique in
+ * one file system; garbage collection copies a node unchanged). The next image then starts a carve of its own.
  */
 async function jffs2Length(
   source: ByteSource,
@@ -327,12 +362,33 @@ async function jffs2Length(
   let hasFiles = false;
   let dirtSince: number | undefined;
   let steps = 0;
+  /** Node CRCs by file and version (see above), and where the nodes after the last erased block begin. */
+  const seen = new Map<string, number>();
+  let afterErased: number | undefined;
+  let sinceErased: number | undefined;
+  /** The end of the last node before the erased flash that sinceErased follows. */
+  let endBefore = offset;
   while (pos + JFFS2_HEADER <= source.size) {
     if ((++steps & 0xfff) === 0 && signal.aborted) return undefined;
     const at = await index(pos, JFFS2_HEADER);
     const totlen = jffs2NodeLength(window, at, littleEndian);
     if (totlen !== undefined) {
       const type = viewOf(window).getUint16(at + 2, littleEndian) | JFFS2_ACCURATE;
+      if (afterErased !== undefined && pos % JFFS2_ALIGN === 0) {
+        sinceErased = pos;
+        endBefore = end;
+      }
+      afterErased = undefined;
+      if (type === JFFS2_DIRENT || type === JFFS2_INODE) {
+        const key = await jffs2NodeKey(index, () => window, pos, type, littleEndian);
+        if (key !== undefined) {
+          const known = seen.get(key.id);
+          // The same file and version with other content after erased flash: another file system begins.
+          if (known !== undefined && known !== key.crc && sinceErased !== undefined && hasFiles)
+            return endBefore - offset;
+          seen.set(key.id, key.crc);
+        }
+      }
       hasFiles ||= type === JFFS2_DIRENT || type === JFFS2_INODE;
       dirtSince = undefined;
       // Nodes are padded to 4 bytes. A node running past the blob: the image is truncated (its reader says so).
@@ -348,7 +404,10 @@ async function jffs2Length(
         block + JFFS2_ALIGN <= window.length &&
         window.compare(ERASED_BLOCK, 0, JFFS2_ALIGN, block, block + JFFS2_ALIGN) === 0;
       // Only a whole erased block ends a run of dirt (noise holds the odd ff ff ff ff word too).
-      if (wholeBlock) dirtSince = undefined;
+      if (wholeBlock) {
+        dirtSince = undefined;
+        afterErased = pos + JFFS2_ALIGN;
+      }
       pos += wholeBlock ? JFFS2_ALIGN : 4;
       continue;
     }

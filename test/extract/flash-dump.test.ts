@@ -232,6 +232,32 @@ describe.skipIf(!haveTools)("a NAND dump with the spare areas of its pages", () 
   });
 });
 
+describe.skipIf(!haveTools)("two JFFS2 partitions with erased flash between them", () => {
+  it("are carved as two file systems, each file at its own partition's offset", async () => {
+    const dump = "flash-jffs2-two.bin";
+    const report = await scan({ paths: [made[dump]!], jobs: 1 });
+    const carves = report.coverage.filter((entry) => entry.layers.length === 2);
+    const config = readFileSync(join(dir, "flash-jffs2-config.img"));
+    const root = readFileSync(join(dir, "flash-jffs2-le.img"));
+    expect(
+      carves.map((entry) => [entry.layers[1]!.carvedAt, entry.layers[1]!.size, entry.layers[1]!.sha256]),
+    ).toEqual([
+      [0x20000, config.length, sha256(config)],
+      [0x60000, root.length, sha256(root)],
+    ]);
+    const files = report.coverage.filter((entry) => entry.layers.length === 3).map((entry) => entry.location);
+    expect(files).toEqual(
+      expect.arrayContaining([
+        `${made[dump]}@0x20000!etc/network.conf`,
+        `${made[dump]}@0x20000!etc/passwd`,
+        `${made[dump]}@0x60000!usr/lib/libface.so`,
+      ]),
+    );
+    const finding = report.findings.find((f) => f.match === ENUM_TEXT);
+    expect(finding?.layers[1]!.carvedAt).toBe(0x60000);
+  }, 60_000);
+});
+
 describe.skipIf(!haveTools)("carving a flash dump, one layer", () => {
   const carvedAt = async (input: string | Uint8Array): Promise<(number | undefined)[]> => {
     const run = await runOnce(input);
