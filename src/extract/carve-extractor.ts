@@ -274,6 +274,8 @@ const JFFS2_INODE = 0xe002;
 /** Read-ahead while walking an image's node headers. */
 const JFFS2_WINDOW = 1024 * 1024;
 const ERASED_BLOCK = Buffer.alloc(JFFS2_ALIGN, 0xff);
+/** Nodes remembered to tell where a second file system begins (memory stays bounded on a huge image). */
+const MAX_JFFS2_KEYS = 1 << 18;
 /** Dirt inside an image (a torn write) is crossed for this long at most, past the largest node. */
 const MAX_JFFS2_DIRT = 128 * 1024;
 
@@ -386,7 +388,7 @@ async function jffs2Length(
           // The same file and version with other content after erased flash: another file system begins.
           if (known !== undefined && known !== key.crc && sinceErased !== undefined && hasFiles)
             return endBefore - offset;
-          seen.set(key.id, key.crc);
+          if (seen.size < MAX_JFFS2_KEYS) seen.set(key.id, key.crc);
         }
       }
       hasFiles ||= type === JFFS2_DIRENT || type === JFFS2_INODE;
