@@ -8,10 +8,9 @@ import { ChildWriter, ContainerBudget, child, partial } from "./child-writer.js"
 import type { ExtractContext, ExtractEvent } from "./extractor.js";
 
 /**
- * Page and spare-area sizes of NAND chips. A dump read off the chip with a programmer holds each page's
- * spare area (ECC bytes, bad-block marks) right after its data: 2,048 + 64 bytes, and so on. The
- * erase-counter headers of a UBI image in it then lie PEB × (page + spare) / page bytes apart: never a
- * power of two, so such a dump is never taken for a plain image, nor the other way round.
+ * Page and spare-area sizes of common NAND chips. The erase-counter headers of a UBI image in such a dump lie
+ * PEB × (page + spare) / page bytes apart: never a power of two, so such a dump is never taken for a plain
+ * image, nor the other way round.
  */
 export const NAND_LAYOUTS: readonly { readonly page: number; readonly spare: number }[] = [
   { page: 2048, spare: 64 },
@@ -27,7 +26,10 @@ export const NAND_LAYOUTS: readonly { readonly page: number; readonly spare: num
 export interface SpareLayout {
   readonly page: number;
   readonly spare: number;
-  /** Bytes from one erase block to the next in the dump (the PEB with its spare areas). */
+  /**
+   * Bytes from one erase block to the next in the dump (the PEB with its spare areas) where the erase block
+   * is known (UBI); else one page with its spare area.
+   */
   readonly stride: number;
 }
 
