@@ -92,6 +92,12 @@ async function workerMain() {
   const dist = pathToFileURL(workerData.distDir + "/").href;
   const { extractors, DEFAULT_BUDGETS } = await import(new URL("extract/registry.js", dist).href);
   const { memorySource } = await import(new URL("sources/byte-source.js", dist).href);
+  // As the CLI and the scan's threads do: pdf.js's own unobserved rejections pass (see
+  // isStrayPdfJsRejection); any other unhandled rejection still ends this worker and is reported.
+  const { isStrayPdfJsRejection } = await import(new URL("extract/pdf-extractor.js", dist).href);
+  process.on("unhandledRejection", (reason) => {
+    if (!isStrayPdfJsRejection(reason)) throw reason;
+  });
   const order = Object.values(extractors);
   const budgets = {
     ...DEFAULT_BUDGETS,

@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { isStrayPdfJsRejection } from "../extract/pdf-extractor.js";
 import { run } from "./run.js";
 
 // The only place that touches process: argv, streams, signals and the exit code.
@@ -21,6 +22,11 @@ const stop = (code: number, message: string): void => {
     process.exit(code);
   }, CLEANUP_MS).unref();
 };
+// pdf.js leaves some of its own promises without a handler (see isStrayPdfJsRejection); any other
+// unhandled rejection is a bug and still ends the process.
+process.on("unhandledRejection", (reason) => {
+  if (!isStrayPdfJsRejection(reason)) throw reason;
+});
 process.on("SIGINT", () => {
   stop(
     130,

@@ -143,6 +143,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     hasher,
   );
 
+  const partial = options.reportWhenStopped === true;
+  /** The stop came before the work was done (a stop after the last artifact changes nothing). */
+  let stoppedEarly = false;
   const inFlight = new Set<Promise<void>>();
   const limit = jobs * IN_FLIGHT_PER_JOB;
   /** Bytes of waiting children held in memory, bounded by MAX_PENDING_MEMORY. */
@@ -185,6 +188,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         result = await runner.run(task);
       } catch (error) {
         if (!(partial && options.signal?.aborted === true)) throw error;
+        stoppedEarly = true;
         result = interruptedResult(task);
       }
       // A result that does not say (a crashed worker's) may have left a folder.
@@ -314,7 +318,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     return undefined;
   };
 
-  const partial = options.reportWhenStopped === true;
   const stopped = new Promise<void>((resolve, reject) => {
     options.signal?.addEventListener("abort", () => {
       if (partial) resolve();
@@ -324,7 +327,10 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   stopped.catch(() => undefined);
   try {
     while (true) {
-      if (partial && options.signal?.aborted === true) break;
+      if (partial && options.signal?.aborted === true) {
+        stoppedEarly = true;
+        break;
+      }
       options.signal?.throwIfAborted();
       while (inFlight.size < limit) {
         const task = pending.pop() ?? (await nextInput());
@@ -344,7 +350,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     await Promise.allSettled(inFlight);
     await rm(tempRoot, { recursive: true, force: true });
   }
-  const interrupted = partial && options.signal?.aborted === true;
+  const interrupted = partial && stoppedEarly;
   if (interrupted) {
     // Children that were waiting never ran: each is in the ledger, as every artifact is.
     for (const task of pending.splice(0))

@@ -2,6 +2,7 @@ import { parentPort } from "node:worker_threads";
 import { createArtifactScanner } from "./scanner-setup.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
 import { assembleRulePack } from "../rules/compile.js";
+import { isStrayPdfJsRejection } from "../extract/pdf-extractor.js";
 import { transferable, type ArtifactTask, type PostedSetup } from "./task.js";
 
 /** Messages from the pool to a worker: the setup once (built by the main thread), then tasks. */
@@ -18,6 +19,10 @@ export type FromWorker =
 
 const port = parentPort;
 if (port !== null) {
+  // As in the CLI (src/cli/bin.ts): pdf.js's stray rejections pass, any other ends the thread.
+  process.on("unhandledRejection", (reason) => {
+    if (!isStrayPdfJsRejection(reason)) throw reason;
+  });
   let scanner: ArtifactScanner | undefined;
   let pendingBytes = 0;
   port.on("message", (message: ToWorker) => {

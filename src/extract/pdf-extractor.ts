@@ -19,6 +19,17 @@ function pdfAssets(): { cMapUrl: string; standardFontDataUrl: string } {
   return assets;
 }
 
+/**
+ * True for an error that pdf.js rejected one of its own promises with and left with no handler: pdf.js 5.4
+ * fetches the objects of a page tree's kids ahead (Catalog.getPageDict) and never looks at those it does
+ * not need, so a damaged kid it skipped (a page dictionary that never ends) rejects unobserved, after the
+ * document was read or reported as damaged as usual. Node ends the process on an unhandled rejection; the
+ * CLI and the scan's worker threads let these pass (`unhandledRejection`) and no others.
+ */
+export function isStrayPdfJsRejection(reason: unknown): boolean {
+  return reason instanceof Error && /[\\/]pdfjs-dist[\\/]/u.test(reason.stack ?? "");
+}
+
 type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
 let pdfjs: Promise<PdfJs> | undefined;
 

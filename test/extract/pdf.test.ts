@@ -1,4 +1,5 @@
-import { writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
@@ -8,7 +9,8 @@ import type { ChildArtifact, ExtractContext, ExtractEvent } from "../../src/extr
 import { detectFormat } from "../../src/extract/registry.js";
 import { takeTurn } from "../../src/engine/turns.js";
 import { memorySource } from "../../src/sources/byte-source.js";
-import { tempFolder } from "../helpers.js";
+import { isStrayPdfJsRejection } from "../../src/extract/pdf-extractor.js";
+import { BIN, tempFolder } from "../helpers.js";
 import { childBytes, cleanupTempDirs, TEST_BUDGETS } from "./drive.js";
 
 afterAll(cleanupTempDirs);
@@ -90,5 +92,65 @@ describe("PDF text", () => {
     // A PDF behind a few bytes of junk (a prepended header) is still one.
     const junk = new Uint8Array(Buffer.concat([Buffer.from("JUNK\r\n"), manual(1, "two")]));
     expect((await detectFormat(junk.subarray(0, 65536), memorySource(junk)))?.name).toBe("pdf");
+  });
+});
+
+/**
+ * The three-page manual of the fixtures, damaged twice: the end of page 1's content and the start of page
+ * 2's dictionary wiped (erased flash, 0xff), and page 3's font dictionary opening a string that never ends.
+ * pdf.js fetches page 3's dictionary ahead while it looks up page 1 and leaves that fetch's failure with no
+ * handler (found by the fuzz harness).
+ */
+function strayRejectionPdf(): Buffer {
+  const bytes = Buffer.from(
+    pdf([
+      ["Face attribute table", "Attribute: age, gender"],
+      ["人脸属性：性别 年龄 眼镜 口罩 肤色", "肤色：0-未识别 1-黄 2-黑 3-白", "种族：亚洲人 黑人 白人"],
+      "end",
+    ]),
+  );
+  const wiped = bytes.indexOf("j\nET\nendstream\nendobj\n8 0 obj");
+  bytes.fill(0xff, wiped, wiped + 61);
+  bytes[bytes.lastIndexOf("/Font <<") + 5] = 0x28; // "/Font(<<"
+  return bytes;
+}
+
+describe("a PDF that pdf.js leaves a promise of rejected and unhandled", () => {
+  it.each([1, 2])(
+    "does not end the scan (--jobs %i): the report is written",
+    (jobs) => {
+      const dir = tempFolder();
+      const input = join(dir, "damaged.pdf");
+      writeFileSync(input, strayRejectionPdf());
+      writeFileSync(
+        join(dir, "nation.h"),
+        "typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n",
+      );
+      const output = join(dir, "report.json");
+      const run = spawnSync(
+        process.execPath,
+        [BIN, "scan", dir, "--jobs", String(jobs), "--quiet", "--format", "json", "--output", output],
+        {
+          encoding: "utf8",
+        },
+      );
+      expect(run.stderr).not.toMatch(/Unhandled|crashed/u);
+      expect(run.status).toBe(1);
+      expect(existsSync(output)).toBe(true);
+      const report = JSON.parse(readFileSync(output, "utf8")) as {
+        coverage: { location: string; detail?: string }[];
+      };
+      expect(report.coverage.some((entry) => entry.location.endsWith("damaged.pdf"))).toBe(true);
+      expect(report.coverage.filter((entry) => /crash/u.test(entry.detail ?? ""))).toEqual([]);
+    },
+    60_000,
+  );
+
+  it("is told from other errors by where it was thrown", () => {
+    const stray = new Error("End of file inside dictionary.");
+    stray.stack = `ParserEOFException: End of file inside dictionary.\n    at Lexer.getObj (file:///app/node_modules/pdfjs-dist/legacy/build/pdf.worker.mjs:3:1)`;
+    expect(isStrayPdfJsRejection(stray)).toBe(true);
+    expect(isStrayPdfJsRejection(new Error("ours"))).toBe(false);
+    expect(isStrayPdfJsRejection("End of file inside dictionary.")).toBe(false);
   });
 });
