@@ -1219,6 +1219,12 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
     writeFileSync(path, bytes);
     made[name] = path;
   };
+  /** `<name>.img`, and `<name>.bin`: a NAND dump with spare areas holding it at 0x100000 after noise. */
+  const putNandDump = (name, image, seed) => {
+    put(`${name}.img`, image);
+    const dump = flashPartition(lcgNoise(0x40000, seed), 0x100000, image, 0, 0x20000);
+    put(`${name}.bin`, withSpareAreas(Buffer.concat([dump, lcgNoise(0x4000, seed + 2)])));
+  };
   if (hasTool("mkfs.jffs2")) {
     const work = mkdtempSync(join(tmpdir(), "custodiet-flash-"));
     try {
@@ -1257,9 +1263,7 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
       put("flash-jffs2-two.bin", Buffer.concat([two, lcgNoise(0x4000, 51)]));
       const nand = join(work, "jffs2-nand.img");
       run("mkfs.jffs2", ["-n", "-l", "-q", "-e", "128KiB", "-s", "2048", "-r", nandRoot, "-o", nand]);
-      put("flash-jffs2-nand.img", readFileSync(nand));
-      const fs = flashPartition(lcgNoise(0x40000, 39), 0x100000, readFileSync(nand), 0, 0x20000);
-      put("flash-jffs2-nand.bin", withSpareAreas(Buffer.concat([fs, lcgNoise(0x4000, 41)])));
+      putNandDump("flash-jffs2-nand", readFileSync(nand), 39);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
@@ -1271,9 +1275,7 @@ export function buildFlashDumps(outDir, ubifs = buildUbifsFixtures(outDir)) {
       writeFileSync(join(root, "etc/blob.bin"), lcgNoise(40_000, 45));
       const image = join(work, "rootfs.squashfs");
       run("mksquashfs", [root, image, "-comp", "xz", "-noappend", "-quiet", "-no-progress", "-all-root"]);
-      put("flash-squashfs-nand.img", readFileSync(image));
-      const fs = flashPartition(lcgNoise(0x40000, 29), 0x100000, readFileSync(image), 0, 0x20000);
-      put("flash-squashfs-nand.bin", withSpareAreas(Buffer.concat([fs, lcgNoise(0x4000, 47)])));
+      putNandDump("flash-squashfs-nand", readFileSync(image), 53);
     } finally {
       rmSync(work, { recursive: true, force: true });
     }
