@@ -1,4 +1,3 @@
-import { OPAQUE_MIN_BYTES, opaqueContent } from "./opacity.js";
 import { writeFileSync } from "node:fs";
 import { mkdir, stat } from "node:fs/promises";
 import iconv from "iconv-lite";
@@ -22,6 +21,7 @@ import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
+import { OPAQUE_MIN_BYTES, opaqueContent } from "./opacity.js";
 import { takeTurn } from "./turns.js";
 import {
   layerOf,
