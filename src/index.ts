@@ -7,6 +7,7 @@ export { diffReports, type ReportDiff } from "./findings/diff.js";
 export { applyBaseline, createBaseline, parseBaseline, type Baseline } from "./findings/baseline.js";
 export { writeEvidenceBundle, verifyEvidenceBundle, loadSigningKey } from "./evidence/index.js";
 export { formatLocation } from "./findings/location.js";
+export { isStrayPdfJsRejection } from "./extract/pdf-extractor.js";
 export { run } from "./cli/run.js";
 export { TOOL_VERSION } from "./version.js";
 export type * from "./model/index.js";
