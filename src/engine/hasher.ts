@@ -42,6 +42,11 @@ export interface Hasher {
   open(size: number): Promise<StreamHash>;
   /** Resolves once streams can go to the hashing thread (true), or never will (false). */
   readonly ready: Promise<boolean>;
+  /**
+   * Starts the hashing thread now if a stream of `size` bytes would go to it: its start then overlaps
+   * whatever comes before the first such stream instead of delaying it.
+   */
+  prepare(size: number): void;
   close(): Promise<void>;
 }
 
@@ -158,6 +163,7 @@ export function inlineHasher(): Hasher {
     create: () => inlineHash(),
     open: () => Promise.resolve(inlineHash()),
     ready: Promise.resolve(false),
+    prepare: () => undefined,
     close: () => Promise.resolve(),
   };
 }
@@ -272,6 +278,9 @@ export function threadedHasher(): Hasher {
     },
     get ready() {
       return closed ? Promise.resolve(false) : start().ready;
+    },
+    prepare(size) {
+      if (size >= MIN_THREADED_BYTES && !closed) start();
     },
     async close() {
       closed = true;

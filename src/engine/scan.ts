@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, statSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import type { CoverageEntry } from "../model/coverage.js";
 import type { Finding } from "../model/finding.js";
 import type { LocationLayer } from "../model/location.js";
@@ -90,11 +90,35 @@ const IN_FLIGHT_PER_JOB = 4;
 /** Waiting children held in memory at most; the rest wait in temp files. */
 const MAX_PENDING_MEMORY = 128 << 20;
 
+/**
+ * The largest stream the named inputs may hold: a folder's or an unreadable path's is unknown (Infinity),
+ * a file's is its size (its members are no larger than it expands to, which is unknown too once it is
+ * over a megabyte; only whether the hashing thread will be needed is asked).
+ */
+function largestInput(paths: readonly string[], cwd: string): number {
+  let largest = 0;
+  for (const path of paths) {
+    try {
+      const info = statSync(resolve(cwd, path));
+      largest = Math.max(largest, info.isFile() ? info.size : Number.POSITIVE_INFINITY);
+    } catch {
+      return Number.POSITIVE_INFINITY;
+    }
+  }
+  return largest;
+}
+
 export async function scan(options: ScanOptions): Promise<ScanReport> {
+  const cwd = options.cwd ?? process.cwd();
+  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+  const hashThread = options.hashThread ?? (jobs === 1 && availableParallelism() > 1);
   const pack =
     options.pack ??
     (await loadRulePack({ paths: options.rules ?? [], builtin: options.builtinRules ?? true }));
-  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+  // With one job and a spare core, SHA-256 runs beside the matcher instead of in series with it. The
+  // thread takes ~30 ms to start: when the inputs may need it, it starts now, while the automaton loads.
+  const hasher = hashThread ? threadedHasher() : undefined;
+  hasher?.prepare(largestInput(options.paths, cwd));
   const maxFileSize = options.maxFileSize ?? 0;
   const budgets: Budgets = {
     ...DEFAULT_BUDGETS,
@@ -102,10 +126,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     maxFileSize: maxFileSize > 0 ? maxFileSize : Number.MAX_SAFE_INTEGER,
   };
   const minSeverity = options.minSeverity ?? "info";
-  const cwd = options.cwd ?? process.cwd();
   const rulesById = new Map<string, Rule>(pack.rules.map((rule) => [rule.id, rule]));
 
-  const tempRoot = await mkdtemp(join(tmpdir(), "custodiet-"));
   const findings: Finding[] = [];
   const coverage: CoverageEntry[] = [];
   let filesFound = 0;
@@ -128,21 +150,26 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     options.onProgress?.({ filesDone, filesFound, bytesDone, findings: findings.length });
   };
 
-  // With one job and a spare core, SHA-256 runs beside the matcher instead of in series with it.
-  const hashThread = options.hashThread ?? (jobs === 1 && availableParallelism() > 1);
-  const hasher = hashThread ? threadedHasher() : undefined;
-  const runner = createTaskRunner(
-    { rules: pack.rules, budgets, chunkSize: options.chunkSize ?? DEFAULT_CHUNK },
-    jobs,
-    (bytes) => {
-      bytesDone += bytes;
-      report();
-    },
-    options.signal,
-    pack,
-    hasher,
-  );
-
+  let tempRoot: string;
+  let runner: ReturnType<typeof createTaskRunner>;
+  try {
+    tempRoot = await mkdtemp(join(tmpdir(), "custodiet-"));
+    runner = createTaskRunner(
+      { rules: pack.rules, budgets, chunkSize: options.chunkSize ?? DEFAULT_CHUNK },
+      jobs,
+      (bytes) => {
+        bytesDone += bytes;
+        report();
+      },
+      options.signal,
+      pack,
+      hasher,
+    );
+  } catch (error) {
+    // The hashing thread may have started already.
+    await hasher?.close();
+    throw error;
+  }
   const partial = options.reportWhenStopped === true;
   /** The stop came before the work was done (a stop after the last artifact changes nothing). */
   let stoppedEarly = false;
