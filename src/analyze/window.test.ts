@@ -1,10 +1,12 @@
+import { readFileSync } from "node:fs";
 import iconv from "iconv-lite";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 import type { Encoding } from "../model/encoding.js";
 import {
   charIndexAt,
   decodedPlausibility,
   decodeWindow,
+  DOUBLE_BYTE_TABLES_FILE,
   plausibility,
   syncPoint,
   type DecodedWindow,
@@ -274,5 +276,67 @@ describe("double-byte tables", () => {
       expect(actual.length).toBeGreaterThan(15_000);
       expect(actual).toEqual(expected);
     }
+  });
+
+  /** A fresh copy of this module (empty tables), as a scanning thread starts with. */
+  const freshWindow = async (): Promise<typeof import("./window.js")> => {
+    vi.resetModules();
+    return import("./window.js");
+  };
+  /** Every two-byte sequence charLength takes for a character, decoded one by one, and as iconv-lite does. */
+  const everyPair = (window: typeof import("./window.js")): { actual: string[]; expected: string[] } => {
+    const actual: string[] = [];
+    const expected: string[] = [];
+    for (const encoding of ["gb18030", "big5"] as const) {
+      for (let lead = 0x81; lead <= 0xfe; lead++) {
+        for (let trail = 0x40; trail <= 0xfe; trail++) {
+          if (encoding === "gb18030" ? trail === 0x7f : trail > 0x7e && trail < 0xa1) continue;
+          const pair = Uint8Array.of(lead, trail);
+          actual.push(window.decodeWindow(pair, 0, encoding, 0, 2, 0).text);
+          expected.push(iconv.decode(Buffer.from(pair), encoding));
+        }
+      }
+    }
+    return { actual, expected };
+  };
+
+  it("read from the file the build writes, decode every pair as iconv-lite does", async () => {
+    const built = readFileSync(new URL(`../../dist/analyze/${DOUBLE_BYTE_TABLES_FILE}`, import.meta.url));
+    const window = await freshWindow();
+    expect(window.mergeDoubleByteTables(built)).toBe(true);
+    const { actual, expected } = everyPair(window);
+    expect(actual.length).toBeGreaterThan(30_000);
+    expect(actual).toEqual(expected);
+  });
+
+  it("merged into tables that already know some pairs, keep those and add the rest", async () => {
+    const file = (await freshWindow()).encodeDoubleByteTables();
+    const window = await freshWindow();
+    // Rows filled from iconv-lite first, and a pair charLength never takes (remembered as it decodes alone).
+    window.decodeWindow(new Uint8Array(iconv.encode("维族(新疆) 維吾爾", "gb18030")), 0, "gb18030", 0, 17, 0);
+    window.decodeWindow(new Uint8Array(iconv.encode("維吾爾", "big5")), 0, "big5", 0, 6, 0);
+    expect(window.mergeDoubleByteTables(file)).toBe(true);
+    const { actual, expected } = everyPair(window);
+    expect(actual).toEqual(expected);
+  });
+
+  it("are not taken from a file made for another iconv-lite or another layout", async () => {
+    const window = await freshWindow();
+    const file = window.encodeDoubleByteTables();
+    const header = Buffer.from(file.buffer, file.byteOffset, file.byteLength);
+    const version = header.indexOf("iconv-lite@");
+    expect(version).toBeGreaterThan(0);
+    const otherVersion = Uint8Array.from(file);
+    otherVersion[version + "iconv-lite@".length] = "9".charCodeAt(0);
+    const fresh = await freshWindow();
+    expect(fresh.mergeDoubleByteTables(otherVersion)).toBe(false);
+    expect(fresh.mergeDoubleByteTables(file.subarray(0, file.length - 1))).toBe(false);
+    expect(fresh.mergeDoubleByteTables(new Uint8Array(3))).toBe(false);
+    const badHeader = Uint8Array.from(file);
+    badHeader[4] = "x".charCodeAt(0);
+    expect(fresh.mergeDoubleByteTables(badHeader)).toBe(false);
+    // Nothing was merged: the pairs still decode as iconv-lite decodes them, filled row by row.
+    const { actual, expected } = everyPair(fresh);
+    expect(actual).toEqual(expected);
   });
 });

@@ -1,4 +1,6 @@
 import { isAscii, isUtf8 } from "node:buffer";
+import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import iconv from "iconv-lite";
 import type { Encoding } from "../model/encoding.js";
 
@@ -59,6 +61,8 @@ export function charIndexAt(window: DecodedWindow, offset: number): number | und
  * Four-byte GB18030 sequences are kept in a bounded map.
  */
 interface MultiByteTables {
+  /** Some entry is known (else a tables file is copied in whole). */
+  filled: boolean;
   readonly state: Uint8Array;
   readonly code: Uint16Array;
   readonly longTwoByte: Map<number, string>;
@@ -70,12 +74,14 @@ const TWO_BYTE_LONG = 2;
 
 const multiByteTables: Record<"gb18030" | "big5", MultiByteTables> = {
   gb18030: {
+    filled: false,
     state: new Uint8Array(65536),
     code: new Uint16Array(65536),
     longTwoByte: new Map(),
     fourByte: new Map(),
   },
   big5: {
+    filled: false,
     state: new Uint8Array(65536),
     code: new Uint16Array(65536),
     longTwoByte: new Map(),
@@ -89,6 +95,7 @@ function iconvDecode(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number
 
 /** Records the decoding of the two-byte sequence `key` in the tables. */
 function remember(tables: MultiByteTables, key: number, text: string): void {
+  tables.filled = true;
   if (text.length === 1) {
     tables.code[key] = text.charCodeAt(0);
     tables.state[key] = ONE_UNIT;
@@ -130,16 +137,144 @@ function fillLeadRow(encoding: "gb18030" | "big5", lead: number): void {
   });
 }
 
+/**
+ * The decoding of every two-byte sequence, as `fillLeadRow` makes it for each lead byte, is written next to
+ * this module by `npm run build` (scripts/build-double-byte-tables.mjs). Reading it (~390 KB) replaces building
+ * iconv-lite's GB18030 and Big5 codecs and filling the rows from them: ~50 ms of every scanning thread that meets
+ * such text, and as much again of V8 compiling iconv-lite's table code. It is used only when it was made from
+ * the iconv-lite installed now; otherwise, or when it is missing (running from sources), rows are filled from
+ * iconv-lite as they are needed.
+ */
+export const DOUBLE_BYTE_TABLES_FILE = "double-byte-tables.bin";
+/** Bumped whenever the file's layout or what fillLeadRow puts in the tables changes. */
+const TABLES_FORMAT = 1;
+const TABLE_ENCODINGS = ["gb18030", "big5"] as const;
+/** Lead bytes of two-byte sequences (0x80 and 0xff never lead one, see charLength). */
+const FIRST_LEAD = 0x81;
+const LAST_LEAD = 0xfe;
+/** The file's header is padded to this many bytes, so the code tables that follow are aligned. */
+const HEADER_ALIGN = 8;
+
+interface TablesHeader {
+  readonly format: number;
+  readonly iconv: string;
+  /** Per encoding, the sequences whose decoding is not one code unit: [key, text] pairs. */
+  readonly long: Record<(typeof TABLE_ENCODINGS)[number], [number, string][]>;
+}
+
+function iconvVersion(): string {
+  const manifest = createRequire(import.meta.url)("iconv-lite/package.json") as { version?: string };
+  return `iconv-lite@${manifest.version ?? "?"}`;
+}
+
+/**
+ * The tables file's content, every row filled from iconv-lite (not from an existing file): for the build
+ * script and tests.
+ */
+export function encodeDoubleByteTables(): Uint8Array {
+  const long = { gb18030: [], big5: [] } as TablesHeader["long"];
+  const parts: Uint8Array[] = [];
+  for (const encoding of TABLE_ENCODINGS) {
+    for (let lead = FIRST_LEAD; lead <= LAST_LEAD; lead++) fillLeadRow(encoding, lead);
+    const tables = multiByteTables[encoding];
+    for (let key = 0; key < 65536; key++)
+      if (tables.state[key] === TWO_BYTE_LONG) long[encoding].push([key, tables.longTwoByte.get(key)!]);
+    parts.push(
+      tables.state,
+      new Uint8Array(tables.code.buffer, tables.code.byteOffset, tables.code.byteLength),
+    );
+  }
+  const header: TablesHeader = { format: TABLES_FORMAT, iconv: iconvVersion(), long };
+  const text = Buffer.from(JSON.stringify(header), "utf8");
+  const headerBytes = Math.ceil((4 + text.length) / HEADER_ALIGN) * HEADER_ALIGN;
+  const file = new Uint8Array(headerBytes + parts.reduce((sum, part) => sum + part.length, 0));
+  new DataView(file.buffer).setUint32(0, text.length, true);
+  file.fill(0x20, 4, headerBytes);
+  file.set(text, 4);
+  let at = headerBytes;
+  for (const part of parts) {
+    file.set(part, at);
+    at += part.length;
+  }
+  return file;
+}
+
+/**
+ * Merges a tables file into the tables (entries already known stay as they are); false when it does not fit
+ * (another format, another iconv-lite, a wrong size, a big-endian machine) and nothing was merged.
+ */
+export function mergeDoubleByteTables(file: Uint8Array): boolean {
+  if (!LITTLE_ENDIAN || file.length < 4) return false;
+  const view = new DataView(file.buffer, file.byteOffset, file.byteLength);
+  const textLength = view.getUint32(0, true);
+  const headerBytes = Math.ceil((4 + textLength) / HEADER_ALIGN) * HEADER_ALIGN;
+  if (file.length !== headerBytes + TABLE_ENCODINGS.length * 3 * 65536) return false;
+  let header: TablesHeader;
+  try {
+    header = JSON.parse(
+      Buffer.from(file.buffer, file.byteOffset + 4, textLength).toString("utf8"),
+    ) as TablesHeader;
+  } catch {
+    return false;
+  }
+  if (header.format !== TABLES_FORMAT || header.iconv !== iconvVersion()) return false;
+  let at = file.byteOffset + headerBytes;
+  for (const encoding of TABLE_ENCODINGS) {
+    const tables = multiByteTables[encoding];
+    const state = new Uint8Array(file.buffer, at, 65536);
+    // A copy: the file's offset need not suit a Uint16Array view.
+    const code = new Uint16Array(file.buffer.slice(at + 65536, at + 3 * 65536));
+    at += 3 * 65536;
+    const long = new Map(header.long[encoding]);
+    if (!tables.filled) {
+      tables.state.set(state);
+      tables.code.set(code);
+      for (const [key, text] of long) tables.longTwoByte.set(key, text);
+      tables.filled = true;
+      continue;
+    }
+    for (let key = 0; key < 65536; key++) {
+      if (tables.state[key] !== UNKNOWN || state[key] === UNKNOWN) continue;
+      if (state[key] === TWO_BYTE_LONG) {
+        const text = long.get(key);
+        if (text === undefined) continue;
+        tables.longTwoByte.set(key, text);
+      } else tables.code[key] = code[key]!;
+      tables.state[key] = state[key]!;
+    }
+    tables.filled = true;
+  }
+  return true;
+}
+
+let builtTablesRead = false;
+
+/** Reads the built tables file once, at the first two-byte sequence not in the tables yet. */
+function readBuiltTables(): void {
+  if (builtTablesRead) return;
+  builtTablesRead = true;
+  let file: Uint8Array;
+  try {
+    file = readFileSync(new URL(`./${DOUBLE_BYTE_TABLES_FILE}`, import.meta.url));
+  } catch {
+    return; // not built (sources): rows are filled from iconv-lite
+  }
+  mergeDoubleByteTables(file);
+}
+
 /** The characters of the `length`-byte sequence at `at` (length 2 or 4), decoded as iconv-lite decodes it alone. */
 function decodeMulti(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number, length: number): string {
   const tables = multiByteTables[encoding];
   if (length === 2) {
     const key = (bytes[at]! << 8) | bytes[at + 1]!;
+    if (tables.state[key] === UNKNOWN) readBuiltTables();
     if (tables.state[key] === UNKNOWN) fillLeadRow(encoding, bytes[at]!);
     const state = tables.state[key]!;
     if (state === ONE_UNIT) return String.fromCharCode(tables.code[key]!);
-    if (state === TWO_BYTE_LONG) return tables.longTwoByte.get(key)!;
-    // A pair that is not a two-byte character by charLength (never asked for by the decoders).
+    const long = state === TWO_BYTE_LONG ? tables.longTwoByte.get(key) : undefined;
+    if (long !== undefined) return long;
+    // A pair that is not a two-byte character by charLength (never asked for by the decoders), or a long one
+    // missing from a damaged tables file.
     const text = iconvDecode(encoding, bytes, at, length);
     remember(tables, key, text);
     return text;
@@ -392,6 +527,22 @@ export function decodeWindow(
     wide: keepWide(wideScratch, decoded.wideCount),
     bytesPerChar: 1,
   };
+}
+
+/**
+ * `bytes` decoded whole, as iconv-lite decodes them (line prefixes, for columns). GB18030 and Big5 are
+ * decoded with the tables when every character is valid: iconv-lite's codecs cost ~50 ms to build, and each
+ * pair in the tables decodes as iconv-lite decodes it. Text with an invalid or unmapped character is left
+ * to iconv-lite, whose replacement of such characters is its own.
+ */
+export function decodeWhole(bytes: Uint8Array, encoding: Encoding): string {
+  if (encoding === "gb18030" || encoding === "big5") {
+    ensureUnits(2 * bytes.length + 8);
+    const { length } = decodeDoubleByte(encoding, bytes, 0, bytes.length);
+    const text = unitsText(unitsScratch, length);
+    if (!text.includes("\ufffd")) return text;
+  }
+  return iconv.decode(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), encoding);
 }
 
 /**
