@@ -254,7 +254,8 @@ function prefilterWins(pairs: Uint8Array, chunk: Uint8Array, at: number, length:
   const span = Math.min(length, SAMPLE_BYTES);
   const tests = 3 * Math.ceil((span - 3) / 2);
   let passed = 0;
-  for (const start of [at, at + ((length - span) >> 1), at + length - span]) {
+  for (let sample = 0; sample < 3; sample++) {
+    const start = sample === 0 ? at : sample === 1 ? at + ((length - span) >> 1) : at + length - span;
     const end = start + span - 3;
     for (let e = start; e < end; e += 2) {
       const here = pairs[chunk[e]! | (chunk[e + 1]! << 8)]!;
