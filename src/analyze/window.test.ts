@@ -307,6 +307,23 @@ describe("double-byte tables", () => {
     const { actual, expected } = everyPair(window);
     expect(actual.length).toBeGreaterThan(30_000);
     expect(actual).toEqual(expected);
+    // Every four-byte GB18030 sequence, each on a line of its own.
+    const lines: number[] = [];
+    for (let b1 = 0x81; b1 <= 0xfe; b1++)
+      for (let b2 = 0x30; b2 <= 0x39; b2++)
+        for (let b3 = 0x81; b3 <= 0xfe; b3++)
+          for (let b4 = 0x30; b4 <= 0x39; b4++) lines.push(b1, b2, b3, b4, 0x0a);
+    const four = Uint8Array.from(lines);
+    // From the file's runs alone, without asking iconv-lite.
+    const asked = vi.spyOn(iconv, "decode");
+    const decoded = window.decodeWindow(four, 0, "gb18030", 0, four.length, 0).text;
+    expect(asked).not.toHaveBeenCalled();
+    asked.mockRestore();
+    expect(decoded.split("\n")).toHaveLength(126 * 10 * 126 * 10 + 1);
+    expect(decoded === iconv.decode(Buffer.from(four), "gb18030")).toBe(true);
+    expect(window.decodeWhole(Uint8Array.of(0x81, 0x35, 0xf4, 0x37, 0x90, 0x30, 0x81, 0x30), "gb18030")).toBe(
+      "\ue7c7\u{10000}",
+    );
   });
 
   it("merged into tables that already know some pairs, keep those and add the rest", async () => {

@@ -147,7 +147,7 @@ function fillLeadRow(encoding: "gb18030" | "big5", lead: number): void {
  */
 export const DOUBLE_BYTE_TABLES_FILE = "double-byte-tables.bin";
 /** Bumped whenever the file's layout or what fillLeadRow puts in the tables changes. */
-const TABLES_FORMAT = 1;
+const TABLES_FORMAT = 2;
 const TABLE_ENCODINGS = ["gb18030", "big5"] as const;
 /** Lead bytes of two-byte sequences (0x80 and 0xff never lead one, see charLength). */
 const FIRST_LEAD = 0x81;
@@ -160,6 +160,96 @@ interface TablesHeader {
   readonly iconv: string;
   /** Per encoding, the sequences whose decoding is not one code unit: [key, text] pairs. */
   readonly long: Record<(typeof TABLE_ENCODINGS)[number], [number, string][]>;
+  /** GB18030's four-byte sequences as runs (see fourByteRuns), or null when they do not fit that form. */
+  readonly four: [number, number][] | null;
+}
+
+/** Four-byte GB18030 sequences: 126 * 10 * 126 * 10 of them, numbered by `fourBytePointer`. */
+const FOUR_BYTE_COUNT = 126 * 10 * 126 * 10;
+
+/** The number of a valid four-byte GB18030 sequence, from 0 (81 30 81 30) in byte order. */
+function fourBytePointer(b1: number, b2: number, b3: number, b4: number): number {
+  return (b1 - 0x81) * 12600 + (b2 - 0x30) * 1260 + (b3 - 0x81) * 10 + (b4 - 0x30);
+}
+
+/**
+ * The code units iconv-lite writes for the code `code` it works out for a four-byte sequence: a code from
+ * 0x10000 on as a pair (its lead unit cut to 16 bits, as iconv-lite does for codes past U+10FFFF).
+ */
+function unitsOfCode(code: number): string {
+  if (code < 0x10000) return String.fromCharCode(code);
+  const above = code - 0x10000;
+  return String.fromCharCode((0xd800 | (above >> 10)) & 0xffff, 0xdc00 | (above & 0x3ff));
+}
+
+/** The code a one- or two-unit decoding stands for, or undefined when it is no plain character or pair. */
+function codeOfUnits(text: string): number | undefined {
+  if (text.length === 1) return text.charCodeAt(0);
+  if (text.length !== 2) return undefined;
+  const high = text.charCodeAt(0);
+  const low = text.charCodeAt(1);
+  if (high < 0xd800 || high > 0xdbff || low < 0xdc00 || low > 0xdfff) return undefined;
+  return 0x10000 + ((high - 0xd800) << 10) + (low - 0xdc00);
+}
+
+/**
+ * GB18030's four-byte sequences as iconv-lite decodes each alone, in runs: [first pointer, its code] pairs
+ * in pointer order, where each following pointer up to the next run decodes to the next code (the standard's
+ * ranges, and iconv-lite's own reading past them). Built by decoding every sequence with iconv-lite and
+ * checking each one against the runs; null when some sequence does not fit (then iconv-lite decodes them).
+ */
+function fourByteRuns(): [number, number][] | null {
+  const bytes = Buffer.alloc(5 * FOUR_BYTE_COUNT);
+  let at = 0;
+  for (let b1 = 0x81; b1 <= 0xfe; b1++)
+    for (let b2 = 0x30; b2 <= 0x39; b2++)
+      for (let b3 = 0x81; b3 <= 0xfe; b3++)
+        for (let b4 = 0x30; b4 <= 0x39; b4++) {
+          bytes[at++] = b1;
+          bytes[at++] = b2;
+          bytes[at++] = b3;
+          bytes[at++] = b4;
+          bytes[at++] = 0x0a;
+        }
+  const pieces = iconv.decode(bytes, "gb18030").split("\n");
+  if (pieces.length !== FOUR_BYTE_COUNT + 1) return null;
+  const runs: [number, number][] = [];
+  let start = 0;
+  let first = 0;
+  for (let pointer = 0; pointer < FOUR_BYTE_COUNT; pointer++) {
+    let piece = pieces[pointer]!;
+    // A byte order mark is dropped at the start of a text: decode such a piece alone.
+    if (piece === "" || piece.includes("\ufeff"))
+      piece = iconv.decode(bytes.subarray(5 * pointer, 5 * pointer + 4), "gb18030");
+    if (runs.length > 0 && unitsOfCode(first + pointer - start) === piece) continue;
+    const code = codeOfUnits(piece);
+    if (code === undefined || unitsOfCode(code) !== piece) return null;
+    runs.push([pointer, code]);
+    start = pointer;
+    first = code;
+  }
+  return runs;
+}
+
+/** The runs of fourByteRuns read from the built tables file, once it is merged. */
+let fourByteTable: { readonly pointers: Int32Array; readonly codes: Int32Array } | undefined;
+
+/** A four-byte GB18030 sequence decoded from the runs, or undefined when they are not loaded. */
+function decodeFourByte(bytes: Uint8Array, at: number): string | undefined {
+  const table = fourByteTable;
+  if (table === undefined) return undefined;
+  const pointer = fourBytePointer(bytes[at]!, bytes[at + 1]!, bytes[at + 2]!, bytes[at + 3]!);
+  const { pointers, codes } = table;
+  // The last run starting at or before the pointer.
+  let low = 0;
+  let high = pointers.length;
+  while (low < high) {
+    const middle = (low + high) >>> 1;
+    if (pointers[middle]! <= pointer) low = middle + 1;
+    else high = middle;
+  }
+  if (low === 0) return undefined;
+  return unitsOfCode(codes[low - 1]! + pointer - pointers[low - 1]!);
 }
 
 function iconvVersion(): string {
@@ -184,7 +274,7 @@ export function encodeDoubleByteTables(): Uint8Array {
       new Uint8Array(tables.code.buffer, tables.code.byteOffset, tables.code.byteLength),
     );
   }
-  const header: TablesHeader = { format: TABLES_FORMAT, iconv: iconvVersion(), long };
+  const header: TablesHeader = { format: TABLES_FORMAT, iconv: iconvVersion(), long, four: fourByteRuns() };
   const text = Buffer.from(JSON.stringify(header), "utf8");
   const headerBytes = Math.ceil((4 + text.length) / HEADER_ALIGN) * HEADER_ALIGN;
   const file = new Uint8Array(headerBytes + parts.reduce((sum, part) => sum + part.length, 0));
@@ -218,6 +308,8 @@ export function mergeDoubleByteTables(file: Uint8Array): boolean {
     return false;
   }
   if (header.format !== TABLES_FORMAT || header.iconv !== iconvVersion()) return false;
+  const four = header.four;
+  if (four !== null && (!Array.isArray(four) || four.length === 0 || four[0]![0] !== 0)) return false;
   let at = file.byteOffset + headerBytes;
   for (const encoding of TABLE_ENCODINGS) {
     const tables = multiByteTables[encoding];
@@ -244,6 +336,11 @@ export function mergeDoubleByteTables(file: Uint8Array): boolean {
     }
     tables.filled = true;
   }
+  if (four !== null)
+    fourByteTable = {
+      pointers: Int32Array.from(four, ([pointer]) => pointer),
+      codes: Int32Array.from(four, ([, code]) => code),
+    };
   return true;
 }
 
@@ -278,6 +375,11 @@ function decodeMulti(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number
     const text = iconvDecode(encoding, bytes, at, length);
     remember(tables, key, text);
     return text;
+  }
+  if (encoding === "gb18030") {
+    readBuiltTables();
+    const text = decodeFourByte(bytes, at);
+    if (text !== undefined) return text;
   }
   let key = 0;
   for (let k = 0; k < length; k++) key = key * 256 + bytes[at + k]!;
