@@ -51,7 +51,7 @@ export interface Hasher {
 }
 
 /** Streams shorter than this are hashed in place: handing them over would cost more than it saves. */
-const MIN_THREADED_BYTES = 1 << 20;
+export const MIN_THREADED_BYTES = 1 << 20;
 /**
  * A new stream is hashed in this thread when the hashing thread has this many operations (chunks of up to
  * 4 MiB) still to do.
@@ -261,7 +261,7 @@ interface HashThread {
 export function threadedHasher(): Hasher {
   let thread: HashThread | undefined;
   let closed = false;
-  const start = (): HashThread => (thread ??= startHashThread());
+  const start = (): HashThread => (thread ??= takePrestarted() ?? startHashThread());
   const create = (size: number): StreamHash => {
     if (size < MIN_THREADED_BYTES || closed) return inlineHash();
     const started = start();
@@ -287,6 +287,24 @@ export function threadedHasher(): Hasher {
       await thread?.close();
     },
   };
+}
+
+/** A hashing thread started ahead by `prestartHashThread`, for the next hasher that needs one. */
+let prestarted: HashThread | undefined;
+
+function takePrestarted(): HashThread | undefined {
+  const thread = prestarted;
+  prestarted = undefined;
+  return thread;
+}
+
+/**
+ * Starts a hashing thread now, for the next `threadedHasher` that needs one to take over: a thread takes
+ * ~40 ms to start, which then overlaps whatever comes first (the CLI loading its rule pack). One that no
+ * hasher takes costs that start and then sleeps; it never keeps the process alive once it runs.
+ */
+export function prestartHashThread(): void {
+  prestarted ??= startHashThread();
 }
 
 /** Block states on this side. */

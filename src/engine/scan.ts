@@ -23,7 +23,7 @@ import { loadRulePack, type CompiledRulePack } from "../rules/index.js";
 import { toDisplayPath, walkInputs, type Exclusion } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
-import { threadedHasher } from "./hasher.js";
+import { MIN_THREADED_BYTES, threadedHasher } from "./hasher.js";
 import {
   interruptedResult,
   layerOf,
@@ -91,21 +91,23 @@ const IN_FLIGHT_PER_JOB = 4;
 const MAX_PENDING_MEMORY = 128 << 20;
 
 /**
- * The largest stream the named inputs may hold: a folder's or an unreadable path's is unknown (Infinity),
- * a file's is its size (its members are no larger than it expands to, which is unknown too once it is
- * over a megabyte; only whether the hashing thread will be needed is asked).
+ * Whether a scan with these options hashes on a thread of its own beside the scanning thread (with one job
+ * and a spare core; see `ScanOptions.hashThread`) and may need it: some input is a folder, or a file of at
+ * least a megabyte (shorter streams are hashed in place). The CLI starts the thread early when it will.
  */
-function largestInput(paths: readonly string[], cwd: string): number {
-  let largest = 0;
-  for (const path of paths) {
+export function hashesOnThread(options: Pick<ScanOptions, "paths" | "cwd" | "jobs" | "hashThread">): boolean {
+  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+  if (!(options.hashThread ?? (jobs === 1 && availableParallelism() > 1))) return false;
+  const cwd = options.cwd ?? process.cwd();
+  for (const path of options.paths) {
     try {
       const info = statSync(resolve(cwd, path));
-      largest = Math.max(largest, info.isFile() ? info.size : Number.POSITIVE_INFINITY);
+      if (!info.isFile() || info.size >= MIN_THREADED_BYTES) return true;
     } catch {
-      return Number.POSITIVE_INFINITY;
+      return true; // the walk reports it; the thread may still be needed for the others
     }
   }
-  return largest;
+  return false;
 }
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
@@ -118,7 +120,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   // With one job and a spare core, SHA-256 runs beside the matcher instead of in series with it. The
   // thread takes ~30 ms to start: when the inputs may need it, it starts now, while the automaton loads.
   const hasher = hashThread ? threadedHasher() : undefined;
-  hasher?.prepare(largestInput(options.paths, cwd));
+  if (hasher !== undefined && hashesOnThread(options)) hasher.prepare(MIN_THREADED_BYTES);
   const maxFileSize = options.maxFileSize ?? 0;
   const budgets: Budgets = {
     ...DEFAULT_BUDGETS,
