@@ -3,7 +3,8 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { inlineHasher, threadedHasher } from "./hasher.js";
+import { inlineHasher, MIN_THREADED_BYTES, prestartHashThread, threadedHasher } from "./hasher.js";
+import { hashesOnThread } from "./scan.js";
 
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 
@@ -330,6 +331,44 @@ describe("reads while the hashing thread is behind", () => {
       closeSync(fd);
       rmSync(folder, { recursive: true, force: true });
       await hasher.close();
+    }
+  });
+});
+
+describe("a hashing thread started ahead", () => {
+  it("is taken by the next hasher, which hashes on it at once; the one after starts its own", async () => {
+    expect(await prestartHashThread()).toBe(true);
+    const first = threadedHasher();
+    const second = threadedHasher();
+    try {
+      const stream = first.create(MIN_THREADED_BYTES);
+      expect(stream.threaded).toBe(true);
+      const data = randomBytes(MIN_THREADED_BYTES);
+      stream.update(data);
+      expect(await stream.digestAsync()).toBe(sha(data));
+      // Its own thread is only starting: this stream is hashed here.
+      expect(second.create(MIN_THREADED_BYTES).threaded).toBe(false);
+      expect(await second.ready).toBe(true);
+    } finally {
+      await first.close();
+      await second.close();
+    }
+  });
+
+  it("is wanted for one job with a spare core, when an input is a folder or a file of a megabyte or more", () => {
+    const folder = mkdtempSync(join(tmpdir(), "custodiet-hasher-"));
+    try {
+      writeFileSync(join(folder, "small"), randomBytes(1000));
+      writeFileSync(join(folder, "large"), randomBytes(MIN_THREADED_BYTES));
+      const on = { cwd: folder, jobs: 1, hashThread: true };
+      expect(hashesOnThread({ ...on, paths: ["small"] })).toBe(false);
+      expect(hashesOnThread({ ...on, paths: ["small", "large"] })).toBe(true);
+      expect(hashesOnThread({ ...on, paths: ["."] })).toBe(true);
+      expect(hashesOnThread({ ...on, paths: ["missing"] })).toBe(true);
+      expect(hashesOnThread({ ...on, paths: ["."], hashThread: false })).toBe(false);
+      expect(hashesOnThread({ cwd: folder, paths: ["."], jobs: 2 })).toBe(false);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });

@@ -301,10 +301,12 @@ function takePrestarted(): HashThread | undefined {
 /**
  * Starts a hashing thread now, for the next `threadedHasher` that needs one to take over: a thread takes
  * ~40 ms to start, which then overlaps whatever comes first (the CLI loading its rule pack). One that no
- * hasher takes costs that start and then sleeps; it never keeps the process alive once it runs.
+ * hasher takes costs that start and then sleeps; it never keeps the process alive once it runs. Resolves
+ * as `Hasher.ready` does.
  */
-export function prestartHashThread(): void {
+export function prestartHashThread(): Promise<boolean> {
   prestarted ??= startHashThread();
+  return prestarted.ready;
 }
 
 /** Block states on this side. */

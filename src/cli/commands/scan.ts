@@ -191,7 +191,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       ...(jobs !== undefined ? { jobs } : {}),
       ...(hashThread !== undefined ? { hashThread } : {}),
     };
-    if (hashesOnThread(threadOptions)) prestartHashThread();
+    if (hashesOnThread(threadOptions)) void prestartHashThread();
     const pack = await loadRulePack({
       paths: (values.rules ?? []).map((path) => resolve(io.cwd, path)),
       builtin: values["no-builtin-rules"] !== true,
