@@ -361,9 +361,10 @@ function startHashThread(): HashThread {
     });
   });
   // Once started (or failed), the thread never keeps the process alive on its own; before, a stream
-  // waiting in `open` needs it to (nothing else may be pending).
+  // waiting in `open` needs it to (nothing else may be pending). A thread being closed stays referenced
+  // until it has exited (see close).
   void ready.then(() => {
-    worker.unref();
+    if (!closed) worker.unref();
   });
   /** Records queued so far (wrapping like DONE). */
   let sequence = 0;
@@ -611,6 +612,10 @@ function startHashThread(): HashThread {
         }
       }
       closed = true;
+      // Held open until it has exited: the thread is unreferenced once started (or given up), and a wait
+      // for a thread that holds nothing open lets the process end with this promise unsettled (a scan that
+      // ended while its thread was still starting exited with code 13 and wrote no report).
+      worker.ref();
       await worker.terminate();
     },
   };
