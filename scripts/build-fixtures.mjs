@@ -23,7 +23,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { constants as zlibConstants, deflateRawSync, gzipSync } from "node:zlib";
+import { constants as zlibConstants, deflateRawSync, deflateSync, gzipSync } from "node:zlib";
 import { zipSync, strToU8 } from "fflate";
 
 const require = createRequire(import.meta.url);
@@ -823,6 +823,8 @@ export async function buildFixtures(outDir) {
       ]),
     );
     put("stream.zst", zstdRaw(lib));
+    // One zlib stream (RFC 1950), as a .zlib file, an R .rdx index or a git object is.
+    put("libface.so.zlib", deflateSync(lib));
     put(
       "archive.cpio",
       cpioNewc([

@@ -68,27 +68,57 @@ export function entropy(bytes: Uint8Array): number {
   return bits;
 }
 
+/** How random a blob reads: the share of its samples that look random, and their mean entropy. */
+export interface Randomness {
+  readonly share: number;
+  readonly bits: number;
+  readonly samples: number;
+}
+
 /**
- * Why the blob's content could not be searched in clear, or undefined: random-looking throughout (in
- * samples spread over it) and of no media format. `head` holds its first bytes.
+ * Byte entropy sampled in 8-32 blocks of 4 KiB spread over the blob; undefined for a blob too small to
+ * judge, of a media format, or (the sampling stops early) whose random share is surely below `atLeast`.
+ * `head` holds its first bytes.
  */
-export async function opaqueContent(source: ByteSource, head: Uint8Array): Promise<string | undefined> {
+export async function sampleRandomness(
+  source: ByteSource,
+  head: Uint8Array,
+  atLeast = 0,
+): Promise<Randomness | undefined> {
   if (source.size < OPAQUE_MIN_BYTES || isMedia(head)) return undefined;
   const samples = Math.min(MAX_SAMPLES, Math.floor(source.size / (8 * SAMPLE_BYTES)));
   const step = Math.floor((source.size - SAMPLE_BYTES) / (samples - 1));
   let random = 0;
   let total = 0;
   for (let k = 0; k < samples; k++) {
-    const sample = await source.read(k * step, SAMPLE_BYTES);
-    const bits = entropy(sample);
+    const bits = entropy(await source.read(k * step, SAMPLE_BYTES));
     total += bits;
     if (bits >= RANDOM_BITS) random++;
-    // Enough samples in clear already: not opaque.
-    if (k + 1 - random > samples * (1 - RANDOM_SHARE)) return undefined;
+    // Too many samples in clear already (most text and code stop at the first few).
+    if (k + 1 - random > samples * (1 - atLeast)) return undefined;
   }
+  return { share: random / samples, bits: total / samples, samples };
+}
+
+/** Whether a blob that reads this randomly is opaque: random-looking throughout. */
+export function isOpaque(randomness: Randomness | undefined): randomness is Randomness {
+  return randomness !== undefined && randomness.share >= RANDOM_SHARE;
+}
+
+/** Why an opaque blob's content could not be searched in clear. */
+export function opaqueDetail(randomness: Randomness): string {
   return (
-    `random-looking throughout: ${(total / samples).toFixed(2)} bits per byte in ${samples} samples, and in no ` +
-    `format custodiet opens; encrypted, or compressed in a format it cannot read, so its content was not ` +
-    `searched in clear`
+    `random-looking throughout: ${randomness.bits.toFixed(2)} bits per byte in ${randomness.samples} samples, ` +
+    `and in no format custodiet opens; encrypted, or compressed in a format it cannot read, so its content ` +
+    `was not searched in clear`
   );
+}
+
+/**
+ * Why the blob's content could not be searched in clear, or undefined: random-looking throughout (in
+ * samples spread over it) and of no media format. `head` holds its first bytes.
+ */
+export async function opaqueContent(source: ByteSource, head: Uint8Array): Promise<string | undefined> {
+  const randomness = await sampleRandomness(source, head, RANDOM_SHARE);
+  return isOpaque(randomness) ? opaqueDetail(randomness) : undefined;
 }

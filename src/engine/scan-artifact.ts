@@ -5,8 +5,9 @@ import type { Hit } from "../model/hit.js";
 import { analyzeHits, type Detection } from "../analyze/index.js";
 import { widenToIdentifier } from "../analyze/identifier-span.js";
 import { decodeWhole } from "../analyze/window.js";
-import type { Budgets, ExtractContext } from "../extract/extractor.js";
-import { detectFormat } from "../extract/registry.js";
+import type { Budgets, ExtractContext, Extractor } from "../extract/extractor.js";
+import { detectFormat, extractorNamed } from "../extract/registry.js";
+import { mayHoldZlib } from "../extract/zlib-extractor.js";
 import { safeTempName } from "../extract/child-writer.js";
 import {
   compareCandidates,
@@ -21,7 +22,13 @@ import type { CompiledRulePack } from "../rules/index.js";
 import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
-import { OPAQUE_MIN_BYTES, opaqueContent } from "./opacity.js";
+import { isOpaque, OPAQUE_MIN_BYTES, opaqueDetail, sampleRandomness } from "./opacity.js";
+
+/**
+ * Share of random-looking samples from which a blob is searched for zlib streams: a git pack reads 80%
+ * random (its small trees and commits compress less), an R database or an encrypted image nearly all.
+ */
+const ZLIB_SEARCH_SHARE = 0.5;
 import { takeTurn } from "./turns.js";
 import {
   layerOf,
@@ -203,7 +210,9 @@ async function scanOpened(
       detail = extracted.partial.detail;
     }
   }
-  // A blob nothing could be made of, whose bytes look random: say so, or "no findings" would mislead.
+  // A blob nothing could be made of, with no finding: when its bytes look random, say so, or "no findings"
+  // would mislead. Before that, zlib streams are looked for in it (they have no magic of their own and
+  // read as random): an R database, a git pack, firmware sections behind a vendor's header.
   if (
     status === "scanned" &&
     format === undefined &&
@@ -212,11 +221,33 @@ async function scanOpened(
     head !== undefined &&
     source.size >= OPAQUE_MIN_BYTES
   ) {
-    const opaque = await opaqueContent(source, head);
-    if (opaque !== undefined) {
+    const randomness = await sampleRandomness(source, head, ZLIB_SEARCH_SHARE);
+    let left: { reason: CoverageReason; detail: string } | undefined;
+    let read = false;
+    if (randomness !== undefined && randomness.share >= ZLIB_SEARCH_SHARE && (await mayHoldZlib(source))) {
+      const streams = await extractChildren(
+        task,
+        source,
+        head,
+        scanner.budgets,
+        scanner.signal,
+        [],
+        extractorNamed("zlib"),
+      );
+      tempDirMade ||= streams.made;
+      if (streams.children.length > 0 || streams.skipped.length > 0) {
+        read = true;
+        format = streams.format;
+        children.push(...streams.children);
+        skipped.push(...streams.skipped);
+        left = streams.partial;
+      }
+    }
+    // Streams that cover the blob leave nothing opaque; else the extractor says how much they covered.
+    if (isOpaque(randomness) && (!read || left !== undefined)) {
       status = "partial";
-      reason = "unknown-format";
-      detail = opaque;
+      reason = left?.reason ?? "unknown-format";
+      detail = left?.detail ?? opaqueDetail(randomness);
     }
   }
   return {
@@ -250,11 +281,13 @@ async function extractChildren(
   budgets: Budgets,
   stop: AbortSignal | undefined,
   signatures: readonly Candidate[],
+  /** Runs this extractor instead of the one the content's format names. */
+  forced?: Extractor,
 ): Promise<Extracted> {
   const result: Extracted = { made: false, children: [], skipped: [] };
   let extractor;
   try {
-    extractor = await detectFormat(head, source);
+    extractor = forced ?? (await detectFormat(head, source));
   } catch (error) {
     result.partial = { reason: "corrupt", detail: `format detection failed: ${describeError(error)}` };
     return result;

@@ -33,11 +33,13 @@ import { ubiExtractor } from "./ubi-extractor.js";
 import { ubifsExtractor } from "./ubifs-extractor.js";
 import { uimageExtractor } from "./uimage-extractor.js";
 import { zipExtractor } from "./zip-extractor.js";
+import { zlibExtractor } from "./zlib-extractor.js";
 
 /**
  * Every extractor, in detection priority order: exact magic at offset 0 first (most specific before
  * more general: OOXML before zip), then magic found further in (ISO at 0x8001, tar at 257, ext at 1080,
- * FAT at 510), then weak signatures (LZMA, HTML), and carving last for binary blobs nobody claims.
+ * FAT at 510), then weak signatures (a zlib header whose data inflates, LZMA, HTML), and carving last for
+ * binary blobs nobody claims.
  */
 export const extractors = {
   dahua: dahuaExtractor,
@@ -69,6 +71,7 @@ export const extractors = {
   tar: tarExtractor,
   ext: extExtractor,
   fat: fatExtractor,
+  zlib: zlibExtractor,
   lzma: lzmaExtractor,
   html: htmlExtractor,
   carve: carveExtractor,
@@ -101,6 +104,12 @@ function guarded(extractor: Extractor): Extractor {
 }
 
 const ORDER: readonly Extractor[] = Object.values(extractors).map(guarded);
+const BY_NAME = new Map(ORDER.map((extractor) => [extractor.name, extractor]));
+
+/** The extractor of this name, guarded as detectFormat's are (to run one where detection did not pick it). */
+export function extractorNamed(name: ExtractorName): Extractor {
+  return BY_NAME.get(extractors[name].name)!;
+}
 
 /**
  * The first extractor (in priority order) that claims the content, or undefined. `head` holds the first

@@ -22,6 +22,7 @@ const FIXTURES = [
   "libface.so.xz",
   "libface.so.lzma",
   "stream.zst",
+  "libface.so.zlib",
   "archive.7z",
   "stored.rar",
   "archive.cab",

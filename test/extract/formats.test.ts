@@ -47,6 +47,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["libface.so.xz", "xz", ENUM_UTF16],
   ["libface.so.lzma", "lzma", ENUM_UTF16],
   ["stream.zst", "zstd", ENUM_UTF16],
+  ["libface.so.zlib", "zlib", ENUM_UTF16],
   ["archive.7z", "7z", ENUM_UTF16],
   ["stored.rar", "rar", ENUM_UTF16],
   ["archive.cab", "cab", ENUM_UTF16],
