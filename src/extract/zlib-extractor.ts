@@ -1,6 +1,6 @@
 import { constants, inflateRawSync } from "node:zlib";
 import type { ByteSource } from "../model/bytes.js";
-import { ChildWriter, ContainerBudget, child, partial } from "./child-writer.js";
+import { ChildWriter, ContainerBudget, child, compactBytes, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { inflateRawAt } from "./streams.js";
 
@@ -27,15 +27,24 @@ const PROBE_INPUT = 64 * 1024;
 /** Output a probe may make before it stops (a real stream that gets this far is read in full anyway). */
 const PROBE_OUTPUT = 1024 * 1024;
 
+/** What a probe found: no stream, a whole one (what it inflates to, and its length with header and checksum), or maybe one. */
+export type Probe =
+  | { readonly kind: "no" }
+  | { readonly kind: "yes"; readonly content: Uint8Array; readonly length: number }
+  | { readonly kind: "maybe" };
+
+const NO: Probe = { kind: "no" };
+const MAYBE: Probe = { kind: "maybe" };
+
 /**
  * What the data after the header at `at` is, judged from `bytes` alone (up to PROBE_INPUT of it): "no" when
  * it fails to inflate, or ends inside `bytes` with a wrong Adler-32 after it; "yes" when it ends there with
- * the right one; "maybe" when it inflates as far as `bytes` go (a stream longer than that is read in full
- * to tell). A cheap test before a stream is read.
+ * the right one (most streams in an R database or a git pack are that short); "maybe" when it inflates as
+ * far as `bytes` go (a stream longer than that is read in full to tell).
  */
-export function probeStream(bytes: Uint8Array, at: number): "no" | "yes" | "maybe" {
+export function probeStream(bytes: Uint8Array, at: number): Probe {
   const input = bytes.subarray(at + 2, at + 2 + PROBE_INPUT);
-  if (input.length === 0 || !plausibleFirstBlock(input)) return "no";
+  if (input.length === 0 || !plausibleFirstBlock(input)) return NO;
   let inflated: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     inflated = inflateRawSync(input, {
@@ -45,18 +54,19 @@ export function probeStream(bytes: Uint8Array, at: number): "no" | "yes" | "mayb
     }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
   } catch (error) {
     // Past the output limit: it inflated that far, which random bytes do not.
-    return error instanceof RangeError ? "maybe" : "no";
+    return error instanceof RangeError ? MAYBE : NO;
   }
   const consumed = inflated.engine.bytesWritten;
   const trailer = at + 2 + consumed;
-  if (consumed >= input.length || trailer + 4 > bytes.length) return "maybe";
+  if (consumed >= input.length || trailer + 4 > bytes.length) return MAYBE;
   const view = new DataView(bytes.buffer, bytes.byteOffset + trailer, 4);
-  return view.getUint32(0) === adler32(inflated.buffer) ? "yes" : "no";
+  if (view.getUint32(0) !== adler32(inflated.buffer)) return NO;
+  return { kind: "yes", content: compactBytes(inflated.buffer), length: 2 + consumed + 4 };
 }
 
 /** Whether the data after the header at `at` may be a stream (see probeStream). */
 export function inflatesAt(bytes: Uint8Array, at: number): boolean {
-  return probeStream(bytes, at) !== "no";
+  return probeStream(bytes, at).kind !== "no";
 }
 
 /** Reads a deflate bit stream, least significant bit first. */
@@ -281,6 +291,19 @@ function headersIn(window: Uint8Array, end: number): number[] {
   return found.sort((a, b) => a - b);
 }
 
+/** A stream the probe read whole: a child, unless a budget stops it. */
+function wholeStream(at: number, content: Uint8Array, length: number, budget: ContainerBudget): Attempt {
+  const name = `zlib@${at}`;
+  const admitted = budget.admit(name, content.length, length);
+  if (admitted !== undefined) return { kind: "stream", length, events: [admitted] };
+  budget.written += content.length;
+  return {
+    kind: "stream",
+    length,
+    events: [child(name, "zlib", { bytes: content }, { offsetInParent: at })],
+  };
+}
+
 /** Share of the bytes the streams must cover for the rest to count as the gaps between them. */
 const COVERED_SHARE = 0.9;
 /**
@@ -321,8 +344,12 @@ async function* extractZlib(source: ByteSource, context: ExtractContext): AsyncG
     const window = await source.read(position, SWEEP_WINDOW + PROBE_INPUT);
     const end = Math.min(SWEEP_WINDOW, window.length - 2);
     for (const at of headersIn(window, end)) {
-      if (!inflatesAt(window, at)) continue;
-      const attempt = await readStream(source, position + at, context, budget);
+      const probe = probeStream(window, at);
+      if (probe.kind === "no") continue;
+      const attempt =
+        probe.kind === "yes"
+          ? wholeStream(position + at, probe.content, probe.length, budget)
+          : await readStream(source, position + at, context, budget);
       if (attempt.kind === "none") continue;
       streams++;
       covered += attempt.length;
