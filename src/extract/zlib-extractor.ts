@@ -343,7 +343,10 @@ async function* extractZlib(source: ByteSource, context: ExtractContext): AsyncG
     if (position - since > MAX_GAP) break;
     const window = await source.read(position, SWEEP_WINDOW + PROBE_INPUT);
     const end = Math.min(SWEEP_WINDOW, window.length - 2);
+    /** Where in this window the search goes on: after the last stream found in it. */
+    let resume = 0;
     for (const at of headersIn(window, end)) {
+      if (at < resume) continue;
       const probe = probeStream(window, at);
       if (probe.kind === "no") continue;
       const attempt =
@@ -354,9 +357,14 @@ async function* extractZlib(source: ByteSource, context: ExtractContext): AsyncG
       streams++;
       covered += attempt.length;
       yield* attempt.events;
-      position += at + attempt.length;
-      since = position;
-      continue sweep;
+      resume = at + attempt.length;
+      since = position + resume;
+      // A stream that ends past this window: the search goes on from its end (small streams one after
+      // another are all taken from the window they were read in, not each from a read of its own).
+      if (resume >= end) {
+        position += resume;
+        continue sweep;
+      }
     }
     position += Math.max(1, end);
   }

@@ -57,6 +57,20 @@ describe("zlib streams", () => {
     expect(finding?.location).toMatch(new RegExp(`Rdata\\.rdb!zlib@${second}$`, "u"));
   });
 
+  it("one after another by the thousand are each read, the header's among them", async () => {
+    const dir = tempFolder();
+    const streams = Array.from({ length: 3000 }, (_, index) =>
+      deflateSync(Buffer.from(index === 2000 ? HEADER : `entry ${index}`)),
+    );
+    writeFileSync(join(dir, "objects.pack"), Buffer.concat([seededBytes(13, 300_000), ...streams]));
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.filter((c) => c.location.includes("objects.pack!zlib@"))).toHaveLength(3000);
+    const at = 300_000 + streams.slice(0, 2000).reduce((sum, stream) => sum + stream.length, 0);
+    expect(report.findings.find((f) => f.match === "EM_NATION_TYPE_UYGUR")?.location).toMatch(
+      new RegExp(`objects\\.pack!zlib@${at}$`, "u"),
+    );
+  });
+
   it("between encrypted bytes are read, and the blob still says what it could not read", async () => {
     const dir = tempFolder();
     const stream = deflateSync(Buffer.from(HEADER.repeat(50)));
