@@ -98,4 +98,24 @@ describe("walkInputs", () => {
     for await (const entry of walkInputs(["sdk/include"], root, exclusions)) named.push(entry);
     expect(files(named)).toEqual(["sdk/include/b.h", "sdk/include/c.h"]);
   });
+
+  it("passes over files and folders of an excluded name at any depth, and records each; named itself, one is walked", async () => {
+    const root = tree();
+    mkdirSync(join(root, "sdk/.git/objects"), { recursive: true });
+    writeFileSync(join(root, "sdk/.git/objects/x"), "x");
+    mkdirSync(join(root, "sdk/lib/.git"));
+    writeFileSync(join(root, "sdk/include/.git"), "gitdir: elsewhere");
+    const exclusions = [{ name: ".git", why: "--exclude .git" }];
+    const entries: WalkEntry[] = [];
+    for await (const entry of walkInputs(["sdk"], root, exclusions)) entries.push(entry);
+    expect(files(entries)).toEqual(["sdk/a.h", "sdk/include/b.h", "sdk/include/c.h", "sdk/lib/d.so"]);
+    expect(
+      entries
+        .filter((entry) => entry.kind === "skipped" && entry.reason === "excluded")
+        .map((e) => e.displayPath),
+    ).toEqual(["sdk/.git", "sdk/include/.git", "sdk/lib/.git"]);
+    const named: WalkEntry[] = [];
+    for await (const entry of walkInputs(["sdk/.git"], root, exclusions)) named.push(entry);
+    expect(files(named)).toEqual(["sdk/.git/objects/x"]);
+  });
 });

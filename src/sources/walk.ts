@@ -60,12 +60,27 @@ function isInside(root: string, target: string): boolean {
  * named again, or lying inside a folder named before it (`scan sdk sdk/include`), is not walked again,
  * and a folder's walk passes over paths named before it.
  */
-/** A folder a walk passes over when it meets it inside a named folder (named itself, it is walked). */
-export interface Exclusion {
-  /** Absolute path. */
-  readonly path: string;
-  /** Why, for the coverage entry. */
-  readonly why: string;
+/**
+ * What a walk passes over when it meets it inside a named folder (named itself, it is walked): one folder by
+ * its path, or every file and folder of a name.
+ */
+export type Exclusion =
+  | {
+      /** Absolute path of a folder. */
+      readonly path: string;
+      /** Why, for the coverage entry. */
+      readonly why: string;
+    }
+  | {
+      /** A file or folder name (`.git`, `node_modules`), matched exactly. */
+      readonly name: string;
+      readonly why: string;
+    };
+
+/** The exclusions a folder's walk applies: folders by real path, entries by name. */
+interface Excluded {
+  readonly paths: ReadonlyMap<string, string>;
+  readonly names: ReadonlyMap<string, string>;
 }
 
 export async function* walkInputs(
@@ -84,10 +99,14 @@ export async function* walkInputs(
   }
   /** Inputs walked so far, by real path. */
   const walked: string[] = [];
-  const excluded = new Map<string, string>();
-  for (const { path, why } of exclusions) {
+  const excluded = { paths: new Map<string, string>(), names: new Map<string, string>() };
+  for (const exclusion of exclusions) {
+    if ("name" in exclusion) {
+      excluded.names.set(exclusion.name, exclusion.why);
+      continue;
+    }
     try {
-      excluded.set(await realpath(path), why);
+      excluded.paths.set(await realpath(exclusion.path), exclusion.why);
     } catch {
       // Not there: nothing to pass over.
     }
@@ -118,7 +137,7 @@ async function* walkFolder(
   display: string,
   roots: readonly string[],
   walked: readonly string[],
-  excluded: ReadonlyMap<string, string>,
+  excluded: Excluded,
 ): AsyncGenerator<WalkEntry> {
   let names: string[];
   try {
@@ -132,6 +151,11 @@ async function* walkFolder(
     // Named before as an input of its own, and walked then.
     if (walked.includes(absolute)) continue;
     const childDisplay = `${display}/${name}`;
+    const excludedName = excluded.names.get(name);
+    if (excludedName !== undefined) {
+      yield { kind: "skipped", displayPath: childDisplay, reason: "excluded", detail: excludedName, size: 0 };
+      continue;
+    }
     let info;
     try {
       // Synchronous: one cheap system call, where the asynchronous one is a trip through libuv's threads
@@ -144,7 +168,7 @@ async function* walkFolder(
     if (info.isSymbolicLink()) {
       yield await describeLink(absolute, childDisplay, roots);
     } else if (info.isDirectory()) {
-      const why = excluded.get(absolute);
+      const why = excluded.paths.get(absolute);
       if (why !== undefined)
         yield { kind: "skipped", displayPath: childDisplay, reason: "excluded", detail: why, size: 0 };
       else yield* walkFolder(absolute, childDisplay, roots, walked, excluded);

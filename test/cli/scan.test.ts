@@ -76,6 +76,24 @@ describe("custodiet scan (built CLI)", () => {
     expect(report!.coverage.map((c) => c.status)).toEqual(["scanned"]);
   });
 
+  it("passes over what --exclude names inside the folder, records it, and refuses a path for a name", () => {
+    const dir = tempFolder();
+    mkdirSync(join(dir, ".git"));
+    writeFileSync(join(dir, ".git", "old.h"), "typedef enum { EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n");
+    writeFileSync(join(dir, "new.h"), "int x;\n");
+    const { status, report } = scanJson([dir, "--exclude", ".git"]);
+    expect(status).toBe(0);
+    expect(report!.findings).toEqual([]);
+    expect(report!.coverage.map((c) => [c.location.slice(dir.length), c.status, c.reason])).toEqual([
+      ["/.git", "skipped", "excluded"],
+      ["/new.h", "scanned", undefined],
+    ]);
+    expect(scanJson([join(dir, ".git"), "--exclude", ".git"]).report!.findings).toHaveLength(1);
+    const refused = cli(["scan", dir, "--exclude", ".git/objects"]);
+    expect(refused.status).toBe(2);
+    expect(refused.stderr).toMatch(/--exclude takes a file or folder name, not a path/u);
+  });
+
   it("exits 2 with a one-line message naming a missing path", () => {
     const { status, stderr, stdout } = cli(["scan", "/nonexistent"]);
     expect(status).toBe(2);

@@ -28,6 +28,8 @@ Options:
   --max-depth N          container nesting limit (default 10)
   --max-expanded BYTES   bytes the containers inside one input may expand to, against bombs; each file
                          named or found in a folder has its own (default 16g)
+  --exclude NAME         pass over files and folders of this name met inside a folder named to scan
+                         (recorded as excluded); repeatable, e.g. --exclude .git --exclude node_modules
   --jobs N               scanning threads: this one and N-1 workers (default: number of cores)
   --no-hash-thread       compute SHA-256 in the scanning thread (by default --jobs 1 hashes on a thread
                          of its own when the machine has a core to spare)
@@ -126,6 +128,7 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       "max-depth": { type: "string" },
       "max-expanded": { type: "string" },
       jobs: { type: "string" },
+      exclude: { type: "string", multiple: true },
       baseline: { type: "string" },
       "report-unused-baseline": { type: "boolean" },
       evidence: { type: "string" },
@@ -156,6 +159,10 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     values["max-expanded"] !== undefined ? parseSize(values["max-expanded"], "--max-expanded") : undefined;
   const color = values["no-color"] !== true && io.env.NO_COLOR === undefined && io.stdoutIsTTY;
   const quiet = values.quiet === true;
+  const excludedNames = values.exclude ?? [];
+  for (const name of excludedNames)
+    if (name === "" || name === "." || name === ".." || /[/\\]/u.test(name))
+      throw new UsageError(`--exclude takes a file or folder name, not a path: ${JSON.stringify(name)}`);
 
   let baseline: Baseline | undefined;
   if (values.baseline !== undefined) {
@@ -208,10 +215,13 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
         ...(maxDepth !== undefined ? { maxDepth } : {}),
         ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
       },
-      // Scanning a home folder would otherwise report every rule term of our own compiled packs.
-      ...(defaultCacheDir !== undefined
-        ? { exclude: [{ path: defaultCacheDir, why: "custodiet's own cache of compiled rule packs" }] }
-        : {}),
+      exclude: [
+        // Scanning a home folder would otherwise report every rule term of our own compiled packs.
+        ...(defaultCacheDir !== undefined
+          ? [{ path: defaultCacheDir, why: "custodiet's own cache of compiled rule packs" }]
+          : []),
+        ...excludedNames.map((name) => ({ name, why: `--exclude ${name}` })),
+      ],
       cwd: io.cwd,
       // Ctrl-C: the report of what was scanned until then is still written.
       ...(io.signal ? { signal: io.signal, reportWhenStopped: true } : {}),
