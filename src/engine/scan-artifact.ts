@@ -23,12 +23,6 @@ import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
 import { isOpaque, OPAQUE_MIN_BYTES, opaqueDetail, sampleRandomness } from "./opacity.js";
-
-/**
- * Share of random-looking samples from which a blob is searched for zlib streams: a git pack reads 80%
- * random (its small trees and commits compress less), an R database or an encrypted image nearly all.
- */
-const ZLIB_SEARCH_SHARE = 0.5;
 import { takeTurn } from "./turns.js";
 import {
   layerOf,
@@ -39,6 +33,12 @@ import {
   type SkippedChild,
 } from "./task.js";
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
+
+/**
+ * Share of random-looking samples from which a blob is searched for zlib streams: a git pack reads 80%
+ * random (its small trees and commits compress less), an R database or an encrypted image nearly all.
+ */
+const ZLIB_SEARCH_SHARE = 0.5;
 
 /**
  * Members held in memory at most by the extractions running in this thread (tasks interleave); further ones
