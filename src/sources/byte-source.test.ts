@@ -431,13 +431,24 @@ describe("chunks read on the hashing thread", () => {
     const buffers = await threadBuffers();
     try {
       let position = 0;
+      const cut = CHUNK + 10;
       for await (const chunk of source.chunks(CHUNK, true, buffers)) {
-        if (position === 0) truncateSync(shrunk.path, CHUNK + 10);
-        expect(Buffer.compare(chunk, shrunk.bytes.subarray(position, position + chunk.length))).toBe(0);
+        if (position === 0) truncateSync(shrunk.path, cut);
+        // Bytes before the cut are the file's. Bytes past it, read ahead while the cut happened, are its old
+        // bytes or zeros: a read racing a truncation copies the zeros of the pages going away (one run in
+        // six on this machine's tmpfs).
+        const kept = Math.max(0, Math.min(chunk.length, cut - position));
+        expect(
+          Buffer.compare(chunk.subarray(0, kept), shrunk.bytes.subarray(position, position + kept)),
+        ).toBe(0);
+        let other = 0;
+        for (let k = kept; k < chunk.length; k++)
+          if (chunk[k] !== 0 && chunk[k] !== shrunk.bytes[position + k]) other++;
+        expect(other).toBe(0);
         position += chunk.length;
       }
       // The reads ahead may have landed before the cut.
-      expect([CHUNK + 10, 2 * CHUNK, 3 * CHUNK]).toContain(position);
+      expect([cut, 2 * CHUNK, 3 * CHUNK]).toContain(position);
       expect(buffers.returned).toBe(buffers.lent);
     } finally {
       await source.close();
