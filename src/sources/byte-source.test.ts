@@ -436,7 +436,7 @@ describe("chunks read on the hashing thread", () => {
         if (position === 0) truncateSync(shrunk.path, cut);
         // Bytes before the cut are the file's. Bytes past it, read ahead while the cut happened, are its old
         // bytes or zeros: a read racing a truncation copies the zeros of the pages going away (one run in
-        // six on this machine's tmpfs).
+        // six here, on ext4, with session 6's code too).
         const kept = Math.max(0, Math.min(chunk.length, cut - position));
         expect(
           Buffer.compare(chunk.subarray(0, kept), shrunk.bytes.subarray(position, position + kept)),
