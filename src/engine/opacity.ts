@@ -18,6 +18,19 @@ const MAX_SAMPLES = 32;
 const RANDOM_BITS = 7.9;
 /** Share of the samples that must read as random. */
 const RANDOM_SHARE = 0.9;
+/** Samples in clear, with none random, after which a blob is judged not random (see sampleRandomness). */
+const CLEAR_START = 4;
+/** 0 … MAX_SAMPLES - 1 in bit-reversed order: each prefix spreads over the whole range. */
+const SPREAD_ORDER = Array.from({ length: MAX_SAMPLES }, (_, index) => index).sort(
+  (a, b) => bitReversed(a) - bitReversed(b),
+);
+
+function bitReversed(value: number): number {
+  let reversed = 0;
+  for (let bit = 1, mirror = MAX_SAMPLES >> 1; bit < MAX_SAMPLES; bit <<= 1, mirror >>= 1)
+    if (value & bit) reversed |= mirror;
+  return reversed;
+}
 
 /**
  * Media and other formats that are compressed by design and hold no software: a JPEG, a video or a font is
@@ -90,12 +103,17 @@ export async function sampleRandomness(
   const step = Math.floor((source.size - SAMPLE_BYTES) / (samples - 1));
   let random = 0;
   let total = 0;
-  for (let k = 0; k < samples; k++) {
+  let taken = 0;
+  // Spread first (0, 16, 8, 24, 4 … of 32): the first few samples already span the blob.
+  for (const k of SPREAD_ORDER) {
+    if (k >= samples) continue;
     const bits = entropy(await source.read(k * step, SAMPLE_BYTES));
     total += bits;
+    taken++;
     if (bits >= RANDOM_BITS) random++;
-    // Too many samples in clear already (most text and code stop at the first few).
-    if (k + 1 - random > samples * (1 - atLeast)) return undefined;
+    // Too many samples in clear already, or none random among the first spread ones (text and code stop
+    // after four reads).
+    if (taken - random > samples * (1 - atLeast) || (taken >= CLEAR_START && random === 0)) return undefined;
   }
   return { share: random / samples, bits: total / samples, samples };
 }
