@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { memorySource } from "../sources/byte-source.js";
 import { seededBytes } from "../../test/random.js";
-import { OPAQUE_MIN_BYTES, entropy, opaqueContent } from "./opacity.js";
+import type { ByteSource } from "../model/bytes.js";
+import { OPAQUE_MIN_BYTES, entropy, opaqueContent, sampleRandomness } from "./opacity.js";
 
 const MB = 1 << 20;
 const judge = (bytes: Uint8Array) => opaqueContent(memorySource(bytes), bytes.subarray(0, 65536));
@@ -37,5 +38,37 @@ describe("opaque content", () => {
     expect(await judge(mp4)).toBeUndefined();
     expect(await judge(seededBytes(5, OPAQUE_MIN_BYTES - 1))).toBeUndefined();
     expect(await judge(seededBytes(6, OPAQUE_MIN_BYTES))).toBeDefined();
+  });
+});
+
+describe("random samples", () => {
+  /** A memory source that counts its reads. */
+  const counted = (bytes: Uint8Array): { source: ByteSource; reads: () => number } => {
+    const inner = memorySource(bytes);
+    let reads = 0;
+    return {
+      source: {
+        ...inner,
+        read: (offset, length) => {
+          reads++;
+          return inner.read(offset, length);
+        },
+      },
+      reads: () => reads,
+    };
+  };
+
+  it("tell a blob random in one half from one in clear throughout, which takes four reads", async () => {
+    const half = seededBytes(7, 2 * MB);
+    half.fill(0x41, 0, MB);
+    const judged = await sampleRandomness(memorySource(half), half.subarray(0, 65536), 0.5);
+    expect(judged?.share).toBeCloseTo(0.5, 1);
+    expect(judged?.samples).toBe(32);
+    const text = new TextEncoder().encode(
+      "typedef enum { RACE_BLACK, RACE_WHITE } EM_RACE_TYPE;\n".repeat(40_000),
+    );
+    const { source, reads } = counted(text);
+    expect(await sampleRandomness(source, text.subarray(0, 65536), 0.5)).toBeUndefined();
+    expect(reads()).toBe(4);
   });
 });
