@@ -43,10 +43,10 @@ export interface Hasher {
   /** Resolves once streams can go to the hashing thread (true), or never will (false). */
   readonly ready: Promise<boolean>;
   /**
-   * Starts the hashing thread now if a stream of `size` bytes would go to it: its start then overlaps
-   * whatever comes before the first such stream instead of delaying it.
+   * Starts the hashing thread now (a hasher in this thread has none): its start then overlaps whatever
+   * comes before the first stream long enough for it, instead of delaying that stream.
    */
-  prepare(size: number): void;
+  prepare(): void;
   close(): Promise<void>;
 }
 
@@ -279,8 +279,8 @@ export function threadedHasher(): Hasher {
     get ready() {
       return closed ? Promise.resolve(false) : start().ready;
     },
-    prepare(size) {
-      if (size >= MIN_THREADED_BYTES && !closed) start();
+    prepare() {
+      if (!closed) start();
     },
     async close() {
       closed = true;

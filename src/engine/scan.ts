@@ -90,16 +90,19 @@ const IN_FLIGHT_PER_JOB = 4;
 /** Waiting children held in memory at most; the rest wait in temp files. */
 const MAX_PENDING_MEMORY = 128 << 20;
 
-/**
- * Whether a scan with these options hashes on a thread of its own beside the scanning thread (with one job
- * and a spare core; see `ScanOptions.hashThread`) and may need it: some input is a folder, or a file of at
- * least a megabyte (shorter streams are hashed in place). The CLI starts the thread early when it will.
- */
-export function hashesOnThread(options: Pick<ScanOptions, "paths" | "cwd" | "jobs" | "hashThread">): boolean {
-  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
-  if (!(options.hashThread ?? (jobs === 1 && availableParallelism() > 1))) return false;
-  const cwd = options.cwd ?? process.cwd();
-  for (const path of options.paths) {
+/** Scanning threads: this one and jobs - 1 workers. */
+function jobsOf(options: Pick<ScanOptions, "jobs">): number {
+  return Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
+}
+
+/** Whether SHA-256 runs on a thread of its own: with one job and a spare core, unless the options say. */
+function hashThreadOn(options: Pick<ScanOptions, "jobs" | "hashThread">): boolean {
+  return options.hashThread ?? (jobsOf(options) === 1 && availableParallelism() > 1);
+}
+
+/** Whether some input may hold a stream long enough for the hashing thread: a folder, or a file of 1 MiB or more. */
+function mayHoldLongStreams(paths: readonly string[], cwd: string): boolean {
+  for (const path of paths) {
     try {
       const info = statSync(resolve(cwd, path));
       if (!info.isFile() || info.size >= MIN_THREADED_BYTES) return true;
@@ -110,17 +113,25 @@ export function hashesOnThread(options: Pick<ScanOptions, "paths" | "cwd" | "job
   return false;
 }
 
+/**
+ * Whether a scan with these options hashes on a thread of its own beside the scanning thread (see
+ * `ScanOptions.hashThread`) and may need it (shorter streams are hashed in place). The CLI starts the thread
+ * early when it will.
+ */
+export function hashesOnThread(options: Pick<ScanOptions, "paths" | "cwd" | "jobs" | "hashThread">): boolean {
+  return hashThreadOn(options) && mayHoldLongStreams(options.paths, options.cwd ?? process.cwd());
+}
+
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const cwd = options.cwd ?? process.cwd();
-  const jobs = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
-  const hashThread = options.hashThread ?? (jobs === 1 && availableParallelism() > 1);
+  const jobs = jobsOf(options);
   const pack =
     options.pack ??
     (await loadRulePack({ paths: options.rules ?? [], builtin: options.builtinRules ?? true }));
   // With one job and a spare core, SHA-256 runs beside the matcher instead of in series with it. The
   // thread takes ~30 ms to start: when the inputs may need it, it starts now, while the automaton loads.
-  const hasher = hashThread ? threadedHasher() : undefined;
-  if (hasher !== undefined && hashesOnThread(options)) hasher.prepare(MIN_THREADED_BYTES);
+  const hasher = hashThreadOn(options) ? threadedHasher() : undefined;
+  if (hasher !== undefined && mayHoldLongStreams(options.paths, cwd)) hasher.prepare();
   const maxFileSize = options.maxFileSize ?? 0;
   const budgets: Budgets = {
     ...DEFAULT_BUDGETS,

@@ -20,7 +20,7 @@ describe("the hashing thread at the end of a scan", () => {
         `import { prestartHashThread, threadedHasher } from ${JSON.stringify(hasher)};
          void prestartHashThread();
          const hasher = threadedHasher();
-         hasher.prepare(1 << 20);
+         hasher.prepare();
          await new Promise((resolve) => setTimeout(resolve, ${wait}));
          await hasher.close();
          console.log("closed");`,
