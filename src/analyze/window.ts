@@ -139,7 +139,7 @@ function fillLeadRow(encoding: "gb18030" | "big5", lead: number): void {
 
 /**
  * The decoding of every two-byte sequence, as `fillLeadRow` makes it for each lead byte, is written next to
- * this module by `npm run build` (scripts/build-double-byte-tables.mjs). Reading it (~390 KB) replaces building
+ * this module by `npm run build` (scripts/build-double-byte-tables.mjs). Reading it (~440 KB) replaces building
  * iconv-lite's GB18030 and Big5 codecs and filling the rows from them: ~50 ms of every scanning thread that meets
  * such text, and as much again of V8 compiling iconv-lite's table code. It is used only when it was made from
  * the iconv-lite installed now; otherwise, or when it is missing (running from sources), rows are filled from
@@ -639,8 +639,7 @@ export function decodeWindow(
  */
 export function decodeWhole(bytes: Uint8Array, encoding: Encoding): string {
   if (encoding === "gb18030" || encoding === "big5") {
-    ensureUnits(2 * bytes.length + 8);
-    const { length } = decodeDoubleByte(encoding, bytes, 0, bytes.length);
+    const { length } = decodeToScratch(bytes, 0, encoding, 0, bytes.length, 0);
     const text = unitsText(unitsScratch, length);
     if (!text.includes("\ufffd")) return text;
   }
