@@ -8,6 +8,7 @@ import { decodeWhole } from "../analyze/window.js";
 import type { Budgets, ExtractContext, Extractor } from "../extract/extractor.js";
 import { detectFormat, extractorNamed } from "../extract/registry.js";
 import { mayHoldZlib } from "../extract/zlib-extractor.js";
+import { EscapedWordWatch } from "../extract/escapes-extractor.js";
 import { safeTempName } from "../extract/child-writer.js";
 import {
   compareCandidates,
@@ -121,6 +122,8 @@ async function scanOpened(
   const ruleNeedles = pack.needles.length;
   /** Carving signatures seen in this pass, so that carving needs no second pass (bounded like the carver). */
   const signatures: Candidate[] = [];
+  /** Watches text (not a leaf's, nor UTF-16) for words written in escapes; null when not text. */
+  let escapes: EscapedWordWatch | null | undefined = task.leafOnly ? null : undefined;
   const onMatch = (needleId: number, offset: number): void => {
     if (needleId >= ruleNeedles) {
       const kind = signatureKind(pack, needleId);
@@ -146,6 +149,8 @@ async function scanOpened(
       head ??= chunk.slice(0, HEAD_BYTES);
       hash.update(chunk);
       matcher.push(chunk, onMatch);
+      if (escapes === undefined) escapes = textKind(head) === "bytes" ? new EscapedWordWatch() : null;
+      escapes?.push(chunk);
       if (lines !== undefined) lines.push(chunk);
       else if (!linesChecked && hits.length + detections.length > 0) {
         // The first hit: newlines in text are counted from here on as it streams by (a text without hits
@@ -208,6 +213,26 @@ async function scanOpened(
       status = "partial";
       reason = extracted.partial.reason;
       detail = extracted.partial.detail;
+    }
+  }
+  // Text that writes characters as escapes: its decoded text is scanned too, as a child.
+  if (status === "scanned" && format === undefined && escapes?.found === true) {
+    const decoded = await extractChildren(
+      task,
+      source,
+      head!,
+      scanner.budgets,
+      scanner.signal,
+      [],
+      extractorNamed("unescaped"),
+    );
+    tempDirMade ||= decoded.made;
+    children.push(...decoded.children);
+    skipped.push(...decoded.skipped);
+    if (decoded.partial) {
+      status = "partial";
+      reason = decoded.partial.reason;
+      detail = decoded.partial.detail;
     }
   }
   // A blob nothing could be made of, with no finding: when its bytes look random, say so, or "no findings"

@@ -3,6 +3,7 @@ import { arscExtractor, dexExtractor } from "./android-extractors.js";
 import { carveExtractor } from "./carve-extractor.js";
 import { dahuaExtractor } from "./dahua-extractor.js";
 import type { Budgets, Extractor } from "./extractor.js";
+import { escapesExtractor } from "./escapes-extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
@@ -74,6 +75,7 @@ export const extractors = {
   zlib: zlibExtractor,
   lzma: lzmaExtractor,
   html: htmlExtractor,
+  unescaped: escapesExtractor,
   carve: carveExtractor,
 } satisfies Record<string, Extractor>;
 

@@ -1,0 +1,193 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { scan } from "../../src/engine/scan.js";
+import {
+  decodeEscapes,
+  extractEscapes,
+  holdsEscapedWord,
+  MAX_ESCAPED_BYTES,
+} from "../../src/extract/escapes-extractor.js";
+import type { ExtractContext, ExtractEvent } from "../../src/extract/extractor.js";
+import type { ByteSource } from "../../src/model/bytes.js";
+import { tempFolder } from "../helpers.js";
+
+const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+
+/** JSON as Python's json.dumps writes it by default (ensure_ascii): every non-ASCII character as \uXXXX. */
+function asciiJson(value: unknown): string {
+  return JSON.stringify(value).replace(
+    /[\u0080-\uffff]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+}
+
+/** A Java .properties line as Properties.store writes it (upper-case hex). */
+function propertiesLine(key: string, value: string): string {
+  const escaped = value.replace(
+    /[\u0080-\uffff]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).toUpperCase().padStart(4, "0")}`,
+  );
+  return `${key}=${escaped}\n`;
+}
+
+const FACE_LABELS = {
+  faceAttributes: {
+    gender: "性别",
+    age: "年龄",
+    glasses: "眼镜",
+    nation: "民族",
+    nationList: ["汉族", "维吾尔族", "藏族"],
+  },
+};
+
+describe("escaped words", () => {
+  it("are two escaped non-ASCII characters in a row, in either notation", () => {
+    expect(holdsEscapedWord(ascii(String.raw`{"n":"\u6c11\u65cf"}`))).toBe(true);
+    expect(holdsEscapedWord(ascii(String.raw`n=\u6C11\u65CF`))).toBe(true);
+    expect(holdsEscapedWord(ascii("<s>&#27665;&#26063;</s>"))).toBe(true);
+    expect(holdsEscapedWord(ascii("<s>&#x6c11;&#X65CF;</s>"))).toBe(true);
+  });
+
+  it("are not a lone escape, escaped ASCII, or a broken escape", () => {
+    expect(holdsEscapedWord(ascii(String.raw`var nbsp = "\u00a0"; var ls = /\u2028/;`))).toBe(false);
+    // Every bundled JavaScript library has a whitespace class like this one.
+    expect(holdsEscapedWord(ascii(String.raw`/[\u00a0\u1680\u2000-\u200a\u2028\u2029\u3000\ufeff]/`))).toBe(
+      false,
+    );
+    expect(holdsEscapedWord(ascii(String.raw`"\ud83d\ude00" &#8220;&#8221;`))).toBe(false);
+    // XML name characters, as every bundled XML parser spells them.
+    expect(
+      holdsEscapedWord(
+        ascii(String.raw`/[A-Z_a-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF]/`),
+      ),
+    ).toBe(false);
+    expect(holdsEscapedWord(ascii(String.raw`"\u0041\u0042" \u6c1 \u65cf`))).toBe(false);
+    expect(holdsEscapedWord(ascii("&copy; &#169; x &#27665; y &#26063;&amp;"))).toBe(false);
+    expect(holdsEscapedWord(ascii(String.raw`ends with \u6c11\u65`))).toBe(false);
+    expect(holdsEscapedWord(ascii("&#27665;&#;"))).toBe(false);
+  });
+});
+
+describe("decodeEscapes", () => {
+  it("decodes \\u escapes in either case, surrogate pairs, and numeric references", () => {
+    expect(decodeEscapes(String.raw`\u6c11\u65CF, \ud83d\ude00`)).toBe("民族, 😀");
+    expect(decodeEscapes("&#27665;&#x65cf;&#X1F600;")).toBe("民族😀");
+  });
+
+  it("leaves an escaped backslash, a reference to no character and everything else as written", () => {
+    expect(decodeEscapes(String.raw`a\\u6c11 b\\\u6c11`)).toBe(String.raw`a\\u6c11 b\\` + "民");
+    expect(decodeEscapes("&#xD800; &#1114112; &#27665 &amp; &lt;")).toBe(
+      "&#xD800; &#1114112; &#27665 &amp; &lt;",
+    );
+    expect(decodeEscapes("plain text, 中文 too\n")).toBe("plain text, 中文 too\n");
+  });
+
+  it("gives up on text too large to hold, saying so", async () => {
+    const source = {
+      size: MAX_ESCAPED_BYTES + 1,
+      read: () => Promise.reject(new Error("not to be read")),
+    } as unknown as ByteSource;
+    const context = { signal: new AbortController().signal } as ExtractContext;
+    const events: ExtractEvent[] = [];
+    for await (const event of extractEscapes(source, context)) events.push(event);
+    expect(events).toEqual([expect.objectContaining({ kind: "partial", reason: "too-large" })]);
+  });
+});
+
+describe("text written in escapes", () => {
+  it("is scanned decoded: Python's ASCII JSON, a Java .properties file, ASCII XML", async () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "zh-CN.json"), asciiJson(FACE_LABELS));
+    writeFileSync(
+      join(dir, "messages_zh_CN.properties"),
+      "# face attribute labels\n" +
+        propertiesLine("face.attr.gender", "性别") +
+        propertiesLine("face.attr.age", "年龄") +
+        propertiesLine("face.attr.race", "人种") +
+        propertiesLine("face.attr.race.yellow", "黄种人") +
+        propertiesLine("face.attr.race.white", "白种人") +
+        propertiesLine("face.attr.race.black", "黑种人"),
+    );
+    writeFileSync(
+      join(dir, "labels.xml"),
+      '<?xml version="1.0" encoding="us-ascii"?>\n<labels><s id="sex">&#24615;&#21035;</s>' +
+        '<s id="age">&#24180;&#40836;</s><s id="skin">&#x80a4;&#x8272;</s><s id="glasses">&#30524;&#38236;</s></labels>\n',
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    const decoded = (name: string) =>
+      report.findings.filter((f) => f.location.endsWith(`${name}!unescaped.txt`));
+    expect(decoded("zh-CN.json").map((f) => [f.ruleId, f.match])).toContainEqual([
+      "uyghur-xinjiang-label",
+      "维吾尔族",
+    ]);
+    const uyghur = decoded("zh-CN.json").find((f) => f.ruleId === "uyghur-xinjiang-label")!;
+    expect(uyghur.layers.map((layer) => layer.via)).toEqual(["file", "unescaped"]);
+    expect(uyghur.excerpt).toContain("维吾尔族");
+    expect(decoded("messages_zh_CN.properties").map((f) => f.match)).toEqual(
+      expect.arrayContaining(["黄种人", "白种人", "黑种人"]),
+    );
+    expect(decoded("labels.xml").map((f) => [f.ruleId, f.match])).toContainEqual([
+      "skin-colour-chinese-labels",
+      "肤色",
+    ]);
+  });
+
+  it("reports what the raw text already shows once, on the raw text", async () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "zh-CN.json"), asciiJson(FACE_LABELS));
+    const report = await scan({ paths: [dir], jobs: 1 });
+    const raw = report.findings.filter((f) => f.location.endsWith("zh-CN.json"));
+    const decoded = report.findings.filter((f) => f.location.endsWith("!unescaped.txt"));
+    // "nation" is in the raw bytes; 民族 and 维吾尔族 only in the decoded text.
+    expect(raw.map((f) => f.match)).toContain("nation");
+    expect(decoded.map((f) => f.match)).not.toContain("nation");
+    expect(decoded.map((f) => f.match)).toEqual(expect.arrayContaining(["民族", "维吾尔族"]));
+    const child = report.coverage.find((c) => c.location.endsWith("!unescaped.txt"));
+    expect(child?.detail).toMatch(/^\d+ findings? repeats? the container's own/u);
+  });
+
+  it("is found across a chunk boundary", async () => {
+    const dir = tempFolder();
+    const chunk = 4096;
+    // The word's first escape starts 3 bytes before the end of the first chunk; it is the only word.
+    const start = `{"pad":"`;
+    const before = `${start}${"x".repeat(chunk - 3 - start.length - 7)}","n":"`;
+    expect(before.length).toBe(chunk - 3);
+    writeFileSync(join(dir, "split.json"), `${before}\\u6c11\\u65cf"}`);
+    const report = await scan({ paths: [dir], jobs: 1, chunkSize: chunk });
+    expect(report.coverage.map((c) => c.location)).toContainEqual(
+      expect.stringMatching(/split\.json!unescaped\.txt$/u),
+    );
+  });
+
+  it("is not looked for in text with no escaped word, nor in a binary file", async () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "app.js"), String.raw`var ws = /[\u00a0\u2028]/; var race = "condition";` + "\n");
+    writeFileSync(
+      join(dir, "lib.so"),
+      Buffer.concat([
+        Buffer.from([0x7f, 0x45, 0x4c, 0x46, 0, 0, 0, 0]),
+        Buffer.from(String.raw`\u6c11\u65cf`),
+      ]),
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.map((c) => c.location).filter((l) => l.includes("!"))).toEqual([]);
+  });
+});
+
+describe("text layers of a file's own text", () => {
+  it("do not repeat the page's findings: an HTML page's are reported once, on the page", async () => {
+    const dir = tempFolder();
+    writeFileSync(
+      join(dir, "attributes.html"),
+      "<!doctype html><html><body><table><tr><th>race</th><th>gender</th><th>age</th><th>glasses</th></tr></table>" +
+        "<p>&#27665;&#26063; &#24615;&#21035; &#24180;&#40836;</p></body></html>\n",
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    const races = report.findings.filter((f) => f.match.toLowerCase() === "race");
+    expect(races.map((f) => f.location)).toEqual([expect.stringMatching(/attributes\.html$/u)]);
+    // 民族 is only in the page's text (written as references in the page).
+    expect(report.findings.find((f) => f.match === "民族")?.location).toMatch(/attributes\.html!text\.txt$/u);
+  });
+});
