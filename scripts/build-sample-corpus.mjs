@@ -457,6 +457,56 @@ export function dahuaFirmwareEntry(path, members) {
   };
 }
 
+/** A web client's language pack: face attribute labels, with the nation attribute's values. */
+const WEB_LANGUAGE_PACK = {
+  face: {
+    attr: {
+      title: "人脸属性",
+      gender: "性别",
+      age: "年龄",
+      glasses: "眼镜",
+      mask: "口罩",
+      nation: "民族",
+      nationValues: { han: "汉族", uyghur: "维吾尔族", other: "其他" },
+    },
+  },
+  common: { ok: "确定", cancel: "取消" },
+};
+
+/**
+ * The language pack as JSON written with Python's default `ensure_ascii`: every Chinese character is a
+ * `\uXXXX` escape, so its raw bytes hold none of them. The scan decodes it into a child, `unescaped.txt`,
+ * which is this JSON with the characters as written; its expectations carry `member` and the chain `location`.
+ */
+function escapedLanguagePack(path) {
+  const text = `${JSON.stringify(WEB_LANGUAGE_PACK, null, 2)}\n`;
+  const escaped = text.replace(
+    /[\u0080-\uffff]/gu,
+    (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
+  const raw = textFile(path, "utf-8", escaped, [
+    { term: "nation", category: "ethnicity", basis: "inferred" },
+  ]);
+  const decoded = textFile("unescaped.txt", "utf-8", text, [
+    { term: "民族", category: "ethnicity", basis: "inferred" },
+    { term: "维吾尔族", category: "ethnicity", basis: "inferred" },
+  ]);
+  return {
+    path,
+    bytes: raw.bytes,
+    note: "web client language pack, JSON with every Chinese character as a \\uXXXX escape (Python's ensure_ascii)",
+    expected: [
+      ...raw.expected,
+      ...decoded.expected.map((e) => ({
+        ...e,
+        member: "unescaped.txt",
+        location: `${path}!unescaped.txt`,
+        acceptEncodings: acceptedEncodings(decoded.bytes, e),
+      })),
+    ],
+  };
+}
+
 /** Every file of the sample corpus, in memory. Containers (zip, firmware) can wrap these entries later. */
 export function buildSampleEntries({ withFirmware = false } = {}) {
   const UYGUR = { term: "EM_NATION_TYPE_UYGUR", category: "ethnicity", basis: "inferred" };
@@ -498,6 +548,7 @@ export function buildSampleEntries({ withFirmware = false } = {}) {
     fakePeDll("bin/FaceAttrPlugin.dll", 0x5eed0001),
     fakeGoBinary("bin/facegw", 0x5eed0002),
     randomBlob("blob/random-1mb.bin", 0x5eed0003),
+    escapedLanguagePack("webui/i18n/zh-CN.json"),
   ];
   if (!withFirmware) return entries;
   const inFirmware = entries.filter(

@@ -32,8 +32,10 @@ describe("scan of the sample corpus", () => {
       for (const f of found)
         expect(allowed, `${f.ruleId} on ${f.match} @${f.offset}`).toContain(`${f.category}/${f.basis}`);
       for (const e of file.findings) {
+        // An expectation in a layer inside the file (its decoded text) names the layer's location.
         const hit = found.find(
           (f) =>
+            f.location.endsWith(e.location ?? file.path) &&
             f.category === e.category &&
             f.basis === e.basis &&
             (e.acceptEncodings ?? [e.encoding]).includes(f.encoding) &&
