@@ -283,7 +283,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       if (severityRank(finding.severity) >= severityRank(minSeverity)) findings.push(finding);
     }
     if (repeated > 0 && entry.detail === undefined)
-      entry.detail = `${repeated} ${repeated === 1 ? "finding repeats" : "findings repeat"} the container's own and ${repeated === 1 ? "is" : "are"} reported there`;
+      entry.detail = `${repeated} ${repeated === 1 ? "finding repeats" : "findings repeat"} the parent layer's and ${repeated === 1 ? "is" : "are"} reported there`;
     for (const skipped of result.skipped) {
       skip(layers.concat([layerOf(skipped.origin, "", 0)]), skipped.reason, skipped.detail);
     }

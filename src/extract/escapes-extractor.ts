@@ -1,5 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import { child, partial } from "./child-writer.js";
+import { ChildWriter, child, COPY_CHUNK, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 
 /**
@@ -9,9 +9,6 @@ import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
  * characters, so a term like 民族 is found only once the escapes are decoded: such a text gets a child,
  * `unescaped.txt`, with every escape decoded and everything else as it was.
  */
-
-/** Escaped texts above this are scanned as raw bytes only (the child is built in memory). */
-export const MAX_ESCAPED_BYTES = 64 * 1024 * 1024;
 
 const BACKSLASH = 0x5c;
 const AMPERSAND = 0x26;
@@ -96,65 +93,149 @@ export class EscapedWordWatch {
 
   push(chunk: Uint8Array): void {
     if (this.found) return;
-    if (this.tail !== undefined) {
-      const junction = new Uint8Array(this.tail.length + Math.min(WATCH_SPAN, chunk.length));
-      junction.set(this.tail);
-      junction.set(chunk.subarray(0, WATCH_SPAN), this.tail.length);
-      this.found = holdsEscapedWord(junction);
-    }
+    if (this.tail !== undefined)
+      this.found = holdsEscapedWord(joined(this.tail, chunk.subarray(0, WATCH_SPAN)));
     this.found ||= holdsEscapedWord(chunk);
     this.tail = chunk.slice(Math.max(0, chunk.length - WATCH_SPAN));
   }
 }
 
-const ESCAPE = /(\\+)u([0-9a-fA-F]{4})|&#(?:[xX]([0-9a-fA-F]{1,6})|(\d{1,7}));/gu;
+/** Bytes held back at the end of a chunk: the longest escape decoded (a surrogate pair, `&#x10FFFF;`) and some. */
+const HOLD_BYTES = 16;
 
-/**
- * `text` with its escapes decoded: `\uXXXX` (an odd run of backslashes before the `u`: `\\u6c11` is a
- * backslash and "u6c11"), including surrogate pairs, and `&#N;` / `&#xH;`. A reference to no character
- * (past U+10FFFF, or a surrogate) stays as written.
- */
-export function decodeEscapes(text: string): string {
-  return text.replace(
-    ESCAPE,
-    (
-      whole,
-      slashes: string | undefined,
-      unit: string | undefined,
-      hex: string | undefined,
-      decimal: string | undefined,
-    ) => {
-      if (slashes !== undefined) {
-        if (slashes.length % 2 === 0) return whole;
-        return slashes.slice(1) + String.fromCharCode(Number.parseInt(unit!, 16));
-      }
-      const code = hex !== undefined ? Number.parseInt(hex, 16) : Number.parseInt(decimal!, 10);
-      return code > 0x10ffff || (code >= 0xd800 && code <= 0xdfff) ? whole : String.fromCodePoint(code);
-    },
-  );
+function isSurrogate(code: number): boolean {
+  return code >= 0xd800 && code <= 0xdfff;
 }
 
+/** Writes `code` as UTF-8 at `at`; returns the end. */
+function putUtf8(out: Uint8Array, at: number, code: number): number {
+  if (code < 0x80) {
+    out[at] = code;
+    return at + 1;
+  }
+  if (code < 0x800) {
+    out[at] = 0xc0 | (code >> 6);
+    out[at + 1] = 0x80 | (code & 0x3f);
+    return at + 2;
+  }
+  if (code < 0x10000) {
+    out[at] = 0xe0 | (code >> 12);
+    out[at + 1] = 0x80 | ((code >> 6) & 0x3f);
+    out[at + 2] = 0x80 | (code & 0x3f);
+    return at + 3;
+  }
+  out[at] = 0xf0 | (code >> 18);
+  out[at + 1] = 0x80 | ((code >> 12) & 0x3f);
+  out[at + 2] = 0x80 | ((code >> 6) & 0x3f);
+  out[at + 3] = 0x80 | (code & 0x3f);
+  return at + 4;
+}
+
+/**
+ * `input` with its escapes decoded to UTF-8, every other byte as it was: `\uXXXX` after an odd run of
+ * backslashes (`\\u6c11` is a backslash and "u6c11"), a surrogate pair of two such escapes as one
+ * character, `&#N;` and `&#xH;`. An escape of no character (a lone surrogate, past U+10FFFF) stays as
+ * written. No escape is longer than what it decodes to, so the output is never longer than the input.
+ * Unless `final`, the last bytes, which may begin an escape cut by the chunk's end, are left: `consumed`
+ * says how far it got.
+ */
+export function decodeEscapeBytes(
+  input: Uint8Array,
+  final: boolean,
+): { output: Uint8Array; consumed: number } {
+  const out = new Uint8Array(input.length);
+  const end = input.length;
+  const stop = final ? end : Math.max(0, end - HOLD_BYTES);
+  let o = 0;
+  let i = 0;
+  while (i < stop) {
+    const byte = input[i]!;
+    if (byte === BACKSLASH) {
+      let run = i + 1;
+      while (run < end && input[run] === BACKSLASH) run++;
+      // A run of backslashes up to the end: whether the last one escapes depends on bytes still to come.
+      if (run === end && !final) break;
+      const last = run - 1;
+      const unit = (run - i) % 2 === 1 ? unicodeEscapeAt(input, last) : -1;
+      let code = unit;
+      let length = 6;
+      if (unit >= 0xd800 && unit <= 0xdbff && input[last + 6] === BACKSLASH) {
+        const low = unicodeEscapeAt(input, last + 6);
+        if (low >= 0xdc00 && low <= 0xdfff) {
+          code = 0x10000 + ((unit - 0xd800) << 10) + (low - 0xdc00);
+          length = 12;
+        }
+      }
+      if (code < 0 || isSurrogate(code)) {
+        out.set(input.subarray(i, run), o);
+        o += run - i;
+        i = run;
+        continue;
+      }
+      out.fill(BACKSLASH, o, o + last - i);
+      o = putUtf8(out, o + last - i, code);
+      i = last + length;
+      continue;
+    }
+    if (byte === AMPERSAND) {
+      const reference = characterReferenceAt(input, i);
+      if (reference !== undefined && reference.code <= 0x10ffff && !isSurrogate(reference.code)) {
+        o = putUtf8(out, o, reference.code);
+        i += reference.length;
+        continue;
+      }
+    }
+    out[o++] = byte;
+    i++;
+  }
+  return { output: out.subarray(0, o), consumed: i };
+}
+
+/** Decodes a stream of chunks, holding back each chunk's last bytes until the next one has come. */
+export class EscapeDecoder {
+  private held = new Uint8Array(0);
+
+  push(chunk: Uint8Array, final = false): Uint8Array {
+    const input = this.held.length === 0 ? chunk : joined(this.held, chunk);
+    const { output, consumed } = decodeEscapeBytes(input, final);
+    this.held = input.slice(consumed);
+    return output;
+  }
+}
+
+function joined(first: Uint8Array, second: Uint8Array): Uint8Array {
+  const bytes = new Uint8Array(first.length + second.length);
+  bytes.set(first);
+  bytes.set(second, first.length);
+  return bytes;
+}
+
+/** The decoded text goes to a child written as it is made: memory does not grow with the file. */
 export async function* extractEscapes(
   source: ByteSource,
   context: ExtractContext,
 ): AsyncGenerator<ExtractEvent> {
-  if (context.signal.aborted) return;
-  if (source.size > MAX_ESCAPED_BYTES) {
-    yield partial(
-      "too-large",
-      `escaped characters (\\uXXXX, &#N;) not decoded above ${MAX_ESCAPED_BYTES} bytes; raw bytes scanned`,
-    );
-    return;
+  const writer = new ChildWriter(context.tempDir, "unescaped.txt");
+  const decoder = new EscapeDecoder();
+  try {
+    for (let at = 0; at < source.size;) {
+      if (context.signal.aborted) {
+        await writer.discard();
+        yield partial("budget-time", `escapes decoded in the first ${at} bytes only`);
+        return;
+      }
+      const bytes = await source.read(at, Math.min(COPY_CHUNK, source.size - at));
+      if (bytes.length === 0) break;
+      await writer.write(decoder.push(bytes));
+      at += bytes.length;
+    }
+    await writer.write(decoder.push(new Uint8Array(0), true));
+  } catch (error) {
+    await writer.discard();
+    throw error;
   }
-  const text = new TextDecoder().decode(await source.read(0, source.size));
-  yield child(
-    "unescaped.txt",
-    "unescaped",
-    { bytes: new TextEncoder().encode(decodeEscapes(text)) },
-    { leafOnly: true },
-  );
+  yield child("unescaped.txt", "unescaped", await writer.finish(), { leafOnly: true });
 }
-
 /** Never picked by content sniffing: the scan runs it on text whose bytes held an escaped word. */
 export const escapesExtractor = {
   name: "unescaped",

@@ -3,16 +3,19 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { scan } from "../../src/engine/scan.js";
 import {
-  decodeEscapes,
+  decodeEscapeBytes,
+  EscapeDecoder,
   extractEscapes,
   holdsEscapedWord,
-  MAX_ESCAPED_BYTES,
 } from "../../src/extract/escapes-extractor.js";
 import type { ExtractContext, ExtractEvent } from "../../src/extract/extractor.js";
-import type { ByteSource } from "../../src/model/bytes.js";
+import { memorySource } from "../../src/sources/byte-source.js";
+import { DEFAULT_BUDGETS } from "../../src/extract/registry.js";
 import { tempFolder } from "../helpers.js";
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
+const decodeEscapes = (text: string): string =>
+  new TextDecoder().decode(decodeEscapeBytes(ascii(text), true).output);
 
 /** JSON as Python's json.dumps writes it by default (ensure_ascii): every non-ASCII character as \uXXXX. */
 function asciiJson(value: unknown): string {
@@ -83,15 +86,49 @@ describe("decodeEscapes", () => {
     expect(decodeEscapes("plain text, 中文 too\n")).toBe("plain text, 中文 too\n");
   });
 
-  it("gives up on text too large to hold, saying so", async () => {
-    const source = {
-      size: MAX_ESCAPED_BYTES + 1,
-      read: () => Promise.reject(new Error("not to be read")),
-    } as unknown as ByteSource;
-    const context = { signal: new AbortController().signal } as ExtractContext;
+  it("keeps other bytes as they are, GBK among them", () => {
+    const gbk = Uint8Array.from([0xc3, 0xf1, 0xd7, 0xe5, 0x3d, ...ascii(String.raw`\u6c11`)]);
+    expect([...decodeEscapeBytes(gbk, true).output]).toEqual([
+      0xc3, 0xf1, 0xd7, 0xe5, 0x3d, 0xe6, 0xb0, 0x91,
+    ]);
+  });
+
+  it("gives the same bytes however the text is cut into chunks", () => {
+    const text = String.raw`{"a":"\u6c11\u65cf","b":"\ud83d\ude00","c":"x\\\\\u7ef4","d":"&#27665;&#x65cf;"}`;
+    const whole = decodeEscapes(text);
+    expect(whole).toBe(String.raw`{"a":"民族","b":"😀","c":"x\\\\` + `维","d":"民族"}`);
+    const bytes = ascii(text);
+    for (let size = 1; size <= bytes.length; size++) {
+      const decoder = new EscapeDecoder();
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += size) parts.push(decoder.push(bytes.subarray(at, at + size)));
+      parts.push(decoder.push(new Uint8Array(0), true));
+      expect(new TextDecoder().decode(Buffer.concat(parts)), `chunks of ${size}`).toBe(whole);
+    }
+  });
+});
+
+describe("the decoded text", () => {
+  it("is read in pieces and comes out whole: a word across a read's end, the size of a large file", async () => {
+    const word = String.raw`\u7ef4\u543e\u5c14\u65cf`;
+    const pad = "x".repeat((1 << 20) - 10);
+    const text = `"${pad}${word}${"y".repeat(3 << 20)}"`;
+    const context: ExtractContext = {
+      tempDir: tempFolder(),
+      budgets: DEFAULT_BUDGETS,
+      depth: 0,
+      remainingBytes: Number.MAX_SAFE_INTEGER,
+      signal: new AbortController().signal,
+      name: "big.json",
+    };
     const events: ExtractEvent[] = [];
-    for await (const event of extractEscapes(source, context)) events.push(event);
-    expect(events).toEqual([expect.objectContaining({ kind: "partial", reason: "too-large" })]);
+    for await (const event of extractEscapes(memorySource(ascii(text)), context)) events.push(event);
+    expect(events).toHaveLength(1);
+    const child = events[0]!;
+    expect(child).toMatchObject({ kind: "child", name: "unescaped.txt", via: "unescaped", leafOnly: true });
+    const decoded = new TextDecoder().decode(child.kind === "child" ? child.bytes : undefined);
+    expect(decoded.length).toBe(text.length - word.length + 4);
+    expect(decoded.indexOf("维吾尔族")).toBe(1 + pad.length);
   });
 });
 
@@ -144,7 +181,7 @@ describe("text written in escapes", () => {
     expect(decoded.map((f) => f.match)).not.toContain("nation");
     expect(decoded.map((f) => f.match)).toEqual(expect.arrayContaining(["民族", "维吾尔族"]));
     const child = report.coverage.find((c) => c.location.endsWith("!unescaped.txt"));
-    expect(child?.detail).toMatch(/^\d+ findings? repeats? the container's own/u);
+    expect(child?.detail).toMatch(/^\d+ findings? repeats? the parent layer's/u);
   });
 
   it("is found across a chunk boundary", async () => {
