@@ -15,6 +15,14 @@ export declare function uImage(
   compression?: number,
 ): Buffer;
 export declare function zstdRaw(data: Uint8Array): Buffer;
+export declare function quotedPrintable(text: string): string;
+export declare function base64Lines(bytes: Uint8Array): string;
+export declare function mimeMessage(
+  headers: string[],
+  parts: [type: string, encoding: string, body: string, ...extra: string[]][],
+  multipart: string,
+  boundary?: string,
+): Buffer;
 export declare function dex(strings: string[]): Buffer;
 export declare function arsc(globalStrings: string[], keyStrings: string[]): Buffer;
 export declare function pdf(pages: (string | string[])[]): Buffer;

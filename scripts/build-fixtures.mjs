@@ -317,6 +317,67 @@ export function uImage(payload, name = "rootfs", type = 5, compression = 0) {
 }
 
 /** A zstd frame made of raw (uncompressed) blocks; checks the decoder path without a zstd encoder. */
+/** Quoted-printable (RFC 2045): bytes outside printable ASCII and "=" as =XX, soft line breaks before 76. */
+export function quotedPrintable(text) {
+  const lines = [];
+  let line = "";
+  for (const byte of Buffer.from(text)) {
+    const piece =
+      byte === 0x0a
+        ? "\n"
+        : byte >= 0x21 && byte <= 0x7e && byte !== 0x3d
+          ? String.fromCharCode(byte)
+          : `=${byte.toString(16).toUpperCase().padStart(2, "0")}`;
+    if (piece === "\n") {
+      lines.push(line);
+      line = "";
+      continue;
+    }
+    if (line.length + piece.length > 75) {
+      lines.push(`${line}=`);
+      line = "";
+    }
+    line += piece;
+  }
+  lines.push(line);
+  return lines.join("\r\n");
+}
+
+/** Base64 in lines of 76 characters, as mail writes it. */
+export function base64Lines(bytes) {
+  return (
+    Buffer.from(bytes)
+      .toString("base64")
+      .match(/.{1,76}/gu) ?? []
+  ).join("\r\n");
+}
+
+/**
+ * A MIME message: header lines, then parts of [content type, transfer encoding, body, extra header lines…].
+ * A message inside another needs a boundary of its own.
+ */
+export function mimeMessage(headers, parts, multipart, boundary = "----=_custodiet_fixture_boundary") {
+  const lines = [
+    ...headers,
+    "MIME-Version: 1.0",
+    `Content-Type: multipart/${multipart}; boundary="${boundary}"`,
+    "",
+    "This is a multi-part message in MIME format.",
+  ];
+  for (const [type, encoding, body, ...extra] of parts) {
+    lines.push(
+      `--${boundary}`,
+      `Content-Type: ${type}`,
+      `Content-Transfer-Encoding: ${encoding}`,
+      ...extra,
+      "",
+      body,
+    );
+  }
+  lines.push(`--${boundary}--`, "");
+  return Buffer.from(lines.join("\r\n"), "latin1");
+}
+
 export function zstdRaw(data) {
   const header = Buffer.alloc(4 + 1 + 8);
   header.writeUInt32LE(0xfd2fb528, 0);
@@ -892,6 +953,51 @@ export async function buildFixtures(outDir) {
       Buffer.from("</body></html>"),
     ]);
     put("gbk.html", gbkHtml);
+    // MIME: an e-mail with a quoted-printable body and the library attached in base64, and a page saved
+    // the way Chrome's "Save page as MHTML" writes one.
+    put(
+      "message.eml",
+      mimeMessage(
+        ["From: vendor@example.com", "To: buyer@example.com", "Subject: SDK update"],
+        [
+          [
+            "text/plain; charset=utf-8",
+            "quoted-printable",
+            quotedPrintable(`人脸属性：肤色、年龄 ${MARKER}\n`),
+          ],
+          [
+            "application/octet-stream",
+            "base64",
+            base64Lines(lib),
+            'Content-Disposition: attachment; filename="libface.so"',
+          ],
+        ],
+        "mixed",
+      ),
+    );
+    put(
+      "page.mhtml",
+      mimeMessage(
+        ["From: <Saved by Blink>", "Snapshot-Content-Location: https://vendor.example/face", "Subject: Face"],
+        [
+          [
+            "text/html",
+            "quoted-printable",
+            quotedPrintable(
+              `<!DOCTYPE html><html><body><p>肤色 &amp; race</p><p>${MARKER}</p></body></html>`,
+            ),
+            "Content-Location: https://vendor.example/face",
+          ],
+          [
+            "application/octet-stream",
+            "base64",
+            base64Lines(lib),
+            "Content-Location: https://vendor.example/lib",
+          ],
+        ],
+        'related; type="text/html"',
+      ),
+    );
 
     // 7z-wasm writes 7z, bzip2 and xz
     const src = join(work, "src");

@@ -452,7 +452,13 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
 }
 
 /** Children that hold their parent's own text read another way: the layers whose findings may repeat it. */
-const RETOLD_TEXT: ReadonlySet<string> = new Set(["html-text", "dex-strings", "arsc-strings", "unescaped"]);
+const RETOLD_TEXT: ReadonlySet<string> = new Set([
+  "html-text",
+  "dex-strings",
+  "arsc-strings",
+  "unescaped",
+  "mime-text",
+]);
 
 function repeatKey(finding: Finding): string {
   return `${finding.ruleId}\0${finding.match}`;

@@ -54,6 +54,8 @@ const FIXTURES = [
   "book.xlsx",
   "slides.pptx",
   "page.html",
+  "message.eml",
+  "page.mhtml",
   "firmware.blob",
   "app.apk",
   "encrypted.zip",

@@ -1,0 +1,138 @@
+import PostalMime from "postal-mime";
+import type { ByteSource } from "../model/bytes.js";
+import { child, partial } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { looksLikeHtml } from "./html-extractor.js";
+import { htmlToText } from "./markup-text.js";
+
+/**
+ * A MIME message: an e-mail (`.eml`, a vendor's SDK sent as an attachment) or a web page saved as one file
+ * (`.mhtml` / `.mht`, what a browser's "Save page as" writes). Its text is quoted-printable or base64 and its
+ * attachments base64: the raw bytes show little of either. The body comes out as `body.txt` and `body.html`
+ * (an HTML body is then read as any page is), each attachment or saved resource under its own name.
+ */
+
+/** Messages above this are scanned as raw bytes only: the parser holds the message and its parts at once. */
+export const MAX_MIME_BYTES = 128 * 1024 * 1024;
+
+/** Header fields of which a message must have one to be taken for MIME. */
+const MIME_FIELDS = new Set(["mime-version", "content-type"]);
+/** A header field's name (printable ASCII but the colon) and its colon. */
+const FIELD = /^([\u0021-\u0039\u003b-\u007e]+):/u;
+
+/**
+ * True when `head` starts with a header block (field lines, folded lines, a blank line ending it) that has
+ * two fields or more, among them `MIME-Version` or `Content-Type`, or is one multipart `Content-Type`. A Debian control file, an HTTP response
+ * or a mailbox (whose first line is `From sender date`) is not one.
+ */
+export function looksLikeMime(head: Uint8Array): boolean {
+  const text = new TextDecoder("latin1").decode(head.subarray(0, 64 * 1024));
+  let fields = 0;
+  let mime = false;
+  let multipart = false;
+  for (const line of text.split("\n")) {
+    const bare = line.endsWith("\r") ? line.slice(0, -1) : line;
+    if (bare === "") return mime && (fields >= 2 || multipart);
+    if (bare.startsWith(" ") || bare.startsWith("\t")) {
+      if (fields === 0) return false;
+      continue;
+    }
+    const field = FIELD.exec(bare);
+    if (field === null) return false;
+    fields++;
+    const name = field[1]!.toLowerCase();
+    if (MIME_FIELDS.has(name)) mime = true;
+    if (name === "content-type" && /^\s*multipart\//iu.test(bare.slice(field[0].length))) multipart = true;
+  }
+  return false;
+}
+
+/** File name extensions for parts that have no name of their own, by MIME type. */
+const EXTENSIONS: Readonly<Record<string, string>> = {
+  "text/html": ".html",
+  "text/plain": ".txt",
+  "text/css": ".css",
+  "text/javascript": ".js",
+  "application/javascript": ".js",
+  "application/json": ".json",
+  "application/xml": ".xml",
+  "text/xml": ".xml",
+  "application/pdf": ".pdf",
+  "application/zip": ".zip",
+  "message/rfc822": ".eml",
+};
+
+/** A part's name: its file name, else `part-N` with an extension for its type. */
+function partName(attachment: { filename: string | null; mimeType: string }, index: number): string {
+  const named = attachment.filename?.trim();
+  if (named !== undefined && named !== "") return named;
+  return `part-${index + 1}${EXTENSIONS[attachment.mimeType.toLowerCase()] ?? ".bin"}`;
+}
+
+export async function* extractMime(
+  source: ByteSource,
+  context: ExtractContext,
+): AsyncGenerator<ExtractEvent> {
+  if (source.size > MAX_MIME_BYTES) {
+    yield partial("too-large", `MIME parts not extracted above ${MAX_MIME_BYTES} bytes; raw bytes scanned`);
+    return;
+  }
+  const bytes = await source.read(0, source.size);
+  const email = await PostalMime.parse(bytes, {
+    attachmentEncoding: "arraybuffer",
+    // A message attached to a message is an attachment of its own, opened as a message in turn.
+    forceRfc822Attachments: true,
+    maxNestingDepth: context.budgets.maxDepth * 8,
+  });
+  const encode = (text: string): Uint8Array => new TextEncoder().encode(text);
+  if (email.text !== undefined && email.text.trim() !== "")
+    yield child(
+      "body.txt",
+      "mime-text",
+      { bytes: encode(email.text) },
+      { element: "text body", leafOnly: true },
+    );
+  if (email.html !== undefined && email.html.trim() !== "") {
+    const html = encode(email.html);
+    // A whole page is read as any page is. A fragment (`<div>…</div>`, as mail writes) is no page the HTML
+    // reader would take: its text is made here, and the fragment itself is not opened again.
+    const page = looksLikeHtml(html);
+    yield child("body.html", "mime-text", { bytes: html }, { element: "HTML body", leafOnly: !page });
+    if (!page) {
+      const text = encode(htmlToText(email.html));
+      yield child(
+        "body.html.txt",
+        "mime-text",
+        { bytes: text },
+        { element: "HTML body text", leafOnly: true },
+      );
+    }
+  }
+  let index = 0;
+  for (const attachment of email.attachments) {
+    if (context.signal.aborted) {
+      yield partial("budget-time", "time budget ran out");
+      return;
+    }
+    const content = attachment.content;
+    const part =
+      typeof content === "string"
+        ? encode(content)
+        : content instanceof Uint8Array
+          ? content
+          : new Uint8Array(content);
+    const name = partName(attachment, index);
+    index++;
+    if (index > context.budgets.maxMembers) {
+      yield partial("budget-members", `more than ${context.budgets.maxMembers} parts`);
+      return;
+    }
+    yield child(name, "mime", { bytes: part }, { element: attachment.mimeType });
+  }
+}
+
+export const mimeExtractor = {
+  name: "mime",
+  detect: (head: Uint8Array) => looksLikeMime(head),
+  extract: extractMime,
+} satisfies Extractor;
