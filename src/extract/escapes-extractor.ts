@@ -103,8 +103,12 @@ export class EscapedWordWatch {
 /** Bytes held back at the end of a chunk: the longest escape decoded (a surrogate pair, `&#x10FFFF;`) and some. */
 const HOLD_BYTES = 16;
 
-function isSurrogate(code: number): boolean {
-  return code >= 0xd800 && code <= 0xdfff;
+/**
+ * A code the decoded text does not take: a surrogate (no character alone), or a line break, kept as written
+ * so that the decoded text has the file's own lines (a finding's line there is its line in the file).
+ */
+function staysEscaped(code: number): boolean {
+  return (code >= 0xd800 && code <= 0xdfff) || code === 0x0a || code === 0x0d;
 }
 
 /** Writes `code` as UTF-8 at `at`; returns the end. */
@@ -134,8 +138,8 @@ function putUtf8(out: Uint8Array, at: number, code: number): number {
 /**
  * `input` with its escapes decoded to UTF-8, every other byte as it was: `\uXXXX` after an odd run of
  * backslashes (`\\u6c11` is a backslash and "u6c11"), a surrogate pair of two such escapes as one
- * character, `&#N;` and `&#xH;`. An escape of no character (a lone surrogate, past U+10FFFF) stays as
- * written. No escape is longer than what it decodes to, so the output is never longer than the input.
+ * character, `&#N;` and `&#xH;`. An escape of no character (a lone surrogate, past U+10FFFF) or of a
+ * line break stays as written. No escape is longer than what it decodes to, so the output is never longer than the input.
  * Unless `final`, the last bytes, which may begin an escape cut by the chunk's end, are left: `consumed`
  * says how far it got.
  */
@@ -166,7 +170,7 @@ export function decodeEscapeBytes(
           length = 12;
         }
       }
-      if (code < 0 || isSurrogate(code)) {
+      if (code < 0 || staysEscaped(code)) {
         out.set(input.subarray(i, run), o);
         o += run - i;
         i = run;
@@ -179,7 +183,7 @@ export function decodeEscapeBytes(
     }
     if (byte === AMPERSAND) {
       const reference = characterReferenceAt(input, i);
-      if (reference !== undefined && reference.code <= 0x10ffff && !isSurrogate(reference.code)) {
+      if (reference !== undefined && reference.code <= 0x10ffff && !staysEscaped(reference.code)) {
         o = putUtf8(out, o, reference.code);
         i += reference.length;
         continue;

@@ -15,34 +15,50 @@ import { htmlToText } from "./markup-text.js";
 /** Messages above this are scanned as raw bytes only: the parser holds the message and its parts at once. */
 export const MAX_MIME_BYTES = 128 * 1024 * 1024;
 
-/** Header fields of which a message must have one to be taken for MIME. */
-const MIME_FIELDS = new Set(["mime-version", "content-type"]);
-/** A header field's name (printable ASCII but the colon) and its colon. */
-const FIELD = /^([\u0021-\u0039\u003b-\u007e]+):/u;
+const LF = 0x0a;
+const CR = 0x0d;
+const COLON = 0x3a;
+const HEAD_LIMIT = 64 * 1024;
+/** Longer names are no header field's (the longest registered ones are under 40 characters). */
+const MAX_FIELD_NAME = 76;
 
 /**
  * True when `head` starts with a header block (field lines, folded lines, a blank line ending it) that has
- * two fields or more, among them `MIME-Version` or `Content-Type`, or is one multipart `Content-Type`. A Debian control file, an HTTP response
- * or a mailbox (whose first line is `From sender date`) is not one.
+ * two fields or more, among them `MIME-Version` or `Content-Type`, or is one multipart `Content-Type`.
+ * A Debian control file, an HTTP response or a mailbox (whose first line is `From sender date`) is not
+ * one. Read byte by byte: every artifact no earlier format claims comes here, and most fail on their
+ * first line.
  */
 export function looksLikeMime(head: Uint8Array): boolean {
-  const text = new TextDecoder("latin1").decode(head.subarray(0, 64 * 1024));
+  const end = Math.min(head.length, HEAD_LIMIT);
   let fields = 0;
   let mime = false;
   let multipart = false;
-  for (const line of text.split("\n")) {
-    const bare = line.endsWith("\r") ? line.slice(0, -1) : line;
-    if (bare === "") return mime && (fields >= 2 || multipart);
-    if (bare.startsWith(" ") || bare.startsWith("\t")) {
+  let at = 0;
+  while (at < end) {
+    const first = head[at]!;
+    if (first === LF || (first === CR && head[at + 1] === LF)) return mime && (fields >= 2 || multipart);
+    let next = at;
+    if (first === 0x20 || first === 0x09) {
+      // A folded line continues the field before it.
       if (fields === 0) return false;
-      continue;
+    } else {
+      // A field name: printable ASCII but the colon, then the colon.
+      while (next < end && head[next]! > 0x20 && head[next]! < 0x7f && head[next] !== COLON) next++;
+      if (next === at || next - at > MAX_FIELD_NAME || head[next] !== COLON) return false;
+      fields++;
+      const name = String.fromCharCode(...head.subarray(at, next)).toLowerCase();
+      if (name === "mime-version" || name === "content-type") mime = true;
+      if (name === "content-type") {
+        let value = next + 1;
+        while (head[value] === 0x20 || head[value] === 0x09) value++;
+        const type = String.fromCharCode(...head.subarray(value, Math.min(value + 10, end)));
+        if (type.toLowerCase() === "multipart/") multipart = true;
+      }
     }
-    const field = FIELD.exec(bare);
-    if (field === null) return false;
-    fields++;
-    const name = field[1]!.toLowerCase();
-    if (MIME_FIELDS.has(name)) mime = true;
-    if (name === "content-type" && /^\s*multipart\//iu.test(bare.slice(field[0].length))) multipart = true;
+    const lineEnd = head.indexOf(LF, next);
+    if (lineEnd < 0 || lineEnd >= end) return false;
+    at = lineEnd + 1;
   }
   return false;
 }

@@ -78,6 +78,12 @@ describe("decodeEscapes", () => {
     expect(decodeEscapes("&#27665;&#x65cf;&#X1F600;")).toBe("民族😀");
   });
 
+  it("leaves line breaks escaped: the decoded text has the file's lines", () => {
+    expect(decodeEscapes(String.raw`a\u000a\u6c11&#10;&#x0D;\u000D`)).toBe(
+      String.raw`a\u000a民&#10;&#x0D;\u000D`,
+    );
+  });
+
   it("leaves an escaped backslash, a reference to no character and everything else as written", () => {
     expect(decodeEscapes(String.raw`a\\u6c11 b\\\u6c11`)).toBe(String.raw`a\\u6c11 b\\` + "民");
     expect(decodeEscapes("&#xD800; &#1114112; &#27665 &amp; &lt;")).toBe(

@@ -51,6 +51,7 @@ describe("looksLikeMime", () => {
     expect(looksLikeMime(head("Content-Type: text/plain\nstill headers, never ended"))).toBe(false);
     expect(looksLikeMime(head("Content-Type: text/plain\n\nOne field, not multipart."))).toBe(false);
     expect(looksLikeMime(head("Note: the race field\n\nis reserved."))).toBe(false);
+    expect(looksLikeMime(head(`${"x".repeat(60_000)}: y\nContent-Type: multipart/mixed\n\n`))).toBe(false);
   });
 });
 
