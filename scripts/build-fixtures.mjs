@@ -953,6 +953,21 @@ export async function buildFixtures(outDir) {
       Buffer.from("</body></html>"),
     ]);
     put("gbk.html", gbkHtml);
+    // RTF as WordPad writes Chinese: GBK bytes as \'hh escapes, and Word's \uN escapes with a fallback.
+    const rtfHex = (text) =>
+      [...require("iconv-lite").encode(text, "gbk")].map((byte) => `\\'${byte.toString(16)}`).join("");
+    const rtfUnicode = (text) =>
+      [...text]
+        .map((char) => `\\u${char.charCodeAt(0) - (char.charCodeAt(0) > 0x7fff ? 0x10000 : 0)}?`)
+        .join("");
+    put(
+      "manual.rtf",
+      Buffer.from(
+        `{\\rtf1\\ansi\\ansicpg936\\deff0{\\fonttbl{\\f0\\fnil\\fcharset134 ${rtfHex("宋体")};}}\r\n` +
+          `{\\*\\generator Riched20 10.0}\\viewkind4\\uc1\\pard\\f0\\fs22 ${rtfHex("人脸属性：")}${rtfUnicode("肤色")} ${MARKER}\\par\r\n}\r\n`,
+        "latin1",
+      ),
+    );
     // MIME: an e-mail with a quoted-printable body and the library attached in base64, and a page saved
     // the way Chrome's "Save page as MHTML" writes one.
     put(

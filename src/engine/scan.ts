@@ -458,6 +458,7 @@ const RETOLD_TEXT: ReadonlySet<string> = new Set([
   "arsc-strings",
   "unescaped",
   "mime-text",
+  "rtf-text",
 ]);
 
 function repeatKey(finding: Finding): string {

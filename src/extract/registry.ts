@@ -10,6 +10,7 @@ import { jffs2Extractor } from "./jffs2-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
 import { pdfExtractor } from "./pdf-extractor.js";
+import { rtfExtractor } from "./rtf-extractor.js";
 import {
   arExtractor,
   bzip2Extractor,
@@ -66,6 +67,7 @@ export const extractors = {
   ubi: ubiExtractor,
   ubifs: ubifsExtractor,
   pdf: pdfExtractor,
+  rtf: rtfExtractor,
   dex: dexExtractor,
   arsc: arscExtractor,
   nsis: nsisExtractor,

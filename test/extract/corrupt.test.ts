@@ -54,6 +54,7 @@ const FIXTURES = [
   "book.xlsx",
   "slides.pptx",
   "page.html",
+  "manual.rtf",
   "message.eml",
   "page.mhtml",
   "firmware.blob",
