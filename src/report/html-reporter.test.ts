@@ -35,6 +35,17 @@ describe("formatHtml", () => {
       for (const layer of finding.layers) expect(html).toContain(layer.sha256);
   });
 
+  it("says in words how each layer was made", () => {
+    const report = sampleReport();
+    const [finding] = report.findings;
+    const layers = [
+      finding!.layers[0]!,
+      { path: "unescaped.txt", sha256: "ab".repeat(32), size: 10, via: "unescaped" },
+    ];
+    const html = formatHtml({ ...report, findings: [{ ...finding!, layers }] });
+    expect(html).toContain("(the text with its \\uXXXX and &amp;#N; escapes decoded, 10 B)");
+  });
+
   it("escapes every string that came from a scanned file or a rule", () => {
     const html = formatHtml(xssReport());
     for (const payload of XSS_PAYLOADS) {

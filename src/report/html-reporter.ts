@@ -15,6 +15,7 @@ import {
   formatBytes,
   hexBytes,
   layerLabel,
+  viaText,
   orderedCounts,
   plural,
   severityRank,
@@ -189,7 +190,7 @@ function findingCard(
   const description = describeFinding(finding, rule);
   const chain = finding.layers
     .map((layer, depth) => {
-      const how = depth === 0 ? "on disk" : `extracted via ${layer.via}`;
+      const how = depth === 0 ? "on disk" : viaText(layer.via);
       const where =
         layer.offsetInParent === undefined ? "" : `, at byte ${layer.offsetInParent} of its parent`;
       return (

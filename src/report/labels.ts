@@ -88,6 +88,27 @@ export const COVERAGE_REASON_LABELS = {
 } as const satisfies Record<CoverageReason, string>;
 
 /** The display of one layer: its path, with the document element or carve offset when present. */
+/**
+ * How a layer was made, for people: the layers that are their parent's text read another way say so;
+ * containers name their format.
+ */
+const VIA_TEXTS: Readonly<Record<string, string>> = {
+  "html-text": "the page's text, tags dropped and character references decoded",
+  unescaped: "the text with its \\uXXXX and &#N; escapes decoded",
+  "mime-text": "the message's body, decoded from quoted-printable or base64",
+  mime: "a part of the message: an attachment or a saved resource",
+  "rtf-text": "the document's text, its escapes decoded",
+  "pdf-text": "the PDF's text",
+  "ooxml-text": "the document's text",
+  "dex-strings": "the DEX file's string table",
+  "arsc-strings": "the resource string table",
+  carve: "carved out of its parent",
+};
+
+export function viaText(via: string): string {
+  return VIA_TEXTS[via] ?? `extracted via ${via}`;
+}
+
 export function layerLabel(layer: LocationLayer): string {
   const carved = layer.carvedAt === undefined ? "" : ` @0x${layer.carvedAt.toString(16)}`;
   const element = layer.element === undefined ? "" : ` (${layer.element})`;
