@@ -12,6 +12,7 @@ import { DEFAULT_BUDGETS } from "../extract/registry.js";
 import {
   buildSummary,
   dropContainerEchoes,
+  dropRetoldRepeats,
   severityRank,
   sortCoverage,
   sortFindings,
@@ -243,12 +244,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     inFlight.add(running);
   };
   const parentOf = new Map<number, string>();
-  /**
-   * For a child that is its parent's text read another way (an HTML page's text, a DEX or resource string
-   * table, decoded escapes): the parent's findings by rule and matched text, still to be met. A finding the
-   * child repeats is reported once, on the parent, where its offset points into the file as it is.
-   */
-  const repeatsOf = new Map<number, Map<string, number>>();
 
   const handle = (task: ArtifactTask, result: ArtifactResult): void => {
     filesDone++;
@@ -266,32 +261,13 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     if (result.detail !== undefined) entry.detail = result.detail;
     if (result.format !== undefined) entry.format = result.format;
     coverage.push(entry);
-    const found = toFindings(result.detections, layers, rulesById);
-    const repeats = repeatsOf.get(task.id);
-    repeatsOf.delete(task.id);
-    let repeated = 0;
-    for (const finding of found) {
-      if (repeats !== undefined) {
-        const key = repeatKey(finding);
-        const left = repeats.get(key) ?? 0;
-        if (left > 0) {
-          repeats.set(key, left - 1);
-          repeated++;
-          continue;
-        }
-      }
+    for (const finding of toFindings(result.detections, layers, rulesById)) {
       if (severityRank(finding.severity) >= severityRank(minSeverity)) findings.push(finding);
     }
-    if (repeated > 0 && entry.detail === undefined)
-      entry.detail = `${repeated} ${repeated === 1 ? "finding repeats" : "findings repeat"} the parent layer's and ${repeated === 1 ? "is" : "are"} reported there`;
     for (const skipped of result.skipped) {
       skip(layers.concat([layerOf(skipped.origin, "", 0)]), skipped.reason, skipped.detail);
     }
-    for (const child of result.children) {
-      const id = queueChild(task, input, layers, child);
-      if (id !== undefined && RETOLD_TEXT.has(child.origin.via) && found.length > 0)
-        repeatsOf.set(id, countRepeats(found));
-    }
+    for (const child of result.children) queueChild(task, input, layers, child);
     inputOf.delete(task.id);
     const state = inputs.get(input)!;
     if (--state.live === 0) inputs.delete(input);
@@ -303,11 +279,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     input: number,
     parentLayers: readonly LocationLayer[],
     child: ChildTask,
-  ): number | undefined => {
+  ): void => {
     const childLayers = parentLayers.concat([layerOf(child.origin, "", child.size)]);
     if (child.size > budgets.maxFileSize) {
       skip(childLayers, "too-large", `${child.size} bytes is over the limit of ${budgets.maxFileSize}`);
-      return undefined;
+      return;
     }
     const state = inputs.get(input)!;
     if (state.expanded + child.size > budgets.maxTotalBytes) {
@@ -316,7 +292,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         "budget-total-bytes",
         `its input ${state.path} already expanded ${state.expanded} of ${budgets.maxTotalBytes} bytes`,
       );
-      return undefined;
+      return;
     }
     state.expanded += child.size;
     const id = nextId++;
@@ -346,7 +322,6 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       tempDir: join(tempRoot, `a${id}`),
       remainingBytes: track(id, input),
     });
-    return id;
   };
 
   const walker = walkInputs(options.paths, cwd, options.exclude)[Symbol.asyncIterator]();
@@ -427,7 +402,16 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       );
   }
 
-  const kept = sortFindings(dropContainerEchoes(findings));
+  const { kept: untold, repeated } = dropRetoldRepeats(findings);
+  const kept = sortFindings(dropContainerEchoes(untold));
+  coverage.forEach((entry, index) => {
+    const count = repeated.get(entry.location);
+    if (count !== undefined && entry.detail === undefined)
+      coverage[index] = {
+        ...entry,
+        detail: `${count} ${count === 1 ? "finding repeats" : "findings repeat"} the parent layer's and ${count === 1 ? "is" : "are"} reported there`,
+      };
+  });
   sortCoverage(coverage);
   const usedRules = [...new Set(kept.map((f) => f.ruleId))]
     .sort()
@@ -449,24 +433,4 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         }
       : {}),
   };
-}
-
-/** Children that hold their parent's own text read another way: the layers whose findings may repeat it. */
-const RETOLD_TEXT: ReadonlySet<string> = new Set([
-  "html-text",
-  "dex-strings",
-  "arsc-strings",
-  "unescaped",
-  "mime-text",
-  "rtf-text",
-]);
-
-function repeatKey(finding: Finding): string {
-  return `${finding.ruleId}\0${finding.match}`;
-}
-
-function countRepeats(findings: readonly Finding[]): Map<string, number> {
-  const counts = new Map<string, number>();
-  for (const finding of findings) counts.set(repeatKey(finding), (counts.get(repeatKey(finding)) ?? 0) + 1);
-  return counts;
 }

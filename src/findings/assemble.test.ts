@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Rule } from "../model/rule.js";
 import type { LocatedDetection } from "../engine/task.js";
-import { toFindings } from "./assemble.js";
+import type { LocationLayer } from "../model/location.js";
+import { dropRetoldRepeats, toFindings } from "./assemble.js";
 
 const rule = {
   id: "test.rule",
@@ -37,5 +38,49 @@ describe("toFindings", () => {
     expect(finding!.scope).toEqual({ kind: "string-table", name: "x\ufffd" });
     expect(finding!.data).toEqual({ memberName: "\ufffd民族" });
     expect(JSON.stringify(finding)).not.toMatch(/\\ud[89a-f]/u);
+  });
+});
+
+describe("dropRetoldRepeats", () => {
+  const file: LocationLayer = { path: "page.html", via: "file", sha256: "00", size: 100 };
+  const layer = (path: string, via: string): LocationLayer => ({ path, via, sha256: "11", size: 10 });
+  const findingsIn = (layers: LocationLayer[], matches: string[]) =>
+    toFindings(
+      matches.map((match, index) => ({
+        ruleId: "test.rule",
+        messageId: "m",
+        offset: index * 10,
+        length: match.length,
+        encoding: "utf-8",
+        match,
+        matchHex: Buffer.from(match).toString("hex"),
+        excerpt: match,
+        excerptMatch: [0, match.length],
+        data: {},
+      })),
+      layers,
+      new Map([["test.rule", rule]]),
+    );
+
+  it("drops what a retelling layer repeats of its parent, as many times as the parent has it", () => {
+    const page = findingsIn([file], ["race", "race"]);
+    const text = findingsIn([file, layer("text.txt", "html-text")], ["race", "race", "race", "民族"]);
+    const { kept, repeated } = dropRetoldRepeats([...page, ...text]);
+    expect(kept.map((f) => [f.location, f.match])).toEqual([
+      ["page.html", "race"],
+      ["page.html", "race"],
+      ["page.html!text.txt", "race"],
+      ["page.html!text.txt", "民族"],
+    ]);
+    expect(repeated).toEqual(new Map([["page.html!text.txt", 2]]));
+  });
+
+  it("compares each retelling layer with its parent alone, and keeps a container's members", () => {
+    const message = findingsIn([file], ["race"]);
+    const body = findingsIn([file, layer("body.txt", "mime-text")], ["race"]);
+    const html = findingsIn([file, layer("body.html", "mime-text")], ["race"]);
+    const member = findingsIn([file, layer("face.h", "mime")], ["race"]);
+    const { kept } = dropRetoldRepeats([...message, ...body, ...html, ...member]);
+    expect(kept.map((f) => f.location)).toEqual(["page.html", "page.html!face.h"]);
   });
 });

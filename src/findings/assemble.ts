@@ -174,6 +174,60 @@ export function buildSummary(
 }
 
 /**
+ * Layers that retell their parent's own text another way: an HTML page's text, DEX and resource string
+ * tables, decoded escapes, a message's body, an RTF document's text.
+ */
+const RETOLD_TEXT: ReadonlySet<string> = new Set([
+  "html-text",
+  "dex-strings",
+  "arsc-strings",
+  "unescaped",
+  "mime-text",
+  "rtf-text",
+]);
+
+/**
+ * A layer that retells its parent's text finds the parent's findings again. Such a repeat (the same rule
+ * and matched text; the k-th one in a layer only when the parent has k) is dropped: the parent's finding is
+ * the one whose offset points into the file as it is. What only the retold text shows stays. Returns the
+ * findings kept and, by the location of each retelling layer, how many of its findings were dropped.
+ */
+export function dropRetoldRepeats(findings: readonly Finding[]): {
+  kept: Finding[];
+  repeated: Map<string, number>;
+} {
+  const keyOf = (finding: Finding): string => `${finding.ruleId}\0${finding.match}`;
+  const counts = new Map<string, Map<string, number>>();
+  for (const finding of findings) {
+    const byKey = counts.get(finding.location) ?? new Map<string, number>();
+    counts.set(finding.location, byKey);
+    byKey.set(keyOf(finding), (byKey.get(keyOf(finding)) ?? 0) + 1);
+  }
+  /** Per retelling layer, its parent's findings not met yet. */
+  const left = new Map<string, Map<string, number>>();
+  const repeated = new Map<string, number>();
+  const kept: Finding[] = [];
+  for (const finding of findings) {
+    const layer = finding.layers[finding.layers.length - 1]!;
+    if (finding.layers.length >= 2 && RETOLD_TEXT.has(layer.via)) {
+      let parent = left.get(finding.location);
+      if (parent === undefined) {
+        parent = new Map(counts.get(formatLocation(finding.layers.slice(0, -1))));
+        left.set(finding.location, parent);
+      }
+      const count = parent.get(keyOf(finding)) ?? 0;
+      if (count > 0) {
+        parent.set(keyOf(finding), count - 1);
+        repeated.set(finding.location, (repeated.get(finding.location) ?? 0) + 1);
+        continue;
+      }
+    }
+    kept.push(finding);
+  }
+  return { kept, repeated };
+}
+
+/**
  * A container that stores members verbatim (tar, cpio, ISO, a stored zip member) holds each member's
  * bytes at a known offset, so scanning its raw bytes finds the member's findings a second time. Such an
  * echo is dropped when the member itself has the same rule on the same bytes at the matching offset; the
