@@ -1,5 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ChildWriter, child, COPY_CHUNK, partial } from "./child-writer.js";
+import { ChildWriter, child, concatBytes, COPY_CHUNK, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 
 /**
@@ -94,7 +94,7 @@ export class EscapedWordWatch {
   push(chunk: Uint8Array): void {
     if (this.found) return;
     if (this.tail !== undefined)
-      this.found = holdsEscapedWord(joined(this.tail, chunk.subarray(0, WATCH_SPAN)));
+      this.found = holdsEscapedWord(concatBytes([this.tail, chunk.subarray(0, WATCH_SPAN)]));
     this.found ||= holdsEscapedWord(chunk);
     this.tail = chunk.slice(Math.max(0, chunk.length - WATCH_SPAN));
   }
@@ -200,18 +200,11 @@ export class EscapeDecoder {
   private held = new Uint8Array(0);
 
   push(chunk: Uint8Array, final = false): Uint8Array {
-    const input = this.held.length === 0 ? chunk : joined(this.held, chunk);
+    const input = this.held.length === 0 ? chunk : concatBytes([this.held, chunk]);
     const { output, consumed } = decodeEscapeBytes(input, final);
     this.held = input.slice(consumed);
     return output;
   }
-}
-
-function joined(first: Uint8Array, second: Uint8Array): Uint8Array {
-  const bytes = new Uint8Array(first.length + second.length);
-  bytes.set(first);
-  bytes.set(second, first.length);
-  return bytes;
 }
 
 /** The decoded text goes to a child written as it is made: memory does not grow with the file. */
