@@ -195,6 +195,17 @@ async function scanOpened(
   const skipped: SkippedChild[] = [];
   let format: string | undefined;
   let tempDirMade = false;
+  /** Takes an extraction's children, and its notice as this artifact's status. */
+  const take = (extracted: Extracted): void => {
+    tempDirMade ||= extracted.made;
+    children.push(...extracted.children);
+    skipped.push(...extracted.skipped);
+    if (extracted.partial) {
+      status = "partial";
+      reason = extracted.partial.reason;
+      detail = extracted.partial.detail;
+    }
+  };
   if (!task.leafOnly && status === "scanned" && head !== undefined) {
     const extracted = await extractChildren(
       task,
@@ -206,34 +217,21 @@ async function scanOpened(
       signatures.sort(compareCandidates),
     );
     format = extracted.format;
-    tempDirMade = extracted.made;
-    children.push(...extracted.children);
-    skipped.push(...extracted.skipped);
-    if (extracted.partial) {
-      status = "partial";
-      reason = extracted.partial.reason;
-      detail = extracted.partial.detail;
-    }
+    take(extracted);
   }
   // Text that writes characters as escapes: its decoded text is scanned too, as a child.
   if (status === "scanned" && format === undefined && escapes?.found === true) {
-    const decoded = await extractChildren(
-      task,
-      source,
-      head!,
-      scanner.budgets,
-      scanner.signal,
-      [],
-      extractorNamed("unescaped"),
+    take(
+      await extractChildren(
+        task,
+        source,
+        head!,
+        scanner.budgets,
+        scanner.signal,
+        [],
+        extractorNamed("unescaped"),
+      ),
     );
-    tempDirMade ||= decoded.made;
-    children.push(...decoded.children);
-    skipped.push(...decoded.skipped);
-    if (decoded.partial) {
-      status = "partial";
-      reason = decoded.partial.reason;
-      detail = decoded.partial.detail;
-    }
   }
   // A blob nothing could be made of, with no finding: when its bytes look random, say so, or "no findings"
   // would mislead. Before that, zlib streams are looked for in it (they have no magic of their own and
