@@ -990,6 +990,28 @@ export async function buildFixtures(outDir) {
         "mixed",
       ),
     );
+    // A mailbox of two messages, the second with the library attached.
+    put(
+      "mail.mbox",
+      Buffer.concat([
+        Buffer.from(
+          `From a@example.com Sat Jan  4 10:00:00 2020\nFrom: a@example.com\nSubject: one\n\n${MARKER}\n\n`,
+        ),
+        Buffer.from("From b@example.com Sat Jan  4 10:01:00 2020\n"),
+        mimeMessage(
+          ["From: b@example.com", "Subject: two"],
+          [
+            [
+              "application/octet-stream",
+              "base64",
+              base64Lines(lib),
+              'Content-Disposition: attachment; filename="libface.so"',
+            ],
+          ],
+          "mixed",
+        ),
+      ]),
+    );
     put(
       "page.mhtml",
       mimeMessage(

@@ -7,6 +7,7 @@ import { escapesExtractor } from "./escapes-extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
+import { mboxExtractor } from "./mbox-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
 import { pdfExtractor } from "./pdf-extractor.js";
@@ -77,6 +78,7 @@ export const extractors = {
   fat: fatExtractor,
   zlib: zlibExtractor,
   lzma: lzmaExtractor,
+  mbox: mboxExtractor,
   mime: mimeExtractor,
   html: htmlExtractor,
   unescaped: escapesExtractor,

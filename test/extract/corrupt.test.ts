@@ -56,6 +56,7 @@ const FIXTURES = [
   "page.html",
   "manual.rtf",
   "message.eml",
+  "mail.mbox",
   "page.mhtml",
   "firmware.blob",
   "app.apk",

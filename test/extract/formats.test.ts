@@ -79,6 +79,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["gbk.html", "html", "种族 人脸"],
   ["manual.rtf", "rtf", `人脸属性：肤色 ${MARKER}`],
   ["message.eml", "mime", ENUM_UTF16],
+  ["mail.mbox", "mbox", MARKER],
   ["page.mhtml", "mime", "肤色 &amp; race"],
   ["firmware.blob", "carve", Buffer.from([0x27, 0x05, 0x19, 0x56])],
 ];
