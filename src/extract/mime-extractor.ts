@@ -1,4 +1,3 @@
-import PostalMime from "postal-mime";
 import type { ByteSource } from "../model/bytes.js";
 import { child, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
@@ -94,6 +93,8 @@ export async function* extractMime(
     return;
   }
   const bytes = await source.read(0, source.size);
+  // Loaded at the first message (~15 ms), not at every start.
+  const { default: PostalMime } = await import("postal-mime");
   const email = await PostalMime.parse(bytes, {
     attachmentEncoding: "arraybuffer",
     // A message attached to a message is an attachment of its own, opened as a message in turn.
