@@ -968,6 +968,12 @@ export async function buildFixtures(outDir) {
         "latin1",
       ),
     );
+    const libAttachment = [
+      "application/octet-stream",
+      "base64",
+      base64Lines(lib),
+      'Content-Disposition: attachment; filename="libface.so"',
+    ];
     // MIME: an e-mail with a quoted-printable body and the library attached in base64, and a page saved
     // the way Chrome's "Save page as MHTML" writes one.
     put(
@@ -980,12 +986,7 @@ export async function buildFixtures(outDir) {
             "quoted-printable",
             quotedPrintable(`人脸属性：肤色、年龄 ${MARKER}\n`),
           ],
-          [
-            "application/octet-stream",
-            "base64",
-            base64Lines(lib),
-            'Content-Disposition: attachment; filename="libface.so"',
-          ],
+          libAttachment,
         ],
         "mixed",
       ),
@@ -998,18 +999,7 @@ export async function buildFixtures(outDir) {
           `From a@example.com Sat Jan  4 10:00:00 2020\nFrom: a@example.com\nSubject: one\n\n${MARKER}\n\n`,
         ),
         Buffer.from("From b@example.com Sat Jan  4 10:01:00 2020\n"),
-        mimeMessage(
-          ["From: b@example.com", "Subject: two"],
-          [
-            [
-              "application/octet-stream",
-              "base64",
-              base64Lines(lib),
-              'Content-Disposition: attachment; filename="libface.so"',
-            ],
-          ],
-          "mixed",
-        ),
+        mimeMessage(["From: b@example.com", "Subject: two"], [libAttachment], "mixed"),
       ]),
     );
     put(

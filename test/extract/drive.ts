@@ -4,7 +4,13 @@ import { mkdtemp, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { buildFixtures } from "../../scripts/build-fixtures.mjs";
-import type { Budgets, ChildArtifact, ExtractEvent, SkippedMember } from "../../src/extract/extractor.js";
+import type {
+  Budgets,
+  ChildArtifact,
+  ExtractEvent,
+  Extractor,
+  SkippedMember,
+} from "../../src/extract/extractor.js";
 import { DEFAULT_BUDGETS, detectFormat } from "../../src/extract/registry.js";
 import type { ByteSource } from "../../src/model/bytes.js";
 import { memorySource, openFileSource } from "../../src/sources/byte-source.js";
@@ -54,13 +60,20 @@ export async function sourceOf(input: string | Uint8Array): Promise<ByteSource> 
 /** Detects and extracts one layer. */
 export async function runOnce(
   input: string | Uint8Array,
-  options: { budgets?: Budgets; name?: string; timeoutMs?: number; remainingBytes?: number } = {},
+  options: {
+    budgets?: Budgets;
+    name?: string;
+    timeoutMs?: number;
+    remainingBytes?: number;
+    /** Runs this extractor instead of the one detection picks. */
+    extractor?: Extractor;
+  } = {},
 ): Promise<Run> {
   const source = await sourceOf(input);
   const tempDir = await newTempDir();
   try {
     const head = await source.read(0, 65536);
-    const extractor = await detectFormat(head, source);
+    const extractor = options.extractor ?? (await detectFormat(head, source));
     const events: ExtractEvent[] = [];
     if (extractor !== undefined) {
       const budgets = options.budgets ?? TEST_BUDGETS;

@@ -1,16 +1,10 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { scan } from "../../src/engine/scan.js";
-import {
-  decodeEscapeBytes,
-  EscapeDecoder,
-  extractEscapes,
-  holdsEscapedWord,
-} from "../../src/extract/escapes-extractor.js";
-import type { ExtractContext, ExtractEvent } from "../../src/extract/extractor.js";
-import { memorySource } from "../../src/sources/byte-source.js";
-import { DEFAULT_BUDGETS } from "../../src/extract/registry.js";
+import { decodeEscapeBytes, EscapeDecoder, holdsEscapedWord } from "../../src/extract/escapes-extractor.js";
+import { extractorNamed } from "../../src/extract/registry.js";
+import { childBytes, cleanupTempDirs, runOnce } from "./drive.js";
 import { tempFolder } from "../helpers.js";
 
 const ascii = (text: string): Uint8Array => new TextEncoder().encode(text);
@@ -115,24 +109,16 @@ describe("decodeEscapes", () => {
 });
 
 describe("the decoded text", () => {
+  afterAll(cleanupTempDirs);
+
   it("is read in pieces and comes out whole: a word across a read's end, the size of a large file", async () => {
     const word = String.raw`\u7ef4\u543e\u5c14\u65cf`;
     const pad = "x".repeat((1 << 20) - 10);
     const text = `"${pad}${word}${"y".repeat(3 << 20)}"`;
-    const context: ExtractContext = {
-      tempDir: tempFolder(),
-      budgets: DEFAULT_BUDGETS,
-      depth: 0,
-      remainingBytes: Number.MAX_SAFE_INTEGER,
-      signal: new AbortController().signal,
-      name: "big.json",
-    };
-    const events: ExtractEvent[] = [];
-    for await (const event of extractEscapes(memorySource(ascii(text)), context)) events.push(event);
-    expect(events).toHaveLength(1);
-    const child = events[0]!;
-    expect(child).toMatchObject({ kind: "child", name: "unescaped.txt", via: "unescaped", leafOnly: true });
-    const decoded = new TextDecoder().decode(child.kind === "child" ? child.bytes : undefined);
+    const run = await runOnce(ascii(text), { extractor: extractorNamed("unescaped") });
+    expect(run.events).toHaveLength(1);
+    expect(run.children[0]).toMatchObject({ name: "unescaped.txt", via: "unescaped", leafOnly: true });
+    const decoded = new TextDecoder().decode(await childBytes(run.children[0]!));
     expect(decoded.length).toBe(text.length - word.length + 4);
     expect(decoded.indexOf("维吾尔族")).toBe(1 + pad.length);
   });

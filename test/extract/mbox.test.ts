@@ -1,13 +1,11 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { base64Lines, mimeMessage, quotedPrintable } from "../../scripts/build-fixtures.mjs";
 import { scan } from "../../src/engine/scan.js";
-import { extractMbox, looksLikeMbox } from "../../src/extract/mbox-extractor.js";
-import type { ExtractContext, ExtractEvent } from "../../src/extract/extractor.js";
-import { DEFAULT_BUDGETS } from "../../src/extract/registry.js";
-import { memorySource } from "../../src/sources/byte-source.js";
+import { looksLikeMbox } from "../../src/extract/mbox-extractor.js";
 import { tempFolder } from "../helpers.js";
+import { childBytes, cleanupTempDirs, runOnce } from "./drive.js";
 
 const HEADER =
   "typedef enum tagEM_NATION_TYPE {\n    EM_NATION_TYPE_HAN,\n    EM_NATION_TYPE_UYGUR,\n} EM_NATION_TYPE;\n";
@@ -21,22 +19,19 @@ function mailbox(messages: readonly string[]): string {
 }
 
 async function messagesOf(text: string): Promise<{ offset: number; text: string }[]> {
-  const context: ExtractContext = {
-    tempDir: tempFolder(),
-    budgets: DEFAULT_BUDGETS,
-    depth: 0,
-    remainingBytes: Number.MAX_SAFE_INTEGER,
-    signal: new AbortController().signal,
-    name: "box.mbox",
-  };
-  const events: ExtractEvent[] = [];
-  for await (const event of extractMbox(memorySource(Buffer.from(text, "latin1")), context))
-    events.push(event);
-  return events.map((event) => {
-    if (event.kind !== "child" || event.bytes === undefined) throw new Error(`unexpected ${event.kind}`);
-    return { offset: event.offsetInParent!, text: Buffer.from(event.bytes).toString("latin1") };
-  });
+  const run = await runOnce(Buffer.from(text, "latin1"), { name: "box.mbox" });
+  expect(run.format).toBe("mbox");
+  expect(run.events.length).toBe(run.children.length);
+  const messages: { offset: number; text: string }[] = [];
+  for (const child of run.children)
+    messages.push({
+      offset: child.offsetInParent!,
+      text: Buffer.from(await childBytes(child)).toString("latin1"),
+    });
+  return messages;
 }
+
+afterAll(cleanupTempDirs);
 
 describe("looksLikeMbox", () => {
   it("takes a separator line followed by a header field", () => {
