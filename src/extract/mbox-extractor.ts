@@ -1,6 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import { ChildWriter, concatBytes, COPY_CHUNK, ContainerBudget, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { fieldNameEnd } from "./mime-extractor.js";
 
 /**
  * A mailbox (`mbox`: Thunderbird's folders, a mail export, a leaked mail archive): messages one after
@@ -20,13 +21,6 @@ function lineEnd(bytes: Uint8Array, at: number): number {
   return end < 0 ? -1 : end + 1;
 }
 
-/** A header field line (`Name: value`) starts at `at`. */
-function isFieldLine(bytes: Uint8Array, at: number, end: number): boolean {
-  let index = at;
-  while (index < end && bytes[index]! > 0x20 && bytes[index]! < 0x7f && bytes[index] !== 0x3a) index++;
-  return index > at && index - at <= 76 && bytes[index] === 0x3a;
-}
-
 function startsWithFrom(bytes: Uint8Array, at: number): boolean {
   for (let index = 0; index < FROM_LINE.length; index++)
     if (bytes[at + index] !== FROM_LINE[index]) return false;
@@ -44,7 +38,7 @@ function separatorAt(bytes: Uint8Array, at: number): number | undefined {
   if (fromEnd < 0) return bytes.length - at > MAX_LOOKAHEAD ? -1 : undefined;
   const fieldEnd = lineEnd(bytes, fromEnd);
   if (fieldEnd < 0) return bytes.length - at > MAX_LOOKAHEAD ? -1 : undefined;
-  return isFieldLine(bytes, fromEnd, fieldEnd) ? fromEnd : -1;
+  return fieldNameEnd(bytes, fromEnd, fieldEnd) >= 0 ? fromEnd : -1;
 }
 
 export function looksLikeMbox(head: Uint8Array): boolean {

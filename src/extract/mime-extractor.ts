@@ -22,6 +22,16 @@ const HEAD_LIMIT = 64 * 1024;
 const MAX_FIELD_NAME = 76;
 
 /**
+ * Where the name of a header field (`Name: value`) starting at `at` ends: the offset of its colon, or -1
+ * when no field starts there (the name is printable ASCII but the colon, 1 to MAX_FIELD_NAME bytes).
+ */
+export function fieldNameEnd(bytes: Uint8Array, at: number, end: number): number {
+  let next = at;
+  while (next < end && bytes[next]! > 0x20 && bytes[next]! < 0x7f && bytes[next] !== COLON) next++;
+  return next === at || next - at > MAX_FIELD_NAME || bytes[next] !== COLON ? -1 : next;
+}
+
+/**
  * True when `head` starts with a header block (field lines, folded lines, a blank line ending it) that has
  * two fields or more, among them `MIME-Version` or `Content-Type`, or is one multipart `Content-Type`.
  * A Debian control file, an HTTP response or a mailbox (whose first line is `From sender date`) is not
@@ -42,9 +52,8 @@ export function looksLikeMime(head: Uint8Array): boolean {
       // A folded line continues the field before it.
       if (fields === 0) return false;
     } else {
-      // A field name: printable ASCII but the colon, then the colon.
-      while (next < end && head[next]! > 0x20 && head[next]! < 0x7f && head[next] !== COLON) next++;
-      if (next === at || next - at > MAX_FIELD_NAME || head[next] !== COLON) return false;
+      next = fieldNameEnd(head, at, end);
+      if (next < 0) return false;
       fields++;
       const name = String.fromCharCode(...head.subarray(at, next)).toLowerCase();
       if (name === "mime-version" || name === "content-type") mime = true;
