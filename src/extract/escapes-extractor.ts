@@ -5,14 +5,17 @@ import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 /**
  * Text that writes its non-ASCII characters as escapes: `\u6c11\u65cf` (JSON written with Python's
  * default `ensure_ascii`, JavaScript bundles minified to ASCII, Java `.properties` files, C# and Java
- * sources) or `&#27665;&#26063;` / `&#x6c11;` (XML written in ASCII). The raw bytes hold none of the
- * characters, so a term like 民族 is found only once the escapes are decoded: such a text gets a child,
- * `unescaped.txt`, with every escape decoded and everything else as it was.
+ * sources), `&#27665;&#26063;` / `&#x6c11;` (XML written in ASCII), or the bytes of UTF-8 or GBK text one
+ * by one: `\xe6\xb0\x91` (C and Python string literals, logs of byte strings), `\346\260\221` (C's
+ * octal escapes, as code generators write them) and `%E6%B0%91` (URLs, form data, captured requests). The raw
+ * bytes hold none of the characters, so a term like 民族 is found only once the escapes are decoded: such a
+ * text gets a child, `unescaped.txt`, with every escape decoded and everything else as it was.
  */
 
 const BACKSLASH = 0x5c;
 const AMPERSAND = 0x26;
 const HYPHEN = 0x2d;
+const PERCENT = 0x25;
 
 function hexValue(byte: number): number {
   if (byte >= 0x30 && byte <= 0x39) return byte - 0x30;
@@ -30,6 +33,88 @@ function unicodeEscapeAt(bytes: Uint8Array, at: number): number {
     value = value * 16 + digit;
   }
   return value;
+}
+
+/**
+ * The byte of a `\xHH` or octal `\NNN` escape at `at` (the backslash), or of a `%HH` escape at `at` (the
+ * percent sign), when it is a byte of a non-ASCII character (0x80 or more); else -1. Escapes of ASCII bytes
+ * are left alone: decoding `\x00` or `%0A` would change what the text is, and no term needs them.
+ */
+function byteEscapeAt(bytes: Uint8Array, at: number): number {
+  const introducer = bytes[at];
+  if (introducer === PERCENT || (introducer === BACKSLASH && (bytes[at + 1]! | 0x20) === 0x78)) {
+    const digits = introducer === PERCENT ? at + 1 : at + 2;
+    if (digits + 2 > bytes.length) return -1;
+    const high = hexValue(bytes[digits]!);
+    const low = hexValue(bytes[digits + 1]!);
+    return high >= 8 && low >= 0 ? high * 16 + low : -1;
+  }
+  if (introducer !== BACKSLASH || at + 4 > bytes.length) return -1;
+  const first = bytes[at + 1]! - 0x30;
+  const second = bytes[at + 2]! - 0x30;
+  const third = bytes[at + 3]! - 0x30;
+  // 0o200-0o377: always three digits, the first 2 or 3.
+  if ((first !== 2 && first !== 3) || second < 0 || second > 7 || third < 0 || third > 7) return -1;
+  return first * 64 + second * 8 + third;
+}
+
+/** The length of the byte escape at `at` (`%HH`, `\xHH`, `\NNN`). */
+function byteEscapeLength(bytes: Uint8Array, at: number): number {
+  return bytes[at] === PERCENT ? 3 : 4;
+}
+
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+/** The length of `run` without a UTF-8 sequence cut short at its end (a run is cut at a chunk's end or at 48). */
+function wholeUtf8Length(run: readonly number[]): number {
+  for (let back = 1; back <= 3 && back <= run.length; back++) {
+    const byte = run[run.length - back]!;
+    if ((byte & 0xc0) === 0x80) continue;
+    const needs = byte >= 0xf0 ? 4 : byte >= 0xe0 ? 3 : byte >= 0xc0 ? 2 : 1;
+    return needs > back ? run.length - back : run.length;
+  }
+  return run.length;
+}
+
+/**
+ * Whether escaped bytes spell a word: two or more letters of UTF-8, or two or more two-byte characters of
+ * GBK or Big5 (lead 0x81-0xFE, trail 0x40-0xFE but 0x7F) filling the run exactly. A run of random bytes
+ * (percent-encoded binary data) rarely passes either.
+ */
+function spellsWord(run: readonly number[]): boolean {
+  if (run.length < 4) return false;
+  let text: string | undefined;
+  try {
+    text = UTF8.decode(Uint8Array.from(run).subarray(0, wholeUtf8Length(run)));
+  } catch {
+    text = undefined;
+  }
+  if (text !== undefined) {
+    let letters = 0;
+    for (const char of text) if (isWordCode(char.codePointAt(0)!)) letters++;
+    return letters >= 2;
+  }
+  if (run.length % 2 !== 0) return false;
+  for (let k = 0; k < run.length; k += 2) {
+    const lead = run[k]!;
+    const trail = run[k + 1]!;
+    if (lead < 0x81 || lead > 0xfe || trail < 0x40 || trail > 0xfe || trail === 0x7f) return false;
+  }
+  return true;
+}
+
+/** The bytes of the run of byte escapes of one kind (backslash or percent) starting at `at`, up to a limit. */
+function byteEscapeRun(bytes: Uint8Array, at: number): number[] {
+  const run: number[] = [];
+  const introducer = bytes[at];
+  // At most 48 bytes: whole characters of UTF-8 (three bytes each) and of GBK (two) alike.
+  for (let index = at; run.length < 48 && bytes[index] === introducer;) {
+    const value = byteEscapeAt(bytes, index);
+    if (value < 0) break;
+    run.push(value);
+    index += byteEscapeLength(bytes, index);
+  }
+  return run;
 }
 
 /** The code point and length of a numeric character reference at `at` (the ampersand), or undefined. */
@@ -57,14 +142,20 @@ function isWordCode(code: number): boolean {
 }
 
 /**
- * Whether `bytes` holds two escaped non-ASCII letters in a row (`\u6c11\u65cf`, `&#27665;&#26063;`): a
- * word written in escapes, where a lone `\u00e9`, `&#169;`, a script's whitespace class
- * (`[\u00a0\u2028\u3000]`) or letter ranges (`[\u00c0-\u00d6\u00d8-\u00f6]`) are not. Searched with the
- * native byte search, so that text without backslashes or ampersands costs next to nothing.
+ * Whether `bytes` holds two escaped non-ASCII letters in a row (`\u6c11\u65cf`, `&#27665;&#26063;`, the
+ * six bytes `\xe6\xb0\x91\xe6\x97\x8f` or `%E6%B0%91%E6%97%8F`, the four of a GBK word): a word written
+ * in escapes, where a lone `\u00e9`, `&#169;`, a script's whitespace class (`[\u00a0\u2028\u3000]`) or
+ * letter ranges (`[\u00c0-\u00d6\u00d8-\u00f6]`) are not. Searched with the native byte search, so that
+ * text without backslashes, ampersands or percent signs costs next to nothing.
  */
 export function holdsEscapedWord(bytes: Uint8Array): boolean {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   for (let at = buffer.indexOf(BACKSLASH); at >= 0; at = buffer.indexOf(BACKSLASH, at + 1)) {
+    if (byteEscapeAt(bytes, at) >= 0) {
+      // The first escape of a run (the one four bytes back is none): do the bytes spell a word?
+      if ((at < 4 || byteEscapeAt(bytes, at - 4) < 0) && spellsWord(byteEscapeRun(bytes, at))) return true;
+      continue;
+    }
     if (
       isWordCode(unicodeEscapeAt(bytes, at)) &&
       isWordCode(unicodeEscapeAt(bytes, at + 6)) &&
@@ -80,11 +171,15 @@ export function holdsEscapedWord(bytes: Uint8Array): boolean {
     const second = characterReferenceAt(bytes, at + first.length);
     if (second !== undefined && isWordCode(second.code)) return true;
   }
+  for (let at = buffer.indexOf(PERCENT); at >= 0; at = buffer.indexOf(PERCENT, at + 1)) {
+    if (byteEscapeAt(bytes, at) < 0 || (at >= 3 && byteEscapeAt(bytes, at - 3) >= 0)) continue;
+    if (spellsWord(byteEscapeRun(bytes, at))) return true;
+  }
   return false;
 }
 
-/** Bytes kept from the end of one chunk to find a word across the boundary: two escapes and some. */
-const WATCH_SPAN = 24;
+/** Bytes kept from the end of one chunk to find a word across the boundary: two escapes, or a run of byte escapes. */
+const WATCH_SPAN = 96;
 
 /** Watches streamed text, chunk by chunk and across each boundary, for a word written in escapes. */
 export class EscapedWordWatch {
@@ -136,9 +231,10 @@ function putUtf8(out: Uint8Array, at: number, code: number): number {
 }
 
 /**
- * `input` with its escapes decoded to UTF-8, every other byte as it was: `\uXXXX` after an odd run of
+ * `input` with its escapes decoded, every other byte as it was: `\uXXXX` after an odd run of
  * backslashes (`\\u6c11` is a backslash and "u6c11"), a surrogate pair of two such escapes as one
- * character, `&#N;` and `&#xH;`. An escape of no character (a lone surrogate, past U+10FFFF) or of a
+ * character, `&#N;` and `&#xH;` (all three as UTF-8), and byte escapes of 0x80 or more (`\xHH` and `\NNN`
+ * after an odd run of backslashes, `%HH`) as the byte, so that escaped GBK stays GBK. An escape of no character (a lone surrogate, past U+10FFFF) or of a
  * line break stays as written. No escape is longer than what it decodes to, so the output is never longer than the input.
  * Unless `final`, the last bytes, which may begin an escape cut by the chunk's end, are left: `consumed`
  * says how far it got.
@@ -160,6 +256,14 @@ export function decodeEscapeBytes(
       // A run of backslashes up to the end: whether the last one escapes depends on bytes still to come.
       if (run === end && !final) break;
       const last = run - 1;
+      const value = (run - i) % 2 === 1 ? byteEscapeAt(input, last) : -1;
+      if (value >= 0) {
+        out.fill(BACKSLASH, o, o + last - i);
+        o += last - i;
+        out[o++] = value;
+        i = last + byteEscapeLength(input, last);
+        continue;
+      }
       const unit = (run - i) % 2 === 1 ? unicodeEscapeAt(input, last) : -1;
       let code = unit;
       let length = 6;
@@ -180,6 +284,14 @@ export function decodeEscapeBytes(
       o = putUtf8(out, o + last - i, code);
       i = last + length;
       continue;
+    }
+    if (byte === PERCENT) {
+      const value = byteEscapeAt(input, i);
+      if (value >= 0) {
+        out[o++] = value;
+        i += 3;
+        continue;
+      }
     }
     if (byte === AMPERSAND) {
       const reference = characterReferenceAt(input, i);

@@ -43,7 +43,7 @@ describe("formatHtml", () => {
       { path: "unescaped.txt", sha256: "ab".repeat(32), size: 10, via: "unescaped" },
     ];
     const html = formatHtml({ ...report, findings: [{ ...finding!, layers }] });
-    expect(html).toContain("(the text with its \\uXXXX and &amp;#N; escapes decoded, 10 B)");
+    expect(html).toContain("(the text with its escapes decoded (\\uXXXX, &amp;#N;, \\xHH, %HH), 10 B)");
   });
 
   it("escapes every string that came from a scanned file or a rule", () => {

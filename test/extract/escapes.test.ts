@@ -66,6 +66,85 @@ describe("escaped words", () => {
   });
 });
 
+/** `text`'s bytes in `encoding` written one by one as escapes: `\\xHH`, octal `\\NNN` or `%HH`. */
+function byteEscapes(bytes: Uint8Array, style: "hex" | "octal" | "percent"): string {
+  return [...bytes]
+    .map((byte) =>
+      style === "hex"
+        ? `\\x${byte.toString(16).padStart(2, "0")}`
+        : style === "octal"
+          ? `\\${byte.toString(8)}`
+          : `%${byte.toString(16).toUpperCase()}`,
+    )
+    .join("");
+}
+
+const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
+/** 民族 in GBK. */
+const GBK_MINZU = Uint8Array.from([0xc3, 0xf1, 0xd7, 0xe5]);
+
+describe("escaped bytes", () => {
+  it("spell a word in UTF-8 or GBK, written as \\xHH, octal or %HH", () => {
+    for (const style of ["hex", "octal", "percent"] as const) {
+      expect(holdsEscapedWord(ascii(`s = "${byteEscapes(utf8("民族"), style)}";`)), style).toBe(true);
+      expect(holdsEscapedWord(ascii(`s = "${byteEscapes(GBK_MINZU, style)}";`)), style).toBe(true);
+    }
+    expect(holdsEscapedWord(ascii(`GET /search?q=${byteEscapes(utf8("维吾尔族"), "percent")}&page=2`))).toBe(
+      true,
+    );
+    // Upper-case hex, and a run longer than the 48 bytes looked at (cut inside a character).
+    expect(
+      holdsEscapedWord(
+        ascii(
+          byteEscapes(utf8("人脸属性民族性别年龄眼镜口罩帽子胡子表情"), "hex")
+            .toUpperCase()
+            .replaceAll("\\X", "\\x"),
+        ),
+      ),
+    ).toBe(true);
+  });
+
+  it("are not one character, escaped ASCII, printf formats, random bytes or an escaped backslash", () => {
+    expect(
+      holdsEscapedWord(ascii(`"${byteEscapes(utf8("é"), "hex")}" "${byteEscapes(utf8("民"), "percent")}"`)),
+    ).toBe(false);
+    expect(holdsEscapedWord(ascii(String.raw`"\x41\x42\x43\x44" %41%42%43%44 "\101\102\103\104"`))).toBe(
+      false,
+    );
+    expect(holdsEscapedWord(ascii(String.raw`printf("%d%% %5.2f %E %s\n", a, b, c, d); width: 100%;`))).toBe(
+      false,
+    );
+    // Percent-encoded random bytes: neither UTF-8 nor pairs of GBK (0x7F and bytes under 0x40 break them).
+    expect(holdsEscapedWord(ascii("%9A%E1%7F%02%FF%C3%88%10%A7%E2%3B%F1"))).toBe(false);
+    expect(holdsEscapedWord(ascii("%E6%B0%91"))).toBe(false);
+    // A PCRE range over the bytes of UTF-8: the escapes are split by hyphens, not a run.
+    expect(holdsEscapedWord(ascii(String.raw`/[\xe4-\xe9][\x80-\xbf]{2}/`))).toBe(false);
+  });
+
+  it("decode to the bytes themselves, after an odd run of backslashes only, and leave ASCII escapes alone", () => {
+    expect(decodeEscapes(`a${byteEscapes(utf8("民族"), "hex")}b`)).toBe("a民族b");
+    expect(decodeEscapes(`a${byteEscapes(utf8("民族"), "octal")}b`)).toBe("a民族b");
+    expect(decodeEscapes(`q=${byteEscapes(utf8("民族"), "percent")}&x=%41%0A`)).toBe("q=民族&x=%41%0A");
+    expect(decodeEscapes(String.raw`\\xe6\\346 \\\xe6\xb0\x91 \x41\101\x0a\012`)).toBe(
+      String.raw`\\xe6\\346 \\` + "民" + String.raw` \x41\101\x0a\012`,
+    );
+    expect([...decodeEscapeBytes(ascii(byteEscapes(GBK_MINZU, "hex")), true).output]).toEqual([...GBK_MINZU]);
+  });
+
+  it("decode the same however the text is cut into chunks", () => {
+    const text = `${byteEscapes(utf8("维吾尔"), "hex")}|${byteEscapes(GBK_MINZU, "octal")}|${byteEscapes(utf8("族"), "percent")}\\\\\\x41`;
+    const whole = decodeEscapeBytes(ascii(text), true).output;
+    const bytes = ascii(text);
+    for (let size = 1; size <= bytes.length; size++) {
+      const decoder = new EscapeDecoder();
+      const parts: Uint8Array[] = [];
+      for (let at = 0; at < bytes.length; at += size) parts.push(decoder.push(bytes.subarray(at, at + size)));
+      parts.push(decoder.push(new Uint8Array(0), true));
+      expect([...Buffer.concat(parts)], `chunks of ${size}`).toEqual([...whole]);
+    }
+  });
+});
+
 describe("decodeEscapes", () => {
   it("decodes \\u escapes in either case, surrogate pairs, and numeric references", () => {
     expect(decodeEscapes(String.raw`\u6c11\u65CF, \ud83d\ude00`)).toBe("民族, 😀");
@@ -174,6 +253,30 @@ describe("text written in escapes", () => {
     expect(decoded.map((f) => f.match)).toEqual(expect.arrayContaining(["民族", "维吾尔族"]));
     const child = report.coverage.find((c) => c.location.endsWith("!unescaped.txt"));
     expect(child?.detail).toMatch(/^\d+ findings? repeats? the parent layer's/u);
+  });
+
+  it("is scanned decoded: C strings of UTF-8 and GBK bytes, a captured request's URL", async () => {
+    const dir = tempFolder();
+    writeFileSync(
+      join(dir, "face_attr_zh.c"),
+      "/* generated: labels of the face attributes */\n" +
+        `static const char *kAttr[] = { ${["性别", "年龄", "眼镜", "肤色"].map((label) => `"${byteEscapes(utf8(label), "hex")}"`).join(", ")} };\n` +
+        `static const char *kNation = "${byteEscapes(utf8("维吾尔族"), "octal")}";\n`,
+    );
+    writeFileSync(
+      join(dir, "capture.log"),
+      `GET /api/face/search?${["性别", "年龄", "眼镜", "肤色"].map((label) => `attr=${byteEscapes(utf8(label), "percent")}`).join("&")}` +
+        `&nation=${byteEscapes(utf8("维吾尔族"), "percent")} HTTP/1.1\n`,
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    const decoded = (name: string) =>
+      report.findings.filter((f) => f.location.endsWith(`${name}!unescaped.txt`)).map((f) => f.match);
+    expect(decoded("face_attr_zh.c")).toEqual(expect.arrayContaining(["肤色", "维吾尔族"]));
+    expect(decoded("capture.log")).toEqual(expect.arrayContaining(["肤色", "维吾尔族"]));
+    const line = report.findings.find(
+      (f) => f.location.endsWith("face_attr_zh.c!unescaped.txt") && f.match === "维吾尔族",
+    );
+    expect(line?.line).toBe(3);
   });
 
   it("is found across a chunk boundary", async () => {
