@@ -8,6 +8,7 @@ import { decodeWhole } from "../analyze/window.js";
 import type { Budgets, ExtractContext, Extractor } from "../extract/extractor.js";
 import { detectFormat, extractorNamed } from "../extract/registry.js";
 import { mayHoldZlib } from "../extract/zlib-extractor.js";
+import { DataUriWatch } from "../extract/data-uri-extractor.js";
 import { EscapedWordWatch } from "../extract/escapes-extractor.js";
 import { safeTempName } from "../extract/child-writer.js";
 import {
@@ -16,7 +17,7 @@ import {
   MAX_CARVE_CANDIDATES,
   type Candidate,
 } from "../extract/carve-extractor.js";
-import { signatureKind } from "./scan-needles.js";
+import { isDataUriMark, signatureKind } from "./scan-needles.js";
 import { LineIndex, lineAt, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
@@ -124,8 +125,14 @@ async function scanOpened(
   const signatures: Candidate[] = [];
   /** Watches text (not a leaf's, nor UTF-16) for words written in escapes; null when not text. */
   let escapes: EscapedWordWatch | null | undefined = task.leafOnly ? null : undefined;
+  /** Watches the same text for base64 data: URIs worth decoding, from the marks the matcher reports. */
+  let dataUris: DataUriWatch | null = null;
   const onMatch = (needleId: number, offset: number): void => {
     if (needleId >= ruleNeedles) {
+      if (isDataUriMark(pack, needleId)) {
+        dataUris?.mark(offset);
+        return;
+      }
       const kind = signatureKind(pack, needleId);
       // Only where a carve may start: every node header of a JFFS2 or UBIFS image matches a needle.
       if (kind !== undefined && signatures.length <= MAX_CARVE_CANDIDATES && isCarveStart(kind, offset))
@@ -147,10 +154,15 @@ async function scanOpened(
       scanner.signal?.throwIfAborted();
       // The chunk buffer is reused for the next read: keep a copy of the head.
       head ??= chunk.slice(0, HEAD_BYTES);
+      if (escapes === undefined) {
+        escapes = textKind(head) === "bytes" ? new EscapedWordWatch() : null;
+        if (escapes !== null) dataUris = new DataUriWatch();
+      }
       hash.update(chunk);
+      const start = matcher.offset;
       matcher.push(chunk, onMatch);
-      if (escapes === undefined) escapes = textKind(head) === "bytes" ? new EscapedWordWatch() : null;
       escapes?.push(chunk);
+      dataUris?.push(chunk, start);
       if (lines !== undefined) lines.push(chunk);
       else if (!linesChecked && hits.length + detections.length > 0) {
         // The first hit: newlines in text are counted from here on as it streams by (a text without hits
@@ -230,6 +242,20 @@ async function scanOpened(
         scanner.signal,
         [],
         extractorNamed("unescaped"),
+      ),
+    );
+  }
+  // Content carried in the text as base64 data: URIs (an inline source map, a module, a page's script).
+  if (status === "scanned" && (format === undefined || format === "html") && dataUris?.found === true) {
+    take(
+      await extractChildren(
+        task,
+        source,
+        head!,
+        scanner.budgets,
+        scanner.signal,
+        [],
+        extractorNamed("data-uri"),
       ),
     );
   }

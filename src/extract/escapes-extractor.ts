@@ -191,7 +191,9 @@ export class EscapedWordWatch {
     if (this.tail !== undefined)
       this.found = holdsEscapedWord(concatBytes([this.tail, chunk.subarray(0, WATCH_SPAN)]));
     this.found ||= holdsEscapedWord(chunk);
-    this.tail = chunk.slice(Math.max(0, chunk.length - WATCH_SPAN));
+    // Chunks shorter than the span (a test's, a pipe's) add to the tail rather than replace it.
+    const kept = chunk.length >= WATCH_SPAN ? chunk : concatBytes([this.tail ?? new Uint8Array(0), chunk]);
+    this.tail = kept.slice(Math.max(0, kept.length - WATCH_SPAN));
   }
 }
 

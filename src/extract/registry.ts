@@ -2,6 +2,7 @@ import type { ByteSource } from "../model/bytes.js";
 import { arscExtractor, dexExtractor } from "./android-extractors.js";
 import { carveExtractor } from "./carve-extractor.js";
 import { dahuaExtractor } from "./dahua-extractor.js";
+import { dataUriExtractor } from "./data-uri-extractor.js";
 import type { Budgets, Extractor } from "./extractor.js";
 import { escapesExtractor } from "./escapes-extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
@@ -82,6 +83,7 @@ export const extractors = {
   mime: mimeExtractor,
   html: htmlExtractor,
   unescaped: escapesExtractor,
+  "data-uri": dataUriExtractor,
   carve: carveExtractor,
 } satisfies Record<string, Extractor>;
 

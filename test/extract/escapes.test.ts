@@ -2,7 +2,12 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { scan } from "../../src/engine/scan.js";
-import { decodeEscapeBytes, EscapeDecoder, holdsEscapedWord } from "../../src/extract/escapes-extractor.js";
+import {
+  decodeEscapeBytes,
+  EscapeDecoder,
+  EscapedWordWatch,
+  holdsEscapedWord,
+} from "../../src/extract/escapes-extractor.js";
 import { extractorNamed } from "../../src/extract/registry.js";
 import { childBytes, cleanupTempDirs, runOnce } from "./drive.js";
 import { tempFolder } from "../helpers.js";
@@ -82,6 +87,23 @@ function byteEscapes(bytes: Uint8Array, style: "hex" | "octal" | "percent"): str
 const utf8 = (text: string): Uint8Array => new TextEncoder().encode(text);
 /** 民族 in GBK. */
 const GBK_MINZU = Uint8Array.from([0xc3, 0xf1, 0xd7, 0xe5]);
+
+describe("the watch for escaped words", () => {
+  it("sees a word however the text is cut into chunks", () => {
+    const text = ascii(
+      `${"x".repeat(100)}"${String.raw`\u6c11\u65cf`}" ${byteEscapes(GBK_MINZU, "percent")}`,
+    );
+    for (const size of [1, 5, 50, 107]) {
+      const watch = new EscapedWordWatch();
+      for (let at = 0; at < text.length; at += size) watch.push(text.subarray(at, at + size));
+      expect(watch.found, `chunks of ${size}`).toBe(true);
+    }
+    const percentOnly = ascii(`${"y".repeat(100)}${byteEscapes(GBK_MINZU, "percent")}`);
+    const watch = new EscapedWordWatch();
+    for (let at = 0; at < percentOnly.length; at += 3) watch.push(percentOnly.subarray(at, at + 3));
+    expect(watch.found).toBe(true);
+  });
+});
 
 describe("escaped bytes", () => {
   it("spell a word in UTF-8 or GBK, written as \\xHH, octal or %HH", () => {
