@@ -507,6 +507,65 @@ function escapedLanguagePack(path) {
   };
 }
 
+/** The original source of the web client's face panel, as its bundle's source map carries it. */
+const FACE_PANEL_TS = `// Face attribute panel of the web client (fictional, written for the custodiet sample corpus).
+// 人脸属性面板: 性别, 年龄, 眼镜, 口罩, 民族
+export enum FaceAttr {
+  Gender = 0, // 性别
+  Age = 1, // 年龄
+  Glasses = 2, // 眼镜
+  Mask = 3, // 口罩
+  Nation = 4, // 民族: 0 汉族, 1 维吾尔族, 2 其他
+}
+
+export const NATION_VALUES = { han: 0, uyghur: 1, other: 2 };
+
+export function attrLabel(attr: FaceAttr): string {
+  return ["gender", "age", "glasses", "mask", "nation"][attr] ?? "unknown";
+}
+`;
+
+/**
+ * A minified bundle of the web client with its source map inline, as bundlers write it in development
+ * builds: \`//# sourceMappingURL=data:application/json;base64,…\`. The minified code keeps no comment and
+ * no enum name; the map's \`sourcesContent\` has the source as written, so 维吾尔族 is found only in the
+ * decoded map, \`data-1.json\`.
+ */
+function bundleWithInlineSourceMap(path) {
+  const code =
+    '"use strict";var e={0:"Gender",1:"Age",2:"Glasses",3:"Mask",4:"Nation"};' +
+    'function t(n){return["gender","age","glasses","mask","nation"][n]??"unknown"}export{e as FaceAttr,t as attrLabel};\n';
+  const map = JSON.stringify({
+    version: 3,
+    file: "face-panel.min.js",
+    sources: ["../src/face/face-panel.ts"],
+    sourcesContent: [FACE_PANEL_TS],
+    names: ["FaceAttr", "attrLabel"],
+    mappings: "AAAA,IAAMA,EAAW",
+  });
+  const text = `${code}//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(map).toString("base64")}\n`;
+  const raw = textFile(path, "utf-8", text, [{ term: "Nation", category: "ethnicity", basis: "inferred" }]);
+  const decoded = textFile("data-1.json", "utf-8", map, [
+    { term: "民族", category: "ethnicity", basis: "inferred" },
+    { term: "维吾尔族", category: "ethnicity", basis: "inferred" },
+    { term: "NATION_VALUES", category: "ethnicity", basis: "inferred" },
+  ]);
+  return {
+    path,
+    bytes: raw.bytes,
+    note: "minified web client bundle with its source map inline as a base64 data: URI; the map holds the original source",
+    expected: [
+      ...raw.expected,
+      ...decoded.expected.map((e) => ({
+        ...e,
+        member: "data-1.json",
+        location: `${path}!data-1.json`,
+        acceptEncodings: acceptedEncodings(decoded.bytes, e),
+      })),
+    ],
+  };
+}
+
 /** Every file of the sample corpus, in memory. Containers (zip, firmware) can wrap these entries later. */
 export function buildSampleEntries({ withFirmware = false } = {}) {
   const UYGUR = { term: "EM_NATION_TYPE_UYGUR", category: "ethnicity", basis: "inferred" };
@@ -549,6 +608,7 @@ export function buildSampleEntries({ withFirmware = false } = {}) {
     fakeGoBinary("bin/facegw", 0x5eed0002),
     randomBlob("blob/random-1mb.bin", 0x5eed0003),
     escapedLanguagePack("webui/i18n/zh-CN.json"),
+    bundleWithInlineSourceMap("webui/js/face-panel.min.js"),
   ];
   if (!withFirmware) return entries;
   const inFirmware = entries.filter(

@@ -175,7 +175,8 @@ export function buildSummary(
 
 /**
  * Layers that retell their parent's own text another way: an HTML page's text, DEX and resource string
- * tables, decoded escapes, a message's body, an RTF document's text.
+ * tables, decoded escapes, a message's body, an RTF document's text; and what a text carries in data: URIs,
+ * which retells it when it is a bundle's source map (the original sources, whose strings the bundle holds).
  */
 const RETOLD_TEXT: ReadonlySet<string> = new Set([
   "html-text",
@@ -184,6 +185,7 @@ const RETOLD_TEXT: ReadonlySet<string> = new Set([
   "unescaped",
   "mime-text",
   "rtf-text",
+  "data-uri",
 ]);
 
 /**
