@@ -528,8 +528,9 @@ export function attrLabel(attr: FaceAttr): string {
 /**
  * A minified bundle of the web client with its source map inline, as bundlers write it in development
  * builds: \`//# sourceMappingURL=data:application/json;base64,…\`. The minified code keeps no comment and
- * no enum name; the map's \`sourcesContent\` has the source as written, so 维吾尔族 is found only in the
- * decoded map, \`data-1.json\`.
+ * no enum name; the map's \`sourcesContent\` has the source as written. The scan decodes the map
+ * (\`data-1.json\`) and takes its source out of it (\`../src/face/face-panel.ts\`), where 维吾尔族 is found
+ * at its own line.
  */
 function bundleWithInlineSourceMap(path) {
   const code =
@@ -545,10 +546,11 @@ function bundleWithInlineSourceMap(path) {
   });
   const text = `${code}//# sourceMappingURL=data:application/json;charset=utf-8;base64,${Buffer.from(map).toString("base64")}\n`;
   const raw = textFile(path, "utf-8", text, [{ term: "Nation", category: "ethnicity", basis: "inferred" }]);
-  const decoded = textFile("data-1.json", "utf-8", map, [
+  const member = "../src/face/face-panel.ts";
+  const decoded = textFile(member, "utf-8", FACE_PANEL_TS, [
     { term: "民族", category: "ethnicity", basis: "inferred" },
     { term: "维吾尔族", category: "ethnicity", basis: "inferred" },
-    { term: "NATION_VALUES", category: "ethnicity", basis: "inferred" },
+    { term: "uyghur", category: "ethnicity", basis: "inferred" },
   ]);
   return {
     path,
@@ -558,8 +560,8 @@ function bundleWithInlineSourceMap(path) {
       ...raw.expected,
       ...decoded.expected.map((e) => ({
         ...e,
-        member: "data-1.json",
-        location: `${path}!data-1.json`,
+        member,
+        location: `${path}!data-1.json!${member}`,
         acceptEncodings: acceptedEncodings(decoded.bytes, e),
       })),
     ],

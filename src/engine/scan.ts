@@ -402,14 +402,23 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       );
   }
 
-  const { kept: untold, repeated } = dropRetoldRepeats(findings);
-  const kept = sortFindings(dropContainerEchoes(untold));
+  // Echoes first: a container's raw bytes repeat a member's findings even where the member's own are then
+  // left to the layers that unfold it (a source map's to its sources).
+  const { kept: untold, repeated, unfolded } = dropRetoldRepeats(dropContainerEchoes(findings));
+  const kept = sortFindings(untold);
   coverage.forEach((entry, index) => {
+    if (entry.detail !== undefined) return;
     const count = repeated.get(entry.location);
-    if (count !== undefined && entry.detail === undefined)
+    const inSources = unfolded.get(entry.location);
+    if (count !== undefined)
       coverage[index] = {
         ...entry,
         detail: `${count} ${count === 1 ? "finding repeats" : "findings repeat"} the parent layer's and ${count === 1 ? "is" : "are"} reported there`,
+      };
+    else if (inSources !== undefined)
+      coverage[index] = {
+        ...entry,
+        detail: `${inSources} ${inSources === 1 ? "finding is" : "findings are"} reported in the sources the map holds, at their own lines`,
       };
   });
   sortCoverage(coverage);

@@ -26,8 +26,8 @@ export const MIN_PAYLOAD = 16;
 
 /** Base64 value of each byte (-1: not base64). */
 const SEXTET = new Int8Array(256).fill(-1);
-for (const [index, char] of [..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"].entries())
-  SEXTET[char.charCodeAt(0)] = index;
+const ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+for (let index = 0; index < ALPHABET.length; index++) SEXTET[ALPHABET.charCodeAt(index)] = index;
 
 /** A character of a media type's name or of a parameter (RFC 6838's restricted names, and `=`, `%` in values). */
 function isTokenByte(byte: number): boolean {
@@ -104,8 +104,8 @@ export function dataUriHeader(
 function leftEncoded(mime: string): boolean {
   if (mime === "image/svg+xml") return false;
   return (
-    /^(image|font|audio|video)\//u.test(mime) ||
-    /^application\/(x-)?font/u.test(mime) ||
+    /^(?:image|font|audio|video)\//u.test(mime) ||
+    /^application\/(?:x-)?font/u.test(mime) ||
     mime === "application/vnd.ms-fontobject"
   );
 }
@@ -114,7 +114,7 @@ function leftEncoded(mime: string): boolean {
 function extensionOf(mime: string): string {
   const subtype = mime.slice(mime.indexOf("/") + 1);
   if (subtype === "json" || subtype.endsWith("+json")) return ".json";
-  if (/(java|ecma)script$/u.test(subtype)) return ".js";
+  if (/(?:java|ecma)script$/u.test(subtype)) return ".js";
   if (subtype === "svg+xml") return ".svg";
   if (subtype === "xml" || subtype.endsWith("+xml")) return ".xml";
   if (subtype === "html" || subtype === "css" || subtype === "wasm" || subtype === "zip" || subtype === "pdf")

@@ -13,6 +13,7 @@ import { mimeExtractor } from "./mime-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
 import { pdfExtractor } from "./pdf-extractor.js";
 import { rtfExtractor } from "./rtf-extractor.js";
+import { sourceMapExtractor } from "./sourcemap-extractor.js";
 import {
   arExtractor,
   bzip2Extractor,
@@ -79,6 +80,7 @@ export const extractors = {
   fat: fatExtractor,
   zlib: zlibExtractor,
   lzma: lzmaExtractor,
+  sourcemap: sourceMapExtractor,
   mbox: mboxExtractor,
   mime: mimeExtractor,
   html: htmlExtractor,

@@ -83,4 +83,21 @@ describe("dropRetoldRepeats", () => {
     const { kept } = dropRetoldRepeats([...message, ...body, ...html, ...member]);
     expect(kept.map((f) => f.location)).toEqual(["page.html", "page.html!face.h"]);
   });
+
+  it("drops what a source map's sources repeat from the map instead: they have the source's own lines", () => {
+    const map: LocationLayer = { path: "app.js.map", via: "file", sha256: "00", size: 100 };
+    const inMap = findingsIn([map], ["民族", "民族", "race", "nation"]);
+    const first = findingsIn([map, layer("src/face.ts", "sourcemap")], ["民族", "race"]);
+    const second = findingsIn([map, layer("src/labels.ts", "sourcemap")], ["民族", "skin"]);
+    const { kept, repeated, unfolded } = dropRetoldRepeats([...inMap, ...first, ...second]);
+    expect(kept.map((f) => [f.location, f.match])).toEqual([
+      ["app.js.map", "nation"],
+      ["app.js.map!src/face.ts", "民族"],
+      ["app.js.map!src/face.ts", "race"],
+      ["app.js.map!src/labels.ts", "民族"],
+      ["app.js.map!src/labels.ts", "skin"],
+    ]);
+    expect(unfolded).toEqual(new Map([["app.js.map", 3]]));
+    expect(repeated).toEqual(new Map());
+  });
 });

@@ -189,27 +189,53 @@ const RETOLD_TEXT: ReadonlySet<string> = new Set([
 ]);
 
 /**
+ * Layers that hold their parent's content laid out better: a source map's sources, each with its own lines,
+ * where the map has them all on one line as JSON strings.
+ */
+const UNFOLDED: ReadonlySet<string> = new Set(["sourcemap"]);
+
+/**
  * A layer that retells its parent's text finds the parent's findings again. Such a repeat (the same rule
  * and matched text; the k-th one in a layer only when the parent has k) is dropped: the parent's finding is
- * the one whose offset points into the file as it is. What only the retold text shows stays. Returns the
- * findings kept and, by the location of each retelling layer, how many of its findings were dropped.
+ * the one whose offset points into the file as it is. What only the retold text shows stays. A parent
+ * whose layers unfold it (a source map's sources) is the other way round: its findings that they repeat
+ * are dropped, as theirs point at the source's own line. Returns the findings kept and, by location, how
+ * many of each retelling layer's findings were dropped (`repeated`) and of each unfolded parent's
+ * (`unfolded`).
  */
 export function dropRetoldRepeats(findings: readonly Finding[]): {
   kept: Finding[];
   repeated: Map<string, number>;
+  unfolded: Map<string, number>;
 } {
   const keyOf = (finding: Finding): string => `${finding.ruleId}\0${finding.match}`;
   const counts = new Map<string, Map<string, number>>();
+  /** Per unfolded parent, its layers' findings, not met yet in the parent. */
+  const inLayers = new Map<string, Map<string, number>>();
   for (const finding of findings) {
     const byKey = counts.get(finding.location) ?? new Map<string, number>();
     counts.set(finding.location, byKey);
     byKey.set(keyOf(finding), (byKey.get(keyOf(finding)) ?? 0) + 1);
+    if (finding.layers.length >= 2 && UNFOLDED.has(finding.layers[finding.layers.length - 1]!.via)) {
+      const parent = formatLocation(finding.layers.slice(0, -1));
+      const byParent = inLayers.get(parent) ?? new Map<string, number>();
+      inLayers.set(parent, byParent);
+      byParent.set(keyOf(finding), (byParent.get(keyOf(finding)) ?? 0) + 1);
+    }
   }
   /** Per retelling layer, its parent's findings not met yet. */
   const left = new Map<string, Map<string, number>>();
   const repeated = new Map<string, number>();
+  const unfolded = new Map<string, number>();
   const kept: Finding[] = [];
   for (const finding of findings) {
+    const inLayer = inLayers.get(finding.location);
+    const times = inLayer?.get(keyOf(finding)) ?? 0;
+    if (times > 0) {
+      inLayer!.set(keyOf(finding), times - 1);
+      unfolded.set(finding.location, (unfolded.get(finding.location) ?? 0) + 1);
+      continue;
+    }
     const layer = finding.layers[finding.layers.length - 1]!;
     if (finding.layers.length >= 2 && RETOLD_TEXT.has(layer.via)) {
       let parent = left.get(finding.location);
@@ -226,7 +252,7 @@ export function dropRetoldRepeats(findings: readonly Finding[]): {
     }
     kept.push(finding);
   }
-  return { kept, repeated };
+  return { kept, repeated, unfolded };
 }
 
 /**

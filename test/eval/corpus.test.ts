@@ -30,9 +30,20 @@ function decodeAt(bytes: Uint8Array, offset: number, length: number, encoding: s
  */
 function memberBytes(bytes: Uint8Array, member: string | undefined): Uint8Array {
   if (member === undefined) return bytes;
-  expect(member).toBe("unescaped.txt");
-  const text = `${JSON.stringify(JSON.parse(new TextDecoder().decode(bytes)), null, 2)}\n`;
-  return new TextEncoder().encode(text);
+  const text = new TextDecoder().decode(bytes);
+  if (member === "unescaped.txt")
+    return new TextEncoder().encode(`${JSON.stringify(JSON.parse(text), null, 2)}\n`);
+  // A source in the bundle's inline source map.
+  const payload = /sourceMappingURL=data:application\/json;charset=utf-8;base64,([A-Za-z0-9+/=]+)/u.exec(
+    text,
+  )![1]!;
+  const map = JSON.parse(Buffer.from(payload, "base64").toString("utf8")) as {
+    sources: string[];
+    sourcesContent: string[];
+  };
+  const index = map.sources.indexOf(member);
+  expect(index).toBeGreaterThanOrEqual(0);
+  return new TextEncoder().encode(map.sourcesContent[index]);
 }
 
 describe("sample corpus", () => {

@@ -192,10 +192,15 @@ describe("content in data: URIs", () => {
     const report = await scan({ paths: [dir], jobs: 1 });
     const found = (suffix: string) =>
       report.findings.filter((f) => f.location.endsWith(suffix)).map((f) => [f.ruleId, f.match]);
-    expect(found("face.min.js!data-1.json")).toContainEqual(["uyghur-xinjiang-label", "维吾尔族"]);
+    // The decoded map is taken apart in turn: the finding is in its source, at the source's line.
+    expect(found("face.min.js!data-1.json!src/face/attributes.ts")).toContainEqual([
+      "uyghur-xinjiang-label",
+      "维吾尔族",
+    ]);
     expect(found("index.html!data-1.js")).toContainEqual(["skin-colour-chinese-labels", "肤色"]);
     const uyghur = report.findings.find((f) => f.match === "维吾尔族")!;
-    expect(uyghur.layers.map((layer) => layer.via)).toEqual(["file", "data-uri"]);
+    expect(uyghur.layers.map((layer) => layer.via)).toEqual(["file", "data-uri", "sourcemap"]);
+    expect(uyghur.line).toBe(6);
     // Nothing in the raw files: the terms are only in the decoded bytes.
     expect(report.findings.filter((f) => !f.location.includes("!"))).toEqual([]);
   });

@@ -1,0 +1,128 @@
+import type { ByteSource } from "../model/bytes.js";
+import { ContainerBudget, child, partial } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+
+/**
+ * A JavaScript source map (`app.js.map`, or a bundle's inline map decoded from its data: URI). Its
+ * `sourcesContent` holds every original source as written, comments and enum names included, that the
+ * minified bundle no longer shows; as one JSON string each, with its line breaks written `\n`. Each source
+ * comes out as a child named by its entry in `sources`, so that a finding there has the source's own lines.
+ * An index map's `sections` are read the same way.
+ */
+
+/** The most a map may weigh to be parsed (its sources are held in memory as one JSON value). */
+export const MAX_SOURCEMAP_BYTES = 64 * 1024 * 1024;
+/** Nesting of an index map's sections (the format allows one level; a hostile map may claim more). */
+const MAX_SECTION_DEPTH = 4;
+/** The longest source name kept as a label. */
+const MAX_NAME = 512;
+
+const VERSION_3 = /"version"\s*:\s*3\s*[,}]/u;
+const MAP_KEY = /"(?:sources|sections|mappings|names)"\s*:/u;
+
+/**
+ * Whether the head is a source map: JSON (after an optional BOM, whitespace or the `)]}'` guard line some
+ * servers put before it) whose object has `"version": 3` near its start and a source map's keys.
+ */
+export function looksLikeSourceMap(head: Uint8Array): boolean {
+  let at = 0;
+  if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) at = 3;
+  if (head[at] === 0x29 && head[at + 1] === 0x5d && head[at + 2] === 0x7d) {
+    while (at < head.length && head[at] !== 0x0a) at++;
+  }
+  while (
+    at < head.length &&
+    (head[at] === 0x20 || head[at] === 0x0a || head[at] === 0x0d || head[at] === 0x09)
+  )
+    at++;
+  if (head[at] !== 0x7b) return false;
+  const start = Buffer.from(head.buffer, head.byteOffset + at, Math.min(head.length - at, 1024)).toString(
+    "latin1",
+  );
+  if (!VERSION_3.test(start)) return false;
+  return MAP_KEY.test(Buffer.from(head.buffer, head.byteOffset + at, head.length - at).toString("latin1"));
+}
+
+interface Source {
+  readonly name: string;
+  readonly content: string;
+}
+
+/** The sources with content of a parsed map, its sections' too, in order. */
+function sourcesOf(map: unknown, depth: number, out: Source[]): void {
+  if (typeof map !== "object" || map === null || depth > MAX_SECTION_DEPTH) return;
+  const record = map as Record<string, unknown>;
+  if (Array.isArray(record["sections"])) {
+    for (const section of record["sections"] as unknown[])
+      if (typeof section === "object" && section !== null)
+        sourcesOf((section as Record<string, unknown>)["map"], depth + 1, out);
+  }
+  const contents = record["sourcesContent"];
+  if (!Array.isArray(contents)) return;
+  const names = Array.isArray(record["sources"]) ? (record["sources"] as unknown[]) : [];
+  contents.forEach((content, index) => {
+    if (typeof content !== "string" || content.length === 0) return;
+    const named = names[index];
+    const name = typeof named === "string" && named.trim() !== "" ? named : `source-${index + 1}`;
+    out.push({ name: cleanName(name), content });
+  });
+}
+
+/** A source's name as a label: control characters out, not too long. */
+function cleanName(name: string): string {
+  const clean = name.replace(/[\u0000-\u001f\u007f]/gu, "?");
+  return clean.length > MAX_NAME ? `${clean.slice(0, MAX_NAME)}…` : clean;
+}
+
+export async function* extractSourceMap(
+  source: ByteSource,
+  context: ExtractContext,
+): AsyncGenerator<ExtractEvent> {
+  if (source.size > MAX_SOURCEMAP_BYTES) {
+    yield partial(
+      "too-large",
+      `a source map of ${source.size} bytes: over ${MAX_SOURCEMAP_BYTES} bytes, its sources are not taken apart (its bytes are scanned as they are)`,
+    );
+    return;
+  }
+  const text = Buffer.from(await source.read(0, source.size)).toString("utf8");
+  let map: unknown;
+  try {
+    // The guard line some servers put before a map (`)]}'`) is not JSON.
+    map = JSON.parse(text.startsWith(")]}") ? text.slice(text.indexOf("\n") + 1) : text);
+  } catch (error) {
+    yield partial(
+      "corrupt",
+      `not a valid source map: ${error instanceof Error ? error.message : String(error)}`,
+    );
+    return;
+  }
+  const sources: Source[] = [];
+  sourcesOf(map, 0, sources);
+  const budget = new ContainerBudget(context, "sourcemap");
+  const seen = new Map<string, number>();
+  for (const { name, content } of sources) {
+    if (context.signal.aborted) {
+      yield partial("budget-time", "the map's sources were taken apart in part only");
+      return;
+    }
+    // Two sources of one name (two bundled copies of a module) stay apart.
+    const times = (seen.get(name) ?? 0) + 1;
+    seen.set(name, times);
+    const label = times === 1 ? name : `${name} (${times})`;
+    const bytes = Buffer.from(content, "utf8");
+    const refused = budget.admit(label, bytes.length);
+    if (refused !== undefined) {
+      yield refused;
+      continue;
+    }
+    budget.written += bytes.length;
+    yield child(label, "sourcemap", { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) });
+  }
+}
+
+export const sourceMapExtractor = {
+  name: "sourcemap",
+  detect: (head: Uint8Array) => looksLikeSourceMap(head),
+  extract: extractSourceMap,
+} satisfies Extractor;
