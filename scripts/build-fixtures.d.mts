@@ -7,6 +7,10 @@ export declare function zip64(files: [string, Uint8Array][]): Buffer;
 export declare function tar(entries: [string, Uint8Array | null, Record<string, string>?][]): Buffer;
 export declare function cpioNewc(entries: [string, Uint8Array | string, { symlink?: boolean }?][]): Buffer;
 export declare function ar(entries: [string, Uint8Array][]): Buffer;
+export declare function asarPickle(json: string, data?: Uint8Array): Buffer;
+export declare function asarArchive(
+  entries: [string, Uint8Array | { link: string } | { unpacked: true; size: number }][],
+): Buffer;
 export declare function rar4(files: [string, Uint8Array][]): Buffer;
 export declare function uImage(
   payload: Uint8Array,

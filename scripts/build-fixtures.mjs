@@ -269,6 +269,47 @@ export function ar(entries) {
   return Buffer.concat(parts);
 }
 
+/**
+ * An Electron asar archive around a header `json` (a string, taken as is) and the files' bytes `data`: a
+ * pickle holding the header pickle's size, then the header pickle (payload size, JSON length, the JSON padded
+ * to 4 bytes), then the data.
+ */
+export function asarPickle(json, data = Buffer.alloc(0)) {
+  const text = Buffer.from(json);
+  const padded = Math.ceil(text.length / 4) * 4;
+  const header = Buffer.alloc(8 + padded);
+  header.writeUInt32LE(4 + padded, 0);
+  header.writeUInt32LE(text.length, 4);
+  text.copy(header, 8);
+  const size = Buffer.alloc(8);
+  size.writeUInt32LE(4, 0);
+  size.writeUInt32LE(header.length, 4);
+  return Buffer.concat([size, header, data]);
+}
+
+/**
+ * An asar archive as @electron/asar writes it: entries are [path, bytes] for files (stored one after
+ * another, offsets as decimal strings), [path, {link}] for links and [path, {unpacked: true, size}] for
+ * files left in app.asar.unpacked.
+ */
+export function asarArchive(entries) {
+  const root = { files: {} };
+  const data = [];
+  let offset = 0;
+  for (const [path, value] of entries) {
+    const names = path.split("/");
+    let dir = root;
+    for (const name of names.slice(0, -1)) dir = dir.files[name] ??= { files: {} };
+    const name = names.at(-1);
+    if (value instanceof Uint8Array) {
+      dir.files[name] = { size: value.length, offset: String(offset) };
+      data.push(value);
+      offset += value.length;
+    } else dir.files[name] = value;
+  }
+  return asarPickle(JSON.stringify(root), Buffer.concat(data));
+}
+
 /** A RAR 4 archive with stored (uncompressed) files. */
 export function rar4(files) {
   const block = (type, flags, body) => {
@@ -903,6 +944,16 @@ export async function buildFixtures(outDir) {
       ]),
     );
     put("plain.ar", ar([["libface.so", lib]]));
+    put(
+      "app.asar",
+      asarArchive([
+        ["package.json", Buffer.from('{"name":"face-client","main":"src/main.js"}')],
+        ["src/main.js", Buffer.from(`// ${MARKER}\n`)],
+        ["lib/libface.so", lib],
+        ["lib/face.node", { size: 4, unpacked: true }],
+        ["lib/current", { link: "lib/libface.so" }],
+      ]),
+    );
     put("stored.rar", rar4([["usr/libface.so", lib]]));
     put("dex.dex", dex(["Lcom/vendor/FaceAttr;", ENUM_TEXT, "民族", "getRace"]));
     put("resources.arsc", arsc(["肤色", "skin_colour", ENUM_TEXT], ["race_key", "ethnicity_key"]));

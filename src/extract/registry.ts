@@ -1,5 +1,6 @@
 import type { ByteSource } from "../model/bytes.js";
 import { arscExtractor, dexExtractor } from "./android-extractors.js";
+import { asarExtractor } from "./asar-extractor.js";
 import { carveExtractor } from "./carve-extractor.js";
 import { dahuaExtractor } from "./dahua-extractor.js";
 import { dataUriExtractor } from "./data-uri-extractor.js";
@@ -65,6 +66,7 @@ export const extractors = {
   cpio: cpioExtractor,
   ar: arExtractor,
   rpm: rpmExtractor,
+  asar: asarExtractor,
   chm: chmExtractor,
   ole: oleExtractor,
   ubi: ubiExtractor,

@@ -30,6 +30,7 @@ const FIXTURES = [
   "cd.iso",
   "package.deb",
   "plain.ar",
+  "app.asar",
   "face.rpm",
   "rootfs-gzip.squashfs",
   "rootfs-xz.squashfs",

@@ -55,6 +55,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["cd.iso", "iso", ENUM_UTF16],
   ["package.deb", "ar", Buffer.from([0x1f, 0x8b, 0x08])],
   ["plain.ar", "ar", ENUM_UTF16],
+  ["app.asar", "asar", ENUM_UTF16],
   ["face.rpm", "rpm", Buffer.from([0x1f, 0x8b])],
   ...SQUASHFS_COMPRESSIONS.map((comp): [string, string, Uint8Array] => [
     `rootfs-${comp}.squashfs`,
