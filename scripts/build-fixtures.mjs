@@ -1076,6 +1076,40 @@ export async function buildFixtures(outDir) {
         'related; type="text/html"',
       ),
     );
+    // A source map with its sources, and a browser's web capture with a base64 body.
+    put(
+      "bundle.js.map",
+      JSON.stringify({
+        version: 3,
+        file: "bundle.js",
+        sources: ["webpack://app/./src/face.ts", "webpack://app/./src/empty.ts"],
+        sourcesContent: [`// ${MARKER}\nexport const attrs = ["性别", "肤色"];\n`, null],
+        names: [],
+        mappings: "AAAA",
+      }),
+    );
+    put(
+      "capture.har",
+      JSON.stringify({
+        log: {
+          version: "1.2",
+          creator: { name: "WebInspector" },
+          entries: [
+            {
+              request: { method: "GET", url: "http://192.0.2.1/face.json" },
+              response: { status: 200, content: { mimeType: "application/json", text: `{"m":"${MARKER}"}` } },
+            },
+            {
+              request: { method: "GET", url: "http://192.0.2.1/libface.so" },
+              response: {
+                status: 200,
+                content: { encoding: "base64", text: Buffer.from(lib).toString("base64") },
+              },
+            },
+          ],
+        },
+      }),
+    );
 
     // 7z-wasm writes 7z, bzip2 and xz
     const src = join(work, "src");

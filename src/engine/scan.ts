@@ -418,7 +418,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     else if (inSources !== undefined)
       coverage[index] = {
         ...entry,
-        detail: `${inSources} ${inSources === 1 ? "finding is" : "findings are"} reported in the sources the map holds, at their own lines`,
+        detail: `${inSources} ${inSources === 1 ? "finding is" : "findings are"} reported in the files it holds (a map's sources, a capture's bodies), at their own lines`,
       };
   });
   sortCoverage(coverage);

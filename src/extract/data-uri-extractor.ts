@@ -301,6 +301,7 @@ export async function* extractDataUris(
           if (refused !== undefined) {
             await writer.discard();
             yield { ...refused, offsetInParent: offset };
+            if (refused.reason === "budget-members") return;
             continue;
           }
           budget.written += writer.size;

@@ -7,6 +7,7 @@ import { dataUriExtractor } from "./data-uri-extractor.js";
 import type { Budgets, Extractor } from "./extractor.js";
 import { escapesExtractor } from "./escapes-extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
+import { harExtractor } from "./har-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
 import { mboxExtractor } from "./mbox-extractor.js";
@@ -83,6 +84,7 @@ export const extractors = {
   zlib: zlibExtractor,
   lzma: lzmaExtractor,
   sourcemap: sourceMapExtractor,
+  har: harExtractor,
   mbox: mboxExtractor,
   mime: mimeExtractor,
   html: htmlExtractor,

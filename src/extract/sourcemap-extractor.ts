@@ -1,6 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import { ContainerBudget, child, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { asRecord, LabelMaker, readJsonDocument } from "./json-document.js";
 
 /**
  * A JavaScript source map (`app.js.map`, or a bundle's inline map decoded from its data: URI). Its
@@ -14,8 +15,6 @@ import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 export const MAX_SOURCEMAP_BYTES = 64 * 1024 * 1024;
 /** Nesting of an index map's sections (the format allows one level; a hostile map may claim more). */
 const MAX_SECTION_DEPTH = 4;
-/** The longest source name kept as a label. */
-const MAX_NAME = 512;
 
 const VERSION_3 = /"version"\s*:\s*3\s*[,}]/u;
 const MAP_KEY = /"(?:sources|sections|mappings|names)"\s*:/u;
@@ -50,12 +49,11 @@ interface Source {
 
 /** The sources with content of a parsed map, its sections' too, in order. */
 function sourcesOf(map: unknown, depth: number, out: Source[]): void {
-  if (typeof map !== "object" || map === null || depth > MAX_SECTION_DEPTH) return;
-  const record = map as Record<string, unknown>;
+  const record = asRecord(map);
+  if (record === undefined || depth > MAX_SECTION_DEPTH) return;
   if (Array.isArray(record["sections"])) {
     for (const section of record["sections"] as unknown[])
-      if (typeof section === "object" && section !== null)
-        sourcesOf((section as Record<string, unknown>)["map"], depth + 1, out);
+      sourcesOf(asRecord(section)?.["map"], depth + 1, out);
   }
   const contents = record["sourcesContent"];
   if (!Array.isArray(contents)) return;
@@ -63,57 +61,38 @@ function sourcesOf(map: unknown, depth: number, out: Source[]): void {
   contents.forEach((content, index) => {
     if (typeof content !== "string" || content.length === 0) return;
     const named = names[index];
-    const name = typeof named === "string" && named.trim() !== "" ? named : `source-${index + 1}`;
-    out.push({ name: cleanName(name), content });
+    out.push({
+      name: typeof named === "string" && named.trim() !== "" ? named : `source-${index + 1}`,
+      content,
+    });
   });
-}
-
-/** A source's name as a label: control characters out, not too long. */
-function cleanName(name: string): string {
-  const clean = name.replace(/[\u0000-\u001f\u007f]/gu, "?");
-  return clean.length > MAX_NAME ? `${clean.slice(0, MAX_NAME)}…` : clean;
 }
 
 export async function* extractSourceMap(
   source: ByteSource,
   context: ExtractContext,
 ): AsyncGenerator<ExtractEvent> {
-  if (source.size > MAX_SOURCEMAP_BYTES) {
-    yield partial(
-      "too-large",
-      `a source map of ${source.size} bytes: over ${MAX_SOURCEMAP_BYTES} bytes, its sources are not taken apart (its bytes are scanned as they are)`,
-    );
-    return;
-  }
-  const text = Buffer.from(await source.read(0, source.size)).toString("utf8");
-  let map: unknown;
-  try {
-    // The guard line some servers put before a map (`)]}'`) is not JSON.
-    map = JSON.parse(text.startsWith(")]}") ? text.slice(text.indexOf("\n") + 1) : text);
-  } catch (error) {
-    yield partial(
-      "corrupt",
-      `not a valid source map: ${error instanceof Error ? error.message : String(error)}`,
-    );
+  const read = await readJsonDocument(source, MAX_SOURCEMAP_BYTES, "source map");
+  if ("notice" in read) {
+    yield read.notice;
     return;
   }
   const sources: Source[] = [];
-  sourcesOf(map, 0, sources);
+  sourcesOf(read.value, 0, sources);
   const budget = new ContainerBudget(context, "sourcemap");
-  const seen = new Map<string, number>();
+  // Two sources of one name (two bundled copies of a module) stay apart.
+  const labels = new LabelMaker();
   for (const { name, content } of sources) {
     if (context.signal.aborted) {
       yield partial("budget-time", "the map's sources were taken apart in part only");
       return;
     }
-    // Two sources of one name (two bundled copies of a module) stay apart.
-    const times = (seen.get(name) ?? 0) + 1;
-    seen.set(name, times);
-    const label = times === 1 ? name : `${name} (${times})`;
+    const label = labels.label(name);
     const bytes = Buffer.from(content, "utf8");
     const refused = budget.admit(label, bytes.length);
     if (refused !== undefined) {
       yield refused;
+      if (refused.reason === "budget-members") return;
       continue;
     }
     budget.written += bytes.length;

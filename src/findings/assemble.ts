@@ -189,10 +189,10 @@ const RETOLD_TEXT: ReadonlySet<string> = new Set([
 ]);
 
 /**
- * Layers that hold their parent's content laid out better: a source map's sources, each with its own lines,
- * where the map has them all on one line as JSON strings.
+ * Layers that hold their parent's content laid out better: a source map's sources and a web capture's
+ * bodies, each with its own lines and name, where the JSON document has them as strings on one line.
  */
-const UNFOLDED: ReadonlySet<string> = new Set(["sourcemap"]);
+const UNFOLDED: ReadonlySet<string> = new Set(["sourcemap", "har"]);
 
 /**
  * A layer that retells its parent's text finds the parent's findings again. Such a repeat (the same rule

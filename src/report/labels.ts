@@ -97,6 +97,7 @@ const VIA_TEXTS: Readonly<Record<string, string>> = {
   unescaped: "the text with its escapes decoded (\\uXXXX, &#N;, \\xHH, %HH)",
   "data-uri": "the content of a data: URI in the text, decoded from base64",
   sourcemap: "a source the map holds, as written (from its sourcesContent)",
+  har: "a body the web capture holds: a response, or a request's posted data",
   "mime-text": "the message's body, decoded from quoted-printable or base64",
   mime: "a part of the message: an attachment or a saved resource",
   "rtf-text": "the document's text, its escapes decoded",

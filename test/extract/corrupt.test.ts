@@ -31,6 +31,8 @@ const FIXTURES = [
   "package.deb",
   "plain.ar",
   "app.asar",
+  "bundle.js.map",
+  "capture.har",
   "face.rpm",
   "rootfs-gzip.squashfs",
   "rootfs-xz.squashfs",

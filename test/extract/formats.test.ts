@@ -56,6 +56,8 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["package.deb", "ar", Buffer.from([0x1f, 0x8b, 0x08])],
   ["plain.ar", "ar", ENUM_UTF16],
   ["app.asar", "asar", ENUM_UTF16],
+  ["bundle.js.map", "sourcemap", MARKER],
+  ["capture.har", "har", ENUM_UTF16],
   ["face.rpm", "rpm", Buffer.from([0x1f, 0x8b])],
   ...SQUASHFS_COMPRESSIONS.map((comp): [string, string, Uint8Array] => [
     `rootfs-${comp}.squashfs`,

@@ -1,0 +1,63 @@
+import type { ByteSource } from "../model/bytes.js";
+import { partial } from "./child-writer.js";
+import type { PartialNotice } from "./extractor.js";
+
+/**
+ * Reading a JSON document that holds other files' content as strings (a source map's sources, a web
+ * capture's response bodies): parsed whole, within a size bound, and the labels of what it holds.
+ */
+
+/** The document's value, or the notice to yield when it is too large or not JSON. */
+export async function readJsonDocument(
+  source: ByteSource,
+  maxBytes: number,
+  what: string,
+): Promise<{ value: unknown } | { notice: PartialNotice }> {
+  if (source.size > maxBytes)
+    return {
+      notice: partial(
+        "too-large",
+        `${what} of ${source.size} bytes: over ${maxBytes} bytes, what it holds is not taken apart (its bytes are scanned as they are)`,
+      ),
+    };
+  let text = Buffer.from(await source.read(0, source.size)).toString("utf8");
+  // A BOM, and the guard line some servers put before JSON (`)]}'`), are not JSON.
+  if (text.startsWith("\ufeff")) text = text.slice(1);
+  if (text.startsWith(")]}")) text = text.slice(text.indexOf("\n") + 1);
+  try {
+    return { value: JSON.parse(text) as unknown };
+  } catch (error) {
+    return {
+      notice: partial(
+        "corrupt",
+        `not a valid ${what}: ${error instanceof Error ? error.message : String(error)}`,
+      ),
+    };
+  }
+}
+
+/** The longest name kept as a label. */
+const MAX_LABEL = 512;
+
+/**
+ * Labels for the files a document holds: control characters shown as `?`, long names cut, and a second
+ * file of one name told apart as `name (2)`.
+ */
+export class LabelMaker {
+  private readonly seen = new Map<string, number>();
+
+  label(name: string): string {
+    const clean = name.replace(/[\u0000-\u001f\u007f]/gu, "?");
+    const cut = clean.length > MAX_LABEL ? `${clean.slice(0, MAX_LABEL)}…` : clean;
+    const times = (this.seen.get(cut) ?? 0) + 1;
+    this.seen.set(cut, times);
+    return times === 1 ? cut : `${cut} (${times})`;
+  }
+}
+
+/** `value` as an object with string keys, or undefined. */
+export function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return typeof value === "object" && value !== null && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
