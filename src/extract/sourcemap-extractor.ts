@@ -17,7 +17,8 @@ export const MAX_SOURCEMAP_BYTES = 64 * 1024 * 1024;
 const MAX_SECTION_DEPTH = 4;
 
 const VERSION_3 = /"version"\s*:\s*3\s*[,}]/u;
-const MAP_KEY = /"(?:sources|sections|mappings|names)"\s*:/u;
+/** Keys only a source map has beside its version (`names` alone is too common a key to tell one). */
+const MAP_KEY = /"(?:sources|sections|mappings|sourcesContent)"\s*:/u;
 
 /**
  * Whether the head is a source map: JSON (after an optional BOM, whitespace or the `)]}'` guard line some

@@ -46,6 +46,7 @@ describe("source map detection", () => {
       false,
     );
     expect(looksLikeSourceMap(bytesOf('{"version":3,"name":"x","lockfileVersion":3}'))).toBe(false);
+    expect(looksLikeSourceMap(bytesOf('{"version":3,"names":["Alice","Bob"]}'))).toBe(false);
     expect(looksLikeSourceMap(bytesOf('[{"version":3,"sources":[]}]'))).toBe(false);
     expect(looksLikeSourceMap(bytesOf('var map = {"version":3,"sources":[]};'))).toBe(false);
   });
