@@ -77,9 +77,9 @@ function wholeUtf8Length(run: readonly number[]): number {
 }
 
 /**
- * Whether escaped bytes spell a word: two or more letters of UTF-8, or two or more two-byte characters of
- * GBK or Big5 (lead 0x81-0xFE, trail 0x40-0xFE but 0x7F) filling the run exactly. A run of random bytes
- * (percent-encoded binary data) rarely passes either.
+ * Whether escaped bytes spell a word: two or more letters of UTF-8, or two-byte characters of GBK or Big5
+ * (lead 0x81-0xFE, trail 0x40-0xFE but 0x7F) filling the run exactly, two ideographs in a row among them. A
+ * run of random bytes (percent-encoded binary data) rarely passes either.
  */
 function spellsWord(run: readonly number[]): boolean {
   if (run.length < 4) return false;
@@ -95,12 +95,29 @@ function spellsWord(run: readonly number[]): boolean {
     return letters >= 2;
   }
   if (run.length % 2 !== 0) return false;
+  let ideographs = 0;
+  let inARow = 0;
   for (let k = 0; k < run.length; k += 2) {
     const lead = run[k]!;
     const trail = run[k + 1]!;
     if (lead < 0x81 || lead > 0xfe || trail < 0x40 || trail > 0xfe || trail === 0x7f) return false;
+    ideographs = isIdeographPair(lead, trail) ? ideographs + 1 : 0;
+    inARow = Math.max(inARow, ideographs);
   }
-  return true;
+  return inARow >= 2;
+}
+
+/**
+ * A two-byte character in the ideograph rows of GB2312 (lead 0xB0-0xF7, trail 0xA1-0xFE) or of Big5 (lead
+ * 0xA4-0xC6 or 0xC9-0xF9, trail 0x40-0x7E or 0xA1-0xFE). Random bytes (a serialized descriptor in a
+ * Python `_pb2.py`, a cipher's constants) seldom make two in a row; a word in GBK or Big5 does.
+ */
+function isIdeographPair(lead: number, trail: number): boolean {
+  const gb = lead >= 0xb0 && lead <= 0xf7 && trail >= 0xa1 && trail <= 0xfe;
+  const big5 =
+    ((lead >= 0xa4 && lead <= 0xc6) || (lead >= 0xc9 && lead <= 0xf9)) &&
+    ((trail >= 0x40 && trail <= 0x7e) || (trail >= 0xa1 && trail <= 0xfe));
+  return gb || big5;
 }
 
 /** The bytes of the run of byte escapes of one kind (backslash or percent) starting at `at`, up to a limit. */
