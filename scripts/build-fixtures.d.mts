@@ -11,6 +11,10 @@ export declare function asarPickle(json: string, data?: Uint8Array): Buffer;
 export declare function asarArchive(
   entries: [string, Uint8Array | { link: string } | { unpacked: true; size: number }][],
 ): Buffer;
+export declare function mbrDisk(partitions: [type: number, bytes: Uint8Array][]): Buffer;
+export declare function gptDisk(partitions: [name: string, bytes: Uint8Array][]): Buffer;
+export declare function vhdDynamic(disk: Uint8Array): Buffer;
+export declare function androidSparse(image: Uint8Array): Buffer;
 export declare function rar4(files: [string, Uint8Array][]): Buffer;
 export declare function uImage(
   payload: Uint8Array,

@@ -310,6 +310,197 @@ export function asarArchive(entries) {
   return asarPickle(JSON.stringify(root), Buffer.concat(data));
 }
 
+const SECTOR = 512;
+
+/**
+ * A disk with an MBR partition table: `partitions` are [type, bytes], laid out one after another from
+ * sector 2,048 (1 MiB, as partitioning tools align them), each rounded up to whole sectors.
+ */
+export function mbrDisk(partitions) {
+  let lba = 2048;
+  const placed = partitions.map(([type, bytes]) => {
+    const at = lba;
+    lba += Math.ceil(bytes.length / SECTOR) + 8;
+    return { type, bytes, at };
+  });
+  const disk = Buffer.alloc(lba * SECTOR);
+  placed.forEach(({ type, bytes, at }, index) => {
+    const entry = 446 + 16 * index;
+    // CHS fields as tools write them for LBA-addressed partitions (1023/254/63: use the LBA).
+    disk.set([0x00, 0xfe, 0xff, 0xff, type, 0xfe, 0xff, 0xff], entry);
+    disk.writeUInt32LE(at, entry + 8);
+    disk.writeUInt32LE(Math.ceil(bytes.length / SECTOR), entry + 12);
+    Buffer.from(bytes).copy(disk, at * SECTOR);
+  });
+  disk[510] = 0x55;
+  disk[511] = 0xaa;
+  return disk;
+}
+
+/** The on-disk bytes of a GUID given as text (mixed-endian, as GPT stores it). */
+function guidBytes(text) {
+  const hex = text.replaceAll("-", "");
+  const b = Buffer.from(hex, "hex");
+  return Buffer.concat([
+    Buffer.from(b.subarray(0, 4)).reverse(),
+    Buffer.from(b.subarray(4, 6)).reverse(),
+    Buffer.from(b.subarray(6, 8)).reverse(),
+    b.subarray(8),
+  ]);
+}
+
+/**
+ * A disk with a GUID partition table (a protective MBR, the primary header and 128 entries, the partitions
+ * from sector 2,048, the backup entries and header at the end): `partitions` are [name, bytes], each a
+ * Linux file system partition.
+ */
+export function gptDisk(partitions) {
+  const LINUX = guidBytes("0FC63DAF-8483-4772-8E79-3D69D8477DE4");
+  let lba = 2048;
+  const placed = partitions.map(([name, bytes]) => {
+    const at = lba;
+    lba += Math.ceil(bytes.length / SECTOR) + 8;
+    return { name, bytes, at, last: at + Math.ceil(bytes.length / SECTOR) - 1 };
+  });
+  const sectors = lba + 33;
+  const disk = Buffer.alloc(sectors * SECTOR);
+  // Protective MBR: one partition of type 0xEE over the disk.
+  disk.set([0x00, 0x00, 0x02, 0x00, 0xee, 0xff, 0xff, 0xff], 446);
+  disk.writeUInt32LE(1, 446 + 8);
+  disk.writeUInt32LE(Math.min(sectors - 1, 0xffffffff), 446 + 12);
+  disk[510] = 0x55;
+  disk[511] = 0xaa;
+  const entries = Buffer.alloc(128 * 128);
+  placed.forEach(({ name, bytes, at, last }, index) => {
+    const entry = index * 128;
+    LINUX.copy(entries, entry);
+    guidBytes(`6A1B2C3D-0000-4000-8000-${String(index + 1).padStart(12, "0")}`).copy(entries, entry + 16);
+    entries.writeBigUInt64LE(BigInt(at), entry + 32);
+    entries.writeBigUInt64LE(BigInt(last), entry + 40);
+    entries.write(name, entry + 56, "utf16le");
+    Buffer.from(bytes).copy(disk, at * SECTOR);
+  });
+  const header = (self, backup, entriesAt) => {
+    const h = Buffer.alloc(92);
+    h.write("EFI PART", 0, "latin1");
+    h.writeUInt32LE(0x00010000, 8);
+    h.writeUInt32LE(92, 12);
+    h.writeBigUInt64LE(BigInt(self), 24);
+    h.writeBigUInt64LE(BigInt(backup), 32);
+    h.writeBigUInt64LE(2048n, 40);
+    h.writeBigUInt64LE(BigInt(sectors - 34), 48);
+    guidBytes("11111111-2222-4333-8444-555555555555").copy(h, 56);
+    h.writeBigUInt64LE(BigInt(entriesAt), 72);
+    h.writeUInt32LE(128, 80);
+    h.writeUInt32LE(128, 84);
+    h.writeUInt32LE(crc32(entries), 88);
+    h.writeUInt32LE(crc32(h), 16);
+    return h;
+  };
+  header(1, sectors - 1, 2).copy(disk, SECTOR);
+  entries.copy(disk, 2 * SECTOR);
+  entries.copy(disk, (sectors - 33) * SECTOR);
+  header(sectors - 1, 1, sectors - 33).copy(disk, (sectors - 1) * SECTOR);
+  return disk;
+}
+
+/** The footer of a virtual hard disk (VHD) of `size` bytes and `type` (2 fixed, 3 dynamic). */
+function vhdFooter(size, type, dataOffset) {
+  const footer = Buffer.alloc(SECTOR);
+  footer.write("conectix", 0, "latin1");
+  footer.writeUInt32BE(2, 8);
+  footer.writeUInt32BE(0x00010000, 12);
+  footer.writeBigUInt64BE(dataOffset, 16);
+  footer.write("cstd", 28, "latin1");
+  footer.writeUInt32BE(0x00010000, 32);
+  footer.write("Wi2k", 36, "latin1");
+  footer.writeBigUInt64BE(BigInt(size), 40);
+  footer.writeBigUInt64BE(BigInt(size), 48);
+  footer.writeUInt16BE(Math.ceil(size / SECTOR / (16 * 63)), 56);
+  footer[58] = 16;
+  footer[59] = 63;
+  footer.writeUInt32BE(type, 60);
+  for (let i = 68; i < 84; i++) footer[i] = i;
+  let sum = 0;
+  for (const byte of footer) sum += byte;
+  footer.writeUInt32BE(~sum >>> 0, 64);
+  return footer;
+}
+
+/**
+ * A dynamic VHD (as Hyper-V and VirtualBox write them) holding `disk`: a copy of the footer, the dynamic
+ * header, the block allocation table, then each 2 MiB block that holds data (its sector bitmap, all set,
+ * and its sectors); blocks of zeros are left unallocated. The footer ends the file.
+ */
+export function vhdDynamic(disk) {
+  const BLOCK = 2 * 1024 * 1024;
+  const blocks = Math.ceil(disk.length / BLOCK);
+  const size = blocks * BLOCK;
+  const footer = vhdFooter(size, 3, 512n);
+  const tableBytes = Math.ceil((blocks * 4) / SECTOR) * SECTOR;
+  const header = Buffer.alloc(1024);
+  header.write("cxsparse", 0, "latin1");
+  header.writeBigUInt64BE(0xffffffffffffffffn, 8);
+  header.writeBigUInt64BE(1536n, 16);
+  header.writeUInt32BE(0x00010000, 24);
+  header.writeUInt32BE(blocks, 28);
+  header.writeUInt32BE(BLOCK, 32);
+  let sum = 0;
+  for (const byte of header) sum += byte;
+  header.writeUInt32BE(~sum >>> 0, 36);
+  const table = Buffer.alloc(tableBytes, 0xff);
+  const parts = [];
+  let sector = (1536 + tableBytes) / SECTOR;
+  const bitmap = Buffer.alloc(SECTOR, 0xff);
+  for (let index = 0; index < blocks; index++) {
+    const data = Buffer.alloc(BLOCK);
+    Buffer.from(disk.subarray(index * BLOCK, (index + 1) * BLOCK)).copy(data);
+    if (data.every((byte) => byte === 0)) continue;
+    table.writeUInt32BE(sector, index * 4);
+    parts.push(bitmap, data);
+    sector += (SECTOR + BLOCK) / SECTOR;
+  }
+  return Buffer.concat([footer, header, table, ...parts, footer]);
+}
+
+/**
+ * An Android sparse image (what `img2simg` writes, how `system.img` ships) of `image`: 4 KiB blocks, runs
+ * of zero blocks as "don't care" chunks, the others as raw chunks.
+ */
+export function androidSparse(image) {
+  const BLOCK = 4096;
+  const blocks = Math.ceil(image.length / BLOCK);
+  const padded = Buffer.alloc(blocks * BLOCK);
+  Buffer.from(image).copy(padded);
+  const chunks = [];
+  for (let index = 0; index < blocks;) {
+    const zero = padded.subarray(index * BLOCK, (index + 1) * BLOCK).every((byte) => byte === 0);
+    let end = index + 1;
+    while (
+      end < blocks &&
+      padded.subarray(end * BLOCK, (end + 1) * BLOCK).every((byte) => byte === 0) === zero
+    )
+      end++;
+    const header = Buffer.alloc(12);
+    header.writeUInt16LE(zero ? 0xcac3 : 0xcac1, 0);
+    header.writeUInt32LE(end - index, 4);
+    header.writeUInt32LE(12 + (zero ? 0 : (end - index) * BLOCK), 8);
+    chunks.push(header);
+    if (!zero) chunks.push(padded.subarray(index * BLOCK, end * BLOCK));
+    index = end;
+  }
+  const header = Buffer.alloc(28);
+  header.writeUInt32LE(0xed26ff3a, 0);
+  header.writeUInt16LE(1, 4);
+  header.writeUInt16LE(0, 6);
+  header.writeUInt16LE(28, 8);
+  header.writeUInt16LE(12, 10);
+  header.writeUInt32LE(BLOCK, 12);
+  header.writeUInt32LE(blocks, 16);
+  header.writeUInt32LE(chunks.filter((chunk) => chunk.length === 12).length, 20);
+  return Buffer.concat([header, ...chunks]);
+}
+
 /** A RAR 4 archive with stored (uncompressed) files. */
 export function rar4(files) {
   const block = (type, flags, body) => {
@@ -1240,6 +1431,25 @@ export async function buildFixtures(outDir) {
       run("mcopy", ["-i", image, join(work, "LIBFACE.SO"), "::/LIBFACE.SO"]);
       put("fat.img", readFileSync(image));
     } else missing.push("fat.img (dosfstools, mtools)");
+    // Disk images: partition tables around the file systems, a virtual disk, an Android sparse image.
+    const ext4Image = existsSync(join(work, "ext4.img")) ? readFileSync(join(work, "ext4.img")) : undefined;
+    const fatImage = existsSync(join(work, "fat.img")) ? readFileSync(join(work, "fat.img")) : undefined;
+    if (ext4Image !== undefined && fatImage !== undefined) {
+      const mbr = mbrDisk([
+        [0x0c, fatImage],
+        [0x83, ext4Image],
+      ]);
+      put("disk-mbr.img", mbr);
+      put(
+        "disk-gpt.img",
+        gptDisk([
+          ["rootfs", ext4Image],
+          ["data", fatImage],
+        ]),
+      );
+      put("disk.vhd", vhdDynamic(mbr));
+      put("system.simg", androidSparse(ext4Image));
+    } else missing.push("disk-mbr.img, disk-gpt.img, disk.vhd, system.simg (need ext4.img and fat.img)");
     if (hasTool("gcab")) {
       const cab = join(work, "archive.cab");
       run("gcab", ["-c", "-n", cab, join(work, "libface.so")]);

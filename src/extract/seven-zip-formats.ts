@@ -196,3 +196,60 @@ export const nsisExtractor = sevenZipExtractor("nsis", "nsis", isNsis);
 export const isoExtractor = sevenZipExtractor("iso", undefined, (h) => isIso(h));
 export const extExtractor = sevenZipExtractor("ext", "ext", (h) => isExt(h));
 export const fatExtractor = sevenZipExtractor("fat", "fat", (h) => isFat(h));
+
+/** A GUID partition table: its header in the second 512-byte sector (revision 1.0, a header of 92+ bytes). */
+export function isGpt(head: Uint8Array): boolean {
+  return (
+    startsWith(head, ascii("EFI PART"), 512) && u32le(head, 520) === 0x00010000 && u32le(head, 524) >= 92
+  );
+}
+
+/**
+ * A disk (or a dump of one: an NVR's eMMC, a camera's SD card, a fixed VHD) with an MBR partition table:
+ * the boot signature, four entries whose boot flags are 0x00 or 0x80, and at least one partition that starts
+ * inside the file. A FAT or NTFS boot sector (a volume, not a disk) is left to its own reader.
+ */
+export function isMbr(head: Uint8Array, size: number): boolean {
+  if (head.length < 512 || head[510] !== 0x55 || head[511] !== 0xaa || isFat(head)) return false;
+  if (startsWith(head, ascii("NTFS    "), 3) || startsWith(head, ascii("EXFAT   "), 3)) return false;
+  let partitions = 0;
+  for (let entry = 446; entry < 510; entry += 16) {
+    const flag = head[entry]!;
+    if (flag !== 0x00 && flag !== 0x80) return false;
+    const type = head[entry + 4]!;
+    const start = u32le(head, entry + 8);
+    const sectors = u32le(head, entry + 12);
+    if (type === 0) continue;
+    if (start === 0 || sectors === 0) return false;
+    if (start * 512 < size) partitions++;
+  }
+  return partitions > 0;
+}
+
+/** A virtual hard disk (VHD) that begins with its footer's copy: a dynamic or differencing one. */
+export function isVhd(head: Uint8Array): boolean {
+  return startsWith(head, ascii("conectix")) && startsWith(head, ascii("cxsparse"), 512);
+}
+
+/** An Android sparse image (`system.img` as it ships, `img2simg`'s output): magic, version 1, its header sizes. */
+export function isAndroidSparse(head: Uint8Array): boolean {
+  return (
+    startsWith(head, [0x3a, 0xff, 0x26, 0xed]) &&
+    u16le(head, 4) === 1 &&
+    u16le(head, 8) === 28 &&
+    u16le(head, 10) === 12
+  );
+}
+
+export const gptExtractor = sevenZipExtractor("gpt", "gpt", (h) => isGpt(h));
+export const mbrExtractor = sevenZipExtractor("mbr", "mbr", (h, source) => isMbr(h, source.size));
+export const vhdExtractor = sevenZipExtractor("vhd", "vhd", (h) => isVhd(h), [[".vhd", ".img"]]);
+export const androidSparseExtractor = sevenZipExtractor(
+  "android-sparse",
+  "sparse",
+  (h) => isAndroidSparse(h),
+  [
+    [".simg", ".img"],
+    [".img", ".raw.img"],
+  ],
+);

@@ -106,6 +106,10 @@ const VIA_TEXTS: Readonly<Record<string, string>> = {
   "dex-strings": "the DEX file's string table",
   "arsc-strings": "the resource string table",
   carve: "carved out of its parent",
+  mbr: "a partition of the disk (MBR partition table)",
+  gpt: "a partition of the disk (GUID partition table)",
+  vhd: "the disk the virtual hard disk holds",
+  "android-sparse": "the image the Android sparse image holds",
 };
 
 export function viaText(via: string): string {

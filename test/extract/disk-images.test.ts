@@ -1,0 +1,67 @@
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { mbrDisk } from "../../scripts/build-fixtures.mjs";
+import { scan } from "../../src/engine/scan.js";
+import { isMbr } from "../../src/extract/seven-zip-formats.js";
+import type { ScanReport } from "../../src/model/report.js";
+import { cleanupTempDirs, fixtures, newTempDir } from "./drive.js";
+
+const IMAGES = ["disk-mbr.img", "disk-gpt.img", "disk.vhd", "system.simg"];
+
+let report: ScanReport;
+beforeAll(async () => {
+  const { dir, made } = await fixtures();
+  const tree = join(await newTempDir(), "images");
+  mkdirSync(tree);
+  for (const name of IMAGES) {
+    expect(made[name], `fixture ${name}`).toBeDefined();
+    copyFileSync(join(dir, name), join(tree, name));
+  }
+  report = await scan({ paths: [tree], jobs: 1 });
+}, 120_000);
+afterAll(cleanupTempDirs);
+
+/** The chains of extractors that lead to findings in `image`. */
+function chains(image: string): string[] {
+  const found = report.findings.filter((f) => f.layers[0]!.path.endsWith(`/${image}`));
+  return [...new Set(found.map((f) => f.layers.map((layer) => layer.via).join(" > ")))].sort();
+}
+
+describe("disk images", () => {
+  it("are opened partition by partition, down to the files in each file system", () => {
+    // An MBR disk with a FAT and an ext4 partition; a GPT disk with the same two.
+    expect(chains("disk-mbr.img")).toEqual(expect.arrayContaining(["file > mbr > fat", "file > mbr > ext"]));
+    expect(chains("disk-gpt.img")).toEqual(expect.arrayContaining(["file > gpt > ext", "file > gpt > fat"]));
+    // A dynamic VHD of the MBR disk; an Android sparse image of the ext4 file system.
+    expect(chains("disk.vhd")).toEqual(
+      expect.arrayContaining(["file > vhd > mbr > fat", "file > vhd > mbr > ext"]),
+    );
+    expect(chains("system.simg")).toEqual(expect.arrayContaining(["file > android-sparse > ext"]));
+  });
+
+  it("name each partition and say where it starts", () => {
+    const fat = report.coverage.find((c) => c.location.endsWith("disk-mbr.img!0.fat"));
+    expect(fat?.layers.at(-1)).toMatchObject({ via: "mbr", offsetInParent: 1024 * 1024 });
+    const rootfs = report.coverage.find((c) => c.location.endsWith("disk-gpt.img!0.rootfs.img"));
+    expect(rootfs?.format).toBe("ext");
+    expect(report.coverage.filter((c) => c.location.includes("disk") && c.status === "partial")).toEqual([]);
+  });
+});
+
+describe("MBR detection", () => {
+  it("takes a partitioned disk, not a volume's boot sector or a table pointing past the file", () => {
+    const disk = mbrDisk([[0x83, new Uint8Array(4096)]]);
+    expect(isMbr(disk, disk.length)).toBe(true);
+    // The same first sector on a file that ends before the partition begins.
+    expect(isMbr(disk.subarray(0, 512), 512)).toBe(false);
+    // A boot flag other than 0x00 or 0x80: no partition table.
+    const odd = Buffer.from(disk);
+    odd[446] = 0x12;
+    expect(isMbr(odd, odd.length)).toBe(false);
+    // An NTFS volume's boot sector ends with 55 AA too.
+    const ntfs = Buffer.from(disk);
+    ntfs.write("NTFS    ", 3, "latin1");
+    expect(isMbr(ntfs, ntfs.length)).toBe(false);
+  });
+});
