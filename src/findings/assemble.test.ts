@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { Rule } from "../model/rule.js";
 import type { LocatedDetection } from "../engine/task.js";
 import type { LocationLayer } from "../model/location.js";
-import { dropRetoldRepeats, toFindings } from "./assemble.js";
+import { dropContainerEchoes, dropRetoldRepeats, toFindings } from "./assemble.js";
 
 const rule = {
   id: "test.rule",
@@ -99,5 +99,79 @@ describe("dropRetoldRepeats", () => {
     ]);
     expect(unfolded).toEqual(new Map([["app.js.map", 3]]));
     expect(repeated).toEqual(new Map());
+  });
+});
+
+describe("dropContainerEchoes", () => {
+  const layer = (path: string, via: string, offsetInParent?: number): LocationLayer => ({
+    path,
+    via,
+    sha256: "11",
+    size: 4096,
+    ...(offsetInParent === undefined ? {} : { offsetInParent }),
+  });
+  const findingsAt = (layers: LocationLayer[], hits: [match: string, offset: number][]) =>
+    toFindings(
+      hits.map(([match, offset]) => ({
+        ruleId: "test.rule",
+        messageId: "m",
+        offset,
+        length: match.length,
+        encoding: "utf-8",
+        match,
+        matchHex: Buffer.from(match).toString("hex"),
+        excerpt: match,
+        excerptMatch: [0, match.length],
+        data: {},
+      })),
+      layers,
+      new Map([["test.rule", rule]]),
+    );
+
+  it("drops a container's finding where a member with an offset has it at that offset", () => {
+    const tarFile = layer("sdk.tar", "file");
+    const raw = findingsAt(
+      [tarFile],
+      [
+        ["byRace", 612],
+        ["byRace", 9000],
+      ],
+    );
+    const member = findingsAt([tarFile, layer("face.h", "tar", 512)], [["byRace", 100]]);
+    const kept = dropContainerEchoes([...raw, ...member]);
+    // 9000 is in no member (slack space, a deleted file): it stays.
+    expect(kept.map((f) => [f.location, f.offset])).toEqual([
+      ["sdk.tar", 9000],
+      ["sdk.tar!face.h", 100],
+    ]);
+  });
+
+  it("drops a file system's findings as often as its files have them, when the files have no offsets", () => {
+    const image = layer("rootfs.img", "file");
+    const raw = findingsAt(
+      [image],
+      [
+        ["emRace", 70_000],
+        ["emRace", 90_000],
+        ["emRace", 200_000],
+      ],
+    );
+    const files = [
+      ...findingsAt([image, layer("usr/lib/libface.so", "ext")], [["emRace", 5000]]),
+      ...findingsAt([image, layer("usr/include/face.h", "ext")], [["emRace", 300]]),
+    ];
+    const kept = dropContainerEchoes([...raw, ...files]);
+    expect(kept.map((f) => f.location)).toEqual([
+      "rootfs.img",
+      "rootfs.img!usr/lib/libface.so",
+      "rootfs.img!usr/include/face.h",
+    ]);
+    // A compressed container's member is no echo of its bytes: a gzip's raw finding stays.
+    const gz = layer("face.h.gz", "file");
+    const both = [
+      ...findingsAt([gz], [["emRace", 40]]),
+      ...findingsAt([gz, layer("face.h", "gzip")], [["emRace", 10]]),
+    ];
+    expect(dropContainerEchoes(both)).toHaveLength(2);
   });
 });

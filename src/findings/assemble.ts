@@ -256,24 +256,57 @@ export function dropRetoldRepeats(findings: readonly Finding[]): {
 }
 
 /**
- * A container that stores members verbatim (tar, cpio, ISO, a stored zip member) holds each member's
- * bytes at a known offset, so scanning its raw bytes finds the member's findings a second time. Such an
- * echo is dropped when the member itself has the same rule on the same bytes at the matching offset; the
- * member's finding is the better located evidence of the two. Findings in raw bytes that no member
- * explains (slack space, a member that failed to extract) stay.
+ * Containers that keep their members' bytes as they are, in blocks of their own, without saying where (the
+ * file systems 7-Zip reads give no offsets): FAT, ext, ISO 9660, cpio, ar, OLE compound files, and a virtual
+ * or sparse disk's one image.
+ */
+const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
+  "fat",
+  "ext",
+  "iso",
+  "cpio",
+  "ar",
+  "ole",
+  "vhd",
+  "android-sparse",
+]);
+
+/**
+ * A container that stores members verbatim (tar, cpio, ISO, a stored zip member, a file system, a disk)
+ * holds each member's bytes, so scanning its raw bytes finds the member's findings a second time. Such an
+ * echo is dropped; the member's finding is the better located evidence of the two:
+ * - when the member has its offset in the container: where the member itself has the same rule on the same
+ *   bytes at the matching offset;
+ * - when it has none (a file in a FAT or ext image): as often as the container's members have the same rule
+ *   on the same bytes.
+ * Findings in raw bytes that no member explains (slack space, deleted files, a member that failed to
+ * extract) stay.
  */
 export function dropContainerEchoes(findings: readonly Finding[]): Finding[] {
   const inMembers = new Set<string>();
+  /** By container, rule and bytes: how many findings its unplaced members have. */
+  const unplaced = new Map<string, number>();
   for (const finding of findings) {
     const member = finding.layers[finding.layers.length - 1]!;
-    if (finding.layers.length < 2 || member.offsetInParent === undefined) continue;
-    const parent = finding.layers.slice(0, -1);
-    const key = `${formatLocation(parent)}\0${finding.offset + member.offsetInParent}\0${finding.ruleId}\0${finding.matchHex}`;
-    inMembers.add(key);
+    if (finding.layers.length < 2) continue;
+    const parent = formatLocation(finding.layers.slice(0, -1));
+    if (member.offsetInParent !== undefined)
+      inMembers.add(
+        `${parent}\0${finding.offset + member.offsetInParent}\0${finding.ruleId}\0${finding.matchHex}`,
+      );
+    else if (VERBATIM_WITHOUT_OFFSETS.has(member.via)) {
+      const key = `${parent}\0${finding.ruleId}\0${finding.matchHex}`;
+      unplaced.set(key, (unplaced.get(key) ?? 0) + 1);
+    }
   }
-  if (inMembers.size === 0) return [...findings];
-  return findings.filter(
-    (finding) =>
-      !inMembers.has(`${finding.location}\0${finding.offset}\0${finding.ruleId}\0${finding.matchHex}`),
-  );
+  if (inMembers.size === 0 && unplaced.size === 0) return [...findings];
+  return findings.filter((finding) => {
+    if (inMembers.has(`${finding.location}\0${finding.offset}\0${finding.ruleId}\0${finding.matchHex}`))
+      return false;
+    const key = `${finding.location}\0${finding.ruleId}\0${finding.matchHex}`;
+    const count = unplaced.get(key) ?? 0;
+    if (count === 0) return true;
+    unplaced.set(key, count - 1);
+    return false;
+  });
 }
