@@ -20,7 +20,9 @@ export async function readJsonDocument(
         `${what} of ${source.size} bytes: over ${maxBytes} bytes, what it holds is not taken apart (its bytes are scanned as they are)`,
       ),
     };
-  let text = Buffer.from(await source.read(0, source.size)).toString("utf8");
+  const bytes = await source.read(0, source.size);
+  // Decoded in place (no copy of the bytes first): a capture may weigh a hundred megabytes.
+  let text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("utf8");
   // A BOM, and the guard line some servers put before JSON (`)]}'`), are not JSON.
   if (text.startsWith("\ufeff")) text = text.slice(1);
   if (text.startsWith(")]}")) text = text.slice(text.indexOf("\n") + 1);
