@@ -15,6 +15,7 @@ export declare function mbrDisk(partitions: [type: number, bytes: Uint8Array][])
 export declare function gptDisk(partitions: [name: string, bytes: Uint8Array][]): Buffer;
 export declare function vhdDynamic(disk: Uint8Array): Buffer;
 export declare function androidSparse(image: Uint8Array): Buffer;
+export declare function udifImage(image: Uint8Array, name?: string): Buffer;
 export declare function rar4(files: [string, Uint8Array][]): Buffer;
 export declare function uImage(
   payload: Uint8Array,

@@ -501,6 +501,67 @@ export function androidSparse(image) {
   return Buffer.concat([header, ...chunks]);
 }
 
+/**
+ * An Apple disk image (UDIF `.dmg`, as `hdiutil` writes them) of `image`: its sectors in 64 KiB chunks,
+ * zlib-compressed, stored raw (every third) or left out when all zeros, one partition described by a `mish`
+ * block in the XML property list, and the 512-byte `koly` trailer at the end.
+ */
+export function udifImage(image, name = "disk image (DOS_FAT_32 : 1)") {
+  const CHUNK = 64 * 1024;
+  const sectors = Math.ceil(image.length / SECTOR);
+  const padded = Buffer.alloc(sectors * SECTOR);
+  Buffer.from(image).copy(padded);
+  const data = [];
+  const entries = [];
+  let offset = 0;
+  for (let at = 0, index = 0; at < padded.length; at += CHUNK, index++) {
+    const part = padded.subarray(at, Math.min(padded.length, at + CHUNK));
+    let type = 0x80000005;
+    let bytes = deflateSync(part);
+    if (part.every((byte) => byte === 0)) [type, bytes] = [2, Buffer.alloc(0)];
+    else if (index % 3 === 1) [type, bytes] = [1, part];
+    entries.push({ type, first: at / SECTOR, count: part.length / SECTOR, offset, length: bytes.length });
+    data.push(bytes);
+    offset += bytes.length;
+  }
+  entries.push({ type: 0xffffffff, first: sectors, count: 0, offset, length: 0 });
+  const mish = Buffer.alloc(204 + 40 * entries.length);
+  mish.write("mish", 0, "latin1");
+  mish.writeUInt32BE(1, 4);
+  mish.writeBigUInt64BE(BigInt(sectors), 16);
+  mish.writeUInt32BE(0x208, 32);
+  mish.writeUInt32BE(entries.length, 200);
+  entries.forEach((entry, index) => {
+    const at = 204 + 40 * index;
+    mish.writeUInt32BE(entry.type >>> 0, at);
+    mish.writeBigUInt64BE(BigInt(entry.first), at + 8);
+    mish.writeBigUInt64BE(BigInt(entry.count), at + 16);
+    mish.writeBigUInt64BE(BigInt(entry.offset), at + 24);
+    mish.writeBigUInt64BE(BigInt(entry.length), at + 32);
+  });
+  const plist = Buffer.from(
+    '<?xml version="1.0" encoding="UTF-8"?>\n<!DOCTYPE plist PUBLIC "-//Apple//DTD PLIST 1.0//EN" ' +
+      '"http://www.apple.com/DTDs/PropertyList-1.0.dtd">\n<plist version="1.0">\n<dict>\n<key>resource-fork</key>\n' +
+      "<dict>\n<key>blkx</key>\n<array>\n<dict>\n<key>Attributes</key>\n<string>0x0050</string>\n" +
+      `<key>CFName</key>\n<string>${name}</string>\n<key>Data</key>\n<data>\n${mish.toString("base64")}\n</data>\n` +
+      `<key>ID</key>\n<string>0</string>\n<key>Name</key>\n<string>${name}</string>\n</dict>\n</array>\n</dict>\n</dict>\n</plist>\n`,
+  );
+  const fork = Buffer.concat(data);
+  const koly = Buffer.alloc(512);
+  koly.write("koly", 0, "latin1");
+  koly.writeUInt32BE(4, 4);
+  koly.writeUInt32BE(512, 8);
+  koly.writeUInt32BE(1, 12);
+  koly.writeBigUInt64BE(BigInt(fork.length), 32);
+  koly.writeUInt32BE(1, 56);
+  koly.writeUInt32BE(1, 60);
+  koly.writeBigUInt64BE(BigInt(fork.length), 216);
+  koly.writeBigUInt64BE(BigInt(plist.length), 224);
+  koly.writeUInt32BE(1, 488);
+  koly.writeBigUInt64BE(BigInt(sectors), 492);
+  return Buffer.concat([fork, plist, koly]);
+}
+
 /** A RAR 4 archive with stored (uncompressed) files. */
 export function rar4(files) {
   const block = (type, flags, body) => {
@@ -1449,7 +1510,11 @@ export async function buildFixtures(outDir) {
       );
       put("disk.vhd", vhdDynamic(mbr));
       put("system.simg", androidSparse(ext4Image));
-    } else missing.push("disk-mbr.img, disk-gpt.img, disk.vhd, system.simg (need ext4.img and fat.img)");
+      put("client.dmg", udifImage(ext4Image, "disk image (Linux : 1)"));
+    } else
+      missing.push(
+        "disk-mbr.img, disk-gpt.img, disk.vhd, system.simg, client.dmg (need ext4.img and fat.img)",
+      );
     if (hasTool("gcab")) {
       const cab = join(work, "archive.cab");
       run("gcab", ["-c", "-n", cab, join(work, "libface.so")]);

@@ -34,6 +34,8 @@ const u16le = (head: Uint8Array, at: number): number =>
   head.length >= at + 2 ? viewOf(head).getUint16(at, true) : -1;
 const u32le = (head: Uint8Array, at: number): number =>
   head.length >= at + 4 ? viewOf(head).getUint32(at, true) : -1;
+const u32be = (head: Uint8Array, at: number): number =>
+  head.length >= at + 4 ? viewOf(head).getUint32(at, false) : -1;
 
 export function isBzip2(head: Uint8Array, at = 0): boolean {
   const level = head[at + 3] ?? 0;
@@ -241,7 +243,19 @@ export function isAndroidSparse(head: Uint8Array): boolean {
   );
 }
 
+/**
+ * An Apple disk image (UDIF `.dmg`: a macOS client's installer): its 512-byte `koly` trailer ends the file.
+ * Only binary files are asked (a NUL in the head: a DMG begins with compressed or raw disk sectors), so text
+ * costs no read of its end.
+ */
+export async function isDmg(head: Uint8Array, source: ByteSource): Promise<boolean> {
+  if (source.size < 1024 || head.subarray(0, 4096).indexOf(0) < 0) return false;
+  const trailer = await source.read(source.size - 512, 512);
+  return startsWith(trailer, ascii("koly")) && u32be(trailer, 4) === 4 && u32be(trailer, 8) === 512;
+}
+
 export const gptExtractor = sevenZipExtractor("gpt", "gpt", (h) => isGpt(h));
+export const dmgExtractor = sevenZipExtractor("dmg", "dmg", isDmg);
 export const mbrExtractor = sevenZipExtractor("mbr", "mbr", (h, source) => isMbr(h, source.size));
 export const vhdExtractor = sevenZipExtractor("vhd", "vhd", (h) => isVhd(h), [[".vhd", ".img"]]);
 export const androidSparseExtractor = sevenZipExtractor(

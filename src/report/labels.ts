@@ -107,6 +107,7 @@ const VIA_TEXTS: Readonly<Record<string, string>> = {
   "arsc-strings": "the resource string table",
   carve: "carved out of its parent",
   mbr: "a partition of the disk (MBR partition table)",
+  dmg: "a partition of the Apple disk image, decompressed",
   gpt: "a partition of the disk (GUID partition table)",
   vhd: "the disk the virtual hard disk holds",
   "android-sparse": "the image the Android sparse image holds",

@@ -46,6 +46,7 @@ const FIXTURES = [
   "disk-gpt.img",
   "disk.vhd",
   "system.simg",
+  "client.dmg",
   "rootfs.uimage",
   "setup.msi",
   "setup.exe",

@@ -7,7 +7,7 @@ import { isMbr } from "../../src/extract/seven-zip-formats.js";
 import type { ScanReport } from "../../src/model/report.js";
 import { cleanupTempDirs, fixtures, newTempDir } from "./drive.js";
 
-const IMAGES = ["disk-mbr.img", "disk-gpt.img", "disk.vhd", "system.simg"];
+const IMAGES = ["disk-mbr.img", "disk-gpt.img", "disk.vhd", "system.simg", "client.dmg"];
 
 let report: ScanReport;
 beforeAll(async () => {
@@ -38,6 +38,8 @@ describe("disk images", () => {
       expect.arrayContaining(["file > vhd > mbr > fat", "file > vhd > mbr > ext"]),
     );
     expect(chains("system.simg")).toEqual(expect.arrayContaining(["file > android-sparse > ext"]));
+    // An Apple disk image (zlib, raw and zero chunks) of the ext4 file system.
+    expect(chains("client.dmg")).toEqual(["file > dmg > ext"]);
   });
 
   it("name each partition and say where it starts", () => {

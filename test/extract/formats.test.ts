@@ -71,6 +71,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["disk-gpt.img", "gpt", ENUM_UTF16],
   ["disk.vhd", "vhd", ENUM_UTF16],
   ["system.simg", "android-sparse", ENUM_UTF16],
+  ["client.dmg", "dmg", ENUM_UTF16],
   ["rootfs.uimage", "uimage", "hsqs"],
   ["setup.msi", "ole", "MSCF"],
   ["setup.exe", "nsis", ENUM_UTF16],
