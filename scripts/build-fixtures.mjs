@@ -502,7 +502,7 @@ export function androidSparse(image) {
 }
 
 /**
- * An Apple disk image (UDIF `.dmg`, as `hdiutil` writes them) of `image`: its sectors in 64 KiB chunks,
+ * An Apple disk image (UDIF `.dmg`, laid out as Apple documents it) of `image`: its sectors in 64 KiB chunks,
  * zlib-compressed, stored raw (every third) or left out when all zeros, one partition described by a `mish`
  * block in the XML property list, and the 512-byte `koly` trailer at the end.
  */
