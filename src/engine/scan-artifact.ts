@@ -6,7 +6,7 @@ import { analyzeHits, type Detection } from "../analyze/index.js";
 import { widenToIdentifier } from "../analyze/identifier-span.js";
 import { decodeWhole } from "../analyze/window.js";
 import type { Budgets, ExtractContext, Extractor } from "../extract/extractor.js";
-import { detectFormat, extractorNamed } from "../extract/registry.js";
+import { detectFormat, extractorNamed, type ExtractorName } from "../extract/registry.js";
 import { mayHoldZlib } from "../extract/zlib-extractor.js";
 import { DataUriWatch } from "../extract/data-uri-extractor.js";
 import { EscapedWordWatch } from "../extract/escapes-extractor.js";
@@ -231,34 +231,17 @@ async function scanOpened(
     format = extracted.format;
     take(extracted);
   }
-  // Text that writes characters as escapes: its decoded text is scanned too, as a child.
-  if (status === "scanned" && format === undefined && escapes?.found === true) {
-    take(
-      await extractChildren(
-        task,
-        source,
-        head!,
-        scanner.budgets,
-        scanner.signal,
-        [],
-        extractorNamed("unescaped"),
-      ),
-    );
-  }
-  // Content carried in the text as base64 data: URIs (an inline source map, a module, a page's script).
-  if (status === "scanned" && (format === undefined || format === "html") && dataUris?.found === true) {
-    take(
-      await extractChildren(
-        task,
-        source,
-        head!,
-        scanner.budgets,
-        scanner.signal,
-        [],
-        extractorNamed("data-uri"),
-      ),
-    );
-  }
+  // What the text carries in another form, read when the watches saw it: the text with its escapes
+  // decoded, and the content of its base64 data: URIs (an inline source map, a module, a page's script).
+  const textPasses: [boolean, ExtractorName][] = [
+    [format === undefined && escapes?.found === true, "unescaped"],
+    [(format === undefined || format === "html") && dataUris?.found === true, "data-uri"],
+  ];
+  for (const [wanted, name] of textPasses)
+    if (wanted && status === "scanned")
+      take(
+        await extractChildren(task, source, head!, scanner.budgets, scanner.signal, [], extractorNamed(name)),
+      );
   // A blob nothing could be made of, with no finding: when its bytes look random, say so, or "no findings"
   // would mislead. Before that, zlib streams are looked for in it (they have no magic of their own and
   // read as random): an R database, a git pack, firmware sections behind a vendor's header.
