@@ -232,9 +232,11 @@ async function scanOpened(
     take(extracted);
   }
   // What the text carries in another form, read when the watches saw it: the text with its escapes
-  // decoded, and the content of its base64 data: URIs (an inline source map, a module, a page's script).
+  // decoded (in an HTML page, those of its scripts and links: its text layer has its references), and the
+  // content of its base64 data: URIs (an inline source map, a module, a page's script).
   const textPasses: [boolean, ExtractorName][] = [
     [format === undefined && escapes?.found === true, "unescaped"],
+    [format === "html" && escapes?.inCode === true, "unescaped-code"],
     [(format === undefined || format === "html") && dataUris?.found === true, "data-uri"],
   ];
   for (const [wanted, name] of textPasses)

@@ -166,11 +166,20 @@ function isWordCode(code: number): boolean {
  * text without backslashes, ampersands or percent signs costs next to nothing.
  */
 export function holdsEscapedWord(bytes: Uint8Array): boolean {
+  return escapedWordKind(bytes) !== undefined;
+}
+
+/**
+ * The kind of the first escaped word `bytes` shows (see holdsEscapedWord): `code` for a word in backslash or
+ * percent escapes (a script's, a URL's), `reference` for one in `&#N;` references only (markup's own way,
+ * which an HTML page's text layer decodes already), undefined for none.
+ */
+export function escapedWordKind(bytes: Uint8Array): "code" | "reference" | undefined {
   const buffer = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length);
   for (let at = buffer.indexOf(BACKSLASH); at >= 0; at = buffer.indexOf(BACKSLASH, at + 1)) {
     if (byteEscapeAt(bytes, at) >= 0) {
       // The first escape of a run (the one four bytes back is none): do the bytes spell a word?
-      if ((at < 4 || byteEscapeAt(bytes, at - 4) < 0) && spellsWord(byteEscapeRun(bytes, at))) return true;
+      if ((at < 4 || byteEscapeAt(bytes, at - 4) < 0) && spellsWord(byteEscapeRun(bytes, at))) return "code";
       continue;
     }
     if (
@@ -180,37 +189,46 @@ export function holdsEscapedWord(bytes: Uint8Array): boolean {
       bytes[at - 1] !== HYPHEN &&
       bytes[at + 12] !== HYPHEN
     )
-      return true;
+      return "code";
+  }
+  for (let at = buffer.indexOf(PERCENT); at >= 0; at = buffer.indexOf(PERCENT, at + 1)) {
+    if (byteEscapeAt(bytes, at) < 0 || (at >= 3 && byteEscapeAt(bytes, at - 3) >= 0)) continue;
+    if (spellsWord(byteEscapeRun(bytes, at))) return "code";
   }
   for (let at = buffer.indexOf(AMPERSAND); at >= 0; at = buffer.indexOf(AMPERSAND, at + 1)) {
     const first = characterReferenceAt(bytes, at);
     if (first === undefined || !isWordCode(first.code)) continue;
     const second = characterReferenceAt(bytes, at + first.length);
-    if (second !== undefined && isWordCode(second.code)) return true;
+    if (second !== undefined && isWordCode(second.code)) return "reference";
   }
-  for (let at = buffer.indexOf(PERCENT); at >= 0; at = buffer.indexOf(PERCENT, at + 1)) {
-    if (byteEscapeAt(bytes, at) < 0 || (at >= 3 && byteEscapeAt(bytes, at - 3) >= 0)) continue;
-    if (spellsWord(byteEscapeRun(bytes, at))) return true;
-  }
-  return false;
+  return undefined;
 }
 
 /** Bytes kept from the end of one chunk to find a word across the boundary: two escapes, or a run of byte escapes. */
 const WATCH_SPAN = 96;
 
-/** Watches streamed text, chunk by chunk and across each boundary, for a word written in escapes. */
+/**
+ * Watches streamed text, chunk by chunk and across each boundary, for a word written in escapes: `found`
+ * for any, `inCode` for one in backslash or percent escapes (see escapedWordKind).
+ */
 export class EscapedWordWatch {
   found = false;
+  inCode = false;
   private tail: Uint8Array | undefined;
 
   push(chunk: Uint8Array): void {
-    if (this.found) return;
+    if (this.inCode) return;
     if (this.tail !== undefined)
-      this.found = holdsEscapedWord(concatBytes([this.tail, chunk.subarray(0, WATCH_SPAN)]));
-    this.found ||= holdsEscapedWord(chunk);
+      this.see(escapedWordKind(concatBytes([this.tail, chunk.subarray(0, WATCH_SPAN)])));
+    this.see(escapedWordKind(chunk));
     // Chunks shorter than the span (a test's, a pipe's) add to the tail rather than replace it.
     const kept = chunk.length >= WATCH_SPAN ? chunk : concatBytes([this.tail ?? new Uint8Array(0), chunk]);
     this.tail = kept.slice(Math.max(0, kept.length - WATCH_SPAN));
+  }
+
+  private see(kind: "code" | "reference" | undefined): void {
+    this.found ||= kind !== undefined;
+    this.inCode ||= kind === "code";
   }
 }
 
@@ -256,11 +274,12 @@ function putUtf8(out: Uint8Array, at: number, code: number): number {
  * after an odd run of backslashes, `%HH`) as the byte, so that escaped GBK stays GBK. An escape of no character (a lone surrogate, past U+10FFFF) or of a
  * line break stays as written. No escape is longer than what it decodes to, so the output is never longer than the input.
  * Unless `final`, the last bytes, which may begin an escape cut by the chunk's end, are left: `consumed`
- * says how far it got.
+ * says how far it got. Without `references`, `&#N;` stays as written (an HTML page's text layer decodes it).
  */
 export function decodeEscapeBytes(
   input: Uint8Array,
   final: boolean,
+  references = true,
 ): { output: Uint8Array; consumed: number } {
   const out = new Uint8Array(input.length);
   const end = input.length;
@@ -312,7 +331,7 @@ export function decodeEscapeBytes(
         continue;
       }
     }
-    if (byte === AMPERSAND) {
+    if (byte === AMPERSAND && references) {
       const reference = characterReferenceAt(input, i);
       if (reference !== undefined && reference.code <= 0x10ffff && !staysEscaped(reference.code)) {
         o = putUtf8(out, o, reference.code);
@@ -330,9 +349,12 @@ export function decodeEscapeBytes(
 export class EscapeDecoder {
   private held = new Uint8Array(0);
 
+  /** `references`: decode `&#N;` too (see decodeEscapeBytes). */
+  constructor(private readonly references = true) {}
+
   push(chunk: Uint8Array, final = false): Uint8Array {
     const input = this.held.length === 0 ? chunk : concatBytes([this.held, chunk]);
-    const { output, consumed } = decodeEscapeBytes(input, final);
+    const { output, consumed } = decodeEscapeBytes(input, final, this.references);
     this.held = input.slice(consumed);
     return output;
   }
@@ -342,9 +364,10 @@ export class EscapeDecoder {
 export async function* extractEscapes(
   source: ByteSource,
   context: ExtractContext,
+  references = true,
 ): AsyncGenerator<ExtractEvent> {
   const writer = new ChildWriter(context.tempDir, "unescaped.txt");
-  const decoder = new EscapeDecoder();
+  const decoder = new EscapeDecoder(references);
   try {
     for (let at = 0; at < source.size;) {
       if (context.signal.aborted) {
@@ -369,4 +392,14 @@ export const escapesExtractor = {
   name: "unescaped",
   detect: () => false,
   extract: extractEscapes,
+} satisfies Extractor;
+
+/**
+ * The same for an HTML page whose scripts or links hold a word in backslash or percent escapes: its `&#N;`
+ * references stay as written, as the page's text layer has them decoded already.
+ */
+export const codeEscapesExtractor = {
+  name: "unescaped",
+  detect: () => false,
+  extract: (source, context) => extractEscapes(source, context, false),
 } satisfies Extractor;

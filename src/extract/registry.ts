@@ -5,7 +5,7 @@ import { carveExtractor } from "./carve-extractor.js";
 import { dahuaExtractor } from "./dahua-extractor.js";
 import { dataUriExtractor } from "./data-uri-extractor.js";
 import type { Budgets, Extractor } from "./extractor.js";
-import { escapesExtractor } from "./escapes-extractor.js";
+import { codeEscapesExtractor, escapesExtractor } from "./escapes-extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
 import { harExtractor } from "./har-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
@@ -99,6 +99,7 @@ export const extractors = {
   mime: mimeExtractor,
   html: htmlExtractor,
   unescaped: escapesExtractor,
+  "unescaped-code": codeEscapesExtractor,
   "data-uri": dataUriExtractor,
   carve: carveExtractor,
 } satisfies Record<string, Extractor>;
@@ -129,12 +130,14 @@ function guarded(extractor: Extractor): Extractor {
   };
 }
 
-const ORDER: readonly Extractor[] = Object.values(extractors).map(guarded);
-const BY_NAME = new Map(ORDER.map((extractor) => [extractor.name, extractor]));
+const GUARDED = Object.entries(extractors).map(([key, extractor]) => [key, guarded(extractor)] as const);
+const ORDER: readonly Extractor[] = GUARDED.map(([, extractor]) => extractor);
+/** By key: two keys may share a name (the escapes decoder for any text and for an HTML page's code). */
+const BY_KEY = new Map<string, Extractor>(GUARDED);
 
-/** The extractor of this name, guarded as detectFormat's are (to run one where detection did not pick it). */
+/** The extractor of this key, guarded as detectFormat's are (to run one where detection did not pick it). */
 export function extractorNamed(name: ExtractorName): Extractor {
-  return BY_NAME.get(extractors[name].name)!;
+  return BY_KEY.get(name)!;
 }
 
 /**

@@ -332,6 +332,38 @@ describe("text written in escapes", () => {
   });
 });
 
+describe("an HTML page's scripts and links", () => {
+  it("are read with their escapes decoded, its references left to the page's text layer", async () => {
+    const dir = tempFolder();
+    const labels = String.raw`{"gender":"\u6027\u522b","age":"\u5e74\u9f84","glasses":"\u773c\u955c","nation":"\u6c11\u65cf","values":["\u6c49\u65cf","\u7ef4\u543e\u5c14\u65cf"]}`;
+    writeFileSync(
+      join(dir, "face.html"),
+      "<!doctype html><html><head><title>Face</title>" +
+        `<script>var faceAttrLabels = ${labels};</script></head><body>` +
+        "<table><tr><th>&#24615;&#21035;</th><th>&#24180;&#40836;</th><th>&#30524;&#38236;</th><th>&#32932;&#33394;</th></tr></table>" +
+        `<a href="/search?attr=${byteEscapes(utf8("民族"), "percent")}">search</a></body></html>\n`,
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    const found = (suffix: string) =>
+      report.findings.filter((f) => f.location.endsWith(suffix)).map((f) => f.match);
+    // The script's labels, in \u escapes, are in no other layer: the page's text drops scripts.
+    expect(found("face.html!unescaped.txt")).toContain("维吾尔族");
+    // 肤色 is written as references: the page's text has it, once.
+    expect(found("face.html!text.txt")).toContain("肤色");
+    expect(found("face.html!unescaped.txt")).not.toContain("肤色");
+  });
+
+  it("are not decoded when only the page's text has escaped words", async () => {
+    const dir = tempFolder();
+    writeFileSync(
+      join(dir, "plain.html"),
+      "<!doctype html><html><body><p>&#27665;&#26063; &#24615;&#21035;</p></body></html>\n",
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    expect(report.coverage.map((c) => c.location).filter((l) => l.endsWith("!unescaped.txt"))).toEqual([]);
+  });
+});
+
 describe("text layers of a file's own text", () => {
   it("do not repeat the page's findings: an HTML page's are reported once, on the page", async () => {
     const dir = tempFolder();
