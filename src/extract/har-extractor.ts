@@ -1,7 +1,6 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, child, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
-import { asRecord, LabelMaker, readJsonDocument } from "./json-document.js";
+import { asRecord, extractJsonDocument, type HeldFile } from "./json-document.js";
 
 /**
  * A web capture in HAR (HTTP Archive) form, as a browser's developer tools save it ("Save all as HAR with
@@ -27,12 +26,6 @@ export function looksLikeHar(head: Uint8Array): boolean {
   return HAR_START.test(start) && HAR_KEY.test(start);
 }
 
-interface Body {
-  readonly name: string;
-  readonly element: string;
-  readonly bytes: Uint8Array;
-}
-
 /** The body of a content or postData object: its text, decoded from base64 when it says so. */
 function bodyBytes(holder: Record<string, unknown> | undefined): Uint8Array | undefined {
   const text = holder?.["text"];
@@ -42,10 +35,10 @@ function bodyBytes(holder: Record<string, unknown> | undefined): Uint8Array | un
 }
 
 /** The bodies of a capture's entries, in order. */
-function bodiesOf(har: unknown): Body[] {
+function bodiesOf(har: unknown): HeldFile[] {
   const entries = asRecord(asRecord(har)?.["log"])?.["entries"];
   if (!Array.isArray(entries)) return [];
-  const bodies: Body[] = [];
+  const bodies: HeldFile[] = [];
   entries.forEach((entry, index) => {
     const request = asRecord(asRecord(entry)?.["request"]);
     const response = asRecord(asRecord(entry)?.["response"]);
@@ -70,30 +63,14 @@ function bodiesOf(har: unknown): Body[] {
   return bodies;
 }
 
-export async function* extractHar(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
-  const read = await readJsonDocument(source, MAX_HAR_BYTES, "HAR capture");
-  if ("notice" in read) {
-    yield read.notice;
-    return;
-  }
-  const budget = new ContainerBudget(context, "har");
-  // The same URL fetched twice gives two bodies, told apart.
-  const labels = new LabelMaker();
-  for (const { name, element, bytes } of bodiesOf(read.value)) {
-    if (context.signal.aborted) {
-      yield partial("budget-time", "the capture's bodies were taken out in part only");
-      return;
-    }
-    const label = labels.label(name);
-    const refused = budget.admit(label, bytes.length);
-    if (refused !== undefined) {
-      yield refused;
-      if (refused.reason === "budget-members") return;
-      continue;
-    }
-    budget.written += bytes.length;
-    yield child(label, "har", { bytes }, { element });
-  }
+export function extractHar(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
+  // The same URL fetched twice gives two bodies, told apart by their labels.
+  return extractJsonDocument(source, context, {
+    via: "har",
+    what: "HAR capture",
+    maxBytes: MAX_HAR_BYTES,
+    held: bodiesOf,
+  });
 }
 
 export const harExtractor = {

@@ -1,6 +1,6 @@
 import type { ByteSource } from "../model/bytes.js";
-import { partial } from "./child-writer.js";
-import type { PartialNotice } from "./extractor.js";
+import { ContainerBudget, child, partial } from "./child-writer.js";
+import type { ExtractContext, ExtractEvent, PartialNotice } from "./extractor.js";
 
 /**
  * Reading a JSON document that holds other files' content as strings (a source map's sources, a web
@@ -62,4 +62,50 @@ export function asRecord(value: unknown): Record<string, unknown> | undefined {
   return typeof value === "object" && value !== null && !Array.isArray(value)
     ? (value as Record<string, unknown>)
     : undefined;
+}
+
+/** A file a JSON document holds. */
+export interface HeldFile {
+  readonly name: string;
+  readonly bytes: Uint8Array;
+  /** Where in the document it comes from ("response 200, application/json"). */
+  readonly element?: string;
+}
+
+/**
+ * Parses the document (see readJsonDocument) and yields the files `held` finds in it as children of `via`,
+ * labelled (see LabelMaker), within the container's budgets.
+ */
+export async function* extractJsonDocument(
+  source: ByteSource,
+  context: ExtractContext,
+  options: {
+    readonly via: string;
+    readonly what: string;
+    readonly maxBytes: number;
+    readonly held: (document: unknown) => Iterable<HeldFile>;
+  },
+): AsyncGenerator<ExtractEvent> {
+  const read = await readJsonDocument(source, options.maxBytes, options.what);
+  if ("notice" in read) {
+    yield read.notice;
+    return;
+  }
+  const budget = new ContainerBudget(context, options.via);
+  const labels = new LabelMaker();
+  for (const { name, bytes, element } of options.held(read.value)) {
+    if (context.signal.aborted) {
+      yield partial("budget-time", `the files of the ${options.what} were taken out in part only`);
+      return;
+    }
+    const label = labels.label(name);
+    const refused = budget.admit(label, bytes.length);
+    if (refused !== undefined) {
+      yield refused;
+      if (refused.reason === "budget-members") return;
+      continue;
+    }
+    budget.written += bytes.length;
+    yield child(label, options.via, { bytes }, element === undefined ? {} : { element });
+  }
 }

@@ -1,7 +1,6 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, child, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
-import { asRecord, LabelMaker, readJsonDocument } from "./json-document.js";
+import { asRecord, extractJsonDocument, type HeldFile } from "./json-document.js";
 
 /**
  * A JavaScript source map (`app.js.map`, or a bundle's inline map decoded from its data: URI). Its
@@ -43,13 +42,8 @@ export function looksLikeSourceMap(head: Uint8Array): boolean {
   return MAP_KEY.test(Buffer.from(head.buffer, head.byteOffset + at, head.length - at).toString("latin1"));
 }
 
-interface Source {
-  readonly name: string;
-  readonly content: string;
-}
-
 /** The sources with content of a parsed map, its sections' too, in order. */
-function sourcesOf(map: unknown, depth: number, out: Source[]): void {
+function sourcesOf(map: unknown, depth: number, out: HeldFile[]): void {
   const record = asRecord(map);
   if (record === undefined || depth > MAX_SECTION_DEPTH) return;
   if (Array.isArray(record["sections"])) {
@@ -64,41 +58,23 @@ function sourcesOf(map: unknown, depth: number, out: Source[]): void {
     const named = names[index];
     out.push({
       name: typeof named === "string" && named.trim() !== "" ? named : `source-${index + 1}`,
-      content,
+      bytes: new TextEncoder().encode(content),
     });
   });
 }
 
-export async function* extractSourceMap(
-  source: ByteSource,
-  context: ExtractContext,
-): AsyncGenerator<ExtractEvent> {
-  const read = await readJsonDocument(source, MAX_SOURCEMAP_BYTES, "source map");
-  if ("notice" in read) {
-    yield read.notice;
-    return;
-  }
-  const sources: Source[] = [];
-  sourcesOf(read.value, 0, sources);
-  const budget = new ContainerBudget(context, "sourcemap");
-  // Two sources of one name (two bundled copies of a module) stay apart.
-  const labels = new LabelMaker();
-  for (const { name, content } of sources) {
-    if (context.signal.aborted) {
-      yield partial("budget-time", "the map's sources were taken apart in part only");
-      return;
-    }
-    const label = labels.label(name);
-    const bytes = Buffer.from(content, "utf8");
-    const refused = budget.admit(label, bytes.length);
-    if (refused !== undefined) {
-      yield refused;
-      if (refused.reason === "budget-members") return;
-      continue;
-    }
-    budget.written += bytes.length;
-    yield child(label, "sourcemap", { bytes: new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.length) });
-  }
+export function extractSourceMap(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
+  // Two sources of one name (two bundled copies of a module) stay apart by their labels.
+  return extractJsonDocument(source, context, {
+    via: "sourcemap",
+    what: "source map",
+    maxBytes: MAX_SOURCEMAP_BYTES,
+    held: (map) => {
+      const sources: HeldFile[] = [];
+      sourcesOf(map, 0, sources);
+      return sources;
+    },
+  });
 }
 
 export const sourceMapExtractor = {
