@@ -12,6 +12,26 @@ const rule = {
   confidence: "high",
 } as unknown as Rule;
 
+/** Findings of test.rule in the layers, one per [matched text, offset]. */
+function findingsAt(layers: LocationLayer[], hits: [match: string, offset: number][]) {
+  return toFindings(
+    hits.map(([match, offset]) => ({
+      ruleId: "test.rule",
+      messageId: "m",
+      offset,
+      length: match.length,
+      encoding: "utf-8",
+      match,
+      matchHex: Buffer.from(match).toString("hex"),
+      excerpt: match,
+      excerptMatch: [0, match.length],
+      data: {},
+    })),
+    layers,
+    new Map([["test.rule", rule]]),
+  );
+}
+
 describe("toFindings", () => {
   it("replaces lone surrogates (UTF-16 text decoded from random bytes) so strict JSON readers accept the report", () => {
     const detection: LocatedDetection = {
@@ -45,21 +65,9 @@ describe("dropRetoldRepeats", () => {
   const file: LocationLayer = { path: "page.html", via: "file", sha256: "00", size: 100 };
   const layer = (path: string, via: string): LocationLayer => ({ path, via, sha256: "11", size: 10 });
   const findingsIn = (layers: LocationLayer[], matches: string[]) =>
-    toFindings(
-      matches.map((match, index) => ({
-        ruleId: "test.rule",
-        messageId: "m",
-        offset: index * 10,
-        length: match.length,
-        encoding: "utf-8",
-        match,
-        matchHex: Buffer.from(match).toString("hex"),
-        excerpt: match,
-        excerptMatch: [0, match.length],
-        data: {},
-      })),
+    findingsAt(
       layers,
-      new Map([["test.rule", rule]]),
+      matches.map((match, index): [string, number] => [match, index * 10]),
     );
 
   it("drops what a retelling layer repeats of its parent, as many times as the parent has it", () => {
@@ -110,23 +118,6 @@ describe("dropContainerEchoes", () => {
     size: 4096,
     ...(offsetInParent === undefined ? {} : { offsetInParent }),
   });
-  const findingsAt = (layers: LocationLayer[], hits: [match: string, offset: number][]) =>
-    toFindings(
-      hits.map(([match, offset]) => ({
-        ruleId: "test.rule",
-        messageId: "m",
-        offset,
-        length: match.length,
-        encoding: "utf-8",
-        match,
-        matchHex: Buffer.from(match).toString("hex"),
-        excerpt: match,
-        excerptMatch: [0, match.length],
-        data: {},
-      })),
-      layers,
-      new Map([["test.rule", rule]]),
-    );
 
   it("drops a container's finding where a member with an offset has it at that offset", () => {
     const tarFile = layer("sdk.tar", "file");
