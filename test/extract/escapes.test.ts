@@ -33,6 +33,15 @@ function propertiesLine(key: string, value: string): string {
   return `${key}=${escaped}\n`;
 }
 
+/** `bytes` decoded by an EscapeDecoder fed in chunks of `size`. */
+function decodedInChunks(bytes: Uint8Array, size: number): Uint8Array {
+  const decoder = new EscapeDecoder();
+  const parts: Uint8Array[] = [];
+  for (let at = 0; at < bytes.length; at += size) parts.push(decoder.push(bytes.subarray(at, at + size)));
+  parts.push(decoder.push(new Uint8Array(0), true));
+  return Buffer.concat(parts);
+}
+
 const FACE_LABELS = {
   faceAttributes: {
     gender: "性别",
@@ -159,13 +168,8 @@ describe("escaped bytes", () => {
     const text = `${byteEscapes(utf8("维吾尔"), "hex")}|${byteEscapes(GBK_MINZU, "octal")}|${byteEscapes(utf8("族"), "percent")}\\\\\\x41`;
     const whole = decodeEscapeBytes(ascii(text), true).output;
     const bytes = ascii(text);
-    for (let size = 1; size <= bytes.length; size++) {
-      const decoder = new EscapeDecoder();
-      const parts: Uint8Array[] = [];
-      for (let at = 0; at < bytes.length; at += size) parts.push(decoder.push(bytes.subarray(at, at + size)));
-      parts.push(decoder.push(new Uint8Array(0), true));
-      expect([...Buffer.concat(parts)], `chunks of ${size}`).toEqual([...whole]);
-    }
+    for (let size = 1; size <= bytes.length; size++)
+      expect([...decodedInChunks(bytes, size)], `chunks of ${size}`).toEqual([...whole]);
   });
 });
 
@@ -201,13 +205,8 @@ describe("decodeEscapes", () => {
     const whole = decodeEscapes(text);
     expect(whole).toBe(String.raw`{"a":"民族","b":"😀","c":"x\\\\` + `维","d":"民族"}`);
     const bytes = ascii(text);
-    for (let size = 1; size <= bytes.length; size++) {
-      const decoder = new EscapeDecoder();
-      const parts: Uint8Array[] = [];
-      for (let at = 0; at < bytes.length; at += size) parts.push(decoder.push(bytes.subarray(at, at + size)));
-      parts.push(decoder.push(new Uint8Array(0), true));
-      expect(new TextDecoder().decode(Buffer.concat(parts)), `chunks of ${size}`).toBe(whole);
-    }
+    for (let size = 1; size <= bytes.length; size++)
+      expect(new TextDecoder().decode(decodedInChunks(bytes, size)), `chunks of ${size}`).toBe(whole);
   });
 });
 
