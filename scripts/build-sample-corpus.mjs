@@ -474,6 +474,19 @@ const WEB_LANGUAGE_PACK = {
 };
 
 /**
+ * The expectations of a text that a scan finds as a layer inside a file (its decoded text, a source its map
+ * holds): they carry the layer's name as `member`, its chain as `location`, and offsets in the layer.
+ */
+function inLayer(layer, member, location) {
+  return layer.expected.map((e) => ({
+    ...e,
+    member,
+    location,
+    acceptEncodings: acceptedEncodings(layer.bytes, e),
+  }));
+}
+
+/**
  * The language pack as JSON written with Python's default `ensure_ascii`: every Chinese character is a
  * `\uXXXX` escape, so its raw bytes hold none of them. The scan decodes it into a child, `unescaped.txt`,
  * which is this JSON with the characters as written; its expectations carry `member` and the chain `location`.
@@ -495,15 +508,7 @@ function escapedLanguagePack(path) {
     path,
     bytes: raw.bytes,
     note: "web client language pack, JSON with every Chinese character as a \\uXXXX escape (Python's ensure_ascii)",
-    expected: [
-      ...raw.expected,
-      ...decoded.expected.map((e) => ({
-        ...e,
-        member: "unescaped.txt",
-        location: `${path}!unescaped.txt`,
-        acceptEncodings: acceptedEncodings(decoded.bytes, e),
-      })),
-    ],
+    expected: [...raw.expected, ...inLayer(decoded, "unescaped.txt", `${path}!unescaped.txt`)],
   };
 }
 
@@ -556,15 +561,7 @@ function bundleWithInlineSourceMap(path) {
     path,
     bytes: raw.bytes,
     note: "minified web client bundle with its source map inline as a base64 data: URI; the map holds the original source",
-    expected: [
-      ...raw.expected,
-      ...decoded.expected.map((e) => ({
-        ...e,
-        member,
-        location: `${path}!data-1.json!${member}`,
-        acceptEncodings: acceptedEncodings(decoded.bytes, e),
-      })),
-    ],
+    expected: [...raw.expected, ...inLayer(decoded, member, `${path}!data-1.json!${member}`)],
   };
 }
 
