@@ -66,6 +66,19 @@ describe("describeFinding", () => {
     expect(description.basisText).toMatch(/^Inferred/u);
   });
 
+  it("says a model output computes the attribute", () => {
+    const finding: Finding = {
+      ...find("dahua-nation-type", "enum-member"),
+      messageId: "model-output",
+      match: "race_output",
+      scope: { kind: "object", name: "outputs" },
+      data: { siblings: "age, gender" },
+    };
+    expect(describeFinding(finding).message).toMatch(
+      /^The model output “race_output” in object outputs computes .+ next to age, gender\.$/u,
+    );
+  });
+
   it("builds a sentence from the rule title for an unknown message id, and works without the rule", () => {
     const finding = find("person-record-ethnicity", "json-key");
     expect(describeFinding(finding, rules.get(finding.ruleId)).message).toBe(

@@ -106,6 +106,8 @@ function messageFor(finding: Finding, title: string): string {
       return `A comment${where === " in a comment" ? "" : where} describes ${noun}: ${match}.`;
     case "api-attribute":
       return `The API attribute ${match}${where} returns ${noun}${context}.`;
+    case "model-output":
+      return `The model output ${match}${where} computes ${noun}${context}.`;
     case "string":
       return `The string ${match}${where} names ${noun}${context}.`;
     default:
