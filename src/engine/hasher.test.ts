@@ -3,6 +3,7 @@ import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } fr
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { buildAutomaton, compileNeedles, StreamMatcher, WINDOW_BYTES } from "../match/index.js";
 import { inlineHasher, MIN_THREADED_BYTES, prestartHashThread, threadedHasher } from "./hasher.js";
 import { hashesOnThread } from "./scan.js";
 
@@ -225,6 +226,52 @@ describe("reads on the hashing thread", () => {
   const folder = mkdtempSync(join(tmpdir(), "custodiet-hasher-"));
   afterAll(() => {
     rmSync(folder, { recursive: true, force: true });
+  });
+
+  it("lend buffers that the next automaton's kernel scans where they lie, with the same matches", async () => {
+    const own = threadedHasher();
+    try {
+      expect(await own.ready).toBe(true);
+      const stream = own.create(1 << 30);
+      const words = Array.from({ length: 60 }, (_, k) => `EM_NATION_TYPE_${k}_${"X".repeat(k % 7)}`);
+      const automaton = buildAutomaton(
+        compileNeedles(words.map((text) => ({ text, caseInsensitive: false }))),
+      );
+      const data = randomBytes(3 * WINDOW_BYTES + 777);
+      const planted = [
+        0,
+        100,
+        WINDOW_BYTES - 5,
+        WINDOW_BYTES + 131_000,
+        2 * WINDOW_BYTES + 65_000,
+        data.length - 40,
+      ];
+      planted.forEach((at, k) => data.set(new TextEncoder().encode(words[k * 7]!), at));
+      const matches = (chunks: Uint8Array[]): string[] => {
+        const matcher = new StreamMatcher(automaton);
+        const found: string[] = [];
+        for (const chunk of chunks) matcher.push(chunk, (id, at) => found.push(`${id}@${at}`));
+        return found;
+      };
+      const copies = [data.slice(0, 2 * WINDOW_BYTES), data.slice(2 * WINDOW_BYTES)];
+      const expected = matches(copies);
+      expect(expected.length).toBeGreaterThanOrEqual(planted.length);
+      const lent = copies.map((copy) => {
+        const buffer = stream.buffers!.acquire(copy.length)!;
+        buffer.set(copy);
+        return buffer;
+      });
+      // The lent memory is the kernel's: a byte written there shows through the table's buffer.
+      lent[0]![0] = 0x41;
+      expect(new Uint8Array(automaton.transitions.buffer, lent[0]!.byteOffset, 1)[0]).toBe(0x41);
+      lent[0]![0] = copies[0]![0]!;
+      expect(matches(lent)).toEqual(expected);
+      for (const buffer of lent) stream.update(buffer);
+      expect(stream.digest()).toBe(sha(data));
+      for (const buffer of lent) stream.buffers!.release(buffer);
+    } finally {
+      await own.close();
+    }
   });
 
   it("read a file's bytes into a lent buffer, at any position, and hash them there", async () => {

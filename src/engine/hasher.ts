@@ -1,12 +1,14 @@
 import { createHash, type Hash } from "node:crypto";
 import { Worker } from "node:worker_threads";
+import { lendScanArena, returnScanArena, WINDOW_BYTES } from "../match/index.js";
 import type { ChunkBuffers } from "../model/bytes.js";
 
 /**
  * SHA-256 of every layer, computed either in this thread or, when a core would otherwise sit idle, on a
  * hashing thread beside it, so that hashing no longer runs in series with matching.
  *
- * The hashing thread shares blocks of memory with this thread (a SharedArrayBuffer). A file is read
+ * The hashing thread shares blocks of memory with this thread (a SharedArrayBuffer: the reader region of a
+ * scan arena where WebAssembly has one, so the matcher scans the blocks where they lie). A file is read
  * straight into blocks lent by `buffers`, by the hashing thread itself (`buffers.read`: a pread there
  * costs this thread nothing, where a read on libuv's threads wakes one that takes this core for a while);
  * `update` with such a chunk only tells the hashing thread where it lies, without copying it, and any
@@ -63,7 +65,8 @@ const MAX_BEHIND = 6;
  * behind for a while before this thread waits. The memory is only touched as blocks are used.
  */
 const BLOCKS = 16;
-const BLOCK_BYTES = 4 << 20;
+/** Just over 4 MiB: four of the matcher's windows, which it scans where they lie (see lendScanArena). */
+const BLOCK_BYTES = 4 * WINDOW_BYTES;
 /** Blocks never lent to readers, so that a copy always finds a block once the hashing thread moves on. */
 const RESERVED_BLOCKS = 2;
 /** Queued operations (a small ring of records; the data stays in the blocks). */
@@ -318,7 +321,12 @@ const LENT_SENT = 2;
 
 function startHashThread(): HashThread {
   const control = new SharedArrayBuffer(HEADER_FIELDS * 4);
-  const data = new SharedArrayBuffer(BLOCKS * BLOCK_BYTES);
+  // The blocks are the reader region of a scan arena: the automaton's kernel, built on it next, scans them
+  // where they are (see lendScanArena). Offsets sent to the thread are offsets in `data`.
+  const arena = lendScanArena(BLOCKS * BLOCK_BYTES);
+  const data = arena?.buffer ?? new SharedArrayBuffer(BLOCKS * BLOCK_BYTES);
+  const blocksBase = arena?.base ?? 0;
+  const blockStart = (block: number): number => blocksBase + block * BLOCK_BYTES;
   const header = new Int32Array(control);
   const digests = new Uint8Array(control, DIGESTS * 4);
   const bytes = new Uint8Array(data);
@@ -500,7 +508,7 @@ function startHashThread(): HashThread {
       if (block < 0) return undefined;
       blockState[block] = LENT;
       lent++;
-      return new Uint8Array(data, block * BLOCK_BYTES, length);
+      return new Uint8Array(data, blockStart(block), length);
     },
     release(buffer) {
       const block = lentBlock(buffer);
@@ -534,9 +542,9 @@ function startHashThread(): HashThread {
   /** The block `chunk` lies in, if it is one lent out and still held, else -1. */
   const lentBlock = (chunk: Uint8Array): number => {
     if (chunk.buffer !== data) return -1;
-    const block = Math.floor(chunk.byteOffset / BLOCK_BYTES);
-    if (chunk.byteOffset + chunk.length > (block + 1) * BLOCK_BYTES || blockState[block] === IDLE) return -1;
-    return block;
+    const block = Math.floor((chunk.byteOffset - blocksBase) / BLOCK_BYTES);
+    if (block < 0 || block >= BLOCKS || chunk.byteOffset + chunk.length > blockStart(block + 1)) return -1;
+    return blockState[block] === IDLE ? -1 : block;
   };
 
   const threadedHash = (): StreamHash => {
@@ -555,8 +563,8 @@ function startHashThread(): HashThread {
         for (let at = 0; at < chunk.length; at += BLOCK_BYTES) {
           const piece = chunk.subarray(at, Math.min(chunk.length, at + BLOCK_BYTES));
           const copy = waitIdleBlock();
-          bytes.set(piece, copy * BLOCK_BYTES);
-          send(stream, UPDATE, copy, copy * BLOCK_BYTES, piece.length);
+          bytes.set(piece, blockStart(copy));
+          send(stream, UPDATE, copy, blockStart(copy), piece.length);
         }
       },
       digest() {
@@ -617,6 +625,8 @@ function startHashThread(): HashThread {
       // ended while its thread was still starting exited with code 13 and wrote no report).
       worker.ref();
       await worker.terminate();
+      // Nothing reads into or hashes the blocks any more: the next hashing thread may lend them again.
+      if (arena !== undefined) returnScanArena(arena);
     },
   };
 }

@@ -20,6 +20,7 @@ import {
   toFindings,
 } from "../findings/assemble.js";
 import { formatLocation } from "../findings/location.js";
+import { WINDOW_BYTES } from "../match/index.js";
 import { loadRulePack, type CompiledRulePack } from "../rules/index.js";
 import { toDisplayPath, walkInputs, type Exclusion } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
@@ -85,7 +86,11 @@ export interface ScanOptions {
   readonly exclude?: readonly Exclusion[];
 }
 
-const DEFAULT_CHUNK = 4 << 20;
+/**
+ * Chunks of just over 4 MiB: four whole windows of the matcher, so that a file read into the hashing
+ * thread's blocks is scanned where it lies, but for the rest of its last chunk.
+ */
+const DEFAULT_CHUNK = 4 * WINDOW_BYTES;
 /** Tasks kept in flight per job, so a worker never waits for the main thread. */
 const IN_FLIGHT_PER_JOB = 4;
 /** Waiting children held in memory at most; the rest wait in temp files. */

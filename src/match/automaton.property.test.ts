@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { buildAutomaton } from "./automaton.js";
+import { buildAutomaton, setPrefilterPolicy, StreamMatcher } from "./automaton.js";
 import { compileNeedles, type Needle } from "./needles.js";
-import { LANES, TABLE_BASE, WINDOW_BYTES } from "./wasm-kernel.js";
+import { lendScanArena, LANES, TABLE_BASE, WINDOW_BYTES } from "./wasm-kernel.js";
 import { bruteForce, prng, stream } from "../../test/match/oracle.js";
 
 /** Random needles over a small alphabet (so they overlap, nest and repeat), some case-folded. */
@@ -187,5 +187,66 @@ describe("stream matcher against brute force", () => {
     expect(stream(haystack, needles, [])).toEqual(expected);
     expect(stream(haystack, needles, [1 << 20, 2 << 20, 3 << 20])).toEqual(expected);
     expect(stream(haystack, needles, [100_000, 100_010, 1_500_000])).toEqual(expected);
+  });
+
+  it("scans chunks in its scan arena where they lie, with the same matches as copied ones", () => {
+    const random = prng(11);
+    const alphabet = Array.from({ length: 16 }, (_, k) => 0x61 + k);
+    const needles = randomNeedles(random, alphabet, 1200, 10).map((needle) => ({
+      ...needle,
+      bytes: needle.bytes.length < 4 ? Uint8Array.of(0x61, 0x62, ...needle.bytes) : needle.bytes,
+      foldMask: needle.bytes.length < 4 ? Uint8Array.of(0, 0, ...needle.foldMask) : needle.foldMask,
+    }));
+    const region = 2 * WINDOW_BYTES + 8192;
+    const arena = lendScanArena(region)!;
+    expect(arena).toBeDefined();
+    const automaton = buildAutomaton(needles);
+    // The table went into the arena, after its reader region.
+    expect(automaton.transitions.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(automaton.transitions.byteOffset).toBeGreaterThanOrEqual(arena.base + arena.length);
+    const haystack = randomHaystack(random, alphabet, 3 * WINDOW_BYTES + 12_345);
+    for (let k = 0; k < 600; k++) {
+      const needle = needles[Math.floor(random() * needles.length)]!;
+      haystack.set(needle.bytes, Math.floor(random() * (haystack.length - 16)));
+    }
+    // A needle across every window and stripe boundary of a chunk placed at the region's start.
+    const long = needles.find((needle) => needle.bytes.length >= 8)!;
+    for (let window = 0; window < haystack.length; window += WINDOW_BYTES)
+      for (let stripe = 0; stripe < LANES; stripe++) {
+        const at = window + stripe * (WINDOW_BYTES / LANES) - 3;
+        if (at > 0 && at + long.bytes.length < haystack.length) haystack.set(long.bytes, at);
+      }
+    // The oracle: the same automaton fed copies (that path is checked against brute force above).
+    const reference = new StreamMatcher(automaton);
+    const expected: string[] = [];
+    for (let at = 0; at < haystack.length; at += 1 << 20)
+      reference.push(haystack.slice(at, at + (1 << 20)), (id, start) => expected.push(`${id}@${start}`));
+    expect(expected.length).toBeGreaterThan(600);
+    const region8 = new Uint8Array(arena.buffer, arena.base, arena.length);
+    for (const policy of ["never", "always", "auto"] as const) {
+      const previous = setPrefilterPolicy(policy);
+      try {
+        // Whole windows at the region's start and at odd offsets in it, a chunk of two windows, a short one.
+        for (const [size, offset] of [
+          [WINDOW_BYTES, 0],
+          [WINDOW_BYTES, 4097],
+          [2 * WINDOW_BYTES, 3],
+          [70_001, 8191],
+        ] as const) {
+          const matcher = new StreamMatcher(automaton);
+          const hits: string[] = [];
+          for (let at = 0; at < haystack.length; at += size) {
+            const piece = haystack.subarray(at, Math.min(haystack.length, at + size));
+            region8.set(piece, offset);
+            matcher.push(region8.subarray(offset, offset + piece.length), (id, start) =>
+              hits.push(`${id}@${start}`),
+            );
+          }
+          expect(hits, `${policy}, chunks of ${size} at ${offset}`).toEqual(expected);
+        }
+      } finally {
+        setPrefilterPolicy(previous);
+      }
+    }
   });
 });

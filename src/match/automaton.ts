@@ -400,8 +400,10 @@ export type ByteReader = (into: Uint8Array) => number;
  * the window is scanned in one stripe by the kernel's prefilter instead, which skips ahead and walks the DFA
  * only around candidates (`assembleFilter` says why that is exact); it reports matches straight away.
  *
- * Each window of a chunk is copied into the kernel's memory. A caller that reads files can skip that copy
- * with `pushRead`.
+ * Each window of a chunk is copied into the kernel's memory, unless the chunk lies in the kernel's scan
+ * arena (`lendScanArena`: the hashing thread's blocks, which files are read into): such a chunk is scanned
+ * where it lies, by the prefilter at any length, by the eight lanes a whole window (`WINDOW_BYTES`) at a
+ * time. A caller that reads files itself can skip the copy with `pushRead`.
  */
 export class StreamMatcher {
   private state = 0;
@@ -473,12 +475,17 @@ export class StreamMatcher {
     let data = chunk;
     let saved: Uint8Array | undefined;
     let usesSpare = false;
+    /** Where the chunk lies in the kernel's memory when it is scanned there (in its scan arena), else -1. */
+    const address = kernel === undefined ? -1 : kernel.arenaAddress(chunk);
     if (kernel !== undefined) {
       const scratch = kernel.scratch;
       const inScratch = chunk.buffer === scratch.buffer;
       const wholeWindow = chunk.byteOffset === scratch.byteOffset && chunk.length === scratch.length;
       // Only a whole window is scanned in place; the stripes of anything else are laid out in the scratch.
-      if (!(inScratch && wholeWindow)) {
+      if (address >= 0) {
+        // In the arena: whatever is laid out in the scratch, this push runs inside another matcher's read.
+        if (windowsInUse.has(kernel)) saved = scratch.slice();
+      } else if (!(inScratch && wholeWindow)) {
         if (inScratch && (spareInUse || chunk.length > WINDOW_BYTES)) data = chunk.slice();
         else if (inScratch) {
           spare ??= new Uint8Array(WINDOW_BYTES);
@@ -502,8 +509,8 @@ export class StreamMatcher {
             length < this.stripeThreshold
               ? this.scanRange(data, at, at + length, this.state, onMatch)
               : prefilter !== undefined && prefilterWins(prefilter.pairs, data, at, length)
-                ? this.scanFiltered(kernel, prefilter.limit, data, at, length, onMatch)
-                : this.scanStriped(kernel, data, at, length, onMatch);
+                ? this.scanFiltered(kernel, prefilter.limit, data, at, length, address, onMatch)
+                : this.scanStriped(kernel, data, at, length, address, onMatch);
           at += length;
         }
       }
@@ -536,19 +543,32 @@ export class StreamMatcher {
     return state;
   }
 
-  /** chunk[at, at + length) through the kernel's filtered walk; matches reported at once. */
+  /**
+   * chunk[at, at + length) through the kernel's filtered walk; matches reported at once. `address`: where
+   * chunk[0] lies in the kernel's memory when it is scanned there, else -1.
+   */
   private scanFiltered(
     kernel: Kernel,
     limit: number,
     chunk: Uint8Array,
     at: number,
     length: number,
+    address: number,
     onMatch: MatchListener,
   ): number {
     const { states, scratch } = kernel;
+    let state = this.state;
+    if (address >= 0) {
+      const from = address + at;
+      for (let k = 0; ; k++) {
+        k = kernel.filterAt(from + k, from + length, state, limit) - from;
+        if (k === length) return states[0]!;
+        state = -states[0]!;
+        this.report(state, at + k, onMatch);
+      }
+    }
     const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
     if (!inPlace) scratch.set(chunk.subarray(at, at + length));
-    let state = this.state;
     for (let k = 0; ; k++) {
       k = kernel.filter(k, length, state, limit);
       if (k === length) return states[0]!;
@@ -557,19 +577,26 @@ export class StreamMatcher {
     }
   }
 
-  /** Eight stripes of chunk[at, at + length) through the kernel; matches reported in order. */
+  /**
+   * Eight stripes of chunk[at, at + length) through the kernel; matches reported in order. `address`: where
+   * chunk[0] lies in the kernel's memory when it may be scanned there, else -1.
+   */
   private scanStriped(
     kernel: Kernel,
     chunk: Uint8Array,
     at: number,
     length: number,
+    address: number,
     onMatch: MatchListener,
   ): number {
     const stride = Math.floor(length / LANES);
     const { states, scratch } = kernel;
     const warmup = this.warmup;
+    /** Where lane 0's stripe starts: the scratch, or the chunk itself for a whole window in the arena. */
+    let base = -1;
     // Lane i scans scratch[i * LANE_STRIDE + k]: a whole window is already laid out that way.
-    if (stride === LANE_STRIDE) {
+    if (stride === LANE_STRIDE && address >= 0) base = address + at;
+    else if (stride === LANE_STRIDE) {
       const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
       if (!inPlace) scratch.set(chunk.subarray(at, at + WINDOW_BYTES));
     } else {
@@ -580,9 +607,13 @@ export class StreamMatcher {
     }
     // Each later stripe warms up on the bytes before it, from the root, without reporting: the last
     // `warmup` bytes of every stripe, walked by the kernel in one pass, give the next stripe's state.
+    const walk =
+      base < 0
+        ? (from: number, to: number) => kernel.walk(from, to)
+        : (from: number, to: number) => kernel.walkAt(base, from, to);
     states.fill(0);
     for (let k = stride - warmup; k < stride; k++) {
-      k = kernel.walk(k, stride);
+      k = walk(k, stride);
       for (let lane = 0; lane < LANES; lane++) states[lane] = Math.abs(states[lane]!);
     }
     states.copyWithin(1, 0, LANES - 1);
@@ -591,7 +622,7 @@ export class StreamMatcher {
     // Stripe 0 reports at once; the others defer into pending, flushed in stripe order afterwards.
     let k = 0;
     while (k < stride) {
-      k = kernel.walk(k, stride);
+      k = walk(k, stride);
       if (k === stride) break;
       for (let lane = 0; lane < LANES; lane++) {
         const state = states[lane]!;

@@ -7,3 +7,4 @@ export {
   type Automaton,
   type MatchListener,
 } from "./automaton.js";
+export { lendScanArena, returnScanArena, WINDOW_BYTES } from "./wasm-kernel.js";

@@ -22,11 +22,16 @@
  *   [PAIR_BASE, +64 KiB)   the prefilter's pair table (`PAIR_BITS` per little-endian u16), see `assembleFilter`
  *   [TABLE_BASE, +table)   the automaton's transitions, i32
  *   [scratch, +LANES * LANE_STRIDE)  the bytes being scanned; lane i reads scratch[i * LANE_STRIDE + k]
+ *
+ * A scan arena (`lendScanArena`) is such a memory, shared, made before its automaton: it starts with a
+ * region a reader fills (the hashing thread's blocks, read from files there) and the table follows that
+ * region. Bytes in the region are scanned where they lie, without the copy into the scratch window.
  */
 
 /** The few WebAssembly API members we use (the project's TypeScript lib has no DOM types). */
 interface WasmMemory {
-  readonly buffer: ArrayBuffer;
+  readonly buffer: ArrayBuffer | SharedArrayBuffer;
+  grow(pages: number): number;
 }
 interface WasmInstance {
   readonly exports: Record<string, unknown>;
@@ -34,7 +39,7 @@ interface WasmInstance {
 interface WasmApi {
   Module: new (bytes: Uint8Array) => object;
   Instance: new (module: object, imports?: object) => WasmInstance;
-  Memory: new (descriptor: { initial: number }) => WasmMemory;
+  Memory: new (descriptor: { initial: number; maximum?: number; shared?: boolean }) => WasmMemory;
 }
 
 const CLASS_BASE = 64;
@@ -47,6 +52,14 @@ export const LANES = 8;
 export const LANE_STRIDE = (1 << 17) + 512;
 /** The most one kernel call scans: eight full stripes (just over 1 MiB). */
 export const WINDOW_BYTES = LANES * LANE_STRIDE;
+/** WebAssembly pages of 64 KiB. */
+const PAGE_BYTES = 1 << 16;
+/** Kernel memories stay below this many bytes (addresses are i32 values; the state's sign marks outputs). */
+const MEMORY_LIMIT = 0x7fff0000;
+/** The largest memory a shared kernel memory may grow to, in pages (what its import declares). */
+const SHARED_MAX_PAGES = Math.floor(MEMORY_LIMIT / PAGE_BYTES);
+/** Where a scan arena's reader region starts: after the header, the classes and the pair table. */
+const ARENA_BASE = 1 << 17;
 
 function leb(value: number): number[] {
   const out: number[] = [];
@@ -117,8 +130,11 @@ const op = {
  * walk(scratch, from, to) → k. Lane i reads memory[scratch + i * LANE_STRIDE + k] for k in [from, to), with
  * its state in memory[4i]. Stops at the first k where a lane reaches a state with outputs (that lane's
  * state is stored negative) and returns it; returns `to` when no lane did.
+ *
+ * The table's address is part of the code (`tableBase`, folded into each load's offset); `shared` makes the
+ * module import a shared memory (a scan arena's).
  */
-export function assembleKernel(byteIndexed: boolean): Uint8Array {
+export function assembleKernel(byteIndexed: boolean, tableBase = TABLE_BASE, shared = false): Uint8Array {
   const get = (index: number) => [op.localGet, index];
   const set = (index: number) => [op.localSet, index];
   const constant = (value: number) => [op.i32Const, ...sleb(value)];
@@ -136,7 +152,7 @@ export function assembleKernel(byteIndexed: boolean): Uint8Array {
     ...constant(2),
     op.i32Shl,
     op.i32Add,
-    op.i32Load, 2, ...leb(TABLE_BASE),
+    op.i32Load, 2, ...leb(tableBase),
     ...set(state(lane)),
   ];
   // prettier-ignore
@@ -160,12 +176,13 @@ export function assembleKernel(byteIndexed: boolean): Uint8Array {
     ...get(pointer), ...get(0), op.i32Sub,
     op.end,
   ];
-  const filterBody = assembleFilter(byteIndexed);
+  const filterBody = assembleFilter(byteIndexed, tableBase);
+  const limits = shared ? [3, ...leb(1), ...leb(SHARED_MAX_PAGES)] : [0, 1];
   // prettier-ignore
   return new Uint8Array([
     0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
     ...section(1, [2, 0x60, 3, op.i32, op.i32, op.i32, 1, op.i32, 0x60, 4, op.i32, op.i32, op.i32, op.i32, 1, op.i32]),
-    ...section(2, [1, ...name("env"), ...name("memory"), 2, 0, 1]),
+    ...section(2, [1, ...name("env"), ...name("memory"), 2, ...limits]),
     ...section(3, [2, 0, 1]),
     ...section(7, [2, ...name("walk"), 0, 0, ...name("filter"), 0, 1]),
     ...section(10, [2, ...leb(body.length), ...body, ...leb(filterBody.length), ...filterBody]),
@@ -216,7 +233,7 @@ export const PAIR_BITS = {
  * `to` with the exact state after memory[to - 1] in memory[0], or, at the first k where the walk reaches a
  * state with outputs, k with that state (negative) in memory[0].
  */
-function assembleFilter(byteIndexed: boolean): number[] {
+function assembleFilter(byteIndexed: boolean, tableBase: number): number[] {
   const get = (index: number) => [op.localGet, index];
   const set = (index: number) => [op.localSet, index];
   const tee = (index: number) => [op.localTee, index];
@@ -245,7 +262,7 @@ function assembleFilter(byteIndexed: boolean): number[] {
     ...get(pos), op.i32Load8U, 0, 0,
     ...(byteIndexed ? [] : [op.i32Load8U, 0, ...leb(CLASS_BASE)]),
     ...constant(2), op.i32Shl, op.i32Add,
-    op.i32Load, 2, ...leb(TABLE_BASE),
+    op.i32Load, 2, ...leb(tableBase),
     ...set(state),
     ...get(pos), ...constant(1), op.i32Add, ...set(pos),
   ];
@@ -324,17 +341,39 @@ export interface Kernel {
   readonly scratch: Uint8Array;
   /** Scans scratch[lane * LANE_STRIDE + k] for k in [from, to); see `assembleKernel`. */
   walk(from: number, to: number): number;
+  /** `walk` over a window that starts at `address` of the kernel's memory instead of the scratch. */
+  walkAt(address: number, from: number, to: number): number;
   /** The prefilter's pair table (see `assembleFilter`). */
   readonly pairs: Uint8Array;
   /** One filtered walk over scratch[from, to) from `state`, its result in states[0]; see `assembleFilter`. */
   filter(from: number, to: number, state: number, limit: number): number;
+  /** `filter` over memory[from, to) of the kernel's memory (absolute addresses, and so is the result). */
+  filterAt(from: number, to: number, state: number, limit: number): number;
+  /**
+   * Where `bytes` lie in the kernel's memory when they are all inside its scan arena's reader region (see
+   * `lendScanArena`), else -1: such bytes are scanned where they lie.
+   */
+  arenaAddress(bytes: Uint8Array): number;
 }
 
 /** A WebAssembly memory laid out for a kernel, with the transition table as a view into it. */
 export interface KernelMemory {
   readonly memory: WasmMemory;
   readonly table: Int32Array;
+  readonly tableBase: number;
   readonly scratchBase: number;
+  /** The scan arena this memory is (shared; its kernel imports a shared memory), if any. */
+  readonly arena?: ScanArena;
+}
+
+/**
+ * Shared memory a reader fills, that a kernel of this thread stands on (see the layout above and
+ * `lendScanArena`): `buffer` is the whole memory as it was made, the reader's region is [base, base + length).
+ */
+export interface ScanArena {
+  readonly buffer: SharedArrayBuffer;
+  readonly base: number;
+  readonly length: number;
 }
 
 let api: WasmApi | undefined | null = null;
@@ -344,21 +383,136 @@ function wasmApi(): WasmApi | undefined {
   return api ?? undefined;
 }
 
-/** The compiled kernels, by table kind: [by class, by byte]. */
-const compiled: (object | undefined)[] = [undefined, undefined];
+/** The compiled kernels, by table kind (by class or by byte), table address and memory kind. */
+const compiled = new Map<string, object>();
+
+/** What this thread knows of a scan arena. */
+interface ArenaState {
+  readonly memory: WasmMemory;
+  /** A kernel memory stands on it (its table follows the region). */
+  claimed: boolean;
+  /** Lent to a reader (`lendScanArena`) that has not returned it. */
+  lent: boolean;
+}
+
+const arenaStates = new WeakMap<ScanArena, ArenaState>();
+/**
+ * This thread's arenas, as long as a reader or a kernel memory holds them: a scan's hashing thread lends
+ * one, and an automaton's kernel memory that stands on one keeps it.
+ */
+let arenas: WeakRef<ScanArena>[] = [];
+
+function liveArenas(): ScanArena[] {
+  const live: ScanArena[] = [];
+  arenas = arenas.filter((ref) => {
+    const arena = ref.deref();
+    if (arena !== undefined) live.push(arena);
+    return arena !== undefined;
+  });
+  return live;
+}
+
+/**
+ * A scan arena with a reader region of at least `length` bytes, lent to the caller until it calls
+ * `returnScanArena`; undefined where WebAssembly or shared memory is unavailable. An arena returned before
+ * is lent again, first one a kernel already stands on (whose kernel then scans the new reader's bytes where
+ * they lie); else a new one is made. The next kernel memory this thread allocates (`allocateKernelMemory`:
+ * the first automaton large enough for one) takes an arena no kernel stands on yet, grown to hold its table
+ * after the region. Only the pages the reader touches take memory.
+ */
+export function lendScanArena(length: number): ScanArena | undefined {
+  const wasm = wasmApi();
+  if (wasm === undefined || ARENA_BASE + length + WINDOW_BYTES > MEMORY_LIMIT) return undefined;
+  const free = liveArenas().filter((arena) => !arenaStates.get(arena)!.lent && arena.length >= length);
+  const reused = free.find((arena) => arenaStates.get(arena)!.claimed) ?? free[0];
+  if (reused !== undefined) {
+    arenaStates.get(reused)!.lent = true;
+    return reused;
+  }
+  let memory: WasmMemory;
+  try {
+    memory = new wasm.Memory({
+      initial: Math.ceil((ARENA_BASE + length) / PAGE_BYTES),
+      maximum: SHARED_MAX_PAGES,
+      shared: true,
+    });
+  } catch {
+    return undefined;
+  }
+  if (!(memory.buffer instanceof SharedArrayBuffer)) return undefined;
+  const arena: ScanArena = { buffer: memory.buffer, base: ARENA_BASE, length };
+  arenaStates.set(arena, { memory, claimed: false, lent: true });
+  arenas.push(new WeakRef(arena));
+  return arena;
+}
+
+/** The reader is done with the arena's region (no read or hash of it is under way any more). */
+export function returnScanArena(arena: ScanArena): void {
+  const state = arenaStates.get(arena);
+  if (state !== undefined) state.lent = false;
+}
+
+/**
+ * Takes this thread's newest arena that no kernel stands on (one lent out first), grown to `total` bytes
+ * with its table at `tableBase`; undefined when there is none or it cannot grow.
+ */
+function takeArena(
+  tableOf: (arena: ScanArena) => number,
+  totalOf: (arena: ScanArena) => number,
+): { arena: ScanArena; memory: WasmMemory; tableBase: number } | undefined {
+  const free = liveArenas()
+    .filter((arena) => !arenaStates.get(arena)!.claimed)
+    .reverse();
+  const arena = free.find((candidate) => arenaStates.get(candidate)!.lent) ?? free[0];
+  if (arena === undefined) return undefined;
+  const state = arenaStates.get(arena)!;
+  const total = totalOf(arena);
+  if (total > MEMORY_LIMIT) return undefined;
+  const pages = Math.ceil(total / PAGE_BYTES) - state.memory.buffer.byteLength / PAGE_BYTES;
+  try {
+    if (pages > 0) state.memory.grow(pages);
+  } catch {
+    return undefined;
+  }
+  state.claimed = true;
+  return { arena, memory: state.memory, tableBase: tableOf(arena) };
+}
 
 /**
  * Allocates a kernel memory for a table of `entries` i32 values and a scratch window; undefined when
- * WebAssembly is unavailable or the table is too large for 32-bit addressing.
+ * WebAssembly is unavailable or the table is too large for 32-bit addressing. An arena of this thread that
+ * no kernel stands on yet is taken when there is one (see `lendScanArena`).
  */
 export function allocateKernelMemory(entries: number): KernelMemory | undefined {
   const wasm = wasmApi();
   if (wasm === undefined) return undefined;
-  const scratchBase = Math.ceil((TABLE_BASE + entries * 4) / 64) * 64;
+  const tableOf = (arena: ScanArena): number => align64(arena.base + arena.length);
+  const scratchOf = (arena: ScanArena): number => align64(tableOf(arena) + entries * 4);
+  const taken = takeArena(tableOf, (arena) => scratchOf(arena) + WINDOW_BYTES);
+  if (taken !== undefined) {
+    const { arena, memory, tableBase } = taken;
+    return {
+      memory,
+      table: new Int32Array(memory.buffer, tableBase, entries),
+      tableBase,
+      scratchBase: scratchOf(arena),
+      arena,
+    };
+  }
+  const scratchBase = align64(TABLE_BASE + entries * 4);
   const total = scratchBase + WINDOW_BYTES;
-  if (total > 0x7fff0000) return undefined;
-  const memory = new wasm.Memory({ initial: Math.ceil(total / 65536) });
-  return { memory, table: new Int32Array(memory.buffer, TABLE_BASE, entries), scratchBase };
+  if (total > MEMORY_LIMIT) return undefined;
+  const memory = new wasm.Memory({ initial: Math.ceil(total / PAGE_BYTES) });
+  return {
+    memory,
+    table: new Int32Array(memory.buffer, TABLE_BASE, entries),
+    tableBase: TABLE_BASE,
+    scratchBase,
+  };
+}
+
+function align64(value: number): number {
+  return Math.ceil(value / 64) * 64;
 }
 
 /**
@@ -371,9 +525,15 @@ export function createKernel(
 ): Kernel | undefined {
   const wasm = wasmApi();
   if (wasm === undefined) return undefined;
-  const kind = classOf === undefined ? 1 : 0;
-  const module = (compiled[kind] ??= new wasm.Module(assembleKernel(kind === 1)));
-  const { memory, scratchBase } = kernelMemory;
+  const byteIndexed = classOf === undefined;
+  const { memory, scratchBase, tableBase, arena } = kernelMemory;
+  const shared = arena !== undefined;
+  const key = `${byteIndexed}:${tableBase}:${shared}`;
+  let module = compiled.get(key);
+  if (module === undefined) {
+    module = new wasm.Module(assembleKernel(byteIndexed, tableBase, shared));
+    compiled.set(key, module);
+  }
   const instance = new wasm.Instance(module, { env: { memory } });
   const walk = instance.exports.walk as (scratch: number, from: number, to: number) => number;
   const filter = instance.exports.filter as (
@@ -382,14 +542,25 @@ export function createKernel(
     state: number,
     limit: number,
   ) => number;
-  const bytes = new Uint8Array(memory.buffer);
+  const buffer = memory.buffer;
+  const bytes = new Uint8Array(buffer);
   if (classOf !== undefined) bytes.set(classOf, CLASS_BASE);
+  const regionEnd = arena === undefined ? 0 : arena.base + arena.length;
   return {
-    states: new Int32Array(memory.buffer, 0, LANES),
+    states: new Int32Array(buffer, 0, LANES),
     scratch: bytes.subarray(scratchBase, scratchBase + WINDOW_BYTES),
     walk: (from, to) => walk(scratchBase, from, to),
+    walkAt: walk,
     pairs: bytes.subarray(PAIR_BASE, PAIR_BASE + PAIR_BYTES),
     filter: (from, to, state, limit) =>
       filter(scratchBase + from, scratchBase + to, state, limit) - scratchBase,
+    filterAt: filter,
+    arenaAddress: (view) =>
+      arena !== undefined &&
+      (view.buffer === arena.buffer || view.buffer === buffer) &&
+      view.byteOffset >= arena.base &&
+      view.byteOffset + view.length <= regionEnd
+        ? view.byteOffset
+        : -1,
   };
 }
