@@ -237,7 +237,7 @@ describe("reads on the hashing thread", () => {
       const automaton = buildAutomaton(
         compileNeedles(words.map((text) => ({ text, caseInsensitive: false }))),
       );
-      const data = randomBytes(3 * WINDOW_BYTES + 777);
+      const data = new Uint8Array(randomBytes(3 * WINDOW_BYTES + 777));
       const planted = [
         0,
         100,
@@ -246,7 +246,7 @@ describe("reads on the hashing thread", () => {
         2 * WINDOW_BYTES + 65_000,
         data.length - 40,
       ];
-      planted.forEach((at, k) => data.set(new TextEncoder().encode(words[k * 7]!), at));
+      for (const [k, at] of planted.entries()) data.set(new TextEncoder().encode(words[k * 7]), at);
       const matches = (chunks: Uint8Array[]): string[] => {
         const matcher = new StreamMatcher(automaton);
         const found: string[] = [];
