@@ -52,8 +52,12 @@ export interface Hasher {
   close(): Promise<void>;
 }
 
-/** Streams shorter than this are hashed in place: handing them over would cost more than it saves. */
-export const MIN_THREADED_BYTES = 1 << 20;
+/**
+ * Streams shorter than this are hashed in place: handing them over would cost more than it saves. Longer
+ * files are read into the hashing thread's blocks (files up to 256 KiB are read whole), so this thread
+ * neither reads nor hashes them.
+ */
+export const MIN_THREADED_BYTES = 256 << 10;
 /**
  * A new stream is hashed in this thread when the hashing thread has this many operations (chunks of up to
  * 4 MiB) still to do.

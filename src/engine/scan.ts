@@ -106,7 +106,7 @@ function hashThreadOn(options: Pick<ScanOptions, "jobs" | "hashThread">): boolea
   return options.hashThread ?? (jobsOf(options) === 1 && availableParallelism() > 1);
 }
 
-/** Whether some input may hold a stream long enough for the hashing thread: a folder, or a file of 1 MiB or more. */
+/** Whether some input may hold a stream long enough for the hashing thread: a folder, or a file of 256 KiB or more. */
 function mayHoldLongStreams(paths: readonly string[], cwd: string): boolean {
   for (const path of paths) {
     try {
