@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildAutomaton, compileNeedles, StreamMatcher, WINDOW_BYTES } from "../match/index.js";
 import { inlineHasher, MIN_THREADED_BYTES, prestartHashThread, threadedHasher } from "./hasher.js";
-import { hashesOnThread } from "./scan.js";
+import { hashesOnThread } from "./threads.js";
 
 const sha = (bytes: Uint8Array): string => createHash("sha256").update(bytes).digest("hex");
 

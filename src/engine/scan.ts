@@ -1,7 +1,7 @@
-import { mkdirSync, statSync, writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { availableParallelism, tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import type { CoverageEntry } from "../model/coverage.js";
 import type { Finding } from "../model/finding.js";
 import type { LocationLayer } from "../model/location.js";
@@ -25,7 +25,8 @@ import { loadRulePack, type CompiledRulePack } from "../rules/index.js";
 import { toDisplayPath, walkInputs, type Exclusion } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
-import { MIN_THREADED_BYTES, threadedHasher } from "./hasher.js";
+import { threadedHasher } from "./hasher.js";
+import { hashThreadOn, jobsOf, mayHoldLongStreams } from "./threads.js";
 import {
   interruptedResult,
   layerOf,
@@ -95,38 +96,6 @@ const DEFAULT_CHUNK = 4 * WINDOW_BYTES;
 const IN_FLIGHT_PER_JOB = 4;
 /** Waiting children held in memory at most; the rest wait in temp files. */
 const MAX_PENDING_MEMORY = 128 << 20;
-
-/** Scanning threads: this one and jobs - 1 workers. */
-function jobsOf(options: Pick<ScanOptions, "jobs">): number {
-  return Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
-}
-
-/** Whether SHA-256 runs on a thread of its own: with one job and a spare core, unless the options say. */
-function hashThreadOn(options: Pick<ScanOptions, "jobs" | "hashThread">): boolean {
-  return options.hashThread ?? (jobsOf(options) === 1 && availableParallelism() > 1);
-}
-
-/** Whether some input may hold a stream long enough for the hashing thread: a folder, or a file of 256 KiB or more. */
-function mayHoldLongStreams(paths: readonly string[], cwd: string): boolean {
-  for (const path of paths) {
-    try {
-      const info = statSync(resolve(cwd, path));
-      if (!info.isFile() || info.size >= MIN_THREADED_BYTES) return true;
-    } catch {
-      return true; // the walk reports it; the thread may still be needed for the others
-    }
-  }
-  return false;
-}
-
-/**
- * Whether a scan with these options hashes on a thread of its own beside the scanning thread (see
- * `ScanOptions.hashThread`) and may need it (shorter streams are hashed in place). The CLI starts the thread
- * early when it will.
- */
-export function hashesOnThread(options: Pick<ScanOptions, "paths" | "cwd" | "jobs" | "hashThread">): boolean {
-  return hashThreadOn(options) && mayHoldLongStreams(options.paths, options.cwd ?? process.cwd());
-}
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const cwd = options.cwd ?? process.cwd();
