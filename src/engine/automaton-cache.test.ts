@@ -6,6 +6,7 @@ import { deserialize, serialize } from "node:v8";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildAutomaton, StreamMatcher, type Automaton } from "../match/automaton.js";
 import { compileNeedles, encodeTerm } from "../match/needles.js";
+import { lendScanArena } from "../match/wasm-kernel.js";
 import { cachedAutomaton } from "./automaton-cache.js";
 
 const folders: string[] = [];
@@ -77,6 +78,28 @@ describe("cachedAutomaton", () => {
     const other = compileNeedles([...terms, { text: "hijab", caseInsensitive: true }]);
     expect(cachedAutomaton(other, folder)).toEqual(buildAutomaton(other));
     expect(entries(folder)).toHaveLength(2);
+  });
+
+  it("reads a large table straight into kernel memory, a scan arena's when one is lent", () => {
+    const folder = cacheFolder();
+    const many = compileNeedles(
+      Array.from({ length: 80 }, (_, k) => ({
+        text: `ATTRIBUTE_${k}_${"Z".repeat(k % 9)}`,
+        caseInsensitive: true,
+      })),
+    );
+    const built = cachedAutomaton(many, folder);
+    const arena = lendScanArena(1 << 20)!;
+    const read = cachedAutomaton(many, folder);
+    expect(read).toEqual(built);
+    // In the arena, after its reader region: the kernel scans from it without a copy.
+    expect(read.transitions.buffer).toBeInstanceOf(SharedArrayBuffer);
+    expect(read.transitions.byteOffset).toBeGreaterThanOrEqual(arena.base + arena.length);
+    const haystack = new Uint8Array(randomBytes(200_000));
+    haystack.set(encodeTerm("attribute_7_zzzzzzz", "utf-16le")!, 5000);
+    haystack.set(encodeTerm("ATTRIBUTE_79_ZZZZZZZ", "utf-8")!, 150_000);
+    expect(matches(read, haystack)).toEqual(matches(built, haystack));
+    expect(matches(read, haystack).length).toBeGreaterThanOrEqual(2);
   });
 
   it("builds again over a damaged entry, and without a folder", () => {

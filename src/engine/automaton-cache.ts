@@ -1,9 +1,10 @@
 import { createHash } from "node:crypto";
+import { closeSync, fstatSync, openSync, readSync } from "node:fs";
 import { isDeepStrictEqual } from "node:util";
 import { deserialize, serialize } from "node:v8";
-import { buildAutomaton, type Automaton } from "../match/automaton.js";
+import { buildAutomaton, kernelTable, type Automaton } from "../match/automaton.js";
 import type { Needle } from "../match/needles.js";
-import { codeFingerprint, readCacheEntry, writeCacheEntry } from "../rules/rule-cache.js";
+import { codeFingerprint, entryPath, writeCacheEntry } from "../rules/rule-cache.js";
 
 /**
  * Automata built before, kept beside the rule pack cache: filling the transition table costs ~20 ms for the
@@ -12,9 +13,9 @@ import { codeFingerprint, readCacheEntry, writeCacheEntry } from "../rules/rule-
  * automaton, so a change to either — or to the carving signatures that join the rule needles — gives a new
  * entry.
  *
- * Only tables up to MAX_TABLE_BYTES are kept: a table read back is copied into the matcher's WebAssembly
- * memory once more, where a freshly built one is built in place, so a big table would cost its size again
- * in memory (73 MB for 3,000 terms).
+ * A table read back goes straight into the matcher's WebAssembly memory, as a freshly built one is built
+ * there. Only tables up to MAX_TABLE_BYTES are kept, so that the cache folder stays small (3,000 terms make a
+ * table of 73 MB).
  */
 
 /** Bump when the entry layout changes. */
@@ -162,6 +163,59 @@ function decodeEntry(key: string, entry: Uint8Array<ArrayBuffer>): StoredAutomat
   return fields as unknown as StoredAutomaton;
 }
 
+/** Reads exactly `into.length` bytes of `fd` at `position`; false when the file is shorter. */
+function readFully(fd: number, into: Uint8Array, position: number): boolean {
+  for (let filled = 0; filled < into.length;) {
+    const got = readSync(fd, into, filled, into.length - filled, position + filled);
+    if (got === 0) return false;
+    filled += got;
+  }
+  return true;
+}
+
+/**
+ * The entry of `key` in the file at `path` (see encodeEntry), or undefined (none, another key, damaged). The
+ * transition table is read straight into a kernel memory (see kernelTable), the other arrays into arrays of
+ * their own.
+ */
+function readEntry(path: string, key: string): StoredAutomaton | undefined {
+  let fd: number;
+  try {
+    fd = openSync(path, "r");
+  } catch {
+    return undefined;
+  }
+  try {
+    const size = fstatSync(fd).size;
+    const length = new Uint8Array(4);
+    if (!readFully(fd, length, 0)) return undefined;
+    const headerLength = new DataView(length.buffer).getUint32(0, true);
+    if (4 + headerLength > size) return undefined;
+    const headerBytes = new Uint8Array(headerLength);
+    if (!readFully(fd, headerBytes, 4)) return undefined;
+    const header = deserialize(headerBytes) as Header | null;
+    if (header?.key !== key) return undefined;
+    const base = align8(4 + headerLength);
+    const fields: Record<string, unknown> = { ...header.values };
+    for (const { name, type, offset, length: count } of header.arrays) {
+      const Type = ARRAY_TYPES[type];
+      const bytes = count * Type.BYTES_PER_ELEMENT;
+      if (base + offset + bytes > size) return undefined;
+      const array: ArrayBufferView =
+        (name === "transitions" && type === "Int32Array" ? kernelTable(count) : undefined) ?? new Type(count);
+      if (!readFully(fd, new Uint8Array(array.buffer, array.byteOffset, bytes), base + offset))
+        return undefined;
+      fields[name] = array;
+    }
+    return fields as unknown as StoredAutomaton;
+  } catch {
+    // A damaged entry: build again.
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
 /**
  * `buildAutomaton(needles)`, read from `cacheDir` when it was built there before, else built and (when its
  * table is small enough) stored there. `known`: see cacheKey.
@@ -173,17 +227,8 @@ export function cachedAutomaton(
 ): Automaton {
   const key = cacheDir === undefined ? undefined : cacheKey(needles, known);
   if (cacheDir === undefined || key === undefined) return buildAutomaton(needles);
-  const bytes = readCacheEntry(cacheDir, PREFIX, key);
-  if (bytes !== undefined) {
-    try {
-      // A file read is never in shared memory.
-      const entry = new Uint8Array(bytes.buffer as ArrayBuffer, bytes.byteOffset, bytes.byteLength);
-      const stored = decodeEntry(key, entry);
-      if (stored !== undefined) return { needles, ...stored };
-    } catch {
-      // A damaged entry: build again.
-    }
-  }
+  const stored = readEntry(entryPath(cacheDir, PREFIX, key), key);
+  if (stored !== undefined) return { needles, ...stored };
   const automaton = buildAutomaton(needles);
   if (automaton.transitions.byteLength <= MAX_TABLE_BYTES) {
     try {

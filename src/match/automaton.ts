@@ -187,6 +187,19 @@ export function buildAutomaton(needles: readonly Needle[]): Automaton {
 /** Kernel memories that already hold a table, by the table's view (clones and shared copies have none). */
 const kernelMemories = new WeakMap<Int32Array, KernelMemory>();
 
+/**
+ * A transition table of `entries` values inside a new kernel memory of this thread (a scan arena's when one
+ * is free), for an automaton read from elsewhere (a cache file) to be filled in place, so that its kernel
+ * needs no copy of it; undefined for tables small enough to stay plain, or without WebAssembly.
+ */
+export function kernelTable(entries: number): Int32Array | undefined {
+  if (entries < DIRECT_KERNEL_ENTRIES) return undefined;
+  const kernelMemory = allocateKernelMemory(entries);
+  if (kernelMemory === undefined) return undefined;
+  kernelMemories.set(kernelMemory.table, kernelMemory);
+  return kernelMemory.table;
+}
+
 /** Bytes of the transition tables, for memory accounting. */
 export function automatonByteSize(automaton: Automaton): number {
   return (

@@ -161,7 +161,8 @@ export function ruleCacheKey(sources: readonly RuleSourceText[]): string | undef
   return hash.digest("hex");
 }
 
-function entryPath(directory: string, prefix: string, key: string): string {
+/** Where the entry of `key` is (or would be) kept. */
+export function entryPath(directory: string, prefix: string, key: string): string {
   return join(directory, `${prefix}${key}.bin`);
 }
 
