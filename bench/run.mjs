@@ -206,6 +206,22 @@ function repeat(label, bytes, run) {
   run(); // warm the page cache and any on-disk state
   const samples = [];
   for (let index = 0; index < options.runs; index++) samples.push(run());
+  return summarize(label, bytes, samples);
+}
+
+/**
+ * `repeat` for several variants over the same bytes, run in turn (A B C, A B C, …) after one warm-up run of
+ * each, so that a shared machine that slows down or speeds up midway moves every variant alike and the
+ * ratios between them stay fair (run in blocks, a slowdown during the last block showed as a ratio).
+ */
+function repeatInterleaved(bytes, variants) {
+  for (const { run } of variants) run();
+  const samples = variants.map(() => []);
+  for (let index = 0; index < options.runs; index++) variants.forEach(({ run }, k) => samples[k].push(run()));
+  return variants.map(({ label }, k) => summarize(label, bytes, samples[k]));
+}
+
+function summarize(label, bytes, samples) {
   const wall = median(samples.map((s) => s.wall));
   const cpu = median(samples.map((s) => s.cpu));
   const peakMb = Math.max(...samples.map((s) => s.peakMb));
@@ -545,7 +561,7 @@ async function main() {
   log("\nwhere the time goes (in-process, one thread, 300 terms)");
   results.stages = await stages(corpus, manifest, rulesDirs.get(MAIN_TERMS));
 
-  log(`\nsame work, ${MAIN_TERMS} terms, ${options.runs} runs each (median)`);
+  log(`\nsame work, ${MAIN_TERMS} terms, ${options.runs} runs each, in turn (median)`);
   const entry = custodietEntry();
   results.custodietEntry = entry.via;
   const rows = {};
@@ -579,11 +595,17 @@ async function main() {
     { key: "custodiet-j2", label: "custodiet scan --jobs 2", jobs: 2, extra: [] },
   ];
   const reports = [];
-  for (const { key, label, jobs, extra } of variants) {
-    const output = join(OUT, `scan-${MAIN_TERMS}-${key}.json`);
-    rows[key] = repeat(label, bytes, () =>
-      custodietScan(entry, corpus, rulesDirs.get(MAIN_TERMS), jobs, output, extra),
-    );
+  const outputOf = (key) => join(OUT, `scan-${MAIN_TERMS}-${key}.json`);
+  const measured = repeatInterleaved(
+    bytes,
+    variants.map(({ key, label, jobs, extra }) => ({
+      label,
+      run: () => custodietScan(entry, corpus, rulesDirs.get(MAIN_TERMS), jobs, outputOf(key), extra),
+    })),
+  );
+  for (const [index, { key }] of variants.entries()) {
+    const output = outputOf(key);
+    rows[key] = measured[index];
     const check = custodietFound(output, manifest);
     rows[key].plantsMissing = check.missing.length;
     rows[key].findings = check.findings;
@@ -651,13 +673,19 @@ async function main() {
   results.noFindings = await noFindings(rulesDirs.get(MAIN_TERMS));
 
   if (options.terms.length > 0) {
-    log("\nscaling with rule count (custodiet --jobs 1)");
+    log("\nscaling with rule count (custodiet --jobs 1, run in turn)");
     results.ruleScaling = [];
-    for (const count of options.terms) {
-      const output = join(OUT, `scan-terms-${count}.json`);
-      const row = repeat(`${count} terms (${exports.get(count).needles} needles)`, bytes, () =>
-        custodietScan(entry, corpus, rulesDirs.get(count), 1, output),
-      );
+    const outputOf = (count) => join(OUT, `scan-terms-${count}.json`);
+    const measured = repeatInterleaved(
+      bytes,
+      options.terms.map((count) => ({
+        label: `${count} terms (${exports.get(count).needles} needles)`,
+        run: () => custodietScan(entry, corpus, rulesDirs.get(count), 1, outputOf(count)),
+      })),
+    );
+    for (const [index, count] of options.terms.entries()) {
+      const output = outputOf(count);
+      const row = measured[index];
       delete row.last;
       row.terms = count;
       row.needles = exports.get(count).needles;
