@@ -570,20 +570,16 @@ export class StreamMatcher {
     onMatch: MatchListener,
   ): number {
     const { states, scratch } = kernel;
-    let state = this.state;
-    if (address >= 0) {
-      const from = address + at;
-      for (let k = 0; ; k++) {
-        k = kernel.filterAt(from + k, from + length, state, limit) - from;
-        if (k === length) return states[0]!;
-        state = -states[0]!;
-        this.report(state, at + k, onMatch);
-      }
+    // Where the window lies in the kernel's memory: in the arena, or copied into the scratch.
+    let from = address + at;
+    if (address < 0) {
+      const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
+      if (!inPlace) scratch.set(chunk.subarray(at, at + length));
+      from = scratch.byteOffset;
     }
-    const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
-    if (!inPlace) scratch.set(chunk.subarray(at, at + length));
+    let state = this.state;
     for (let k = 0; ; k++) {
-      k = kernel.filter(k, length, state, limit);
+      k = kernel.filter(from + k, from + length, state, limit) - from;
       if (k === length) return states[0]!;
       state = -states[0]!;
       this.report(state, at + k, onMatch);
@@ -605,9 +601,9 @@ export class StreamMatcher {
     const stride = Math.floor(length / LANES);
     const { states, scratch } = kernel;
     const warmup = this.warmup;
-    /** Where lane 0's stripe starts: the scratch, or the chunk itself for a whole window in the arena. */
-    let base = -1;
-    // Lane i scans scratch[i * LANE_STRIDE + k]: a whole window is already laid out that way.
+    /** Where lane 0's stripe starts in the kernel's memory: the scratch, or a whole window where it lies. */
+    let base = scratch.byteOffset;
+    // Lane i scans memory[base + i * LANE_STRIDE + k]: a whole window is already laid out that way.
     if (stride === LANE_STRIDE && address >= 0) base = address + at;
     else if (stride === LANE_STRIDE) {
       const inPlace = chunk.buffer === scratch.buffer && chunk.byteOffset + at === scratch.byteOffset;
@@ -620,13 +616,9 @@ export class StreamMatcher {
     }
     // Each later stripe warms up on the bytes before it, from the root, without reporting: the last
     // `warmup` bytes of every stripe, walked by the kernel in one pass, give the next stripe's state.
-    const walk =
-      base < 0
-        ? (from: number, to: number) => kernel.walk(from, to)
-        : (from: number, to: number) => kernel.walkAt(base, from, to);
     states.fill(0);
     for (let k = stride - warmup; k < stride; k++) {
-      k = walk(k, stride);
+      k = kernel.walk(base, k, stride);
       for (let lane = 0; lane < LANES; lane++) states[lane] = Math.abs(states[lane]!);
     }
     states.copyWithin(1, 0, LANES - 1);
@@ -635,7 +627,7 @@ export class StreamMatcher {
     // Stripe 0 reports at once; the others defer into pending, flushed in stripe order afterwards.
     let k = 0;
     while (k < stride) {
-      k = walk(k, stride);
+      k = kernel.walk(base, k, stride);
       if (k === stride) break;
       for (let lane = 0; lane < LANES; lane++) {
         const state = states[lane]!;

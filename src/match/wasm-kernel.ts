@@ -337,18 +337,23 @@ function assembleFilter(byteIndexed: boolean, tableBase: number): number[] {
 export interface Kernel {
   /** Lane states, the same values as the automaton's transitions (negative: the state has outputs). */
   readonly states: Int32Array;
-  /** Where bytes to scan go (`WINDOW_BYTES`); lane i's stripe starts at i * LANE_STRIDE. */
+  /**
+   * Where bytes to scan are laid out (`WINDOW_BYTES`); lane i's stripe starts at i * LANE_STRIDE. Its
+   * `byteOffset` is its address in the kernel's memory.
+   */
   readonly scratch: Uint8Array;
-  /** Scans scratch[lane * LANE_STRIDE + k] for k in [from, to); see `assembleKernel`. */
-  walk(from: number, to: number): number;
-  /** `walk` over a window that starts at `address` of the kernel's memory instead of the scratch. */
-  walkAt(address: number, from: number, to: number): number;
+  /**
+   * Scans memory[window + lane * LANE_STRIDE + k] for k in [from, to), where `window` is the address of a
+   * window laid out in stripes (the scratch's, or one in the scan arena); see `assembleKernel`.
+   */
+  walk(window: number, from: number, to: number): number;
   /** The prefilter's pair table (see `assembleFilter`). */
   readonly pairs: Uint8Array;
-  /** One filtered walk over scratch[from, to) from `state`, its result in states[0]; see `assembleFilter`. */
+  /**
+   * One filtered walk over memory[from, to) of the kernel's memory from `state` (addresses, and so is the
+   * result), its state in states[0]; see `assembleFilter`.
+   */
   filter(from: number, to: number, state: number, limit: number): number;
-  /** `filter` over memory[from, to) of the kernel's memory (absolute addresses, and so is the result). */
-  filterAt(from: number, to: number, state: number, limit: number): number;
   /**
    * Where `bytes` lie in the kernel's memory when they are all inside its scan arena's reader region (see
    * `lendScanArena`), else -1: such bytes are scanned where they lie.
@@ -549,12 +554,9 @@ export function createKernel(
   return {
     states: new Int32Array(buffer, 0, LANES),
     scratch: bytes.subarray(scratchBase, scratchBase + WINDOW_BYTES),
-    walk: (from, to) => walk(scratchBase, from, to),
-    walkAt: walk,
+    walk,
     pairs: bytes.subarray(PAIR_BASE, PAIR_BASE + PAIR_BYTES),
-    filter: (from, to, state, limit) =>
-      filter(scratchBase + from, scratchBase + to, state, limit) - scratchBase,
-    filterAt: filter,
+    filter,
     arenaAddress: (view) =>
       arena !== undefined &&
       (view.buffer === arena.buffer || view.buffer === buffer) &&
