@@ -504,6 +504,15 @@ describe("lexicon lines", () => {
     expect(at("x ? a:race:b", "race")).toBeUndefined();
   });
 
+  it("looks for an emoji up to 160 code units from the hit, its second half possibly just past them", () => {
+    const term = "黃皮膚";
+    // The emoji's first unit 159 or 160 units past the hit's end, or 160 or 161 units before its start.
+    expect(at(`${term}${"x".repeat(159)}🏼 tail`, term)).toBe("emoji data");
+    expect(at(`${term}${"x".repeat(160)}🏼 tail`, term)).toBeUndefined();
+    expect(at(`head 🏼${"x".repeat(158)}${term}`, term)).toBe("emoji data");
+    expect(at(`head 🏼${"x".repeat(159)}${term}`, term)).toBeUndefined();
+  });
+
   it("does not take a lone surrogate (binary read as UTF-16) for an emoji", () => {
     expect(at("\ud83dEM_RACE_TYPE_BLACK\0EM_RACE_TYPE_WHITE", "RACE")).toBeUndefined();
   });

@@ -376,6 +376,12 @@ const WORDNET_LINE = /^(?:\d{8} \d{2} [nvasr] [0-9a-f]{2} |n\d{8}\t)/u;
  */
 const ARFF_ATTRIBUTE = /^@attribute\s/iu;
 
+/**
+ * A surrogate pair in U+1F000-U+1FBFF, matched as code units (no `u` flag): pictographs, skin-tone modifiers,
+ * people. A lone surrogate is what binary data read as UTF-16 gives. One search: a loop over the code units
+ * had V8 compile `lexiconLine` again at the first pair it met.
+ */
+const EMOJI_PAIR = /[\ud83c-\ud83e][\udc00-\udfff]/;
 /** Numeric character references and escapes of the emoji planes (U+1F000-U+1FAFF). */
 const EMOJI_ESCAPE = /&#x1f[0-9a-f]{3};|&#12\d{4};|\\u\{?1f[0-9a-f]{3}|\\ud83[c-e]/iu;
 
@@ -390,16 +396,11 @@ export function lexiconLine(text: string, start: number, end: number): string | 
   while (from > 0 && start - from < 400 && text.charCodeAt(from - 1) !== 0x0a) from--;
   let to = end;
   while (to < text.length && to - end < 400 && text.charCodeAt(to) !== 0x0a) to++;
-  for (let at = Math.max(from, start - EMOJI_REACH); at < Math.min(to, end + EMOJI_REACH); at++) {
-    const code = text.charCodeAt(at);
-    // A surrogate pair in U+1F000-U+1FBFF: pictographs, skin-tone modifiers, people (a lone surrogate is
-    // what binary data read as UTF-16 gives).
-    if (code >= 0xd83c && code <= 0xd83e) {
-      const low = text.charCodeAt(at + 1);
-      if (low >= 0xdc00 && low <= 0xdfff) return "emoji data";
-    }
-  }
-  const near = text.slice(Math.max(from, start - EMOJI_REACH), Math.min(to, end + EMOJI_REACH));
+  const low = Math.max(from, start - EMOJI_REACH);
+  const high = Math.min(to, end + EMOJI_REACH);
+  // A pair whose first unit lies in [low, high), its second one maybe just past it.
+  if (EMOJI_PAIR.test(text.slice(low, high + 1))) return "emoji data";
+  const near = text.slice(low, high);
   if (EMOJI_ESCAPE.test(near)) return "emoji data";
   if (isShortCode(text, start, end)) return "emoji data";
   const atLineStart = from === 0 || text.charCodeAt(from - 1) === 0x0a;
