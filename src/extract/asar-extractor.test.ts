@@ -1,50 +1,17 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readFileSync } from "node:fs";
+import { afterAll, describe, expect, it } from "vitest";
 import { asarArchive, asarPickle } from "../../scripts/build-fixtures.mjs";
-import { memorySource } from "../sources/byte-source.js";
-import { MAX_DIRECTORY_DEPTH, asarExtractor, extractAsar, readAsarHeader } from "./asar-extractor.js";
+import { cleanupTempDirs, runOnce } from "../../test/extract/drive.js";
+import { MAX_DIRECTORY_DEPTH, asarExtractor, readAsarHeader } from "./asar-extractor.js";
 import { MEMORY_CHILD_LIMIT } from "./child-writer.js";
-import type { Budgets, ChildArtifact, ExtractEvent, PartialNotice, SkippedMember } from "./extractor.js";
-import { DEFAULT_BUDGETS, detectFormat } from "./registry.js";
+import type { ChildArtifact } from "./extractor.js";
+import { detectFormat } from "./registry.js";
+import { memorySource } from "../sources/byte-source.js";
 
-let dir = "";
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), "custodiet-asar-test-"));
-});
-afterAll(() => {
-  rmSync(dir, { recursive: true, force: true });
-});
+afterAll(cleanupTempDirs);
 
-interface Result {
-  readonly events: ExtractEvent[];
-  readonly children: ChildArtifact[];
-  readonly skipped: SkippedMember[];
-  readonly notices: PartialNotice[];
-}
-
-async function extract(
-  archive: Uint8Array,
-  options: { budgets?: Partial<Budgets>; remainingBytes?: number; signal?: AbortSignal } = {},
-): Promise<Result> {
-  const events: ExtractEvent[] = [];
-  const context = {
-    tempDir: dir,
-    budgets: { ...DEFAULT_BUDGETS, ...options.budgets },
-    depth: 0,
-    remainingBytes: options.remainingBytes ?? 1 << 30,
-    signal: options.signal ?? AbortSignal.timeout(60_000),
-    name: "app.asar",
-  };
-  for await (const event of extractAsar(memorySource(archive), context)) events.push(event);
-  return {
-    events,
-    children: events.filter((e): e is ChildArtifact => e.kind === "child"),
-    skipped: events.filter((e): e is SkippedMember => e.kind === "skipped"),
-    notices: events.filter((e): e is PartialNotice => e.kind === "partial"),
-  };
-}
+const extract = (archive: Uint8Array, options: Parameters<typeof runOnce>[1] = {}) =>
+  runOnce(archive, { extractor: asarExtractor, name: "app.asar", ...options });
 
 /** The text of a child held in memory. */
 function text(child: ChildArtifact): string {
@@ -345,10 +312,10 @@ describe("asar archives", () => {
       ["small.txt", Buffer.from("hi")],
       ["big/blob.bin", big],
     ]);
-    const { children } = await extract(archive);
+    const { children, tempDir } = await extract(archive);
     const blob = children.find((c) => c.name === "big/blob.bin")!;
     expect(blob.bytes).toBeUndefined();
-    expect(blob.file!.startsWith(dir)).toBe(true);
+    expect(blob.file!.startsWith(tempDir)).toBe(true);
     expect(readFileSync(blob.file!).equals(big)).toBe(true);
     expect(blob.offsetInParent).toBe(8 + archive.readUInt32LE(4) + 2);
   });

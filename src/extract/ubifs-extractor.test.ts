@@ -10,10 +10,8 @@ import {
 } from "../../scripts/build-fixtures.mjs";
 import { seededIntegers } from "../../test/random.js";
 import { skipWithoutTools } from "../../test/extract/tools.js";
-import { memorySource } from "../sources/byte-source.js";
-import type { Budgets, ChildArtifact, ExtractEvent, PartialNotice, SkippedMember } from "./extractor.js";
-import { DEFAULT_BUDGETS } from "./registry.js";
-import { extractUbifs, ubifsCrc, ubifsExtractor } from "./ubifs-extractor.js";
+import { cleanupTempDirs, runOnce } from "../../test/extract/drive.js";
+import { ubifsCrc, ubifsExtractor } from "./ubifs-extractor.js";
 
 const LEB = 126976;
 
@@ -26,36 +24,15 @@ beforeAll(() => {
   for (const comp of UBIFS_COMPRESSIONS)
     images.set(comp, new Uint8Array(readFileSync(made[`ubifs-${comp}.img`]!)));
 });
-afterAll(() => {
+afterAll(async () => {
   if (dir !== "") rmSync(dir, { recursive: true, force: true });
+  await cleanupTempDirs();
 });
 
-interface Result {
-  readonly children: ChildArtifact[];
-  readonly skipped: SkippedMember[];
-  readonly notices: PartialNotice[];
-}
+type Result = Awaited<ReturnType<typeof runOnce>>;
 
-async function extract(
-  image: Uint8Array,
-  options: { budgets?: Partial<Budgets>; signal?: AbortSignal } = {},
-): Promise<Result> {
-  const events: ExtractEvent[] = [];
-  const context = {
-    tempDir: dir,
-    budgets: { ...DEFAULT_BUDGETS, ...options.budgets },
-    depth: 0,
-    remainingBytes: 1 << 30,
-    signal: options.signal ?? AbortSignal.timeout(60_000),
-    name: "ubifs.img",
-  };
-  for await (const event of extractUbifs(memorySource(image), context)) events.push(event);
-  return {
-    children: events.filter((e): e is ChildArtifact => e.kind === "child"),
-    skipped: events.filter((e): e is SkippedMember => e.kind === "skipped"),
-    notices: events.filter((e): e is PartialNotice => e.kind === "partial"),
-  };
-}
+const extract = (image: Uint8Array, options: Parameters<typeof runOnce>[1] = {}) =>
+  runOnce(image, { extractor: ubifsExtractor, name: "ubifs.img", ...options });
 
 function bytesOf(result: Result, name: string): Buffer | undefined {
   const found = result.children.find((c) => c.name === name);

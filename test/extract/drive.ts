@@ -9,6 +9,7 @@ import type {
   ChildArtifact,
   ExtractEvent,
   Extractor,
+  PartialNotice,
   SkippedMember,
 } from "../../src/extract/extractor.js";
 import { DEFAULT_BUDGETS, detectFormat } from "../../src/extract/registry.js";
@@ -26,6 +27,7 @@ export interface Run {
   readonly events: ExtractEvent[];
   readonly children: ChildArtifact[];
   readonly skipped: SkippedMember[];
+  readonly notices: PartialNotice[];
   readonly tempDir: string;
 }
 
@@ -61,9 +63,12 @@ export async function sourceOf(input: string | Uint8Array): Promise<ByteSource> 
 export async function runOnce(
   input: string | Uint8Array,
   options: {
-    budgets?: Budgets;
+    /** Over TEST_BUDGETS. */
+    budgets?: Partial<Budgets>;
     name?: string;
     timeoutMs?: number;
+    /** Instead of the timeout. */
+    signal?: AbortSignal;
     remainingBytes?: number;
     /** Runs this extractor instead of the one detection picks. */
     extractor?: Extractor;
@@ -76,13 +81,13 @@ export async function runOnce(
     const extractor = options.extractor ?? (await detectFormat(head, source));
     const events: ExtractEvent[] = [];
     if (extractor !== undefined) {
-      const budgets = options.budgets ?? TEST_BUDGETS;
+      const budgets = { ...TEST_BUDGETS, ...options.budgets };
       const context = {
         tempDir,
         budgets,
         depth: 0,
         remainingBytes: options.remainingBytes ?? budgets.maxTotalBytes,
-        signal: AbortSignal.timeout(options.timeoutMs ?? budgets.maxMillisPerArtifact),
+        signal: options.signal ?? AbortSignal.timeout(options.timeoutMs ?? budgets.maxMillisPerArtifact),
         name: options.name ?? (typeof input === "string" ? (input.split("/").pop() ?? "input") : "input"),
       };
       for await (const event of extractor.extract(source, context)) events.push(event);
@@ -92,6 +97,7 @@ export async function runOnce(
       events,
       children: events.filter((event): event is ChildArtifact => event.kind === "child"),
       skipped: events.filter((event): event is SkippedMember => event.kind === "skipped"),
+      notices: events.filter((event): event is PartialNotice => event.kind === "partial"),
       tempDir,
     };
   } finally {
