@@ -2,19 +2,13 @@ import { statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { MIN_THREADED_BYTES } from "./hasher.js";
+import type { ScanOptions } from "./scan.js";
 
 /**
  * How many threads a scan uses, decided from its options alone: kept apart from the scan itself so that the
  * CLI can start the hashing thread before it loads the scanner (see `hashesOnThread`).
  */
-interface ThreadOptions {
-  readonly paths: readonly string[];
-  readonly cwd?: string;
-  /** Scanning threads (default: the number of cores). */
-  readonly jobs?: number;
-  /** SHA-256 on a thread of its own (default: with one job and a spare core). */
-  readonly hashThread?: boolean;
-}
+type ThreadOptions = Pick<ScanOptions, "paths" | "cwd" | "jobs" | "hashThread">;
 
 /** Scanning threads: this one and jobs - 1 workers. */
 export function jobsOf(options: Pick<ThreadOptions, "jobs">): number {

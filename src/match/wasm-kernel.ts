@@ -458,20 +458,20 @@ export function returnScanArena(arena: ScanArena): void {
 }
 
 /**
- * Takes this thread's newest arena that no kernel stands on (one lent out first), grown to `total` bytes
- * with its table at `tableBase`; undefined when there is none or it cannot grow.
+ * A kernel memory for a table of `entries` values on this thread's newest arena that no kernel stands on
+ * (one lent out first), grown to hold the table after the reader region and the scratch window after the
+ * table; undefined when there is none or it cannot grow.
  */
-function takeArena(
-  tableOf: (arena: ScanArena) => number,
-  totalOf: (arena: ScanArena) => number,
-): { arena: ScanArena; memory: WasmMemory; tableBase: number } | undefined {
+function kernelMemoryInArena(entries: number): KernelMemory | undefined {
   const free = liveArenas()
     .filter((arena) => !arenaStates.get(arena)!.claimed)
     .reverse();
   const arena = free.find((candidate) => arenaStates.get(candidate)!.lent) ?? free[0];
   if (arena === undefined) return undefined;
   const state = arenaStates.get(arena)!;
-  const total = totalOf(arena);
+  const tableBase = align64(arena.base + arena.length);
+  const scratchBase = align64(tableBase + entries * 4);
+  const total = scratchBase + WINDOW_BYTES;
   if (total > MEMORY_LIMIT) return undefined;
   const pages = Math.ceil(total / PAGE_BYTES) - state.memory.buffer.byteLength / PAGE_BYTES;
   try {
@@ -480,7 +480,8 @@ function takeArena(
     return undefined;
   }
   state.claimed = true;
-  return { arena, memory: state.memory, tableBase: tableOf(arena) };
+  const { memory } = state;
+  return { memory, table: new Int32Array(memory.buffer, tableBase, entries), tableBase, scratchBase, arena };
 }
 
 /**
@@ -491,19 +492,8 @@ function takeArena(
 export function allocateKernelMemory(entries: number): KernelMemory | undefined {
   const wasm = wasmApi();
   if (wasm === undefined) return undefined;
-  const tableOf = (arena: ScanArena): number => align64(arena.base + arena.length);
-  const scratchOf = (arena: ScanArena): number => align64(tableOf(arena) + entries * 4);
-  const taken = takeArena(tableOf, (arena) => scratchOf(arena) + WINDOW_BYTES);
-  if (taken !== undefined) {
-    const { arena, memory, tableBase } = taken;
-    return {
-      memory,
-      table: new Int32Array(memory.buffer, tableBase, entries),
-      tableBase,
-      scratchBase: scratchOf(arena),
-      arena,
-    };
-  }
+  const inArena = kernelMemoryInArena(entries);
+  if (inArena !== undefined) return inArena;
   const scratchBase = align64(TABLE_BASE + entries * 4);
   const total = scratchBase + WINDOW_BYTES;
   if (total > MEMORY_LIMIT) return undefined;
