@@ -145,38 +145,58 @@ function encodeEntry(key: string, automaton: Automaton): Uint8Array<ArrayBuffer>
   return entry;
 }
 
-function decodeEntry(key: string, entry: Uint8Array<ArrayBuffer>): StoredAutomaton | undefined {
-  const headerLength = new DataView(entry.buffer, entry.byteOffset, 4).getUint32(0, true);
-  const header = deserialize(entry.subarray(4, 4 + headerLength)) as Header | null;
+/** Where an entry's bytes come from: its length, and reads of exactly `into.length` bytes (false: too short). */
+interface EntryBytes {
+  readonly size: number;
+  read(into: Uint8Array, position: number): boolean;
+}
+
+/**
+ * The automaton an entry of `key` holds (see encodeEntry), or undefined (another key, damaged). Each array
+ * is read into an array of its own, the transition table into `table(count)` when that gives one.
+ */
+function decodeEntry(
+  key: string,
+  entry: EntryBytes,
+  table: (count: number) => Int32Array | undefined = () => undefined,
+): StoredAutomaton | undefined {
+  const length = new Uint8Array(4);
+  if (!entry.read(length, 0)) return undefined;
+  const headerLength = new DataView(length.buffer).getUint32(0, true);
+  if (4 + headerLength > entry.size) return undefined;
+  const headerBytes = new Uint8Array(headerLength);
+  if (!entry.read(headerBytes, 4)) return undefined;
+  const header = deserialize(headerBytes) as Header | null;
   if (header?.key !== key) return undefined;
   const base = align8(4 + headerLength);
   const fields: Record<string, unknown> = { ...header.values };
-  for (const { name, type, offset, length } of header.arrays) {
+  for (const { name, type, offset, length: count } of header.arrays) {
     const Type = ARRAY_TYPES[type];
-    const start = entry.byteOffset + base + offset;
-    if (start + length * Type.BYTES_PER_ELEMENT > entry.byteOffset + entry.byteLength) return undefined;
-    fields[name] =
-      start % Type.BYTES_PER_ELEMENT === 0
-        ? new Type(entry.buffer, start, length)
-        : new Type(entry.buffer.slice(start, start + length * Type.BYTES_PER_ELEMENT));
+    const bytes = count * Type.BYTES_PER_ELEMENT;
+    if (base + offset + bytes > entry.size) return undefined;
+    const array: ArrayBufferView =
+      (name === "transitions" && type === "Int32Array" ? table(count) : undefined) ?? new Type(count);
+    if (!entry.read(new Uint8Array(array.buffer, array.byteOffset, bytes), base + offset)) return undefined;
+    fields[name] = array;
   }
   return fields as unknown as StoredAutomaton;
 }
 
-/** Reads exactly `into.length` bytes of `fd` at `position`; false when the file is shorter. */
-function readFully(fd: number, into: Uint8Array, position: number): boolean {
-  for (let filled = 0; filled < into.length;) {
-    const got = readSync(fd, into, filled, into.length - filled, position + filled);
-    if (got === 0) return false;
-    filled += got;
-  }
-  return true;
+/** An entry in memory (one just encoded, checked before it is written). */
+function bytesOf(entry: Uint8Array): EntryBytes {
+  return {
+    size: entry.length,
+    read(into, position) {
+      if (position + into.length > entry.length) return false;
+      into.set(entry.subarray(position, position + into.length));
+      return true;
+    },
+  };
 }
 
 /**
- * The entry of `key` in the file at `path` (see encodeEntry), or undefined (none, another key, damaged). The
- * transition table is read straight into a kernel memory (see kernelTable), the other arrays into arrays of
- * their own.
+ * The entry of `key` in the file at `path`, or undefined (none, another key, damaged). The transition table
+ * is read straight into a kernel memory (see kernelTable), so the matcher needs no copy of it.
  */
 function readEntry(path: string, key: string): StoredAutomaton | undefined {
   let fd: number;
@@ -186,28 +206,18 @@ function readEntry(path: string, key: string): StoredAutomaton | undefined {
     return undefined;
   }
   try {
-    const size = fstatSync(fd).size;
-    const length = new Uint8Array(4);
-    if (!readFully(fd, length, 0)) return undefined;
-    const headerLength = new DataView(length.buffer).getUint32(0, true);
-    if (4 + headerLength > size) return undefined;
-    const headerBytes = new Uint8Array(headerLength);
-    if (!readFully(fd, headerBytes, 4)) return undefined;
-    const header = deserialize(headerBytes) as Header | null;
-    if (header?.key !== key) return undefined;
-    const base = align8(4 + headerLength);
-    const fields: Record<string, unknown> = { ...header.values };
-    for (const { name, type, offset, length: count } of header.arrays) {
-      const Type = ARRAY_TYPES[type];
-      const bytes = count * Type.BYTES_PER_ELEMENT;
-      if (base + offset + bytes > size) return undefined;
-      const array: ArrayBufferView =
-        (name === "transitions" && type === "Int32Array" ? kernelTable(count) : undefined) ?? new Type(count);
-      if (!readFully(fd, new Uint8Array(array.buffer, array.byteOffset, bytes), base + offset))
-        return undefined;
-      fields[name] = array;
-    }
-    return fields as unknown as StoredAutomaton;
+    const file: EntryBytes = {
+      size: fstatSync(fd).size,
+      read(into, position) {
+        for (let filled = 0; filled < into.length;) {
+          const got = readSync(fd, into, filled, into.length - filled, position + filled);
+          if (got === 0) return false;
+          filled += got;
+        }
+        return true;
+      },
+    };
+    return decodeEntry(key, file, kernelTable);
   } catch {
     // A damaged entry: build again.
     return undefined;
@@ -233,7 +243,7 @@ export function cachedAutomaton(
   if (automaton.transitions.byteLength <= MAX_TABLE_BYTES) {
     try {
       const entry = encodeEntry(key, automaton);
-      if (isDeepStrictEqual({ needles, ...decodeEntry(key, entry) }, automaton))
+      if (isDeepStrictEqual({ needles, ...decodeEntry(key, bytesOf(entry)) }, automaton))
         writeCacheEntry(cacheDir, PREFIX, key, entry, KEEP);
     } catch {
       // A field this cache cannot store: no cache.
