@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { DEFAULT_BUDGETS } from "../extract/registry.js";
 import { encodeTerm } from "../match/needles.js";
 import { loadRulePack } from "../rules/loader.js";
@@ -38,9 +38,25 @@ function task(index: number, size: number): ArtifactTask {
   };
 }
 
-async function runAll(runner: TaskRunner, count: number, size: number): Promise<ArtifactResult[]> {
+/** Runs `count` tasks of `size` bytes each, or of sizes cycling through `size` when it is a list. */
+function runBatch(
+  runner: TaskRunner,
+  count: number,
+  size: number | readonly number[],
+): Promise<ArtifactResult[]> {
+  const sizes = typeof size === "number" ? [size] : size;
+  return Promise.all(
+    Array.from({ length: count }, (_, index) => runner.run(task(index, sizes[index % sizes.length]!))),
+  );
+}
+
+async function runAll(
+  runner: TaskRunner,
+  count: number,
+  size: number | readonly number[],
+): Promise<ArtifactResult[]> {
   try {
-    return await Promise.all(Array.from({ length: count }, (_, index) => runner.run(task(index, size))));
+    return await runBatch(runner, count, size);
   } finally {
     await runner.close();
   }
@@ -56,15 +72,33 @@ describe("the task runner", () => {
     const expected = await runAll(alone, 4, 3 << 20);
     expect(expected.every((result) => result.detections.length > 0)).toBe(true);
 
+    // Many tasks of unequal sizes, for a worker that is ready: it holds the next task while it scans one,
+    // and each result still comes back for its own task.
+    const sizes = [5 << 20, 64 << 10, 2 << 20, 300 << 10, 1 << 20];
+    const manyAlone = await runAll(createTaskRunner(setup, 1, none, undefined, pack), 30, sizes);
+
     const pooled = createTaskRunner(setup, 2, none, undefined, pack);
-    expect(await runAll(pooled, 4, 3 << 20)).toEqual(expected);
-    // This thread is one of the two jobs: one worker beside it.
-    expect(pooled.workersStarted).toBe(1);
+    try {
+      // 12 MB waiting start the worker. This thread is one of the two jobs: one worker beside it.
+      expect(await runBatch(pooled, 4, 3 << 20)).toEqual(expected);
+      expect(pooled.workers.started).toBe(1);
+      await vi.waitFor(
+        () => {
+          expect(pooled.workers.ready).toBe(1);
+        },
+        { timeout: 20_000, interval: 20 },
+      );
+      expect(await runBatch(pooled, 30, sizes)).toEqual(manyAlone);
+      expect(pooled.workers.tasks).toBeGreaterThan(1);
+      expect(pooled.workers.mostHeld).toBe(2);
+    } finally {
+      await pooled.close();
+    }
 
     // A few small artifacts are done in this thread before workers could help.
     const small = createTaskRunner(setup, 2, none, undefined, pack);
     const smallResults = await runAll(small, 3, 4096);
-    expect(small.workersStarted).toBe(0);
+    expect(small.workers.started).toBe(0);
     expect(smallResults.map((result) => result.status)).toEqual(["scanned", "scanned", "scanned"]);
   });
 });

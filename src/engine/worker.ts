@@ -25,22 +25,10 @@ if (port !== null) {
   });
   let scanner: ArtifactScanner | undefined;
   let pendingBytes = 0;
-  port.on("message", (message: ToWorker) => {
-    if (message.type === "setup") {
-      const setup = { ...message.setup, pack: assembleRulePack(message.setup.pack) };
-      scanner = createArtifactScanner(setup, (bytes) => {
-        pendingBytes += bytes;
-        if (pendingBytes >= 32 << 20) {
-          port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
-          pendingBytes = 0;
-        }
-      });
-      port.postMessage({ type: "ready" } satisfies FromWorker);
-      return;
-    }
-    const current = scanner;
-    if (current === undefined) throw new Error("worker used before setup");
-    scanArtifact(message.task, current).then(
+  /** Tasks are scanned one after another, in the order sent: the pool may send the next before this one ends. */
+  let previous: Promise<void> = Promise.resolve();
+  const scan = (task: ArtifactTask, current: ArtifactScanner): Promise<void> =>
+    scanArtifact(task, current).then(
       (scanned) => {
         let result = scanned;
         if (pendingBytes > 0) port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
@@ -56,10 +44,26 @@ if (port !== null) {
       (error: unknown) => {
         port.postMessage({
           type: "failed",
-          id: message.task.id,
+          id: task.id,
           message: error instanceof Error ? (error.stack ?? error.message) : String(error),
         } satisfies FromWorker);
       },
     );
+  port.on("message", (message: ToWorker) => {
+    if (message.type === "setup") {
+      const setup = { ...message.setup, pack: assembleRulePack(message.setup.pack) };
+      scanner = createArtifactScanner(setup, (bytes) => {
+        pendingBytes += bytes;
+        if (pendingBytes >= 32 << 20) {
+          port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);
+          pendingBytes = 0;
+        }
+      });
+      port.postMessage({ type: "ready" } satisfies FromWorker);
+      return;
+    }
+    const current = scanner;
+    if (current === undefined) throw new Error("worker used before setup");
+    previous = previous.then(() => scan(message.task, current));
   });
 }
