@@ -23,6 +23,18 @@ export declare function uImage(
   type?: number,
   compression?: number,
 ): Buffer;
+export declare function peProgram(options: {
+  text: Uint8Array;
+  resource: Uint8Array;
+  overlay?: Uint8Array;
+  dosTable?: number;
+}): Buffer;
+export declare function innoSetupInstaller(options: {
+  version?: string;
+  text: Uint8Array;
+  dataBytes?: number;
+  filled?: boolean;
+}): Buffer;
 export declare function zstdRaw(data: Uint8Array): Buffer;
 export declare function quotedPrintable(text: string): string;
 export declare function base64Lines(bytes: Uint8Array): string;

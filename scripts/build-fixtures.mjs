@@ -975,6 +975,98 @@ export function ooxml(kind) {
  * full flush (byte-aligned, no state carried) and repeated, so a gigabyte builds in milliseconds; the
  * result is a valid deflate stream of ~1 KB per MiB. `declaredSize` lets the header lie.
  */
+/**
+ * A Windows PE program of two sections, .text holding `text` and .rsrc holding the RCDATA resource 11111
+ * (`resource`), with `overlay` appended after its image: the shape of an Inno Setup installer (the setup
+ * loader, its offset table as that resource, its data after the image). `dosTable`, when given, is written
+ * at 0x30 the way loaders before Inno Setup 5.1.5 name their table: `Inno`, the offset, its complement.
+ */
+export function peProgram({ text, resource, overlay = Buffer.alloc(0), dosTable }) {
+  const fileAlign = 0x200;
+  const align = (n) => Math.ceil(n / fileAlign) * fileAlign;
+  const textRaw = Buffer.alloc(align(Math.max(text.length, 1)));
+  Buffer.from(text).copy(textRaw);
+  // Resource tree: type 10 (RCDATA) → id 11111 → language 1033 → data entry → the bytes.
+  const rsrcVa = 0x1000 + Math.ceil(textRaw.length / 0x1000) * 0x1000;
+  const tree = Buffer.alloc(0x58);
+  const directory = (at, id, target) => {
+    tree.writeUInt16LE(1, at + 14);
+    tree.writeUInt32LE(id, at + 16);
+    tree.writeUInt32LE(target >>> 0, at + 20);
+  };
+  directory(0x00, 10, 0x80000000 | 0x18);
+  directory(0x18, 11111, 0x80000000 | 0x30);
+  directory(0x30, 1033, 0x48);
+  tree.writeUInt32LE(rsrcVa + 0x58, 0x48);
+  tree.writeUInt32LE(resource.length, 0x4c);
+  const rsrc = Buffer.concat([tree, Buffer.from(resource)]);
+  const rsrcRaw = Buffer.alloc(align(rsrc.length));
+  rsrc.copy(rsrcRaw);
+
+  const headers = Buffer.alloc(0x200);
+  headers.write("MZ", 0, "latin1");
+  headers.writeUInt32LE(0x80, 0x3c);
+  if (dosTable !== undefined) {
+    headers.write("Inno", 0x30, "latin1");
+    headers.writeUInt32LE(dosTable, 0x34);
+    headers.writeUInt32LE(~dosTable >>> 0, 0x38);
+  }
+  headers.write("PE\0\0", 0x80, "latin1");
+  headers.writeUInt16LE(0x14c, 0x84); // i386
+  headers.writeUInt16LE(2, 0x86); // sections
+  headers.writeUInt16LE(0xe0, 0x94); // optional header size
+  headers.writeUInt16LE(0x0102, 0x96);
+  const optional = 0x98;
+  headers.writeUInt16LE(0x10b, optional); // PE32
+  headers.writeUInt32LE(0x1000, optional + 32); // section alignment
+  headers.writeUInt32LE(fileAlign, optional + 36);
+  headers.writeUInt32LE(16, optional + 92); // data directories
+  headers.writeUInt32LE(rsrcVa, optional + 96 + 2 * 8);
+  headers.writeUInt32LE(rsrc.length, optional + 96 + 2 * 8 + 4);
+  const section = (at, name, va, size, raw, rawSize) => {
+    headers.write(name, at, "latin1");
+    headers.writeUInt32LE(size, at + 8);
+    headers.writeUInt32LE(va, at + 12);
+    headers.writeUInt32LE(rawSize, at + 16);
+    headers.writeUInt32LE(raw, at + 20);
+  };
+  const table = optional + 0xe0;
+  section(table, ".text", 0x1000, text.length, 0x200, textRaw.length);
+  section(table + 40, ".rsrc", rsrcVa, rsrc.length, 0x200 + textRaw.length, rsrcRaw.length);
+  return Buffer.concat([headers, textRaw, rsrcRaw, Buffer.from(overlay)]);
+}
+
+/** The 5.1.5+ offset table id, `rDlPtS` and six bytes. */
+const INNO_TABLE_ID = Buffer.concat([
+  Buffer.from("rDlPtS", "latin1"),
+  Buffer.from([0xcd, 0xe6, 0xd7, 0x7b, 0x0b, 0x2a]),
+]);
+
+/**
+ * A synthetic Inno Setup installer: a PE whose resource 11111 is an offset table (id, version, total size,
+ * the setup program's offset, size and CRC, the setup data's offset, the file data's offset, the table's
+ * CRC) pointing past its image at setup data that starts with `Inno Setup Setup Data (version)` and goes on
+ * as noise (standing in for its LZMA blocks). `filled: false` gives the loader alone: a table of zeros.
+ * `text` is the setup program's own code and strings.
+ */
+export function innoSetupInstaller({ version = "6.4.0.1", text, dataBytes = 300 * 1024, filled = true }) {
+  const empty = peProgram({ text, resource: Buffer.alloc(44) });
+  const dataOffset = empty.length;
+  const versionField = Buffer.alloc(64);
+  versionField.write(`Inno Setup Setup Data (${version})`, "latin1");
+  const data = Buffer.concat([versionField, lcgNoise(dataBytes, 0x1a2b3c)]);
+  const table = Buffer.alloc(44);
+  if (filled) {
+    INNO_TABLE_ID.copy(table, 0);
+    table.writeUInt32LE(1, 12);
+    table.writeUInt32LE(dataOffset + data.length, 16);
+    table.writeUInt32LE(dataOffset, 32);
+    table.writeUInt32LE(dataOffset + 64 + (dataBytes >> 1), 36);
+    table.writeUInt32LE(crc32(table.subarray(0, 40)), 40);
+  }
+  return peProgram({ text, resource: table, overlay: data });
+}
+
 export function zipBomb(mebibytes = 1024, { declaredSize, name = "zeros.bin" } = {}) {
   const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
   const data = Buffer.concat([...Array.from({ length: mebibytes }, () => block), Buffer.from([0x03, 0x00])]);

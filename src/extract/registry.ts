@@ -9,6 +9,7 @@ import { codeEscapesExtractor, escapesExtractor } from "./escapes-extractor.js";
 import { gzipExtractor } from "./gzip-extractor.js";
 import { harExtractor } from "./har-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
+import { innoSetupExtractor } from "./inno-setup-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
 import { mboxExtractor } from "./mbox-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
@@ -84,6 +85,7 @@ export const extractors = {
   dex: dexExtractor,
   arsc: arscExtractor,
   nsis: nsisExtractor,
+  "inno-setup": innoSetupExtractor,
   iso: isoExtractor,
   tar: tarExtractor,
   ext: extExtractor,

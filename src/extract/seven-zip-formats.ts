@@ -4,6 +4,7 @@ import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
 import { extractWithSevenZip } from "./seven-zip.js";
 import { squashfsSpareLayout, withoutSpareAreas } from "./nand.js";
+import { peLayout } from "./pe.js";
 import { extractSquashfsOwn, needsOwnSquashfsReader } from "./squashfs-reader.js";
 
 /**
@@ -93,12 +94,17 @@ export function isCramfs(head: Uint8Array, at = 0): boolean {
 
 const NSIS_SIGNATURE = [0xef, 0xbe, 0xad, 0xde, ...ascii("NullsoftInst")];
 
-/** An NSIS installer: a PE whose overlay holds the NSIS first header at a 512-byte boundary. */
+/**
+ * An NSIS installer: a PE whose overlay holds the NSIS first header at a 512-byte boundary. The search
+ * starts where the PE's image ends (a library without an overlay costs no read), or at the start when the
+ * headers cannot be read.
+ */
 export async function isNsis(head: Uint8Array, source: ByteSource): Promise<boolean> {
   if (!startsWith(head, ascii("MZ"))) return false;
-  const limit = Math.min(source.size, 64 * 1024 * 1024);
+  const from = Math.floor((peLayout(head)?.imageEnd ?? 0) / 512) * 512;
+  const limit = Math.min(source.size, from + 64 * 1024 * 1024);
   const chunk = 4 * 1024 * 1024;
-  for (let offset = 0; offset < limit; offset += chunk) {
+  for (let offset = from; offset < limit; offset += chunk) {
     const bytes =
       offset === 0 && head.length >= Math.min(chunk, limit) ? head : await source.read(offset, chunk);
     for (let i = 0; i + 4 + NSIS_SIGNATURE.length <= bytes.length; i += 512) {
