@@ -35,6 +35,8 @@ export declare function innoSetupInstaller(options: {
   dataBytes?: number;
   filled?: boolean;
 }): Buffer;
+export declare function xarArchive(files: [string, Uint8Array, "zlib" | "none"][]): Buffer;
+export declare function pbzxStream(chunkSize: number, chunks: [number, Uint8Array][]): Buffer;
 export declare function zstdRaw(data: Uint8Array): Buffer;
 export declare function quotedPrintable(text: string): string;
 export declare function base64Lines(bytes: Uint8Array): string;

@@ -5,6 +5,7 @@
 // Usage: node scripts/build-fixtures.mjs [outDir]   (default test/fixtures/containers)
 // Never commits or downloads vendor binaries: every byte is generated here.
 import { execFileSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import {
   closeSync,
   existsSync,
@@ -1067,6 +1068,62 @@ export function innoSetupInstaller({ version = "6.4.0.1", text, dataBytes = 300 
   return peProgram({ text, resource: table, overlay: data });
 }
 
+/**
+ * A xar archive, as a macOS installer package (`.pkg`) is: a big-endian header, the table of contents as
+ * zlib-compressed XML, then the heap: the TOC's SHA-1 and each file's bytes. `files` are [name, data,
+ * encoding]: "zlib" (xar calls it application/x-gzip) or "none" (stored as they are).
+ */
+export function xarArchive(files) {
+  const sha1 = (bytes) => createHash("sha1").update(bytes).digest();
+  let offset = 20;
+  const heap = [];
+  const entries = files.map(([name, data, encoding], index) => {
+    const archived = encoding === "zlib" ? deflateSync(data) : Buffer.from(data);
+    const style = encoding === "zlib" ? "application/x-gzip" : "application/octet-stream";
+    const entry =
+      `<file id="${index + 1}"><name>${name}</name><type>file</type><data>` +
+      `<length>${archived.length}</length><offset>${offset}</offset><size>${data.length}</size>` +
+      `<encoding style="${style}"/>` +
+      `<extracted-checksum style="sha1">${sha1(data).toString("hex")}</extracted-checksum>` +
+      `<archived-checksum style="sha1">${sha1(archived).toString("hex")}</archived-checksum></data></file>`;
+    offset += archived.length;
+    heap.push(archived);
+    return entry;
+  });
+  const toc = Buffer.from(
+    '<?xml version="1.0" encoding="UTF-8"?>\n<xar><toc><checksum style="sha1"><offset>0</offset><size>20</size>' +
+      `</checksum><creation-time>2026-01-01T00:00:00</creation-time>${entries.join("")}</toc></xar>\n`,
+  );
+  const packed = deflateSync(toc);
+  const header = Buffer.alloc(28);
+  header.write("xar!", 0, "latin1");
+  header.writeUInt16BE(28, 4);
+  header.writeUInt16BE(1, 6);
+  header.writeBigUInt64BE(BigInt(packed.length), 8);
+  header.writeBigUInt64BE(BigInt(toc.length), 16);
+  header.writeUInt32BE(1, 24); // SHA-1
+  return Buffer.concat([header, packed, sha1(packed), ...heap]);
+}
+
+/**
+ * pbzx, a newer package's Payload: `pbzx`, the chunk size, then per chunk its flags (0x01000000 when
+ * another follows, or'ed with its size uncompressed), its length and its bytes. `chunks` are [size
+ * uncompressed, bytes], the bytes an xz stream, or the data itself where it is stored.
+ */
+export function pbzxStream(chunkSize, chunks) {
+  const head = Buffer.alloc(12);
+  head.write("pbzx", 0, "latin1");
+  head.writeBigUInt64BE(BigInt(chunkSize), 4);
+  const parts = [head];
+  chunks.forEach(([size, bytes], index) => {
+    const header = Buffer.alloc(16);
+    header.writeBigUInt64BE((index + 1 < chunks.length ? 0x1000000n : 0n) | BigInt(size), 0);
+    header.writeBigUInt64BE(BigInt(bytes.length), 8);
+    parts.push(header, Buffer.from(bytes));
+  });
+  return Buffer.concat(parts);
+}
+
 export function zipBomb(mebibytes = 1024, { declaredSize, name = "zeros.bin" } = {}) {
   const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
   const data = Buffer.concat([...Array.from({ length: mebibytes }, () => block), Buffer.from([0x03, 0x00])]);
@@ -1473,6 +1530,42 @@ export async function buildFixtures(outDir) {
     put("libface.so.bz2", readFileSync(join(work, "libface.so.bz2")));
     await sevenZip(work, ["a", "-txz", "-bd", "libface.so.xz", "libface.so"]);
     put("libface.so.xz", readFileSync(join(work, "libface.so.xz")));
+
+    // macOS installer packages (xar). An older one: its Payload a cpio, compressed in the xar. A newer one:
+    // its Payload pbzx, the cpio cut in chunks compressed one by one, the first stored, and a chunk boundary
+    // falling inside the planted identifier, so that only the joined chunks show it whole.
+    const appCpio = cpioNewc([["./Applications/Face.app/Contents/MacOS/libface.dylib", lib]]);
+    put(
+      "installer.pkg",
+      xarArchive([
+        [
+          "Distribution",
+          Buffer.from('<?xml version="1.0"?><installer-gui-script minSpecVersion="1"/>'),
+          "zlib",
+        ],
+        ["face.pkg/Payload", appCpio, "zlib"],
+        ["face.pkg/PackageInfo", Buffer.from('<pkg-info identifier="com.example.face"/>'), "none"],
+      ]),
+    );
+    const cut = appCpio.indexOf(Buffer.from(ENUM_TEXT, "utf16le")) + 8;
+    const pieces = [appCpio.subarray(0, 64), appCpio.subarray(64, cut), appCpio.subarray(cut)];
+    const chunks = [[pieces[0].length, pieces[0]]];
+    for (const [index, piece] of pieces.slice(1).entries()) {
+      writeFileSync(join(work, `chunk-${index}`), piece);
+      await sevenZip(work, ["a", "-txz", "-bd", `chunk-${index}.xz`, `chunk-${index}`]);
+      chunks.push([piece.length, readFileSync(join(work, `chunk-${index}.xz`))]);
+    }
+    put(
+      "pbzx.pkg",
+      xarArchive([
+        [
+          "Distribution",
+          Buffer.from('<?xml version="1.0"?><installer-gui-script minSpecVersion="2"/>'),
+          "zlib",
+        ],
+        ["face.pkg/Payload", pbzxStream(cut, chunks), "none"],
+      ]),
+    );
 
     if (hasTool("xz")) {
       put("libface.so.lzma", execFileSync("xz", ["--format=lzma", "-c", join(work, "libface.so")]));

@@ -14,6 +14,7 @@ import { jffs2Extractor } from "./jffs2-extractor.js";
 import { mboxExtractor } from "./mbox-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
+import { pbzxExtractor } from "./pbzx-extractor.js";
 import { pdfExtractor } from "./pdf-extractor.js";
 import { rtfExtractor } from "./rtf-extractor.js";
 import { sourceMapExtractor } from "./sourcemap-extractor.js";
@@ -39,6 +40,7 @@ import {
   rpmExtractor,
   sevenZExtractor,
   squashfsExtractor,
+  xarExtractor,
   xzExtractor,
   zstdExtractor,
 } from "./seven-zip-formats.js";
@@ -66,6 +68,8 @@ export const extractors = {
   "7z": sevenZExtractor,
   rar: rarExtractor,
   cab: cabExtractor,
+  xar: xarExtractor,
+  pbzx: pbzxExtractor,
   vhd: vhdExtractor,
   "android-sparse": androidSparseExtractor,
   uimage: uimageExtractor,

@@ -35,6 +35,8 @@ const u16le = (head: Uint8Array, at: number): number =>
   head.length >= at + 2 ? viewOf(head).getUint16(at, true) : -1;
 const u32le = (head: Uint8Array, at: number): number =>
   head.length >= at + 4 ? viewOf(head).getUint32(at, true) : -1;
+const u16be = (head: Uint8Array, at: number): number =>
+  head.length >= at + 2 ? viewOf(head).getUint16(at, false) : -1;
 const u32be = (head: Uint8Array, at: number): number =>
   head.length >= at + 4 ? viewOf(head).getUint32(at, false) : -1;
 
@@ -176,6 +178,15 @@ export const rarExtractor = sevenZipExtractor("rar", undefined, (h) =>
 );
 export const cabExtractor = sevenZipExtractor("cab", "cab", (h) =>
   startsWith(h, [...ascii("MSCF"), 0, 0, 0, 0]),
+);
+/**
+ * A xar archive: a macOS installer package (`.pkg`, whose `Payload` is a gzip or pbzx cpio) or a `.xip`. A
+ * 28-byte (or longer) big-endian header of version 1 follows the magic.
+ */
+export const xarExtractor = sevenZipExtractor(
+  "xar",
+  "xar",
+  (h) => startsWith(h, ascii("xar!")) && u16be(h, 4) >= 28 && u16be(h, 6) === 1,
 );
 export const cpioExtractor = sevenZipExtractor("cpio", "cpio", (h) => isCpio(h));
 export const arExtractor = sevenZipExtractor("ar", "ar", (h) => startsWith(h, ascii("!<arch>\n")));

@@ -32,6 +32,17 @@ describe.skipIf(skipWithoutTools)("nested containers keep their chain", () => {
     expect(leaf!.layers[2]!.offsetInParent).toBe(64);
   });
 
+  it("a macOS package → pbzx Payload → its chunks joined → cpio → the app's library", async () => {
+    const { leaves, notices } = await openAll(made["pbzx.pkg"]!);
+    const leaf = leafWith(leaves, "Applications/Face.app/Contents/MacOS/libface.dylib");
+    expect(display(leaf!.layers)).toBe(
+      "pbzx.pkg!face.pkg/Payload!Payload.xz!Payload!Applications/Face.app/Contents/MacOS/libface.dylib",
+    );
+    expect(leaf!.layers.map((layer) => layer.via)).toEqual(["file", "xar", "pbzx", "xz", "cpio"]);
+    expect(contains(leaf!.bytes, ENUM_UTF16)).toBe(ENUM_OFFSET);
+    expect(notices).toEqual([]);
+  });
+
   it("a UBI NAND image → squashfs volume → libface.so", async () => {
     const { leaves } = await openAll(made["ubi.img"]!);
     const leaf = leafWith(leaves, "usr/lib/libface.so");

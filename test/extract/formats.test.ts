@@ -75,6 +75,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["rootfs.uimage", "uimage", "hsqs"],
   ["setup.msi", "ole", "MSCF"],
   ["setup.exe", "nsis", ENUM_UTF16],
+  ["installer.pkg", "xar", ENUM_UTF16],
   ["dex.dex", "dex", `${ENUM_TEXT}\n民族`],
   ["resources.arsc", "arsc", "肤色"],
   ["manual.pdf", "pdf", "肤色"],

@@ -1,14 +1,15 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { ENUM_TEXT, innoSetupInstaller, peProgram } from "../../scripts/build-fixtures.mjs";
+import { ENUM_TEXT, innoSetupInstaller, pbzxStream, peProgram } from "../../scripts/build-fixtures.mjs";
 import { scan } from "../../src/engine/scan.js";
 import { innoSetup } from "../../src/extract/inno-setup-extractor.js";
+import { storedXz } from "../../src/extract/pbzx-extractor.js";
 import { fileOffsetOf, findResource, peLayout } from "../../src/extract/pe.js";
 import { memorySource } from "../../src/sources/byte-source.js";
 import { tempFolder } from "../helpers.js";
-import { seededIntegers } from "../random.js";
-import { cleanupTempDirs, runOnce } from "./drive.js";
+import { seededBytes, seededIntegers } from "../random.js";
+import { childBytes, cleanupTempDirs, runOnce } from "./drive.js";
 
 afterAll(cleanupTempDirs);
 
@@ -119,5 +120,66 @@ describe("Inno Setup installers", () => {
     const entry = report.coverage.find((covered) => covered.location.endsWith("setup.exe"))!;
     expect(entry).toMatchObject({ status: "partial", reason: "unsupported", format: "inno-setup" });
     expect(report.findings.map((finding) => finding.match)).toContain(ENUM_TEXT);
+  });
+});
+
+describe("pbzx payloads", () => {
+  const data = Buffer.from(seededBytes(11, 200_000));
+
+  it("a stored chunk becomes an xz stream that the xz reader unpacks to the same bytes", async () => {
+    for (const size of [1, 65_536, 65_537, 200_000]) {
+      const run = await runOnce(storedXz(data.subarray(0, size)), { name: "Payload.xz" });
+      expect(run.format).toBe("xz");
+      expect(run.notices).toEqual([]);
+      expect(Buffer.from(await childBytes(run.children[0]!)).equals(data.subarray(0, size))).toBe(true);
+    }
+  });
+
+  it("stored chunks are joined in order into one child", async () => {
+    const pieces = [data.subarray(0, 70_000), data.subarray(70_000, 140_000), data.subarray(140_000)];
+    const payload = pbzxStream(
+      70_000,
+      pieces.map((piece) => [piece.length, piece]),
+    );
+    const run = await runOnce(payload, { name: "Payload" });
+    expect(run.format).toBe("pbzx");
+    expect(run.notices).toEqual([]);
+    expect(run.children.map((child) => child.name)).toEqual(["Payload.xz"]);
+    const unpacked = await runOnce(await childBytes(run.children[0]!), { name: "Payload.xz" });
+    expect(Buffer.from(await childBytes(unpacked.children[0]!)).equals(data)).toBe(true);
+  });
+
+  it("a damaged chunk chain keeps the chunks before the damage and says where it broke", async () => {
+    const piece = data.subarray(0, 1000);
+    const payload = pbzxStream(1000, [
+      [1000, piece],
+      [1000, piece],
+    ]);
+    // Cut inside the second chunk: its length runs past the end.
+    const cut = await runOnce(payload.subarray(0, payload.length - 10), { name: "Payload" });
+    expect(cut.children).toHaveLength(1);
+    expect(cut.notices).toEqual([
+      {
+        kind: "partial",
+        reason: "corrupt",
+        detail: "pbzx: chunk at 1028 claims 1000 bytes, past the end of the file (1 chunks read)",
+      },
+    ]);
+    // A header that says another chunk follows, and none does.
+    const open = Buffer.from(payload.subarray(0, 12 + 16 + 1000));
+    open.writeBigUInt64BE(0x1000000n | 1000n, 12);
+    const unfinished = await runOnce(open, { name: "Payload" });
+    expect(unfinished.children).toHaveLength(1);
+    expect(unfinished.notices[0]?.detail).toMatch(/cut off at the end of the file/u);
+    // Random damage to the headers never throws.
+    const next = seededIntegers(5);
+    for (let round = 0; round < 200; round++) {
+      const damaged = Buffer.from(payload);
+      for (let flips = 1 + next(4); flips > 0; flips--) {
+        const at = [next(12), 12 + next(16), 1028 + next(16)][next(3)]!;
+        damaged[at] = next(256);
+      }
+      await runOnce(damaged, { name: "Payload" });
+    }
   });
 });
