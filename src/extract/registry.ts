@@ -10,6 +10,7 @@ import { gzipExtractor } from "./gzip-extractor.js";
 import { harExtractor } from "./har-extractor.js";
 import { htmlExtractor } from "./html-extractor.js";
 import { innoSetupExtractor } from "./inno-setup-extractor.js";
+import { installShieldExtractor } from "./installshield-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
 import { mboxExtractor } from "./mbox-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
@@ -90,6 +91,7 @@ export const extractors = {
   arsc: arscExtractor,
   nsis: nsisExtractor,
   "inno-setup": innoSetupExtractor,
+  installshield: installShieldExtractor,
   iso: isoExtractor,
   tar: tarExtractor,
   ext: extExtractor,

@@ -123,6 +123,37 @@ describe("Inno Setup installers", () => {
   });
 });
 
+describe("InstallShield installers and cabinets", () => {
+  it("are recognised by the header after the program's image, or the cabinet's magic, and recorded", async () => {
+    for (const header of ["InstallShield", "ISSetupStream"]) {
+      const overlay = Buffer.concat([
+        Buffer.from(`${header}\0`, "latin1"),
+        Buffer.from(seededBytes(3, 4096)),
+      ]);
+      const run = await runOnce(peProgram({ text: SETUP_TEXT, resource: Buffer.alloc(16), overlay }));
+      expect(run.format).toBe("installshield");
+      expect(run.notices.map((notice) => notice.reason)).toEqual(["unsupported"]);
+      expect(run.notices[0]!.detail).toMatch(/^InstallShield installer: .*ISx/u);
+    }
+    const cabinet = await runOnce(
+      Buffer.concat([Buffer.from("ISc(", "latin1"), Buffer.from(seededBytes(4, 4096))]),
+    );
+    expect(cabinet.format).toBe("installshield");
+    expect(cabinet.notices[0]!.detail).toMatch(/^InstallShield cabinet: .*unshield/u);
+  });
+
+  it("are not claimed for a program whose overlay only starts alike, or holds the name further in", async () => {
+    for (const overlay of ["InstallShieldX", "xxInstallShield\0"]) {
+      const program = peProgram({
+        text: SETUP_TEXT,
+        resource: Buffer.alloc(16),
+        overlay: Buffer.concat([Buffer.from(overlay, "latin1"), Buffer.alloc(64)]),
+      });
+      expect((await runOnce(program)).format).not.toBe("installshield");
+    }
+  });
+});
+
 describe("pbzx payloads", () => {
   const data = Buffer.from(seededBytes(11, 200_000));
 
