@@ -1,3 +1,4 @@
+import type { Attachment, Email, PostalMimeOptions } from "postal-mime";
 import type { ByteSource } from "../model/bytes.js";
 import { child, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
@@ -86,11 +87,58 @@ const EXTENSIONS: Readonly<Record<string, string>> = {
   "message/rfc822": ".eml",
 };
 
-/** A part's name: its file name, else `part-N` with an extension for its type. */
-function partName(attachment: { filename: string | null; mimeType: string }, index: number): string {
+/** Longer Content-Locations are not used as names (a page's resource URLs are far shorter). */
+const MAX_LOCATION_NAME = 2048;
+
+/**
+ * A part's name: its file name; else its Content-Location, the URL a saved page's resource came from (a
+ * `cid:` one says nothing); else `part-N` with an extension for its type.
+ */
+function partName(attachment: Attachment, location: string | undefined, index: number): string {
   const named = attachment.filename?.trim();
   if (named !== undefined && named !== "") return named;
+  if (
+    location !== undefined &&
+    location !== "" &&
+    location.length <= MAX_LOCATION_NAME &&
+    !/^cid:/iu.test(location)
+  )
+    return location;
   return `part-${index + 1}${EXTENSIONS[attachment.mimeType.toLowerCase()] ?? ".bin"}`;
+}
+
+/** What postal-mime's parser hands to its (internal) collectAttachment: the part, with its header lines. */
+interface PartNode {
+  readonly headers?: readonly { readonly key?: unknown; readonly value?: unknown }[];
+}
+
+/**
+ * Parses the message with postal-mime, keeping each attachment's Content-Location, which postal-mime does
+ * not report: a page saved as MHTML gives its resources no file name, only that URL. It is read from the
+ * part's header lines as the parser collects the part (an internal method: should a later postal-mime
+ * have none, parts keep their `part-N` names).
+ */
+async function parseMessage(
+  bytes: Uint8Array,
+  options: PostalMimeOptions,
+): Promise<{ email: Email; locations: WeakMap<Attachment, string> }> {
+  // Loaded at the first message (~15 ms), not at every start.
+  const { default: PostalMime } = await import("postal-mime");
+  const locations = new WeakMap<Attachment, string>();
+  const collect = (PostalMime.prototype as unknown as Record<string, unknown>).collectAttachment;
+  if (typeof collect !== "function") return { email: await PostalMime.parse(bytes, options), locations };
+  class LocatingParser extends PostalMime {
+    collectAttachment(node: PartNode, ...rest: unknown[]): void {
+      (collect as (...args: unknown[]) => void).call(this, node, ...rest);
+      const collected = (this as unknown as { attachments?: Attachment[] }).attachments;
+      const last = Array.isArray(collected) ? collected.at(-1) : undefined;
+      const line = node.headers?.find((header) => header.key === "content-location");
+      // A long URL may be folded over lines; a URL holds no whitespace of its own.
+      if (last !== undefined && typeof line?.value === "string")
+        locations.set(last, line.value.replace(/\s+/gu, ""));
+    }
+  }
+  return { email: await new LocatingParser(options).parse(bytes), locations };
 }
 
 export async function* extractMime(
@@ -102,9 +150,7 @@ export async function* extractMime(
     return;
   }
   const bytes = await source.read(0, source.size);
-  // Loaded at the first message (~15 ms), not at every start.
-  const { default: PostalMime } = await import("postal-mime");
-  const email = await PostalMime.parse(bytes, {
+  const { email, locations } = await parseMessage(bytes, {
     attachmentEncoding: "arraybuffer",
     // A message attached to a message is an attachment of its own, opened as a message in turn.
     forceRfc822Attachments: true,
@@ -147,7 +193,7 @@ export async function* extractMime(
         : content instanceof Uint8Array
           ? content
           : new Uint8Array(content);
-    const name = partName(attachment, index);
+    const name = partName(attachment, locations.get(attachment), index);
     index++;
     if (index > context.budgets.maxMembers) {
       yield partial("budget-members", `more than ${context.budgets.maxMembers} parts`);

@@ -120,6 +120,58 @@ describe("MIME messages", () => {
     expect(races.map((f) => f.location)).toEqual([expect.stringMatching(/face\.mhtml$/u)]);
   });
 
+  it("a saved page's resources are named by the URL they came from", async () => {
+    const dir = tempFolder();
+    const script = "const faceAttributes = ['gender', 'age', 'glasses', 'mask', 'skinColor', 'ethnicity'];\n";
+    const longUrl = `https://vendor.example/static/js/${"chunk-".repeat(12)}face.js`;
+    writeFileSync(
+      join(dir, "console.mhtml"),
+      mimeMessage(
+        ["From: <Saved by Blink>", "Snapshot-Content-Location: https://vendor.example/", "Subject: Console"],
+        [
+          [
+            "text/html",
+            "quoted-printable",
+            quotedPrintable("<!DOCTYPE html><html><body>console</body></html>"),
+            "Content-Location: https://vendor.example/",
+          ],
+          // A long URL folded over two header lines, as RFC 2557 allows.
+          [
+            "text/javascript",
+            "base64",
+            base64Lines(Buffer.from(script)),
+            `Content-Location: ${longUrl.slice(0, 50)}\r\n ${longUrl.slice(50)}`,
+          ],
+          [
+            "text/css",
+            "quoted-printable",
+            quotedPrintable(".face { skin-color: none }"),
+            "Content-Location: cid:css-frame-1@mhtml.blink",
+          ],
+          [
+            "application/octet-stream",
+            "base64",
+            base64Lines(Buffer.from("no location")),
+            "Content-ID: <x@y>",
+          ],
+        ],
+        'related; type="text/html"',
+      ),
+    );
+    const report = await scan({ paths: [dir], jobs: 1 });
+    const children = report.coverage
+      .map((c) => c.location.replace(/^.*console\.mhtml/u, "console.mhtml"))
+      .filter((location) => location.startsWith("console.mhtml!") && !location.includes("body.html"));
+    expect(children.sort()).toEqual([
+      `console.mhtml!${longUrl}`,
+      "console.mhtml!part-2.css",
+      "console.mhtml!part-3.bin",
+    ]);
+    expect(report.findings.find((f) => f.match === "skinColor")?.location).toMatch(
+      /console\.mhtml!https:\/\/vendor\.example\/static\/js\//u,
+    );
+  });
+
   it("an HTML body that is a fragment gets its text too, with references decoded once", async () => {
     const dir = tempFolder();
     const fragment =
