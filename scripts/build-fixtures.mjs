@@ -1280,6 +1280,14 @@ export async function buildFixtures(outDir) {
       zipSync({ "lib/x64/libface.so": [lib, { level: 6 }], "readme.txt": [readme, { level: 0 }] }),
     );
     put("plain.zip", plainZip);
+    // An installer custodiet recognises but does not unpack (Inno Setup); the fuzzer damages it.
+    put(
+      "inno-setup.exe",
+      innoSetupInstaller({
+        text: Buffer.concat([Buffer.from("setup program\0\0\0"), Buffer.from(ENUM_TEXT, "utf16le")]),
+        dataBytes: 64 * 1024,
+      }),
+    );
     put(
       "zip64.zip",
       zip64([
