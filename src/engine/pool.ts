@@ -183,6 +183,7 @@ class WorkerPool implements TaskRunner {
     this.slots[index] = fresh;
     // The task it was scanning is recorded as the crash; the ones it held but had not begun are scanned elsewhere.
     this.queue.unshift(...waiting);
+    for (const job of waiting) this.queuedBytes += job.bytes;
     if (busy) busy.resolve(crashResult(busy.task, why));
     this.pump();
   }

@@ -111,6 +111,8 @@ const VIA_TEXTS: Readonly<Record<string, string>> = {
   gpt: "a partition of the disk (GUID partition table)",
   vhd: "the disk the virtual hard disk holds",
   "android-sparse": "the image the Android sparse image holds",
+  pbzx: "the package payload's compressed chunks, joined into one xz stream",
+  xar: "a file of the xar archive (macOS installer package)",
 };
 
 export function viaText(via: string): string {
