@@ -37,6 +37,7 @@ export declare function innoSetupInstaller(options: {
 }): Buffer;
 export declare function xarArchive(files: [string, Uint8Array, "zlib" | "none"][]): Buffer;
 export declare function pbzxStream(chunkSize: number, chunks: [number, Uint8Array][]): Buffer;
+export declare function hfsPlusImage(files: [string, Uint8Array][], volumeName?: string): Buffer;
 export declare function zstdRaw(data: Uint8Array): Buffer;
 export declare function quotedPrintable(text: string): string;
 export declare function base64Lines(bytes: Uint8Array): string;

@@ -1124,6 +1124,170 @@ export function pbzxStream(chunkSize, chunks) {
   return Buffer.concat(parts);
 }
 
+/**
+ * An HFS+ volume as a Mac's disk image holds one (TN1150): 4 KiB blocks; the volume header at 1024 and
+ * again 1024 bytes before the end; the allocation bitmap; an empty extents-overflow B-tree; a catalog
+ * B-tree of one leaf node holding a folder record and a thread record for each folder (the volume's root is
+ * folder 2, named `volumeName`) and a file record and a thread record for each file, sorted by parent id
+ * and name; then each file's data in whole blocks. `files` are [path, bytes], folders made as the paths
+ * need them.
+ */
+export function hfsPlusImage(files, volumeName = "Face") {
+  const BLOCK = 4096;
+  const NODE = 4096;
+  let nextId = 16;
+  const root = { id: 2, name: volumeName, parent: 1, children: new Map(), files: [] };
+  const folders = [root];
+  for (const [path, data] of files) {
+    const parts = path.split("/");
+    let dir = root;
+    for (const part of parts.slice(0, -1)) {
+      let sub = dir.children.get(part);
+      if (sub === undefined) {
+        sub = { id: nextId++, name: part, parent: dir.id, children: new Map(), files: [] };
+        dir.children.set(part, sub);
+        folders.push(sub);
+      }
+      dir = sub;
+    }
+    dir.files.push({ id: nextId++, name: parts.at(-1), parent: dir.id, data: Buffer.from(data) });
+  }
+  const allFiles = folders.flatMap((folder) => folder.files);
+  // Blocks: 0 the volume header, 1 the allocation bitmap, 2 the extents B-tree, 3-4 the catalog, then data.
+  let block = 5;
+  for (const file of allFiles) {
+    file.start = block;
+    file.blocks = Math.max(1, Math.ceil(file.data.length / BLOCK));
+    block += file.blocks;
+  }
+  const totalBlocks = block + 1; // the last holds the alternate volume header
+  const image = Buffer.alloc(totalBlocks * BLOCK);
+  const unicode = (text) => {
+    const out = Buffer.alloc(2 + text.length * 2);
+    out.writeUInt16BE(text.length, 0);
+    for (let i = 0; i < text.length; i++) out.writeUInt16BE(text.charCodeAt(i), 2 + 2 * i);
+    return out;
+  };
+  const catalogKey = (parent, name) => {
+    const nameBytes = unicode(name);
+    const head = Buffer.alloc(6);
+    head.writeUInt16BE(4 + nameBytes.length, 0);
+    head.writeUInt32BE(parent, 2);
+    return Buffer.concat([head, nameBytes]);
+  };
+  const DATE = 0xe0000000; // seconds since 1904
+  const dates = (record, at) => {
+    for (let i = 0; i < 5; i++) record.writeUInt32BE(DATE, at + 4 * i);
+  };
+  const fork = (size, start, blocks) => {
+    const out = Buffer.alloc(80);
+    out.writeBigUInt64BE(BigInt(size), 0);
+    out.writeUInt32BE(blocks, 12);
+    if (blocks > 0) {
+      out.writeUInt32BE(start, 16);
+      out.writeUInt32BE(blocks, 20);
+    }
+    return out;
+  };
+  const folderRecord = (folder) => {
+    const out = Buffer.alloc(88);
+    out.writeInt16BE(1, 0);
+    out.writeUInt32BE(folder.children.size + folder.files.length, 4);
+    out.writeUInt32BE(folder.id, 8);
+    dates(out, 12);
+    out.writeUInt16BE(0o40755, 32 + 10);
+    return out;
+  };
+  const fileRecord = (file) => {
+    const out = Buffer.alloc(248);
+    out.writeInt16BE(2, 0);
+    out.writeUInt32BE(file.id, 8);
+    dates(out, 12);
+    out.writeUInt16BE(0o100644, 32 + 10);
+    fork(file.data.length, file.start, file.blocks).copy(out, 88);
+    return out;
+  };
+  const thread = (type, parent, name) => {
+    const head = Buffer.alloc(8);
+    head.writeInt16BE(type, 0);
+    head.writeUInt32BE(parent, 4);
+    return Buffer.concat([head, unicode(name)]);
+  };
+  const records = [];
+  for (const folder of folders)
+    records.push(
+      [folder.parent, folder.name, folderRecord(folder)],
+      [folder.id, "", thread(3, folder.parent, folder.name)],
+    );
+  for (const file of allFiles)
+    records.push(
+      [file.parent, file.name, fileRecord(file)],
+      [file.id, "", thread(4, file.parent, file.name)],
+    );
+  const folded = (text) => text.toLowerCase();
+  records.sort(
+    (a, b) => a[0] - b[0] || (folded(a[1]) < folded(b[1]) ? -1 : folded(a[1]) > folded(b[1]) ? 1 : 0),
+  );
+  const node = (kind, height, items) => {
+    const out = Buffer.alloc(NODE);
+    out.writeInt8(kind, 8);
+    out.writeUInt8(height, 9);
+    out.writeUInt16BE(items.length, 10);
+    let at = 14;
+    items.forEach((item, index) => {
+      out.writeUInt16BE(at, NODE - 2 * (index + 1));
+      item.copy(out, at);
+      at += item.length;
+    });
+    if (at > NODE - 2 * (items.length + 1)) throw new Error("hfsPlusImage: the catalog outgrew one node");
+    out.writeUInt16BE(at, NODE - 2 * (items.length + 1));
+    return out;
+  };
+  const headerNode = (depth, rootNode, leafRecords, leaf, totalNodes, maxKeyLength, compare) => {
+    const header = Buffer.alloc(106);
+    header.writeUInt16BE(depth, 0);
+    header.writeUInt32BE(rootNode, 2);
+    header.writeUInt32BE(leafRecords, 6);
+    header.writeUInt32BE(leaf, 10);
+    header.writeUInt32BE(leaf, 14);
+    header.writeUInt16BE(NODE, 18);
+    header.writeUInt16BE(maxKeyLength, 20);
+    header.writeUInt32BE(totalNodes, 22);
+    header.writeUInt32BE(NODE, 32);
+    header.writeUInt8(compare, 37);
+    header.writeUInt32BE(6, 38); // big keys, variable-length index keys
+    const map = Buffer.alloc(NODE - 14 - 106 - 128 - 8);
+    for (let i = 0; i < totalNodes; i++) map[i >> 3] |= 0x80 >> (i & 7);
+    return node(1, 0, [header, Buffer.alloc(128), map]);
+  };
+  const leafRecords = records.map(([parent, name, data]) => Buffer.concat([catalogKey(parent, name), data]));
+  headerNode(0, 0, 0, 0, 1, 10, 0).copy(image, 2 * BLOCK);
+  headerNode(1, 1, leafRecords.length, 1, 2, 516, 0xcf).copy(image, 3 * BLOCK);
+  node(-1, 1, leafRecords).copy(image, 4 * BLOCK);
+  for (let i = 0; i < totalBlocks; i++) image[BLOCK + (i >> 3)] |= 0x80 >> (i & 7);
+  for (const file of allFiles) file.data.copy(image, file.start * BLOCK);
+  const volume = Buffer.alloc(512);
+  volume.write("H+", 0, "latin1");
+  volume.writeUInt16BE(4, 2);
+  volume.writeUInt32BE(0x100, 4); // cleanly unmounted
+  volume.write("10.0", 8, "latin1");
+  for (let i = 0; i < 4; i++) volume.writeUInt32BE(DATE, 16 + 4 * i);
+  volume.writeUInt32BE(allFiles.length, 32);
+  volume.writeUInt32BE(folders.length - 1, 36);
+  volume.writeUInt32BE(BLOCK, 40);
+  volume.writeUInt32BE(totalBlocks, 44);
+  volume.writeUInt32BE(block, 52);
+  volume.writeUInt32BE(BLOCK, 56);
+  volume.writeUInt32BE(BLOCK, 60);
+  volume.writeUInt32BE(nextId, 64);
+  fork(BLOCK, 1, 1).copy(volume, 112);
+  fork(NODE, 2, 1).copy(volume, 192);
+  fork(2 * NODE, 3, 2).copy(volume, 272);
+  volume.copy(image, 1024);
+  volume.copy(image, image.length - 1024);
+  return image;
+}
+
 export function zipBomb(mebibytes = 1024, { declaredSize, name = "zeros.bin" } = {}) {
   const block = deflateRawSync(Buffer.alloc(1 << 20), { level: 9, finishFlush: zlibConstants.Z_FULL_FLUSH });
   const data = Buffer.concat([...Array.from({ length: mebibytes }, () => block), Buffer.from([0x03, 0x00])]);
@@ -1280,6 +1444,13 @@ export async function buildFixtures(outDir) {
       zipSync({ "lib/x64/libface.so": [lib, { level: 6 }], "readme.txt": [readme, { level: 0 }] }),
     );
     put("plain.zip", plainZip);
+    // A Mac's HFS+ volume, and an Apple disk image holding it, as a Mac client's download is.
+    const hfsVolume = hfsPlusImage([
+      ["readme.txt", readme],
+      ["Face.app/Contents/MacOS/libface.dylib", lib],
+    ]);
+    put("volume.hfs", hfsVolume);
+    put("client-hfs.dmg", udifImage(hfsVolume, "disk image (Apple_HFS : 1)"));
     // An installer custodiet recognises but does not unpack (Inno Setup); the fuzzer damages it.
     put(
       "inno-setup.exe",

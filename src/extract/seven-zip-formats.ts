@@ -214,6 +214,22 @@ export const oleExtractor = sevenZipExtractor("ole", "compound", (h) =>
 export const nsisExtractor = sevenZipExtractor("nsis", "nsis", isNsis);
 export const isoExtractor = sevenZipExtractor("iso", undefined, (h) => isIso(h));
 export const extExtractor = sevenZipExtractor("ext", "ext", (h) => isExt(h));
+
+/**
+ * An HFS+ (`H+`, version 4) or HFSX (`HX`, version 5) volume, as a Mac's disk image holds: its header at
+ * 1024, with a block size that is a power of two from 512 bytes.
+ */
+export function isHfsPlus(head: Uint8Array): boolean {
+  const signature = u16be(head, 1024);
+  const version = u16be(head, 1026);
+  const blockSize = u32be(head, 1024 + 40);
+  return (
+    ((signature === 0x482b && version === 4) || (signature === 0x4858 && version === 5)) &&
+    blockSize >= 512 &&
+    (blockSize & (blockSize - 1)) === 0
+  );
+}
+export const hfsExtractor = sevenZipExtractor("hfs", "hfs", (h) => isHfsPlus(h));
 export const fatExtractor = sevenZipExtractor("fat", "fat", (h) => isFat(h));
 
 /** A GUID partition table: its header in the second 512-byte sector (revision 1.0, a header of 92+ bytes). */

@@ -257,12 +257,13 @@ export function dropRetoldRepeats(findings: readonly Finding[]): {
 
 /**
  * Containers that keep their members' bytes as they are, in blocks of their own, without saying where (the
- * file systems 7-Zip reads give no offsets): FAT, ext, ISO 9660, cpio, ar, OLE compound files, and a virtual
- * or sparse disk's one image.
+ * file systems 7-Zip reads give no offsets): FAT, ext, HFS+, ISO 9660, cpio, ar, OLE compound files, and a
+ * virtual or sparse disk's one image.
  */
 const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
   "fat",
   "ext",
+  "hfs",
   "iso",
   "cpio",
   "ar",

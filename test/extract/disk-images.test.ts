@@ -7,7 +7,7 @@ import { isMbr } from "../../src/extract/seven-zip-formats.js";
 import type { ScanReport } from "../../src/model/report.js";
 import { cleanupTempDirs, fixtures, newTempDir } from "./drive.js";
 
-const IMAGES = ["disk-mbr.img", "disk-gpt.img", "disk.vhd", "system.simg", "client.dmg"];
+const IMAGES = ["disk-mbr.img", "disk-gpt.img", "disk.vhd", "system.simg", "client.dmg", "client-hfs.dmg"];
 
 let report: ScanReport;
 beforeAll(async () => {
@@ -40,6 +40,13 @@ describe("disk images", () => {
     expect(chains("system.simg")).toEqual(expect.arrayContaining(["file > android-sparse > ext"]));
     // An Apple disk image (zlib, raw and zero chunks) of the ext4 file system.
     expect(chains("client.dmg")).toEqual(["file > dmg > ext"]);
+    // A Mac client's disk image: its HFS+ volume is opened, and the finding is the file's alone (the volume's
+    // raw bytes echo it).
+    expect(chains("client-hfs.dmg")).toEqual(["file > dmg > hfs"]);
+    const app = report.findings.filter((f) => f.layers[0]!.path.endsWith("/client-hfs.dmg"));
+    expect(app.map((f) => f.location.replace(/^.*client-hfs\.dmg/u, "client-hfs.dmg"))).toEqual([
+      "client-hfs.dmg!0.hfs!Face/Face.app/Contents/MacOS/libface.dylib",
+    ]);
   });
 
   it("name each partition and say where it starts", () => {

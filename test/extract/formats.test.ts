@@ -72,6 +72,7 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["disk.vhd", "vhd", ENUM_UTF16],
   ["system.simg", "android-sparse", ENUM_UTF16],
   ["client.dmg", "dmg", ENUM_UTF16],
+  ["volume.hfs", "hfs", ENUM_UTF16],
   ["rootfs.uimage", "uimage", "hsqs"],
   ["setup.msi", "ole", "MSCF"],
   ["setup.exe", "nsis", ENUM_UTF16],
