@@ -1883,7 +1883,18 @@ export async function buildFixtures(outDir) {
       const cab = join(work, "archive.cab");
       run("gcab", ["-c", "-n", cab, join(work, "libface.so")]);
       put("archive.cab", readFileSync(cab));
-    } else missing.push("archive.cab (gcab)");
+      // A Windows bundle (as WiX's Burn writes one): a program with a compressed cabinet attached after it.
+      const packed = join(work, "packed.cab");
+      run("gcab", ["-c", "-z", "-n", packed, join(work, "libface.so")]);
+      put(
+        "bundle.exe",
+        peProgram({
+          text: Buffer.from("bundle engine\0"),
+          resource: Buffer.alloc(16),
+          overlay: Buffer.concat([lcgNoise(5000, 7), readFileSync(packed), lcgNoise(300, 8)]),
+        }),
+      );
+    } else missing.push("archive.cab, bundle.exe (gcab)");
     if (hasTool("makensis")) {
       const script = join(work, "installer.nsi");
       writeFileSync(

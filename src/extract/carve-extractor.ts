@@ -29,7 +29,18 @@ import { UIMAGE_HEADER_SIZE, UIMAGE_MAGIC, parseUImageHeader } from "./uimage-ex
 import { ZIP_LOCAL } from "./zip-extractor.js";
 
 export type CarveKind =
-  "gzip" | "xz" | "lzma" | "zip" | "7z" | "squashfs" | "cramfs" | "uimage" | "ubi" | "ubifs" | "jffs2";
+  | "gzip"
+  | "xz"
+  | "lzma"
+  | "zip"
+  | "7z"
+  | "cab"
+  | "squashfs"
+  | "cramfs"
+  | "uimage"
+  | "ubi"
+  | "ubifs"
+  | "jffs2";
 
 /**
  * JFFS2 node types that may open an erase block, as the first two bytes after the magic: dirent, inode
@@ -50,6 +61,9 @@ export const CARVE_SIGNATURES: readonly { readonly kind: CarveKind; readonly mag
   { kind: "zip", magic: ZIP_LOCAL },
   // The first four bytes only: V8 searches this six-byte needle slowly; `measure` checks the rest.
   { kind: "7z", magic: SEVEN_Z_MAGIC.slice(0, 4) },
+  // A Microsoft cabinet: in a Windows installer's data (a WiX bundle's attached containers, an IExpress
+  // package's CABINET resource) or a driver package.
+  { kind: "cab", magic: [0x4d, 0x53, 0x43, 0x46, 0, 0, 0, 0] },
   { kind: "squashfs", magic: [0x68, 0x73, 0x71, 0x73] },
   { kind: "squashfs", magic: [0x73, 0x71, 0x73, 0x68] },
   { kind: "cramfs", magic: CRAMFS_MAGIC },
@@ -69,6 +83,7 @@ const EXTENSION: Record<CarveKind, string> = {
   lzma: "lzma",
   zip: "zip",
   "7z": "7z",
+  cab: "cab",
   squashfs: "squashfs",
   cramfs: "cramfs",
   uimage: "uimage",
@@ -476,6 +491,22 @@ async function measure(
         return undefined;
       const length = 32 + readU64(viewOf(head), 12) + readU64(viewOf(head), 20);
       return length <= remaining ? length : undefined;
+    }
+    case "cab": {
+      // CFHEADER: the cabinet's size at 8, the first file entry at 16, version 1.3, at least one folder and
+      // one file.
+      if (head.length < 36) return undefined;
+      const view = viewOf(head);
+      const size = view.getUint32(8, true);
+      const firstFile = view.getUint32(16, true);
+      const valid =
+        head[24] === 3 &&
+        head[25] === 1 &&
+        view.getUint16(26, true) > 0 &&
+        view.getUint16(28, true) > 0 &&
+        firstFile >= 36 &&
+        firstFile < size;
+      return valid && size <= remaining ? size : undefined;
     }
     case "squashfs": {
       if (!isSquashfs(head) || !startsWith(head, [0x68, 0x73, 0x71, 0x73])) return undefined;

@@ -43,6 +43,16 @@ describe.skipIf(skipWithoutTools)("nested containers keep their chain", () => {
     expect(notices).toEqual([]);
   });
 
+  it("a Windows bundle's attached cabinet is carved out of the program and opened", async () => {
+    const bundle = await readFile(made["bundle.exe"]!);
+    const { leaves } = await openAll(made["bundle.exe"]!);
+    const leaf = leafWith(leaves, "libface.so");
+    const cabAt = bundle.indexOf(Buffer.from("MSCF\0\0\0\0", "latin1"));
+    expect(display(leaf!.layers)).toBe(`bundle.exe@0x${cabAt.toString(16)}!libface.so`);
+    expect(leaf!.layers.map((layer) => layer.via)).toEqual(["file", "carve", "cab"]);
+    expect(contains(leaf!.bytes, ENUM_UTF16)).toBe(ENUM_OFFSET);
+  });
+
   it("a UBI NAND image → squashfs volume → libface.so", async () => {
     const { leaves } = await openAll(made["ubi.img"]!);
     const leaf = leafWith(leaves, "usr/lib/libface.so");
