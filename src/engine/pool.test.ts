@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
@@ -6,6 +6,8 @@ import { DEFAULT_BUDGETS } from "../extract/registry.js";
 import { encodeTerm } from "../match/needles.js";
 import { loadRulePack } from "../rules/loader.js";
 import { createTaskRunner, type TaskRunner } from "./pool.js";
+import { prestartWorkers, workersWaiting } from "./scan-worker.js";
+import { holdsBytes } from "./threads.js";
 import type { ArtifactResult, ArtifactTask } from "./task.js";
 
 const temp = mkdtempSync(join(tmpdir(), "custodiet-pool-"));
@@ -95,10 +97,41 @@ describe("the task runner", () => {
       await pooled.close();
     }
 
+    // A worker started ahead (as the CLI does) is the one the pool takes.
+    prestartWorkers(1);
+    expect(workersWaiting()).toBe(1);
+    const ahead = createTaskRunner(setup, 2, none, undefined, pack);
+    expect(await runAll(ahead, 4, 3 << 20)).toEqual(expected);
+    expect(ahead.workers.started).toBe(1);
+    expect(workersWaiting()).toBe(0);
+
     // A few small artifacts are done in this thread before workers could help.
     const small = createTaskRunner(setup, 2, none, undefined, pack);
     const smallResults = await runAll(small, 3, 4096);
     expect(small.workers.started).toBe(0);
     expect(smallResults.map((result) => result.status)).toEqual(["scanned", "scanned", "scanned"]);
+  });
+});
+
+describe("telling whether the inputs hold enough work for workers", () => {
+  it("adds up file sizes, breadth first, among the first entries", () => {
+    const root = mkdtempSync(join(temp, "tree-"));
+    mkdirSync(join(root, "small"));
+    for (let index = 0; index < 5; index++)
+      writeFileSync(join(root, "small", `f${index}`), Buffer.alloc(1000));
+    expect(holdsBytes(["small"], root, 8 << 20)).toBe(false);
+    expect(holdsBytes(["small"], root, 5000)).toBe(true);
+    expect(holdsBytes(["small/f0", "small/f1"], root, 2000)).toBe(true);
+    mkdirSync(join(root, "deep", "er"), { recursive: true });
+    writeFileSync(join(root, "deep", "er", "big"), Buffer.alloc(9 << 20));
+    expect(holdsBytes(["."], root, 8 << 20)).toBe(true);
+    // Missing inputs count nothing (the walk reports them).
+    expect(holdsBytes(["missing"], root, 1)).toBe(false);
+    // A tree of more entries than it looks at is not judged.
+    mkdirSync(join(root, "many"));
+    for (let index = 0; index < 1100; index++)
+      writeFileSync(join(root, "many", `f${String(index).padStart(4, "0")}`), "");
+    writeFileSync(join(root, "many", "zz-last"), Buffer.alloc(9 << 20));
+    expect(holdsBytes(["many"], root, 8 << 20)).toBe(false);
   });
 });

@@ -1,10 +1,11 @@
-import { existsSync, statSync } from "node:fs";
-import { fileURLToPath } from "node:url";
-import { Worker } from "node:worker_threads";
+import { statSync } from "node:fs";
+import type { Worker } from "node:worker_threads";
 import { shareAutomaton } from "../match/automaton.js";
 import type { CompiledRulePack } from "../rules/compile.js";
 import { scanArtifact, type ArtifactScanner } from "./scan-artifact.js";
 import { compileScanSetup, createArtifactScanner } from "./scanner-setup.js";
+import { takeWorker, workerScript } from "./scan-worker.js";
+import { START_WORKERS_AT_BYTES } from "./threads.js";
 import {
   interruptedResult,
   transferable,
@@ -33,14 +34,6 @@ export interface WorkerCounts {
   readonly tasks: number;
   /** The most tasks one worker held at once (the one it scanned and those waiting, see `AHEAD`). */
   readonly mostHeld: number;
-}
-
-/** The compiled worker script; when running from sources (tests), the built copy in dist/ is used. */
-function workerScript(): URL | undefined {
-  const beside = new URL("./worker.js", import.meta.url);
-  if (existsSync(fileURLToPath(beside))) return beside;
-  const built = new URL("../../dist/engine/worker.js", import.meta.url);
-  return existsSync(fileURLToPath(built)) ? built : undefined;
 }
 
 export function createTaskRunner(
@@ -102,10 +95,10 @@ function describeError(error: unknown): string {
 
 /**
  * Each worker costs ~150 ms of CPU before it scans at full speed (its modules, the charset tables and JIT
- * of the analyzer), so they start only for work that will pay for them: once this many bytes wait while
- * this thread scans, or tasks have been waiting this long.
+ * of the analyzer), so they start only for work that will pay for them: once START_WORKERS_AT_BYTES wait
+ * while this thread scans, or tasks have been waiting this long. (The CLI may have started their threads
+ * already, see `prestartWorkers`; the pool takes those.)
  */
-const START_WORKERS_AT_BYTES = 8 << 20;
 const START_WORKERS_AFTER_MS = 500;
 
 /** The bytes a task will read (0 when unknown). */
@@ -150,7 +143,7 @@ class WorkerPool implements TaskRunner {
   ) {}
 
   private spawn(): Slot {
-    const worker = new Worker(this.script, { resourceLimits: { maxOldGenerationSizeMb: 2048 } });
+    const worker = takeWorker(this.script);
     this.started++;
     const slot: Slot = { worker, ready: false, jobs: [] };
     worker.on("message", (message: FromWorker) => {

@@ -1,6 +1,6 @@
-import { statSync } from "node:fs";
+import { lstatSync, readdirSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { MIN_THREADED_BYTES } from "./hasher.js";
 import type { ScanOptions } from "./scan.js";
 
@@ -40,4 +40,43 @@ export function mayHoldLongStreams(paths: readonly string[], cwd: string): boole
  */
 export function hashesOnThread(options: ThreadOptions): boolean {
   return hashThreadOn(options) && mayHoldLongStreams(options.paths, options.cwd ?? process.cwd());
+}
+
+/** Bytes of tasks waiting that make the pool start its workers (below that, this thread scans them alone). */
+export const START_WORKERS_AT_BYTES = 8 << 20;
+/** Files and folders looked at, at most, to tell whether the inputs hold START_WORKERS_AT_BYTES. */
+const LOOK_AHEAD_ENTRIES = 1000;
+
+/**
+ * Whether the inputs hold at least `least` bytes in files, found among their first LOOK_AHEAD_ENTRIES
+ * files and folders (breadth first; links are not followed). A tree of more, smaller files is not judged:
+ * false.
+ */
+export function holdsBytes(paths: readonly string[], cwd: string, least: number): boolean {
+  const pending = paths.map((path) => resolve(cwd, path));
+  let total = 0;
+  for (let looked = 0; looked < LOOK_AHEAD_ENTRIES && pending.length > 0; looked++) {
+    const path = pending.shift()!;
+    try {
+      const info = lstatSync(path);
+      if (info.isFile()) total += info.size;
+      else if (info.isDirectory()) for (const name of readdirSync(path)) pending.push(join(path, name));
+    } catch {
+      // the walk reports it
+    }
+    if (total >= least) return true;
+  }
+  return false;
+}
+
+/**
+ * How many worker threads a scan with these options may start early: jobs - 1, when its inputs hold enough
+ * work for the pool to start them (START_WORKERS_AT_BYTES in files among the first ones); else none. The
+ * CLI then starts them before it loads the scanner.
+ */
+export function workersAhead(options: ThreadOptions): number {
+  const jobs = jobsOf(options);
+  return jobs > 1 && holdsBytes(options.paths, options.cwd ?? process.cwd(), START_WORKERS_AT_BYTES)
+    ? jobs - 1
+    : 0;
 }

@@ -2,7 +2,8 @@ import { mkdir, open, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { prestartHashThread } from "../../engine/hasher.js";
-import { hashesOnThread } from "../../engine/threads.js";
+import { prestartWorkers } from "../../engine/scan-worker.js";
+import { hashesOnThread, workersAhead } from "../../engine/threads.js";
 import { severityRank } from "../../findings/assemble.js";
 import { SEVERITIES, type Severity } from "../../model/rule.js";
 import type { ScanReport } from "../../model/report.js";
@@ -198,6 +199,9 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       ...(hashThread !== undefined ? { hashThread } : {}),
     };
     if (hashesOnThread(threadOptions)) void prestartHashThread();
+    // So do the scan's worker threads, when it has some (they take ~150 ms to load their modules).
+    const ahead = workersAhead(threadOptions);
+    if (ahead > 0) prestartWorkers(ahead);
     // The scanner's modules load only now, while the thread starts on the other core.
     const [{ loadRulePack }, { scan }] = await Promise.all([
       import("../../rules/loader.js"),
