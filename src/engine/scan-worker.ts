@@ -24,6 +24,8 @@ interface Prestarted {
   readonly worker: Worker;
   /** It failed or ended before a pool took it. */
   dead: boolean;
+  /** Marks it dead; listens for its error and exit until a pool takes it. */
+  readonly died: () => void;
 }
 
 const prestarted: Prestarted[] = [];
@@ -36,14 +38,17 @@ export function prestartWorkers(count: number): void {
   const script = workerScript();
   if (script === undefined) return;
   while (prestarted.length < count) {
-    const entry: Prestarted = { worker: startWorker(script), dead: false };
-    entry.worker.unref();
-    entry.worker.once("error", () => {
-      entry.dead = true;
-    });
-    entry.worker.once("exit", () => {
-      entry.dead = true;
-    });
+    const worker = startWorker(script);
+    const entry: Prestarted = {
+      worker,
+      dead: false,
+      died: () => {
+        entry.dead = true;
+      },
+    };
+    worker.unref();
+    worker.on("error", entry.died);
+    worker.on("exit", entry.died);
     prestarted.push(entry);
   }
 }
@@ -57,7 +62,8 @@ export function workersWaiting(): number {
 export function takeWorker(script: URL): Worker {
   for (let entry = prestarted.shift(); entry !== undefined; entry = prestarted.shift()) {
     if (entry.dead) continue;
-    entry.worker.removeAllListeners();
+    entry.worker.off("error", entry.died);
+    entry.worker.off("exit", entry.died);
     entry.worker.ref();
     return entry.worker;
   }
