@@ -53,14 +53,18 @@ const LOOK_AHEAD_ENTRIES = 1000;
  * false.
  */
 export function holdsBytes(paths: readonly string[], cwd: string, least: number): boolean {
-  const pending = paths.map((path) => resolve(cwd, path));
+  // Breadth first: entries are looked at in the order they were queued, and no more are queued than looked at.
+  const queued = paths.slice(0, LOOK_AHEAD_ENTRIES).map((path) => resolve(cwd, path));
   let total = 0;
-  for (let looked = 0; looked < LOOK_AHEAD_ENTRIES && pending.length > 0; looked++) {
-    const path = pending.shift()!;
+  for (let at = 0; at < queued.length; at++) {
     try {
-      const info = lstatSync(path);
+      const info = lstatSync(queued[at]!);
       if (info.isFile()) total += info.size;
-      else if (info.isDirectory()) for (const name of readdirSync(path)) pending.push(join(path, name));
+      else if (info.isDirectory())
+        for (const name of readdirSync(queued[at]!)) {
+          if (queued.length >= LOOK_AHEAD_ENTRIES) break;
+          queued.push(join(queued[at]!, name));
+        }
     } catch {
       // the walk reports it
     }
