@@ -91,3 +91,4 @@ export declare function buildFlashDumps(
   made: Record<string, string>;
   missing: string[];
 };
+export declare function lz4LinkedText(): Buffer;

@@ -1750,6 +1750,20 @@ export async function buildFixtures(outDir) {
       put("libface.so.lzma", execFileSync("xz", ["--format=lzma", "-c", join(work, "libface.so")]));
     } else missing.push("libface.so.lzma (xz-utils)");
 
+    // LZ4 with Debian's lz4: a frame as `lz4` writes it; 64 KiB linked blocks with the content size, over
+    // text whose second enum is a match into the block before; a legacy frame with the decoded size
+    // appended, as a Linux kernel's; and a firmware blob with a frame inside.
+    if (hasTool("lz4")) {
+      const lz4 = (args, input) => execFileSync("lz4", ["-q", ...args, "-c"], { input });
+      put("libface.so.lz4", lz4([], lib));
+      put("linked.lz4", lz4(["-B4", "-BD", "--content-size"], lz4LinkedText()));
+      const size = Buffer.alloc(4);
+      size.writeUInt32LE(lib.length, 0);
+      put("kernel.lz4", Buffer.concat([lz4(["-l"], lib), size]));
+      const firmware = lz4([], Buffer.concat([lib, lz4LinkedText()]));
+      put("lz4-firmware.blob", Buffer.concat([lcgNoise(0x1000, 17), firmware, lcgNoise(0x1000, 19)]));
+    } else missing.push("lz4 fixtures (lz4)");
+
     // file systems with Debian tools
     const tree = makeTree(join(work, "tree"));
     if (hasTool("mksquashfs")) {
@@ -2053,6 +2067,19 @@ export function withSpareAreas(bytes, page = 2048, spare = 64) {
 }
 
 /** Deterministic noise (a linear congruential generator) standing in for firmware, a bootloader or a kernel. */
+/**
+ * Text for 64 KiB linked LZ4 blocks: numbered lines, the enum near the end of the first block and again at
+ * the start of the second, where LZ4 writes it as a match into the first.
+ */
+export function lz4LinkedText() {
+  const lines = [];
+  for (let i = 0; i < 5000; i += 1) {
+    lines.push(`row ${i} value ${(i * 7919) % 10007}`);
+    if (i === 3000 || i === 3500) lines.push(`  ${ENUM_TEXT} = 3, /* 维族 */`);
+  }
+  return Buffer.from(lines.join("\n"), "utf8");
+}
+
 function lcgNoise(length, seed) {
   const out = Buffer.alloc(length);
   let x = seed;

@@ -13,6 +13,7 @@ import { crc32 } from "./crc32.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { gzipHeaderLength } from "./gzip-extractor.js";
 import { jffs2Crc } from "./jffs2-extractor.js";
+import { LZ4_FRAME_MAGIC, LZ4_LEGACY_MAGIC, lz4Length } from "./lz4.js";
 import {
   CRAMFS_MAGIC,
   SEVEN_Z_MAGIC,
@@ -32,6 +33,7 @@ export type CarveKind =
   | "gzip"
   | "xz"
   | "lzma"
+  | "lz4"
   | "zip"
   | "7z"
   | "cab"
@@ -58,6 +60,9 @@ export const CARVE_SIGNATURES: readonly { readonly kind: CarveKind; readonly mag
   { kind: "gzip", magic: [0x1f, 0x8b, 0x08] },
   { kind: "xz", magic: XZ_MAGIC },
   { kind: "lzma", magic: [0x5d, 0x00, 0x00] },
+  // LZ4 frames, current and legacy (a kernel or initramfs in firmware); `measure` walks their blocks.
+  { kind: "lz4", magic: [...LZ4_FRAME_MAGIC] },
+  { kind: "lz4", magic: [...LZ4_LEGACY_MAGIC] },
   { kind: "zip", magic: ZIP_LOCAL },
   // The first four bytes only: V8 searches this six-byte needle slowly; `measure` checks the rest.
   { kind: "7z", magic: SEVEN_Z_MAGIC.slice(0, 4) },
@@ -81,6 +86,7 @@ const EXTENSION: Record<CarveKind, string> = {
   gzip: "gz",
   xz: "xz",
   lzma: "lzma",
+  lz4: "lz4",
   zip: "zip",
   "7z": "7z",
   cab: "cab",
@@ -474,6 +480,10 @@ async function measure(
       return declared === undefined || (declared >= MIN_LZMA_DECLARED && declared <= length * MAX_LZMA_RATIO)
         ? length
         : undefined;
+    }
+    case "lz4": {
+      const length = await lz4Length(source, offset, context.signal);
+      return length !== undefined && length <= remaining ? length : undefined;
     }
     case "zip": {
       const version = viewOf(head).getUint16(4, true);

@@ -12,6 +12,7 @@ import { htmlExtractor } from "./html-extractor.js";
 import { innoSetupExtractor } from "./inno-setup-extractor.js";
 import { installShieldExtractor } from "./installshield-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
+import { lz4Extractor } from "./lz4-extractor.js";
 import { mboxExtractor } from "./mbox-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
@@ -67,6 +68,7 @@ export const extractors = {
   bzip2: bzip2Extractor,
   xz: xzExtractor,
   zstd: zstdExtractor,
+  lz4: lz4Extractor,
   "7z": sevenZExtractor,
   rar: rarExtractor,
   cab: cabExtractor,

@@ -10,51 +10,13 @@ import {
   viewOf,
 } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent } from "./extractor.js";
+import { lz4Block } from "./lz4.js";
 
 /**
  * A small squashfs 4.0 reader for the compressions 7-Zip 24.09 lacks (lz4); gzip is supported too so
  * the reader can be checked against 7-Zip. Reads the directory tree and regular files (blocks and
  * fragments); symlinks and devices are recorded, never followed.
  */
-
-/** LZ4 block format decompression (as squashfs stores it: raw blocks, no frame). */
-export function lz4Block(input: Uint8Array, maxOutput: number): Uint8Array {
-  const out = new Uint8Array(maxOutput);
-  let ip = 0;
-  let op = 0;
-  while (ip < input.length) {
-    const token = input[ip++]!;
-    let literal = token >>> 4;
-    if (literal === 15) {
-      let byte = 255;
-      while (byte === 255 && ip < input.length) {
-        byte = input[ip++]!;
-        literal += byte;
-      }
-    }
-    if (ip + literal > input.length || op + literal > maxOutput)
-      throw new Error("lz4: literal run out of bounds");
-    out.set(input.subarray(ip, ip + literal), op);
-    ip += literal;
-    op += literal;
-    if (ip >= input.length) break;
-    if (ip + 2 > input.length) throw new Error("lz4: truncated match offset");
-    const offset = input[ip]! | (input[ip + 1]! << 8);
-    ip += 2;
-    if (offset === 0 || offset > op) throw new Error("lz4: bad match offset");
-    let match = (token & 15) + 4;
-    if ((token & 15) === 15) {
-      let byte = 255;
-      while (byte === 255 && ip < input.length) {
-        byte = input[ip++]!;
-        match += byte;
-      }
-    }
-    if (op + match > maxOutput) throw new Error("lz4: output too large");
-    for (let i = 0; i < match; i += 1, op += 1) out[op] = out[op - offset]!;
-  }
-  return out.subarray(0, op);
-}
 
 type Decompress = (input: Uint8Array, maxOutput: number) => Uint8Array;
 
