@@ -19,6 +19,7 @@ import {
   writeFileSync,
   writeSync,
   readFileSync,
+  truncateSync,
 } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
@@ -1750,6 +1751,10 @@ export async function buildFixtures(outDir) {
       put("libface.so.lzma", execFileSync("xz", ["--format=lzma", "-c", join(work, "libface.so")]));
     } else missing.push("libface.so.lzma (xz-utils)");
 
+    // Unix compress (.Z, LZW), as old SDK tarballs are.
+    if (hasTool("compress")) put("libface.so.Z", execFileSync("compress", ["-c"], { input: lib }));
+    else missing.push("libface.so.Z (ncompress)");
+
     // LZ4 with Debian's lz4: a frame as `lz4` writes it; 64 KiB linked blocks with the content size, over
     // text whose second enum is a match into the block before; a legacy frame with the decoded size
     // appended, as a Linux kernel's; and a firmware blob with a frame inside.
@@ -1870,6 +1875,23 @@ export async function buildFixtures(outDir) {
       run("mcopy", ["-i", image, join(work, "LIBFACE.SO"), "::/LIBFACE.SO"]);
       put("fat.img", readFileSync(image));
     } else missing.push("fat.img (dosfstools, mtools)");
+    // An NTFS volume (a Windows server's), written by ntfs-3g's tools without mounting it: libface.so, and
+    // readme.txt with an alternate data stream, "notes", that holds text of its own.
+    if (hasTool("mkntfs") && hasTool("ntfscp")) {
+      const image = join(work, "ntfs.img");
+      writeFileSync(image, Buffer.alloc(0));
+      truncateSync(image, 2 * 1024 * 1024);
+      run("mkntfs", ["-q", "-F", "-f", image]);
+      writeFileSync(join(work, "readme.txt"), "plain readme\n");
+      writeFileSync(
+        join(work, "notes.txt"),
+        `typedef enum { ${ENUM_TEXT} = 3 } EM_NATION_TYPE; /* 维族 */\n`,
+      );
+      run("ntfscp", ["-q", image, join(work, "libface.so"), "libface.so"]);
+      run("ntfscp", ["-q", image, join(work, "readme.txt"), "readme.txt"]);
+      run("ntfscp", ["-q", "-N", "notes", image, join(work, "notes.txt"), "readme.txt"]);
+      put("ntfs.img", readFileSync(image));
+    } else missing.push("ntfs.img (ntfs-3g)");
     // Disk images: partition tables around the file systems, a virtual disk, an Android sparse image.
     const ext4Image = existsSync(join(work, "ext4.img")) ? readFileSync(join(work, "ext4.img")) : undefined;
     const fatImage = existsSync(join(work, "fat.img")) ? readFileSync(join(work, "fat.img")) : undefined;
@@ -1893,6 +1915,28 @@ export async function buildFixtures(outDir) {
       missing.push(
         "disk-mbr.img, disk-gpt.img, disk.vhd, system.simg, client.dmg (need ext4.img and fat.img)",
       );
+    // A virtual appliance's disks, written by QEMU's qemu-img from the MBR disk: VMware's sparse VMDK, a
+    // stream-optimized one (as an .ova holds; recorded, not opened), Hyper-V's VHDX, QCOW2 and VirtualBox's VDI.
+    if (hasTool("qemu-img") && made["disk-mbr.img"] !== undefined) {
+      const convert = (name, format, options = []) => {
+        run("qemu-img", [
+          "convert",
+          "-f",
+          "raw",
+          "-O",
+          format,
+          ...options,
+          made["disk-mbr.img"],
+          join(work, name),
+        ]);
+        put(name, readFileSync(join(work, name)));
+      };
+      convert("disk.vmdk", "vmdk");
+      convert("stream.vmdk", "vmdk", ["-o", "subformat=streamOptimized"]);
+      convert("disk.vhdx", "vhdx", ["-o", "block_size=1M,log_size=1M"]);
+      convert("disk.qcow2", "qcow2");
+      convert("disk.vdi", "vdi");
+    } else missing.push("disk.vmdk, stream.vmdk, disk.vhdx, disk.qcow2, disk.vdi (qemu-utils)");
     if (hasTool("gcab")) {
       const cab = join(work, "archive.cab");
       run("gcab", ["-c", "-n", cab, join(work, "libface.so")]);

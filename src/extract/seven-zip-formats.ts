@@ -291,6 +291,96 @@ export const gptExtractor = sevenZipExtractor("gpt", "gpt", (h) => isGpt(h));
 export const dmgExtractor = sevenZipExtractor("dmg", "dmg", isDmg);
 export const mbrExtractor = sevenZipExtractor("mbr", "mbr", (h, source) => isMbr(h, source.size));
 export const vhdExtractor = sevenZipExtractor("vhd", "vhd", (h) => isVhd(h), [[".vhd", ".img"]]);
+/**
+ * Virtual machines' disks, as a video management system's virtual appliance ships them (an `.ova` is a tar of
+ * one): VMware's sparse VMDK (also the stream-optimized one, its grains deflated, that `.ova` files hold),
+ * Hyper-V's VHDX, QEMU's QCOW2 and VirtualBox's VDI. Each gives the disk it holds, read by 7-Zip.
+ */
+export function isVmdk(head: Uint8Array): boolean {
+  const version = u32le(head, 4);
+  return startsWith(head, ascii("KDMV")) && version >= 1 && version <= 3;
+}
+export function isVhdx(head: Uint8Array): boolean {
+  return startsWith(head, ascii("vhdxfile"));
+}
+export function isQcow(head: Uint8Array): boolean {
+  const version = u32be(head, 4);
+  return startsWith(head, [0x51, 0x46, 0x49, 0xfb]) && version >= 1 && version <= 3;
+}
+export function isVdi(head: Uint8Array): boolean {
+  return u32le(head, 64) === 0xbeda107f;
+}
+const vmdkBase = sevenZipExtractor("vmdk", "vmdk", isVmdk, [[".vmdk", ".img"]]);
+/** A VMDK whose grains are compressed (flag bit 16): the stream-optimized kind, which 7-Zip 24.09 does not open. */
+export function isCompressedVmdk(head: Uint8Array): boolean {
+  return isVmdk(head) && (u32le(head, 8) & 0x10000) !== 0;
+}
+export const vmdkExtractor = {
+  name: "vmdk",
+  detect: isVmdk,
+  async *extract(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
+    if (isCompressedVmdk(await source.read(0, 512))) {
+      yield {
+        kind: "partial",
+        reason: "unsupported",
+        detail:
+          "a stream-optimized VMDK (compressed grains, as an .ova holds) is searched as it is, not opened; " +
+          "`qemu-img convert -O raw` writes the disk it holds, which custodiet reads",
+      };
+      return;
+    }
+    yield* vmdkBase.extract(source, context);
+  },
+} satisfies Extractor;
+export const vhdxExtractor = sevenZipExtractor("vhdx", "vhdx", isVhdx, [
+  [".avhdx", ".img"],
+  [".vhdx", ".img"],
+]);
+export const qcowExtractor = sevenZipExtractor("qcow", "qcow", isQcow, [
+  [".qcow2", ".img"],
+  [".qcow", ".img"],
+]);
+export const vdiExtractor = sevenZipExtractor("vdi", "vdi", isVdi, [[".vdi", ".img"]]);
+
+/**
+ * An NTFS volume (a Windows server's partition: a video management system's, in a disk image): its boot
+ * sector's OEM name, the boot signature, and a sector size that is a power of two from 256 bytes.
+ */
+export function isNtfs(head: Uint8Array): boolean {
+  const bytesPerSector = u16le(head, 11);
+  return (
+    startsWith(head, ascii("NTFS    "), 3) &&
+    head[510] === 0x55 &&
+    head[511] === 0xaa &&
+    bytesPerSector >= 256 &&
+    bytesPerSector <= 4096 &&
+    (bytesPerSector & (bytesPerSector - 1)) === 0
+  );
+}
+/** Where the volume's master file table starts: a copy of the boot sector (`$Boot`) alone holds none. */
+function ntfsMftOffset(head: Uint8Array): number {
+  const clusterSectors = head[13] ?? 0;
+  const cluster = u16le(head, 11) * (clusterSectors <= 0x80 ? clusterSectors : 2 ** (256 - clusterSectors));
+  return (u32le(head, 0x30) + u32le(head, 0x34) * 2 ** 32) * cluster;
+}
+export const ntfsExtractor = sevenZipExtractor(
+  "ntfs",
+  "ntfs",
+  (h, source) => isNtfs(h) && ntfsMftOffset(h) < source.size,
+);
+
+/** Unix `compress` (.Z, LZW): the magic, then 9 to 16 bits at most and no reserved flag. */
+export function isCompress(head: Uint8Array): boolean {
+  const flags = head[2] ?? 0xff;
+  const bits = flags & 0x1f;
+  return head[0] === 0x1f && head[1] === 0x9d && (flags & 0x60) === 0 && bits >= 9 && bits <= 16;
+}
+export const compressExtractor = sevenZipExtractor("compress", "z", isCompress, [
+  [".taz", ".tar"],
+  [".tz", ".tar"],
+  [".z", ""],
+]);
+
 export const androidSparseExtractor = sevenZipExtractor(
   "android-sparse",
   "sparse",

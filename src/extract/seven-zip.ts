@@ -222,8 +222,8 @@ export function parseSlt(stdout: string): SevenZipEntry[] {
       const eq = line.indexOf(" = ");
       if (eq > 0) fields.set(line.slice(0, eq), line.slice(eq + 3));
     }
-    // Single-stream formats (xz, bzip2, …) list one unnamed item.
-    const path = fields.get("Path") ?? (fields.has("Size") ? "" : undefined);
+    // Single-stream formats (xz, bzip2, …) list one unnamed item; `compress` (.Z) gives only its packed size.
+    const path = fields.get("Path") ?? (fields.has("Size") || fields.has("Packed Size") ? "" : undefined);
     if (path === undefined) continue;
     const attributes = fields.get("Attributes") ?? "";
     const mode = fields.get("Mode")?.[0] ?? /\s([-dlcbps])[-rwxsStT]{9}$/.exec(attributes)?.[1];
@@ -334,7 +334,9 @@ async function* listAndExtract(
 ): AsyncGenerator<ExtractEvent> {
   const { via } = options;
   const typeArgs = options.type === undefined ? [] : [`-t${options.type}`];
-  const listing = await session.run(["l", "-slt", "-p-", "-sccUTF-8", ...typeArgs, "in"]);
+  // -sns: alternate streams (NTFS's, HFS+ resource forks) are listed as they are extracted, so their bytes
+  // are admitted too.
+  const listing = await session.run(["l", "-slt", "-sns", "-p-", "-sccUTF-8", ...typeArgs, "in"]);
   if (listing.aborted) {
     yield partial(
       "budget-time",
@@ -413,7 +415,7 @@ async function* listAndExtract(
   );
   await mkdir(join(work, "out"));
   const run = await session.run(
-    ["x", "-p-", "-y", "-spd", "-snld-", "-sccUTF-8", ...typeArgs, "-oout", `-x@exclude.txt`, "in"],
+    ["x", "-sns", "-p-", "-y", "-spd", "-snld-", "-sccUTF-8", ...typeArgs, "-oout", `-x@exclude.txt`, "in"],
     { maxWrite: cap, maxOutput: 1024 * 1024 },
   );
   let count = 0;

@@ -165,4 +165,21 @@ describe("dropContainerEchoes", () => {
     ];
     expect(dropContainerEchoes(both)).toHaveLength(2);
   });
+
+  it("drops an NTFS master file table's finding that a file of the volume explains, not a deleted file's", () => {
+    const volume = layer("ntfs.img", "file");
+    const mft = layer("[SYSTEM]/$MFT", "ntfs");
+    const kept = dropContainerEchoes([
+      // The volume's raw bytes: the small file's data, resident in the table, and a deleted file's.
+      ...findingsAt([volume], [["emRace", 20_000]]),
+      ...findingsAt([volume], [["byRace", 21_000]]),
+      ...findingsAt([volume, mft], [["emRace", 4000]]),
+      ...findingsAt([volume, mft], [["byRace", 5000]]),
+      ...findingsAt([volume, layer("readme.txt:notes", "ntfs")], [["emRace", 10]]),
+    ]);
+    expect(kept.map((f) => `${f.location} ${f.match}`)).toEqual([
+      "ntfs.img![SYSTEM]/$MFT byRace",
+      "ntfs.img!readme.txt:notes emRace",
+    ]);
+  });
 });

@@ -257,8 +257,8 @@ export function dropRetoldRepeats(findings: readonly Finding[]): {
 
 /**
  * Containers that keep their members' bytes as they are, in blocks of their own, without saying where (the
- * file systems 7-Zip reads give no offsets): FAT, ext, HFS+, ISO 9660, cpio, ar, OLE compound files, and a
- * virtual or sparse disk's one image.
+ * file systems 7-Zip reads give no offsets): FAT, ext, HFS+, NTFS, ISO 9660, cpio, ar, OLE compound files,
+ * and a virtual or sparse disk's one image.
  */
 const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
   "fat",
@@ -269,8 +269,17 @@ const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
   "ar",
   "ole",
   "vhd",
+  "vhdx",
+  "vmdk",
+  "qcow",
+  "vdi",
+  "ntfs",
   "android-sparse",
 ]);
+
+/** NTFS's master file table, as 7-Zip names it among a volume's files. */
+const isMft = (layer: Finding["layers"][number]): boolean =>
+  layer.via === "ntfs" && layer.path === "[SYSTEM]/$MFT";
 
 /**
  * A container that stores members verbatim (tar, cpio, ISO, a stored zip member, a file system, a disk)
@@ -281,16 +290,21 @@ const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
  * - when it has none (a file in a FAT or ext image): as often as the container's members have the same rule
  *   on the same bytes.
  * Findings in raw bytes that no member explains (slack space, deleted files, a member that failed to
- * extract) stay.
+ * extract) stay. NTFS keeps a small file's data (and alternate streams) inside its master file table, so the
+ * volume's `[SYSTEM]/$MFT` echoes its sibling files the same way; its findings that no sibling explains (a
+ * deleted file's data) stay.
  */
 export function dropContainerEchoes(findings: readonly Finding[]): Finding[] {
   const inMembers = new Set<string>();
   /** By container, rule and bytes: how many findings its unplaced members have. */
   const unplaced = new Map<string, number>();
+  /** The same, without NTFS's master file table: what explains the table's own findings. */
+  const besideMft = new Map<string, number>();
+  const parentOf = (finding: Finding): string => formatLocation(finding.layers.slice(0, -1));
   for (const finding of findings) {
     const member = finding.layers[finding.layers.length - 1]!;
     if (finding.layers.length < 2) continue;
-    const parent = formatLocation(finding.layers.slice(0, -1));
+    const parent = parentOf(finding);
     if (member.offsetInParent !== undefined)
       inMembers.add(
         `${parent}\0${finding.offset + member.offsetInParent}\0${finding.ruleId}\0${finding.matchHex}`,
@@ -298,12 +312,22 @@ export function dropContainerEchoes(findings: readonly Finding[]): Finding[] {
     else if (VERBATIM_WITHOUT_OFFSETS.has(member.via)) {
       const key = `${parent}\0${finding.ruleId}\0${finding.matchHex}`;
       unplaced.set(key, (unplaced.get(key) ?? 0) + 1);
+      if (!isMft(member)) besideMft.set(key, (besideMft.get(key) ?? 0) + 1);
     }
   }
   if (inMembers.size === 0 && unplaced.size === 0) return [...findings];
   return findings.filter((finding) => {
     if (inMembers.has(`${finding.location}\0${finding.offset}\0${finding.ruleId}\0${finding.matchHex}`))
       return false;
+    const member = finding.layers[finding.layers.length - 1]!;
+    if (finding.layers.length >= 2 && isMft(member)) {
+      const siblings = `${parentOf(finding)}\0${finding.ruleId}\0${finding.matchHex}`;
+      const explained = besideMft.get(siblings) ?? 0;
+      if (explained > 0) {
+        besideMft.set(siblings, explained - 1);
+        return false;
+      }
+    }
     const key = `${finding.location}\0${finding.ruleId}\0${finding.matchHex}`;
     const count = unplaced.get(key) ?? 0;
     if (count === 0) return true;

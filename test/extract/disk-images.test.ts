@@ -7,7 +7,20 @@ import { isMbr } from "../../src/extract/seven-zip-formats.js";
 import type { ScanReport } from "../../src/model/report.js";
 import { cleanupTempDirs, fixtures, newTempDir } from "./drive.js";
 
-const IMAGES = ["disk-mbr.img", "disk-gpt.img", "disk.vhd", "system.simg", "client.dmg", "client-hfs.dmg"];
+const IMAGES = [
+  "disk-mbr.img",
+  "disk-gpt.img",
+  "disk.vhd",
+  "system.simg",
+  "client.dmg",
+  "client-hfs.dmg",
+  "disk.vmdk",
+  "stream.vmdk",
+  "disk.vhdx",
+  "disk.qcow2",
+  "disk.vdi",
+  "ntfs.img",
+];
 
 let report: ScanReport;
 beforeAll(async () => {
@@ -47,6 +60,33 @@ describe("disk images", () => {
     expect(app.map((f) => f.location.replace(/^.*client-hfs\.dmg/u, "client-hfs.dmg"))).toEqual([
       "client-hfs.dmg!0.hfs!Face/Face.app/Contents/MacOS/libface.dylib",
     ]);
+  });
+
+  it("a virtual machine's disk gives the disk it holds, and only the files' findings are kept", () => {
+    for (const [image, via] of [
+      ["disk.vmdk", "vmdk"],
+      ["disk.vhdx", "vhdx"],
+      ["disk.qcow2", "qcow"],
+      ["disk.vdi", "vdi"],
+    ]) {
+      expect(chains(image!), image).toEqual([`file > ${via} > mbr > ext`, `file > ${via} > mbr > fat`]);
+      const disk = report.coverage.find((c) => c.location.endsWith(`/${image}!disk.img`));
+      expect(disk?.format, image).toBe("mbr");
+    }
+    // A stream-optimized VMDK (an .ova's) is searched as it is and recorded as not opened.
+    const stream = report.coverage.find((c) => c.location.endsWith("/stream.vmdk"));
+    expect(stream).toMatchObject({ status: "partial", reason: "unsupported", format: "vmdk" });
+    expect(stream?.detail).toContain("qemu-img convert");
+  });
+
+  it("an NTFS volume gives its files and their alternate data streams", () => {
+    const found = report.findings.filter((f) => f.layers[0]!.path.endsWith("/ntfs.img"));
+    const where = [...new Set(found.map((f) => f.location.replace(/^.*ntfs\.img/u, "ntfs.img")))].sort();
+    expect(where).toEqual(["ntfs.img!libface.so", "ntfs.img!readme.txt:notes"]);
+    const volume = report.coverage.filter((c) => c.location.includes("/ntfs.img"));
+    expect(volume.filter((c) => c.status !== "scanned")).toEqual([]);
+    // The copy of the boot sector is a file, not a volume to open.
+    expect(volume.find((c) => c.location.endsWith("[SYSTEM]/$Boot"))?.format).toBeUndefined();
   });
 
   it("name each partition and say where it starts", () => {

@@ -18,6 +18,10 @@ export const FIXTURE_TOOLS = [
   ["xz", "xz-utils"],
   ["mkfs.ext4", "e2fsprogs"],
   ["mkfs.cramfs", "util-linux"],
+  ["qemu-img", "qemu-utils"],
+  ["mkntfs", "ntfs-3g"],
+  ["ntfscp", "ntfs-3g"],
+  ["compress", "ncompress"],
 ] as const;
 
 export const missingTools = FIXTURE_TOOLS.filter(([tool]) => !hasTool(tool));
