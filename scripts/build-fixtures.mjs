@@ -1751,6 +1751,26 @@ export async function buildFixtures(outDir) {
       put("libface.so.lzma", execFileSync("xz", ["--format=lzma", "-c", join(work, "libface.so")]));
     } else missing.push("libface.so.lzma (xz-utils)");
 
+    // lzop, as older firmware compresses a kernel or root file system: libface.so under its own name; text over
+    // several 256 KiB blocks with CRC-32s of the data besides the Adler-32s; a blob with both inside.
+    if (hasTool("lzop")) {
+      run("lzop", ["-q", "-f", "-o", join(work, "face.lzo"), join(work, "libface.so")]);
+      put("face.lzo", readFileSync(join(work, "face.lzo")));
+      writeFileSync(join(work, "long.txt"), Buffer.concat(Array.from({ length: 8 }, () => lz4LinkedText())));
+      run("lzop", ["-q", "-f", "--crc32", "-o", join(work, "long.lzo"), join(work, "long.txt")]);
+      put("long.lzo", readFileSync(join(work, "long.lzo")));
+      put(
+        "lzo-firmware.blob",
+        Buffer.concat([
+          lcgNoise(0x800, 23),
+          readFileSync(join(work, "face.lzo")),
+          lcgNoise(0x800, 29),
+          readFileSync(join(work, "long.lzo")),
+          lcgNoise(0x100, 31),
+        ]),
+      );
+    } else missing.push("face.lzo, long.lzo, lzo-firmware.blob (lzop)");
+
     // Unix compress (.Z, LZW), as old SDK tarballs are.
     if (hasTool("compress")) put("libface.so.Z", execFileSync("compress", ["-c"], { input: lib }));
     else missing.push("libface.so.Z (ncompress)");

@@ -14,6 +14,7 @@ import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { gzipHeaderLength } from "./gzip-extractor.js";
 import { jffs2Crc } from "./jffs2-extractor.js";
 import { LZ4_FRAME_MAGIC, LZ4_LEGACY_MAGIC, lz4Length } from "./lz4.js";
+import { LZOP_MAGIC, lzopLength } from "./lzop-extractor.js";
 import {
   CRAMFS_MAGIC,
   SEVEN_Z_MAGIC,
@@ -34,6 +35,7 @@ export type CarveKind =
   | "xz"
   | "lzma"
   | "lz4"
+  | "lzop"
   | "zip"
   | "7z"
   | "cab"
@@ -60,9 +62,11 @@ export const CARVE_SIGNATURES: readonly { readonly kind: CarveKind; readonly mag
   { kind: "gzip", magic: [0x1f, 0x8b, 0x08] },
   { kind: "xz", magic: XZ_MAGIC },
   { kind: "lzma", magic: [0x5d, 0x00, 0x00] },
-  // LZ4 frames, current and legacy (a kernel or initramfs in firmware); `measure` walks their blocks.
+  // LZ4 frames, current and legacy (a kernel or initramfs in firmware), and lzop files; `measure` walks
+  // their blocks.
   { kind: "lz4", magic: [...LZ4_FRAME_MAGIC] },
   { kind: "lz4", magic: [...LZ4_LEGACY_MAGIC] },
+  { kind: "lzop", magic: [...LZOP_MAGIC] },
   { kind: "zip", magic: ZIP_LOCAL },
   // The first four bytes only: V8 searches this six-byte needle slowly; `measure` checks the rest.
   { kind: "7z", magic: SEVEN_Z_MAGIC.slice(0, 4) },
@@ -87,6 +91,7 @@ const EXTENSION: Record<CarveKind, string> = {
   xz: "xz",
   lzma: "lzma",
   lz4: "lz4",
+  lzop: "lzo",
   zip: "zip",
   "7z": "7z",
   cab: "cab",
@@ -483,6 +488,10 @@ async function measure(
     }
     case "lz4": {
       const length = await lz4Length(source, offset, context.signal);
+      return length !== undefined && length <= remaining ? length : undefined;
+    }
+    case "lzop": {
+      const length = await lzopLength(source, offset, context.signal);
       return length !== undefined && length <= remaining ? length : undefined;
     }
     case "zip": {

@@ -13,6 +13,7 @@ import { innoSetupExtractor } from "./inno-setup-extractor.js";
 import { installShieldExtractor } from "./installshield-extractor.js";
 import { jffs2Extractor } from "./jffs2-extractor.js";
 import { lz4Extractor } from "./lz4-extractor.js";
+import { lzopExtractor } from "./lzop-extractor.js";
 import { mboxExtractor } from "./mbox-extractor.js";
 import { mimeExtractor } from "./mime-extractor.js";
 import { ooxmlExtractor } from "./ooxml-extractor.js";
@@ -75,6 +76,7 @@ export const extractors = {
   xz: xzExtractor,
   zstd: zstdExtractor,
   lz4: lz4Extractor,
+  lzop: lzopExtractor,
   compress: compressExtractor,
   "7z": sevenZExtractor,
   rar: rarExtractor,

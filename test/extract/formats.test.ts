@@ -83,6 +83,8 @@ const CASES: [fixture: string, format: string, needle: string | Uint8Array][] = 
   ["disk.qcow2", "qcow", ENUM_UTF16],
   ["disk.vdi", "vdi", ENUM_UTF16],
   ["libface.so.Z", "compress", ENUM_UTF16],
+  ["face.lzo", "lzop", ENUM_UTF16],
+  ["lzo-firmware.blob", "carve", Buffer.from([0x89, 0x4c, 0x5a, 0x4f])],
   ["rootfs.uimage", "uimage", "hsqs"],
   ["setup.msi", "ole", "MSCF"],
   ["setup.exe", "nsis", ENUM_UTF16],

@@ -3,6 +3,7 @@ import { hasTool } from "../../scripts/build-fixtures.mjs";
 /** The Debian tools the fixture builder uses to write real images (`.ci/run` installs them). */
 export const FIXTURE_TOOLS = [
   ["lz4", "lz4"],
+  ["lzop", "lzop"],
   ["mksquashfs", "squashfs-tools"],
   ["genisoimage", "genisoimage"],
   ["mkfs.vfat", "dosfstools"],
