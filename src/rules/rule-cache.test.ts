@@ -1,4 +1,4 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { deserialize, serialize } from "node:v8";
@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { COMPLEXION, HIK_RACE, NATION_UYGHUR } from "../../test/rules/fixtures/starter-rules.js";
 import type { CompiledRulePack } from "./compile.js";
 import { loadRulePack } from "./loader.js";
+import { evictOldEntries } from "./rule-cache.js";
 import { RuleError } from "./rule-error.js";
 
 let root: string;
@@ -134,5 +135,31 @@ describe("the rule pack cache", () => {
     await writeFile(blocked, "not a folder");
     const pack = await loadRulePack({ builtin: false, paths: [join(root, "good")], cacheDir: blocked });
     expect(pack.rules).toHaveLength(3);
+  });
+});
+
+describe("cache eviction", () => {
+  it("keeps the newest entries up to a count and a total size, and always the newest", async () => {
+    const dir = await freshCache();
+    const sizes = [10, 40, 30, 20, 5];
+    // Written oldest first: entry 0 is the oldest.
+    for (const [index, size] of sizes.entries()) {
+      const path = join(dir, `automaton-${index}.bin`);
+      await writeFile(path, Buffer.alloc(size));
+      await utimes(path, 1000 + index, 1000 + index);
+    }
+    await writeFile(join(dir, "rules-other.bin"), Buffer.alloc(100));
+    evictOldEntries(dir, "automaton-", 4, 60);
+    // Newest first: 5 (5), 20 (25), 30 (55), then 40 passes 60; the other prefix is not touched.
+    expect((await readdir(dir)).sort()).toEqual([
+      "automaton-2.bin",
+      "automaton-3.bin",
+      "automaton-4.bin",
+      "rules-other.bin",
+    ]);
+    evictOldEntries(dir, "automaton-", 2, Number.POSITIVE_INFINITY);
+    expect((await readdir(dir)).sort()).toEqual(["automaton-3.bin", "automaton-4.bin", "rules-other.bin"]);
+    evictOldEntries(dir, "automaton-", 4, 1);
+    expect((await readdir(dir)).sort()).toEqual(["automaton-4.bin", "rules-other.bin"]);
   });
 });

@@ -204,7 +204,7 @@ function makeFolder(folder: string): void {
 
 /**
  * Writes a cache entry under a temporary name and renames it, so that a reader sees a whole entry or none;
- * then removes the oldest entries with the same prefix beyond `keep`. Synchronous (it happens once per new
+ * then removes the oldest entries with the same prefix beyond `keep` (or `keepBytes`). Synchronous (it happens once per new
  * entry, and then nothing is left running when the scan ends). Never throws: a cache that cannot be written
  * only costs time.
  */
@@ -214,6 +214,7 @@ export function writeCacheEntry(
   key: string,
   bytes: Uint8Array,
   keep: number,
+  keepBytes = Number.POSITIVE_INFINITY,
 ): void {
   try {
     makeFolder(directory);
@@ -221,24 +222,32 @@ export function writeCacheEntry(
     const temporary = `${final}.${randomUUID()}.tmp`;
     writeFileSync(temporary, bytes);
     renameSync(temporary, final);
-    evictOldEntries(directory, prefix, keep);
+    evictOldEntries(directory, prefix, keep, keepBytes);
   } catch {
     // Read-only or full disk: scan without a cache.
   }
 }
 
-function evictOldEntries(directory: string, prefix: string, keep: number): void {
+/**
+ * Keeps the `keep` newest entries of `prefix`, fewer when together they would pass `keepBytes` (the newest
+ * is always kept).
+ */
+export function evictOldEntries(directory: string, prefix: string, keep: number, keepBytes: number): void {
   const names = readdirSync(directory).filter((name) => name.startsWith(prefix));
-  if (names.length <= keep) return;
   const dated = names.map((name) => {
     try {
-      return { name, time: statSync(join(directory, name)).mtimeMs };
+      const stat = statSync(join(directory, name));
+      return { name, time: stat.mtimeMs, size: stat.size };
     } catch {
-      return { name, time: 0 };
+      return { name, time: 0, size: 0 };
     }
   });
   dated.sort((a, b) => b.time - a.time);
-  for (const { name } of dated.slice(keep)) rmSync(join(directory, name), { force: true });
+  let total = 0;
+  dated.forEach(({ name, size }, index) => {
+    total += size;
+    if (index > 0 && (index >= keep || total > keepBytes)) rmSync(join(directory, name), { force: true });
+  });
 }
 
 /** The cached pack for `key`, or undefined (missing, unreadable or not ours). */
