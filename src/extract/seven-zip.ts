@@ -374,22 +374,21 @@ async function* listAndExtract(
       continue;
     }
     info.set(entry.path, entry);
+    // A single stream's one unnamed item (a disk image's disk, a .Z's file) is recorded under the name its
+    // child would have had.
+    const name = entry.path === "" && options.singleName !== undefined ? options.singleName : entry.path;
     let skip = undefined;
-    if (entry.symlink) skip = budget.skip(entry.path, "not-a-regular-file", "symbolic link, not followed");
-    else if (entry.special) skip = budget.skip(entry.path, "not-a-regular-file", "device, FIFO or socket");
-    else if (entry.encrypted) skip = budget.skip(entry.path, "encrypted", "encrypted member");
-    else skip = budget.admit(entry.path, entry.size, entry.packedSize);
+    if (entry.symlink) skip = budget.skip(name, "not-a-regular-file", "symbolic link, not followed");
+    else if (entry.special) skip = budget.skip(name, "not-a-regular-file", "device, FIFO or socket");
+    else if (entry.encrypted) skip = budget.skip(name, "encrypted", "encrypted member");
+    else skip = budget.admit(name, entry.size, entry.packedSize);
     if (skip === undefined && entry.size !== undefined) {
       if (admittedBytes + entry.size > budget.remaining) {
-        skip = budget.skip(
-          entry.path,
-          "budget-total-bytes",
-          `total expanded bytes would pass ${budget.remaining}`,
-        );
+        skip = budget.skip(name, "budget-total-bytes", `total expanded bytes would pass ${budget.remaining}`);
       } else if (entry.packedSize === undefined && admittedBytes + entry.size > ratioCap) {
         // Solid archives give no per-member packed size: the container as a whole keeps to the ratio.
         skip = budget.skip(
-          entry.path,
+          name,
           "budget-ratio",
           `the container would expand past ${context.budgets.maxRatio} × its ${source.size} bytes`,
         );

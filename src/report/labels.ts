@@ -67,7 +67,7 @@ export const ENCODING_LABELS = {
 } as const satisfies Record<Encoding, string>;
 
 export const COVERAGE_REASON_LABELS = {
-  "too-large": "larger than the size limit",
+  "too-large": "larger than the size limit (--max-file-size)",
   unreadable: "could not be read",
   "permission-denied": "permission denied",
   "not-a-regular-file": "not a regular file",
@@ -77,8 +77,8 @@ export const COVERAGE_REASON_LABELS = {
   "unknown-format": "unknown format",
   corrupt: "corrupt",
   unsupported: "unsupported format",
-  "budget-depth": "nested too deep",
-  "budget-total-bytes": "over the total extraction budget",
+  "budget-depth": "nested too deep (--max-depth)",
+  "budget-total-bytes": "over the total extraction budget (--max-expanded)",
   "budget-ratio": "suspicious compression ratio",
   "budget-members": "too many members",
   "budget-time": "took too long",
