@@ -1936,7 +1936,7 @@ export async function buildFixtures(outDir) {
         "disk-mbr.img, disk-gpt.img, disk.vhd, system.simg, client.dmg (need ext4.img and fat.img)",
       );
     // A virtual appliance's disks, written by QEMU's qemu-img from the MBR disk: VMware's sparse VMDK, a
-    // stream-optimized one (as an .ova holds; recorded, not opened), Hyper-V's VHDX, QCOW2 and VirtualBox's VDI.
+    // stream-optimized one (as an .ova holds), Hyper-V's VHDX, QCOW2 and VirtualBox's VDI.
     if (hasTool("qemu-img") && made["disk-mbr.img"] !== undefined) {
       const convert = (name, format, options = []) => {
         run("qemu-img", [

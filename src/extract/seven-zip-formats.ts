@@ -6,6 +6,7 @@ import { extractWithSevenZip } from "./seven-zip.js";
 import { squashfsSpareLayout, withoutSpareAreas } from "./nand.js";
 import { peLayout } from "./pe.js";
 import { extractSquashfsOwn, needsOwnSquashfsReader } from "./squashfs-reader.js";
+import { extractStreamVmdk } from "./vmdk-stream-extractor.js";
 
 /**
  * Formats read by 7-Zip (7z-wasm). Each is a content test plus the 7-Zip type; they share one
@@ -319,17 +320,8 @@ export const vmdkExtractor = {
   name: "vmdk",
   detect: isVmdk,
   async *extract(source: ByteSource, context: ExtractContext): AsyncGenerator<ExtractEvent> {
-    if (isCompressedVmdk(await source.read(0, 512))) {
-      yield {
-        kind: "partial",
-        reason: "unsupported",
-        detail:
-          "a stream-optimized VMDK (compressed grains, as an .ova holds) is searched as it is, not opened; " +
-          "`qemu-img convert -O raw` writes the disk it holds, which custodiet reads",
-      };
-      return;
-    }
-    yield* vmdkBase.extract(source, context);
+    if (isCompressedVmdk(await source.read(0, 512))) yield* extractStreamVmdk(source, context);
+    else yield* vmdkBase.extract(source, context);
   },
 } satisfies Extractor;
 export const vhdxExtractor = sevenZipExtractor("vhdx", "vhdx", isVhdx, [

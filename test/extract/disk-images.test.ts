@@ -1,11 +1,12 @@
-import { copyFileSync, mkdirSync } from "node:fs";
+import { createHash } from "node:crypto";
+import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mbrDisk } from "../../scripts/build-fixtures.mjs";
 import { scan } from "../../src/engine/scan.js";
 import { isMbr } from "../../src/extract/seven-zip-formats.js";
 import type { ScanReport } from "../../src/model/report.js";
-import { cleanupTempDirs, fixtures, newTempDir } from "./drive.js";
+import { childBytes, cleanupTempDirs, fixtures, newTempDir, runOnce } from "./drive.js";
 
 const IMAGES = [
   "disk-mbr.img",
@@ -74,10 +75,13 @@ describe("disk images", () => {
       const disk = report.coverage.find((c) => c.location.endsWith(`/${image}!disk.img`));
       expect(disk?.format, image).toBe("mbr");
     }
-    // A stream-optimized VMDK (an .ova's) is searched as it is and recorded as not opened.
-    const stream = report.coverage.find((c) => c.location.endsWith("/stream.vmdk"));
-    expect(stream).toMatchObject({ status: "partial", reason: "unsupported", format: "vmdk" });
-    expect(stream?.detail).toContain("qemu-img convert");
+    // A stream-optimized VMDK (an .ova's), its grains inflated by custodiet: the same disk, byte for byte.
+    expect(chains("stream.vmdk")).toEqual(["file > vmdk > mbr > ext", "file > vmdk > mbr > fat"]);
+    const disk = (image: string) => report.coverage.find((c) => c.location.endsWith(image))?.layers.at(-1);
+    expect(disk("/stream.vmdk!stream.img")?.sha256).toBe(disk("/disk.vmdk!disk.img")?.sha256);
+    expect(
+      report.coverage.filter((c) => c.location.includes("stream.vmdk") && c.status !== "scanned"),
+    ).toEqual([]);
     // An empty 20 GiB disk is recorded under its disk's name as more than the scan may expand, not written out.
     const large = report.coverage.find((c) => c.location.endsWith("/large.qcow2!large.img"));
     expect(large).toMatchObject({ status: "skipped", reason: "budget-total-bytes" });
@@ -99,6 +103,37 @@ describe("disk images", () => {
     const rootfs = report.coverage.find((c) => c.location.endsWith("disk-gpt.img!0.rootfs.img"));
     expect(rootfs?.format).toBe("ext");
     expect(report.coverage.filter((c) => c.location.includes("disk") && c.status === "partial")).toEqual([]);
+  });
+});
+
+describe("a stream-optimized VMDK", () => {
+  it("records a grain cut short or damaged, and keeps the grains before it", async () => {
+    const { made } = await fixtures();
+    const bytes = Buffer.from(readFileSync(made["stream.vmdk"]!));
+    const overHead = Number(bytes.readBigUInt64LE(64)) * 512;
+    // The first marker: a grain (its sector, its deflated length), then the next one on a sector boundary.
+    const firstLength = bytes.readUInt32LE(overHead + 8);
+    expect(firstLength).toBeGreaterThan(0);
+    const second = overHead + Math.ceil((12 + firstLength) / 512) * 512;
+    expect(bytes.readUInt32LE(second + 8)).toBeGreaterThan(0);
+    const cut = await runOnce(bytes.subarray(0, second + 40), { name: "cut.vmdk" });
+    expect(cut.children.map((c) => c.name)).toEqual(["cut.img"]);
+    expect(
+      cut.events.filter((e) => e.kind === "partial").map((e) => e.kind === "partial" && e.reason),
+    ).toEqual(["corrupt"]);
+    const flipped = Buffer.from(bytes);
+    flipped[overHead + 12 + 20]! ^= 0xff;
+    const damaged = await runOnce(flipped, { name: "flipped.vmdk" });
+    const intact = await runOnce(bytes, { name: "flipped.vmdk" });
+    const digest = async (run: typeof intact) =>
+      run.children.length === 0
+        ? ""
+        : createHash("sha256")
+            .update(await childBytes(run.children[0]!))
+            .digest("hex");
+    const noticed =
+      damaged.events.some((e) => e.kind === "partial") || (await digest(damaged)) !== (await digest(intact));
+    expect(noticed).toBe(true);
   });
 });
 
