@@ -1912,6 +1912,15 @@ export async function buildFixtures(outDir) {
       run("ntfscp", ["-q", "-N", "notes", image, join(work, "notes.txt"), "readme.txt"]);
       put("ntfs.img", readFileSync(image));
     } else missing.push("ntfs.img (ntfs-3g)");
+    // An EROFS image (newer Android and embedded Linux), which custodiet recognises but does not read by file
+    // name: a gzip file kept in it whole is carved out.
+    if (hasTool("mkfs.erofs")) {
+      const root = join(work, "tree-erofs");
+      mkdirSync(join(root, "usr/lib"), { recursive: true });
+      writeFileSync(join(root, "usr/lib/libface.so.gz"), gzipSync(lib));
+      run("mkfs.erofs", ["--quiet", "-T0", "--all-root", join(work, "erofs.img"), root]);
+      put("erofs.img", readFileSync(join(work, "erofs.img")));
+    } else missing.push("erofs.img (erofs-utils)");
     // Disk images: partition tables around the file systems, a virtual disk, an Android sparse image.
     const ext4Image = existsSync(join(work, "ext4.img")) ? readFileSync(join(work, "ext4.img")) : undefined;
     const fatImage = existsSync(join(work, "fat.img")) ? readFileSync(join(work, "fat.img")) : undefined;

@@ -35,6 +35,7 @@ import {
   gptExtractor,
   dmgExtractor,
   androidSparseExtractor,
+  apfsExtractor,
   mbrExtractor,
   ntfsExtractor,
   qcowExtractor,
@@ -57,6 +58,7 @@ import {
 import { tarExtractor } from "./tar-extractor.js";
 import { ubiExtractor } from "./ubi-extractor.js";
 import { ubifsExtractor } from "./ubifs-extractor.js";
+import { unreadFileSystemExtractors } from "./unread-filesystems.js";
 import { uimageExtractor } from "./uimage-extractor.js";
 import { zipExtractor } from "./zip-extractor.js";
 import { zlibExtractor } from "./zlib-extractor.js";
@@ -111,12 +113,14 @@ export const extractors = {
   iso: isoExtractor,
   tar: tarExtractor,
   hfs: hfsExtractor,
+  apfs: apfsExtractor,
   ext: extExtractor,
   fat: fatExtractor,
   ntfs: ntfsExtractor,
   gpt: gptExtractor,
   mbr: mbrExtractor,
   dmg: dmgExtractor,
+  ...unreadFileSystemExtractors,
   zlib: zlibExtractor,
   lzma: lzmaExtractor,
   sourcemap: sourceMapExtractor,

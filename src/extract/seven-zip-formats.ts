@@ -361,6 +361,21 @@ export const ntfsExtractor = sevenZipExtractor(
   (h, source) => isNtfs(h) && ntfsMftOffset(h) < source.size,
 );
 
+/**
+ * An APFS container (a newer Mac's disk image holds one): the `NXSB` superblock at 32 and a block size from
+ * 4 KiB to 64 KiB. 7-Zip reads its volumes' files.
+ */
+export function isApfs(head: Uint8Array): boolean {
+  const blockSize = u32le(head, 36);
+  return (
+    startsWith(head, ascii("NXSB"), 32) &&
+    blockSize >= 4096 &&
+    blockSize <= 65536 &&
+    (blockSize & (blockSize - 1)) === 0
+  );
+}
+export const apfsExtractor = sevenZipExtractor("apfs", "apfs", isApfs);
+
 /** Unix `compress` (.Z, LZW): the magic, then 9 to 16 bits at most and no reserved flag. */
 export function isCompress(head: Uint8Array): boolean {
   const flags = head[2] ?? 0xff;

@@ -23,6 +23,8 @@ export const FIXTURE_TOOLS = [
   ["mkntfs", "ntfs-3g"],
   ["ntfscp", "ntfs-3g"],
   ["compress", "ncompress"],
+  ["mkfs.erofs", "erofs-utils"],
+  ["mkapfs", "apfsprogs"],
 ] as const;
 
 export const missingTools = FIXTURE_TOOLS.filter(([tool]) => !hasTool(tool));
