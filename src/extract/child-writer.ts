@@ -283,3 +283,68 @@ export async function collectLimited(
   }
   return "done";
 }
+
+/** What decoding a stream found besides its data; none of it stops the output. */
+export interface StreamOutcome {
+  /** Bytes after the stream's last member that are neither another member nor padding. */
+  trailing: number;
+  /** Members whose checksums or declared sizes did not match what they decoded to. */
+  mismatches: string[];
+}
+
+/**
+ * The child of a single-stream compressor (gzip, LZ4, lzop): the decoded `chunks` written out under the
+ * budget's limit. Damage after some output keeps that output and is recorded; bytes after the last
+ * `unit` (member, frame, file) are recorded unless the stream was carved (the rest is its parent's).
+ */
+export async function* decodedChild(
+  context: ExtractContext,
+  budget: ContainerBudget,
+  packed: number,
+  name: string,
+  via: string,
+  unit: string,
+  chunks: (outcome: StreamOutcome) => AsyncIterable<Uint8Array>,
+): AsyncGenerator<ChildArtifact | SkippedMember | PartialNotice> {
+  const admitted = budget.admit(name, undefined);
+  if (admitted !== undefined) {
+    yield admitted;
+    return;
+  }
+  const { limit, reason } = budget.streamLimit(packed);
+  const writer = new ChildWriter(context.tempDir, name);
+  const outcome: StreamOutcome = { trailing: 0, mismatches: [] };
+  let result: "done" | "limit" | "aborted" | "error";
+  let failure = "";
+  try {
+    result = await collectLimited(chunks(outcome), writer, limit, context.signal);
+  } catch (error) {
+    result = "error";
+    failure = errorMessage(error);
+  }
+  if (result === "limit" || result === "aborted") {
+    await writer.discard();
+    yield budget.skip(
+      name,
+      result === "limit" ? reason : "budget-time",
+      result === "limit" ? `stopped after ${limit} bytes while decompressing` : "time budget ran out",
+    );
+    return;
+  }
+  // Errors the decoder throws may already name it.
+  const bare = failure.startsWith(`${via}: `) ? failure.slice(via.length + 2) : failure;
+  if (result === "error" && writer.size === 0) {
+    await writer.discard();
+    yield partial("corrupt", `${via}: ${bare}`);
+    return;
+  }
+  yield child(name, via, await writer.finish());
+  if (outcome.trailing > 0 && result === "done" && context.carved !== true)
+    yield partial(
+      "corrupt",
+      `${outcome.trailing} bytes after the last ${via} ${unit} were not read as ${via}`,
+    );
+  if (result === "error")
+    yield partial("corrupt", `${via} stream damaged after ${writer.size} bytes: ${bare}`);
+  for (const mismatch of outcome.mismatches) yield partial("corrupt", `${via}: ${mismatch}`);
+}

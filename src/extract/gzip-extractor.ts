@@ -1,12 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import {
-  ChildWriter,
-  ContainerBudget,
-  child,
-  collectLimited,
-  errorMessage,
-  partial,
-} from "./child-writer.js";
+import { ContainerBudget, decodedChild } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { inflateRawAt } from "./streams.js";
 
@@ -43,7 +36,7 @@ export function gzipHeaderLength(head: Uint8Array, at = 0): number | undefined {
  */
 export async function* gunzipMembers(
   source: ByteSource,
-  trailing: { bytes: number },
+  outcome: { trailing: number },
 ): AsyncGenerator<Uint8Array> {
   let position = 0;
   while (position < source.size) {
@@ -55,7 +48,7 @@ export async function* gunzipMembers(
       const rest = source.size - position;
       const tail = await source.read(position, Math.min(rest, 1024 * 1024));
       const padding = tail.length === rest && (tail.every((b) => b === 0) || tail.every((b) => b === 0xff));
-      trailing.bytes = padding ? 0 : rest;
+      outcome.trailing = padding ? 0 : rest;
       return;
     }
     const state = { consumed: -1 };
@@ -101,43 +94,9 @@ export async function* extractGzip(
       [".gz", ""],
       [".z", ""],
     ]);
-  const admitted = budget.admit(name, undefined);
-  if (admitted !== undefined) {
-    yield admitted;
-    return;
-  }
-  const { limit, reason } = budget.streamLimit(source.size);
-  const writer = new ChildWriter(context.tempDir, name);
-  let outcome: "done" | "limit" | "aborted" | "error";
-  let failure = "";
-  const trailing = { bytes: 0 };
-  try {
-    outcome = await collectLimited(gunzipMembers(source, trailing), writer, limit, context.signal);
-  } catch (error) {
-    outcome = "error";
-    failure = errorMessage(error);
-  }
-  if (outcome === "limit" || outcome === "aborted") {
-    await writer.discard();
-    const why = outcome === "limit" ? reason : "budget-time";
-    yield budget.skip(
-      name,
-      why,
-      outcome === "limit" ? `stopped after ${limit} bytes while decompressing` : "time budget ran out",
-    );
-    return;
-  }
-  if (outcome === "error" && writer.size === 0) {
-    await writer.discard();
-    yield partial("corrupt", `gzip: ${failure}`);
-    return;
-  }
-  yield child(name, "gzip", await writer.finish());
-  if (trailing.bytes > 0 && outcome === "done" && context.carved !== true) {
-    yield partial("corrupt", `${trailing.bytes} bytes after the last gzip member were not read as gzip`);
-  }
-  if (outcome === "error")
-    yield partial("corrupt", `gzip stream damaged after ${writer.size} bytes: ${failure}`);
+  yield* decodedChild(context, budget, source.size, name, "gzip", "member", (outcome) =>
+    gunzipMembers(source, outcome),
+  );
 }
 
 export const gzipExtractor = {

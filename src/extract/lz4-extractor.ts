@@ -1,15 +1,8 @@
 import type { ByteSource } from "../model/bytes.js";
-import {
-  ChildWriter,
-  ContainerBudget,
-  child,
-  collectLimited,
-  errorMessage,
-  partial,
-} from "./child-writer.js";
+import { ContainerBudget, decodedChild } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
-import { isLz4Legacy, lz4FrameHeader, lz4Frames, type Lz4Outcome } from "./lz4.js";
+import { isLz4Legacy, lz4FrameHeader, lz4Frames } from "./lz4.js";
 
 /**
  * An LZ4 file (`.lz4`, `.tar.lz4`; a kernel or initramfs compressed with LZ4's legacy format): every frame
@@ -22,42 +15,9 @@ export async function* extractLz4(source: ByteSource, context: ExtractContext): 
     [".tlz4", ".tar"],
     [".lz4", ""],
   ]);
-  const admitted = budget.admit(name, undefined);
-  if (admitted !== undefined) {
-    yield admitted;
-    return;
-  }
-  const { limit, reason } = budget.streamLimit(source.size);
-  const writer = new ChildWriter(context.tempDir, name);
-  const outcome: Lz4Outcome = { trailing: 0, mismatches: [] };
-  let result: "done" | "limit" | "aborted" | "error";
-  let failure = "";
-  try {
-    result = await collectLimited(lz4Frames(source, outcome), writer, limit, context.signal);
-  } catch (error) {
-    result = "error";
-    failure = errorMessage(error);
-  }
-  if (result === "limit" || result === "aborted") {
-    await writer.discard();
-    yield budget.skip(
-      name,
-      result === "limit" ? reason : "budget-time",
-      result === "limit" ? `stopped after ${limit} bytes while decompressing` : "time budget ran out",
-    );
-    return;
-  }
-  if (result === "error" && writer.size === 0) {
-    await writer.discard();
-    yield partial("corrupt", failure);
-    return;
-  }
-  yield child(name, "lz4", await writer.finish());
-  if (result === "error")
-    yield partial("corrupt", `lz4 stream damaged after ${writer.size} bytes: ${failure}`);
-  for (const mismatch of outcome.mismatches) yield partial("corrupt", `lz4: ${mismatch}`);
-  if (outcome.trailing > 0 && result === "done" && context.carved !== true)
-    yield partial("corrupt", `${outcome.trailing} bytes after the last lz4 frame were not read as lz4`);
+  yield* decodedChild(context, budget, source.size, name, "lz4", "frame", (outcome) =>
+    lz4Frames(source, outcome),
+  );
 }
 
 export const lz4Extractor = {

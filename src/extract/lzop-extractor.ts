@@ -1,12 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import {
-  ChildWriter,
-  ContainerBudget,
-  child,
-  collectLimited,
-  errorMessage,
-  partial,
-} from "./child-writer.js";
+import { ContainerBudget, decodedChild, type StreamOutcome } from "./child-writer.js";
 import { crc32 } from "./crc32.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
@@ -79,15 +72,8 @@ export function lzopHeader(bytes: Uint8Array, at = 0): LzopHeader | undefined {
   return { length: p - at, flags, name: name === "" ? undefined : name };
 }
 
-/** What decoding found besides the data. */
-export interface LzopOutcome {
-  /** Bytes after the last file that are neither another lzop file nor padding. */
-  trailing: number;
-  mismatches: string[];
-}
-
 /** Decodes every lzop file from the start of `source`, yielding each block's data. Damage throws. */
-export async function* lzopBlocks(source: ByteSource, outcome: LzopOutcome): AsyncGenerator<Uint8Array> {
+export async function* lzopBlocks(source: ByteSource, outcome: StreamOutcome): AsyncGenerator<Uint8Array> {
   let position = 0;
   let files = 0;
   while (position < source.size) {
@@ -156,42 +142,9 @@ export async function* extractLzop(
       [".tzo", ".tar"],
       [".lzo", ""],
     ]);
-  const admitted = budget.admit(name, undefined);
-  if (admitted !== undefined) {
-    yield admitted;
-    return;
-  }
-  const { limit, reason } = budget.streamLimit(source.size);
-  const writer = new ChildWriter(context.tempDir, name);
-  const outcome: LzopOutcome = { trailing: 0, mismatches: [] };
-  let result: "done" | "limit" | "aborted" | "error";
-  let failure = "";
-  try {
-    result = await collectLimited(lzopBlocks(source, outcome), writer, limit, context.signal);
-  } catch (error) {
-    result = "error";
-    failure = errorMessage(error);
-  }
-  if (result === "limit" || result === "aborted") {
-    await writer.discard();
-    yield budget.skip(
-      name,
-      result === "limit" ? reason : "budget-time",
-      result === "limit" ? `stopped after ${limit} bytes while decompressing` : "time budget ran out",
-    );
-    return;
-  }
-  if (result === "error" && writer.size === 0) {
-    await writer.discard();
-    yield partial("corrupt", failure);
-    return;
-  }
-  yield child(name, "lzop", await writer.finish());
-  if (result === "error")
-    yield partial("corrupt", `lzop stream damaged after ${writer.size} bytes: ${failure}`);
-  for (const mismatch of outcome.mismatches) yield partial("corrupt", `lzop: ${mismatch}`);
-  if (outcome.trailing > 0 && result === "done" && context.carved !== true)
-    yield partial("corrupt", `${outcome.trailing} bytes after the last lzop file were not read as lzop`);
+  yield* decodedChild(context, budget, source.size, name, "lzop", "file", (outcome) =>
+    lzopBlocks(source, outcome),
+  );
 }
 
 export const lzopExtractor = {
