@@ -348,3 +348,17 @@ export async function* decodedChild(
     yield partial("corrupt", `${via} stream damaged after ${writer.size} bytes: ${bare}`);
   for (const mismatch of outcome.mismatches) yield partial("corrupt", `${via}: ${mismatch}`);
 }
+
+/**
+ * The bytes from `position` to the end that follow a stream's last member and are not padding: zeros or
+ * erased flash (0xff), which firmware holds after a stream, count as none.
+ */
+export async function trailingBytes(
+  source: Pick<ByteSource, "size" | "read">,
+  position: number,
+): Promise<number> {
+  const rest = source.size - position;
+  const tail = await source.read(position, Math.min(rest, 1 << 20));
+  const padding = tail.length === rest && (tail.every((b) => b === 0) || tail.every((b) => b === 0xff));
+  return padding ? 0 : rest;
+}

@@ -1,5 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, decodedChild } from "./child-writer.js";
+import { ContainerBudget, decodedChild, trailingBytes } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { inflateRawAt } from "./streams.js";
 
@@ -44,11 +44,7 @@ export async function* gunzipMembers(
     const headerLength = gzipHeaderLength(head);
     if (headerLength === undefined) {
       if (position === 0) throw new Error("not a gzip header");
-      // Padding (zeros or erased flash) after the stream is normal in firmware; anything else is noted.
-      const rest = source.size - position;
-      const tail = await source.read(position, Math.min(rest, 1024 * 1024));
-      const padding = tail.length === rest && (tail.every((b) => b === 0) || tail.every((b) => b === 0xff));
-      outcome.trailing = padding ? 0 : rest;
+      outcome.trailing = await trailingBytes(source, position);
       return;
     }
     const state = { consumed: -1 };

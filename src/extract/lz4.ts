@@ -1,3 +1,5 @@
+import { trailingBytes } from "./child-writer.js";
+
 /**
  * LZ4: the block format (as squashfs and the frame formats store it), the xxHash32 checksum the frame
  * format uses, and the headers of its two frame formats: the current one (`04 22 4d 18`, what `lz4`
@@ -237,11 +239,7 @@ export async function* lz4Frames(input: Lz4Input, outcome: Lz4Outcome): AsyncGen
       position += 8 + u32(head, 4);
     } else {
       if (frames === 0 && position === 0) throw new Error("lz4: not an LZ4 frame");
-      // Padding (zeros or erased flash) after the stream is normal in firmware; anything else is noted.
-      const rest = input.size - position;
-      const tail = await input.read(position, Math.min(rest, 1 << 20));
-      const padding = tail.length === rest && (tail.every((b) => b === 0) || tail.every((b) => b === 0xff));
-      outcome.trailing = padding ? 0 : rest;
+      outcome.trailing = await trailingBytes(input, position);
       return;
     }
     frames += 1;

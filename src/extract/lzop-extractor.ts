@@ -1,5 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, decodedChild, type StreamOutcome } from "./child-writer.js";
+import { ContainerBudget, decodedChild, trailingBytes, type StreamOutcome } from "./child-writer.js";
 import { crc32 } from "./crc32.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
@@ -81,10 +81,7 @@ export async function* lzopBlocks(source: ByteSource, outcome: StreamOutcome): A
     const header = lzopHeader(head);
     if (header === undefined) {
       if (files === 0) throw new Error("lzop: not an lzop header");
-      const rest = source.size - position;
-      const tail = await source.read(position, Math.min(rest, 1 << 20));
-      const padding = tail.length === rest && (tail.every((b) => b === 0) || tail.every((b) => b === 0xff));
-      outcome.trailing = padding ? 0 : rest;
+      outcome.trailing = await trailingBytes(source, position);
       return;
     }
     files += 1;
