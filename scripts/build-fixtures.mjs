@@ -1965,10 +1965,21 @@ export async function buildFixtures(outDir) {
       convert("disk.vhdx", "vhdx", ["-o", "block_size=1M,log_size=1M"]);
       convert("disk.qcow2", "qcow2");
       convert("disk.vdi", "vdi");
+      // A virtual appliance as it ships: an .ova, a tar of its OVF descriptor and its stream-optimized disk.
+      put(
+        "appliance.ova",
+        tar([
+          ["appliance.ovf", Buffer.from('<?xml version="1.0"?>\n<Envelope><DiskSection/></Envelope>\n')],
+          ["appliance-disk1.vmdk", readFileSync(join(work, "stream.vmdk"))],
+        ]),
+      );
       // An empty 20 GiB disk in a 200 KB file: more than a scan expands by default.
       run("qemu-img", ["create", "-q", "-f", "qcow2", join(work, "large.qcow2"), "20G"]);
       put("large.qcow2", readFileSync(join(work, "large.qcow2")));
-    } else missing.push("disk.vmdk, stream.vmdk, disk.vhdx, disk.qcow2, disk.vdi, large.qcow2 (qemu-utils)");
+    } else
+      missing.push(
+        "disk.vmdk, stream.vmdk, appliance.ova, disk.vhdx, disk.qcow2, disk.vdi, large.qcow2 (qemu-utils)",
+      );
     if (hasTool("gcab")) {
       const cab = join(work, "archive.cab");
       run("gcab", ["-c", "-n", cab, join(work, "libface.so")]);

@@ -17,6 +17,7 @@ const IMAGES = [
   "client-hfs.dmg",
   "disk.vmdk",
   "stream.vmdk",
+  "appliance.ova",
   "disk.vhdx",
   "disk.qcow2",
   "disk.vdi",
@@ -77,6 +78,11 @@ describe("disk images", () => {
     }
     // A stream-optimized VMDK (an .ova's), its grains inflated by custodiet: the same disk, byte for byte.
     expect(chains("stream.vmdk")).toEqual(["file > vmdk > mbr > ext", "file > vmdk > mbr > fat"]);
+    // The same disk inside an .ova (a tar of the descriptor and the disk), as a virtual appliance ships.
+    expect(chains("appliance.ova")).toEqual([
+      "file > tar > vmdk > mbr > ext",
+      "file > tar > vmdk > mbr > fat",
+    ]);
     const disk = (image: string) => report.coverage.find((c) => c.location.endsWith(image))?.layers.at(-1);
     expect(disk("/stream.vmdk!stream.img")?.sha256).toBe(disk("/disk.vmdk!disk.img")?.sha256);
     expect(
