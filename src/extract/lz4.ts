@@ -1,4 +1,5 @@
-import { trailingBytes } from "./child-writer.js";
+import type { ByteSource } from "../model/bytes.js";
+import { trailingBytes, type StreamOutcome } from "./child-writer.js";
 
 /**
  * LZ4: the block format (as squashfs and the frame formats store it), the xxHash32 checksum the frame
@@ -200,19 +201,8 @@ export function isLz4Legacy(bytes: Uint8Array, at = 0): boolean {
   return first > 0 && first <= LEGACY_BOUND;
 }
 
-/** Where one piece of an LZ4 file is read from. */
-export interface Lz4Input {
-  readonly size: number;
-  read(position: number, length: number): Promise<Uint8Array>;
-}
-
-/** What decoding found besides the data (all of it is recorded, none of it stops the output). */
-export interface Lz4Outcome {
-  /** Bytes after the last frame that are neither a frame nor padding. */
-  trailing: number;
-  /** Frames whose content checksum or declared size did not match what they decoded to. */
-  mismatches: string[];
-}
+/** Where an LZ4 file is read from. */
+type Lz4Input = Pick<ByteSource, "size" | "read">;
 
 const magicAt = (bytes: Uint8Array, at: number): number => (at + 4 <= bytes.length ? u32(bytes, at) : -1);
 
@@ -221,7 +211,7 @@ const magicAt = (bytes: Uint8Array, at: number): number => (at + 4 <= bytes.leng
  * `lz4 -d` reads them) and yields the output in pieces, each a fresh copy. Damage throws, after what came
  * before it was yielded; anything after the last frame is counted in `outcome.trailing`.
  */
-export async function* lz4Frames(input: Lz4Input, outcome: Lz4Outcome): AsyncGenerator<Uint8Array> {
+export async function* lz4Frames(input: Lz4Input, outcome: StreamOutcome): AsyncGenerator<Uint8Array> {
   let position = 0;
   let frames = 0;
   while (position < input.size) {
@@ -251,7 +241,7 @@ async function* frameBlocks(
   header: Lz4FrameHeader,
   start: number,
   frame: number,
-  outcome: Lz4Outcome,
+  outcome: StreamOutcome,
   done: (end: number) => void,
 ): AsyncGenerator<Uint8Array> {
   // Linked blocks decode after the last 64 KiB of output, which their matches may refer to.
