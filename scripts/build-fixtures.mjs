@@ -611,7 +611,6 @@ export function uImage(payload, name = "rootfs", type = 5, compression = 0) {
   return Buffer.concat([header, payload]);
 }
 
-/** A zstd frame made of raw (uncompressed) blocks; checks the decoder path without a zstd encoder. */
 /** Quoted-printable (RFC 2045): bytes outside printable ASCII and "=" as =XX, soft line breaks before 76. */
 export function quotedPrintable(text) {
   const lines = [];
@@ -673,6 +672,7 @@ export function mimeMessage(headers, parts, multipart, boundary = "----=_custodi
   return Buffer.from(lines.join("\r\n"), "latin1");
 }
 
+/** A zstd frame made of raw (uncompressed) blocks; checks the decoder path without a zstd encoder. */
 export function zstdRaw(data) {
   const header = Buffer.alloc(4 + 1 + 8);
   header.writeUInt32LE(0xfd2fb528, 0);
@@ -1789,6 +1789,19 @@ export async function buildFixtures(outDir) {
       put("lz4-firmware.blob", Buffer.concat([lcgNoise(0x1000, 17), firmware, lcgNoise(0x1000, 19)]));
     } else missing.push("lz4 fixtures (lz4)");
 
+    // zstd with Debian's zstd: a stream as pzstd writes it (a skippable frame with the frame's size first),
+    // and a firmware blob with a zstd stream (checksummed, two frames) between noise.
+    if (hasTool("zstd") && hasTool("pzstd")) {
+      const text = Buffer.concat([lib, ...Array.from({ length: 8 }, () => lz4LinkedText())]);
+      writeFileSync(join(work, "parallel.bin"), text);
+      run("pzstd", ["-q", "-f", "-p", "2", join(work, "parallel.bin"), "-o", join(work, "parallel.zst")]);
+      put("parallel.zst", readFileSync(join(work, "parallel.zst")));
+      const zstd = (args, input) => execFileSync("zstd", ["-q", "-c", "--check", ...args], { input });
+      // The second frame keeps its literals as plain bytes, so the stream itself holds the enum's name.
+      const stream = Buffer.concat([zstd([], lib), zstd(["--no-compress-literals"], lz4LinkedText())]);
+      put("zstd-firmware.blob", Buffer.concat([lcgNoise(0x1000, 37), stream, lcgNoise(0x1000, 41)]));
+    } else missing.push("parallel.zst, zstd-firmware.blob (zstd)");
+
     // file systems with Debian tools
     const tree = makeTree(join(work, "tree"));
     if (hasTool("mksquashfs")) {
@@ -2153,7 +2166,6 @@ export function withSpareAreas(bytes, page = 2048, spare = 64) {
   return out;
 }
 
-/** Deterministic noise (a linear congruential generator) standing in for firmware, a bootloader or a kernel. */
 /**
  * Text for 64 KiB linked LZ4 blocks: numbered lines, the enum near the end of the first block and again at
  * the start of the second, where LZ4 writes it as a match into the first.
@@ -2167,6 +2179,7 @@ export function lz4LinkedText() {
   return Buffer.from(lines.join("\n"), "utf8");
 }
 
+/** Deterministic noise (a linear congruential generator) standing in for firmware, a bootloader or a kernel. */
 function lcgNoise(length, seed) {
   const out = Buffer.alloc(length);
   let x = seed;

@@ -15,6 +15,7 @@ import { gzipHeaderLength } from "./gzip-extractor.js";
 import { jffs2Crc } from "./jffs2-extractor.js";
 import { LZ4_FRAME_MAGIC, LZ4_LEGACY_MAGIC, lz4Length } from "./lz4.js";
 import { LZOP_MAGIC, lzopLength } from "./lzop-extractor.js";
+import { ZSTD_MAGIC, zstdLength } from "./zstd.js";
 import {
   CRAMFS_MAGIC,
   SEVEN_Z_MAGIC,
@@ -36,6 +37,7 @@ export type CarveKind =
   | "lzma"
   | "lz4"
   | "lzop"
+  | "zstd"
   | "zip"
   | "7z"
   | "cab"
@@ -67,6 +69,8 @@ export const CARVE_SIGNATURES: readonly { readonly kind: CarveKind; readonly mag
   { kind: "lz4", magic: [...LZ4_FRAME_MAGIC] },
   { kind: "lz4", magic: [...LZ4_LEGACY_MAGIC] },
   { kind: "lzop", magic: [...LZOP_MAGIC] },
+  // A zstd frame, as newer kernels, initramfs images and firmware sections are compressed.
+  { kind: "zstd", magic: [...ZSTD_MAGIC] },
   { kind: "zip", magic: ZIP_LOCAL },
   // The first four bytes only: V8 searches this six-byte needle slowly; `measure` checks the rest.
   { kind: "7z", magic: SEVEN_Z_MAGIC.slice(0, 4) },
@@ -92,6 +96,7 @@ const EXTENSION: Record<CarveKind, string> = {
   lzma: "lzma",
   lz4: "lz4",
   lzop: "lzo",
+  zstd: "zst",
   zip: "zip",
   "7z": "7z",
   cab: "cab",
@@ -492,6 +497,10 @@ async function measure(
     }
     case "lzop": {
       const length = await lzopLength(source, offset, context.signal);
+      return length !== undefined && length <= remaining ? length : undefined;
+    }
+    case "zstd": {
+      const length = await zstdLength(source, offset, context.signal);
       return length !== undefined && length <= remaining ? length : undefined;
     }
     case "zip": {

@@ -7,6 +7,7 @@ import { squashfsSpareLayout, withoutSpareAreas } from "./nand.js";
 import { peLayout } from "./pe.js";
 import { extractSquashfsOwn, needsOwnSquashfsReader } from "./squashfs-reader.js";
 import { extractStreamVmdk } from "./vmdk-stream-extractor.js";
+import { isZstd } from "./zstd.js";
 
 /**
  * Formats read by 7-Zip (7z-wasm). Each is a content test plus the 7-Zip type; they share one
@@ -54,7 +55,6 @@ export function isBzip2(head: Uint8Array, at = 0): boolean {
 
 export const XZ_MAGIC = [0xfd, 0x37, 0x7a, 0x58, 0x5a, 0x00] as const;
 export const SEVEN_Z_MAGIC = [0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c] as const;
-export const ZSTD_MAGIC = [0x28, 0xb5, 0x2f, 0xfd] as const;
 export const CRAMFS_MAGIC = [0x45, 0x3d, 0xcd, 0x28] as const;
 
 /**
@@ -169,7 +169,8 @@ export const lzmaExtractor = sevenZipExtractor(
   (h) => isLzmaAlone(h),
   STREAM_SUFFIXES(".lzma"),
 );
-export const zstdExtractor = sevenZipExtractor("zstd", "zstd", (h) => startsWith(h, ZSTD_MAGIC), [
+/** A zstd stream; also one that starts with skippable frames, as pzstd writes it. */
+export const zstdExtractor = sevenZipExtractor("zstd", "zstd", (h) => isZstd(h), [
   [".tzst", ".tar"],
   [".zst", ""],
 ]);

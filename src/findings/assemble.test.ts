@@ -166,6 +166,30 @@ describe("dropContainerEchoes", () => {
     expect(dropContainerEchoes(both)).toHaveLength(2);
   });
 
+  it("drops an LZ4, lzop or zstd stream's finding in a literal run as often as the decoded bytes have it", () => {
+    for (const via of ["lz4", "lzop", "zstd"]) {
+      const stream = layer("kernel.bin", "file");
+      const kept = dropContainerEchoes([
+        // The term written out once as literals; the decoder's copies of it come from matches.
+        ...findingsAt([stream], [["emRace", 90]]),
+        ...findingsAt([stream], [["byRace", 400]]),
+        ...findingsAt(
+          [stream, layer("kernel", via)],
+          [
+            ["emRace", 80],
+            ["emRace", 5000],
+          ],
+        ),
+      ]);
+      // byRace is in no decoded byte (trailing data after the stream): it stays.
+      expect(kept.map((f) => `${f.location} ${f.match} ${f.offset}`)).toEqual([
+        "kernel.bin byRace 400",
+        "kernel.bin!kernel emRace 80",
+        "kernel.bin!kernel emRace 5000",
+      ]);
+    }
+  });
+
   it("drops an NTFS master file table's finding that a file of the volume explains, not a deleted file's", () => {
     const volume = layer("ntfs.img", "file");
     const mft = layer("[SYSTEM]/$MFT", "ntfs");

@@ -258,7 +258,9 @@ export function dropRetoldRepeats(findings: readonly Finding[]): {
 /**
  * Containers that keep their members' bytes as they are, in blocks of their own, without saying where (the
  * file systems 7-Zip reads give no offsets): FAT, ext, HFS+, NTFS, ISO 9660, cpio, ar, OLE compound files,
- * and a virtual or sparse disk's one image.
+ * and a virtual or sparse disk's one image. Also the byte-oriented compressors whose streams keep literal
+ * runs as plain bytes (LZ4, lzop, zstd's raw literals): a term the decoder writes out of a literal run is in
+ * the stream too.
  */
 const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
   "fat",
@@ -275,6 +277,9 @@ const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
   "vdi",
   "ntfs",
   "android-sparse",
+  "lz4",
+  "lzop",
+  "zstd",
 ]);
 
 /** NTFS's master file table, as 7-Zip names it among a volume's files. */

@@ -4,6 +4,8 @@ import { hasTool } from "../../scripts/build-fixtures.mjs";
 export const FIXTURE_TOOLS = [
   ["lz4", "lz4"],
   ["lzop", "lzop"],
+  ["zstd", "zstd"],
+  ["pzstd", "zstd"],
   ["mksquashfs", "squashfs-tools"],
   ["genisoimage", "genisoimage"],
   ["mkfs.vfat", "dosfstools"],
