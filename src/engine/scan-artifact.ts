@@ -1,5 +1,5 @@
 import { writeFileSync } from "node:fs";
-import { mkdir, stat } from "node:fs/promises";
+import { stat } from "node:fs/promises";
 import type { ByteSource } from "../model/bytes.js";
 import type { Hit } from "../model/hit.js";
 import { analyzeHits, type Detection } from "../analyze/index.js";
@@ -10,7 +10,7 @@ import { detectFormat, extractorNamed, type ExtractorName } from "../extract/reg
 import { mayHoldZlib } from "../extract/zlib-extractor.js";
 import { DataUriWatch } from "../extract/data-uri-extractor.js";
 import { EscapedWordWatch } from "../extract/escapes-extractor.js";
-import { safeTempName } from "../extract/child-writer.js";
+import { safeTempName, tookTempDir } from "../extract/child-writer.js";
 import {
   compareCandidates,
   isCarveStart,
@@ -206,10 +206,8 @@ async function scanOpened(
   const children: ChildTask[] = [];
   const skipped: SkippedChild[] = [];
   let format: string | undefined;
-  let tempDirMade = false;
   /** Takes an extraction's children, and its notice as this artifact's status. */
   const take = (extracted: Extracted): void => {
-    tempDirMade ||= extracted.made;
     children.push(...extracted.children);
     skipped.push(...extracted.skipped);
     if (extracted.partial) {
@@ -268,7 +266,6 @@ async function scanOpened(
         [],
         extractorNamed("zlib"),
       );
-      tempDirMade ||= streams.made;
       if (streams.children.length > 0 || streams.skipped.length > 0) {
         read = true;
         format = streams.format;
@@ -295,13 +292,12 @@ async function scanOpened(
     ...(format !== undefined ? { format } : {}),
     children,
     skipped,
-    tempDirMade,
+    // Made when an extractor first named a file in it (see safeTempName).
+    tempDirMade: tookTempDir(task.tempDir),
   };
 }
 
 interface Extracted {
-  /** The temp folder was made (an extractor ran). */
-  made: boolean;
   format?: string;
   children: ChildTask[];
   skipped: SkippedChild[];
@@ -318,7 +314,7 @@ async function extractChildren(
   /** Runs this extractor instead of the one the content's format names. */
   forced?: Extractor,
 ): Promise<Extracted> {
-  const result: Extracted = { made: false, children: [], skipped: [] };
+  const result: Extracted = { children: [], skipped: [] };
   let extractor;
   try {
     extractor = forced ?? (await detectFormat(head, source));
@@ -341,9 +337,6 @@ async function extractChildren(
     delete result.format;
     return result;
   }
-  // The private temp folder is made only for containers.
-  await mkdir(task.tempDir, { recursive: true });
-  result.made = true;
   const name = task.origin.path.split(/[/\\]/u).pop() ?? task.origin.path;
   // The time budget starts once the extraction may run (after the ones queued before it, for oneAtATime).
   const endTurn = extractor.oneAtATime === true ? await takeTurn(extractor.name, stop) : undefined;

@@ -1,4 +1,4 @@
-import { createWriteStream, type WriteStream } from "node:fs";
+import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { threadId } from "node:worker_threads";
@@ -15,10 +15,26 @@ export const RATIO_FLOOR_BYTES = 1024 * 1024;
 let counter = 0;
 
 /**
+ * The temp folders made in this thread and not yet taken back (see tookTempDir). A container's folder is
+ * made only when a file is first named in it: most containers (a gzip resource of a Chrome `.pak`, a small
+ * zip) keep their children in memory, and making and removing a folder cost them more than the rest.
+ */
+const madeTempDirs = new Set<string>();
+
+/** Whether `tempDir` was made (by safeTempName) since the last call; the caller then removes it. */
+export function tookTempDir(tempDir: string): boolean {
+  return madeTempDirs.delete(tempDir);
+}
+
+/**
  * A temp file name for a member: flat (no directories), only safe characters, unique in the process.
- * The member name stays a label; it never becomes a path.
+ * The member name stays a label; it never becomes a path. `tempDir` is made if it does not exist yet.
  */
 export function safeTempName(tempDir: string, label: string): string {
+  if (!madeTempDirs.has(tempDir)) {
+    mkdirSync(tempDir, { recursive: true });
+    madeTempDirs.add(tempDir);
+  }
   const base = label.split(/[\\/]/).pop() ?? "";
   const cleaned = base
     .replace(/[^\w.-]/g, "_")

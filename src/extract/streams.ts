@@ -1,7 +1,7 @@
 import { Readable } from "node:stream";
-import { createInflateRaw, type InflateRaw } from "node:zlib";
+import { createInflateRaw, inflateRawSync, type InflateRaw } from "node:zlib";
 import type { ByteSource } from "../model/bytes.js";
-import { COPY_CHUNK } from "./child-writer.js";
+import { COPY_CHUNK, compactBytes } from "./child-writer.js";
 
 /** Reads `length` bytes of `source` from `offset` in chunks. */
 export async function* rangeChunks(
@@ -46,6 +46,37 @@ export function inflateRaw(input: AsyncIterable<Uint8Array>): AsyncGenerator<Uin
 }
 
 /**
+ * A deflate stream that ends within this many bytes is inflated in one call, not through a zlib stream: a
+ * stream's thread trips and its 256 KiB output buffer cost more than inflating the small resources a
+ * Chrome `.pak` or a firmware table holds by the thousand.
+ */
+const ONE_CALL_INPUT = 64 * 1024;
+/** The most output one call may make; a stream that inflates to more is read as a stream. */
+const ONE_CALL_OUTPUT = 8 * 1024 * 1024;
+
+type OneCall =
+  | { readonly kind: "done"; readonly output: Uint8Array; readonly consumed: number }
+  /** Not complete within ONE_CALL_INPUT bytes, or more output than allowed: read it as a stream. */
+  | { readonly kind: "stream" }
+  /** Invalid deflate data: a stream fails at the same byte however it is fed. */
+  | { readonly kind: "invalid" };
+
+/** Inflates the raw deflate stream at `offset` in one call, when it is small (see ONE_CALL_INPUT). */
+async function inflateInOneCall(source: ByteSource, offset: number, maxOutput: number): Promise<OneCall> {
+  const input = await source.read(offset, Math.min(ONE_CALL_INPUT, source.size - offset));
+  try {
+    const { buffer, engine } = inflateRawSync(input, {
+      info: true,
+      maxOutputLength: Math.max(1, Math.min(maxOutput, ONE_CALL_OUTPUT)),
+    }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
+    const output = compactBytes(new Uint8Array(buffer.buffer, buffer.byteOffset, buffer.byteLength));
+    return { kind: "done", output, consumed: engine.bytesWritten };
+  } catch (error) {
+    return (error as { code?: unknown }).code === "Z_DATA_ERROR" ? { kind: "invalid" } : { kind: "stream" };
+  }
+}
+
+/**
  * Inflates the raw deflate stream starting at `offset`, yielding its output; afterwards
  * `state.consumed` holds the compressed length (data after the end of the stream is not read as deflate).
  */
@@ -54,6 +85,13 @@ export async function* inflateRawAt(
   offset: number,
   state: { consumed: number },
 ): AsyncGenerator<Uint8Array> {
+  const once = await inflateInOneCall(source, offset, ONE_CALL_OUTPUT);
+  if (once.kind === "done") {
+    state.consumed = once.consumed;
+    if (once.output.length > 0) yield once.output;
+    return;
+  }
+  // Damaged data too: the stream yields what inflates before the damage, then fails.
   const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
   const readable = Readable.from(rangeChunks(source, offset, source.size - offset, 256 * 1024));
   readable.on("error", (error) => inflater.destroy(error));
@@ -80,6 +118,9 @@ export async function deflateLength(
   maxOutput: number,
   signal: AbortSignal,
 ): Promise<number | undefined> {
+  const once = await inflateInOneCall(source, offset, maxOutput);
+  if (once.kind === "done") return once.consumed;
+  if (once.kind === "invalid") return undefined;
   const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
   let produced = 0;
   let ended = false;
