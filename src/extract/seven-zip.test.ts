@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSlt, runSevenZip } from "./seven-zip.js";
+import { parseSlt, runSevenZip, sevenZipWorkersStarted } from "./seven-zip.js";
 
 let dir = "";
 beforeAll(async () => {
@@ -76,5 +76,23 @@ describe("runSevenZip", () => {
     const good = await runSevenZip(["i"], dir, { signal: new AbortController().signal });
     expect(good.exitCode).toBe(0);
     expect(good.stdout).toContain("SquashFS");
+  });
+
+  it("keeps a worker for the next command once its commands ended, not one the time budget ended", async () => {
+    const never = new AbortController().signal;
+    expect((await runSevenZip(["i"], dir, { signal: never })).exitCode).toBe(0);
+    const before = sevenZipWorkersStarted();
+    for (let k = 0; k < 4; k++) expect((await runSevenZip(["i"], dir, { signal: never })).exitCode).toBe(0);
+    expect(sevenZipWorkersStarted()).toBe(before);
+    // A failing command leaves its worker usable; a terminated one is not used again.
+    await writeFile(join(dir, "bad.7z"), Buffer.from([0x37, 0x7a, 0xbc, 0xaf, 0x27, 0x1c, 0, 4, 1, 2]));
+    expect((await runSevenZip(["t", "bad.7z"], dir, { signal: never })).exitCode).not.toBe(0);
+    expect(sevenZipWorkersStarted()).toBe(before);
+    const stopped = await runSevenZip(["b", "-md22", "-mmt1"], dir, { signal: AbortSignal.timeout(300) });
+    expect(stopped.aborted).toBe(true);
+    const after = await runSevenZip(["i"], dir, { signal: never });
+    expect(after.exitCode).toBe(0);
+    expect(after.stdout).toContain("SquashFS");
+    expect(sevenZipWorkersStarted()).toBe(before + 1);
   });
 });

@@ -19,14 +19,15 @@ import type { ExtractContext, ExtractEvent } from "./extractor.js";
  * 7-Zip (7z-wasm, 24.09) runs in a worker thread: a crash or abort inside WASM only kills that worker,
  * and the time budget terminates it (WASM cannot be interrupted from the same thread). The WASM is
  * compiled once per process and shared; each command gets a fresh module instance (7-Zip's main is not
- * re-entrant) inside the session's worker. The worker sees only the container's temp directory
- * (Emscripten NODEFS mount at /w), so it cannot write elsewhere, and a byte cap on NODEFS writes stops
- * archives whose headers lie about sizes.
+ * re-entrant) inside the session's worker. A command sees only the container's temp directory (Emscripten
+ * NODEFS mount at /w), so it cannot write elsewhere, and a byte cap on NODEFS writes stops archives whose
+ * headers lie about sizes. A worker whose commands all ended is kept for the next session (see IDLE_*):
+ * starting one costs ~60 ms of CPU, more than 7-Zip takes for a small container (every `.deb` is three).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
 const SevenZip = require(workerData.modulePath);
-async function run({ args, maxWrite, maxOutput }) {
+async function run({ args, hostDir, maxWrite, maxOutput }) {
   let stdout = "";
   let stderr = "";
   const sz = await SevenZip({
@@ -38,7 +39,7 @@ async function run({ args, maxWrite, maxOutput }) {
     printErr: (s) => { if (stderr.length < 65536) stderr += s + "\\n"; },
   });
   sz.FS.mkdir("/w");
-  sz.FS.mount(sz.NODEFS, { root: workerData.hostDir }, "/w");
+  sz.FS.mount(sz.NODEFS, { root: hostDir }, "/w");
   sz.FS.chdir("/w");
   const ops = sz.NODEFS.stream_ops;
   const write = ops.write;
@@ -119,7 +120,58 @@ const failed = (exitCode: number, stderr: string, aborted = false): SevenZipResu
   aborted,
 });
 
-/** Starts a 7-Zip worker; `signal` (the time budget) terminates it and fails the running command. */
+/** Idle 7-Zip workers kept in this thread for the next session, at most this many. */
+const IDLE_WORKERS = 2;
+/** An idle worker is ended after this long, so that it holds no memory when no container needs it. */
+const IDLE_MILLIS = 3000;
+const idleWorkers: { worker: Worker; timer: NodeJS.Timeout; onExit: () => void }[] = [];
+let workersStarted = 0;
+
+/** How many 7-Zip workers this thread has started (for tests of the reuse). */
+export function sevenZipWorkersStarted(): number {
+  return workersStarted;
+}
+
+function takeIdleWorker(): Worker | undefined {
+  const idle = idleWorkers.pop();
+  if (idle === undefined) return undefined;
+  clearTimeout(idle.timer);
+  idle.worker.off("exit", idle.onExit);
+  idle.worker.ref();
+  return idle.worker;
+}
+
+/** Keeps a worker whose commands all ended for the next session; it does not keep the process alive. */
+function keepIdleWorker(worker: Worker): void {
+  if (idleWorkers.length >= IDLE_WORKERS) {
+    void worker.terminate();
+    return;
+  }
+  const entry = {
+    worker,
+    timer: setTimeout(() => {
+      drop();
+      void worker.terminate();
+    }, IDLE_MILLIS),
+    onExit: () => {
+      drop();
+    },
+  };
+  const drop = (): void => {
+    clearTimeout(entry.timer);
+    const at = idleWorkers.indexOf(entry);
+    if (at >= 0) idleWorkers.splice(at, 1);
+  };
+  entry.timer.unref();
+  worker.once("exit", entry.onExit);
+  worker.unref();
+  idleWorkers.push(entry);
+}
+
+/**
+ * Opens a session on a 7-Zip worker (an idle one, or a new one when a command first runs); `signal` (the
+ * time budget) terminates it and fails the running command.
+ */
 export async function openSevenZipSession(hostDir: string, signal: AbortSignal): Promise<SevenZipSession> {
   modulePath ??= require.resolve("7z-wasm");
   const compiled = await compiledWasm();
@@ -140,36 +192,44 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
   const onAbort = (): void => {
     kill(failed(-3, "time budget", true));
   };
-  const start = (): Worker => {
-    const created = new Worker(WORKER_SOURCE, {
-      eval: true,
-      workerData: { modulePath, wasmModule: compiled, hostDir },
-      resourceLimits: { maxOldGenerationSizeMb: 1024 },
-      stdout: true,
-      stderr: true,
-    });
-    created.on("message", (message: Omit<SevenZipResult, "aborted">) => {
-      settle({ ...message, aborted: false });
-    });
-    created.on("error", (error) => {
-      kill(failed(-4, errorMessage(error)));
-    });
-    created.on("exit", (code) => {
-      kill(failed(-5, `worker exited ${code}`));
-    });
-    return created;
+  const onMessage = (message: Omit<SevenZipResult, "aborted">): void => {
+    settle({ ...message, aborted: false });
+  };
+  const onError = (error: Error): void => {
+    kill(failed(-4, errorMessage(error)));
+  };
+  const onExit = (code: number): void => {
+    kill(failed(-5, `worker exited ${code}`));
+  };
+  const attach = (): Worker => {
+    const startNew = (): Worker => {
+      workersStarted += 1;
+      return new Worker(WORKER_SOURCE, {
+        eval: true,
+        workerData: { modulePath, wasmModule: compiled },
+        resourceLimits: { maxOldGenerationSizeMb: 1024 },
+        stdout: true,
+        stderr: true,
+      });
+    };
+    const attached = takeIdleWorker() ?? startNew();
+    attached.on("message", onMessage);
+    attached.on("error", onError);
+    attached.on("exit", onExit);
+    return attached;
   };
   if (signal.aborted) dead = failed(-3, "time budget", true);
   else signal.addEventListener("abort", onAbort, { once: true });
   return {
     run(args, options = {}) {
       if (dead !== undefined) return Promise.resolve(dead);
-      worker ??= start();
+      worker ??= attach();
       const running = worker;
       return new Promise((resolve) => {
         pending = resolve;
         running.postMessage({
           args: [...args],
+          hostDir,
           maxWrite: options.maxWrite ?? Number.MAX_SAFE_INTEGER,
           maxOutput: options.maxOutput ?? 256 * 1024 * 1024,
         });
@@ -177,8 +237,15 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
     },
     async close() {
       signal.removeEventListener("abort", onAbort);
+      // A worker that was not terminated and runs no command serves the next session.
+      const reusable = dead === undefined && pending === undefined ? worker : undefined;
       dead ??= failed(-6, "session closed");
-      if (worker !== undefined) await worker.terminate();
+      if (worker === undefined) return;
+      worker.off("message", onMessage);
+      worker.off("error", onError);
+      worker.off("exit", onExit);
+      if (reusable !== undefined) keepIdleWorker(reusable);
+      else await worker.terminate();
     },
   };
 }
