@@ -11,6 +11,7 @@ import {
   wordBag,
   type ScopeView,
   type WordBag,
+  type WordMatcher,
 } from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
 import { prepareWidening } from "./identifier-span.js";
@@ -21,12 +22,19 @@ import {
   type Scope,
   type ScopeContext,
 } from "./scope-finder.js";
-import { coversWholeTokens, isBoundaryBetween, isWordCode } from "./tokenizer.js";
+import {
+  coversWholeTokens,
+  IDENTIFIER_REACH,
+  isBoundaryBetween,
+  isIdentifierCode,
+  isWordCode,
+} from "./tokenizer.js";
 import {
   charIndexAt,
   decodeWindow,
   runPlausibility,
   sniffAsciiCompatible,
+  windowExtent,
   type DecodedWindow,
 } from "./window.js";
 
@@ -89,11 +97,40 @@ export function capMemberName(name: string): string {
   return chars.slice(0, MEMBER_NAME_MAX - 1).join("") + "…";
 }
 
-interface CachedWindow {
-  readonly window: DecodedWindow;
-  readonly scopeContext: ScopeContext;
-  readonly bags: Map<string, WordBag>;
-  readonly tokens: TokenCache;
+/**
+ * A window placed around a hit, decoded when first used: where it starts and ends is known at once (see
+ * windowExtent), and a hit that the raw bytes already rule out (see identifierGate) places its window as
+ * its analysis would have, so that later hits reuse the same windows either way.
+ */
+class CachedWindow {
+  private decoded: DecodedWindow | undefined;
+  private scope: ScopeContext | undefined;
+  private tokenCache: TokenCache | undefined;
+  readonly bags = new Map<string, WordBag>();
+
+  constructor(
+    private readonly stretch: Stretch,
+    private readonly encoding: Encoding,
+    private readonly from: number,
+    private readonly to: number,
+    private readonly anchor: number,
+    /** Absolute offsets of the window's first decoded byte and just after its last. */
+    readonly start: number,
+    readonly end: number,
+  ) {}
+
+  get window(): DecodedWindow {
+    const { bytes, base } = this.stretch;
+    return (this.decoded ??= decodeWindow(bytes, base, this.encoding, this.from, this.to, this.anchor));
+  }
+
+  get scopeContext(): ScopeContext {
+    return (this.scope ??= prepareScopeContext(this.window.text));
+  }
+
+  get tokens(): TokenCache {
+    return (this.tokenCache ??= new TokenCache(this.window.text));
+  }
 }
 
 /** A hit located in a decoded window: its character range [start, end). */
@@ -620,6 +657,42 @@ function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
+/**
+ * The identifier gate of a term: when the term is ASCII and every pattern using it asks the hit's identifier
+ * for a token (`identifier-any`), per pattern the texts of which the identifier's lower-cased text must hold
+ * one: a token entry's first token (each of its forms begins with it), a substring entry's text. Undefined
+ * when some pattern does not ask. See BufferAnalyzer.identifierMayPass.
+ */
+type IdentifierGate = readonly (readonly string[])[];
+const identifierGates = new WeakMap<CompiledRulePack, Map<number, IdentifierGate | null>>();
+
+export function identifierGate(pack: CompiledRulePack, term: CompiledTerm): IdentifierGate | undefined {
+  let gates = identifierGates.get(pack);
+  if (gates === undefined) {
+    gates = new Map();
+    identifierGates.set(pack, gates);
+  }
+  let gate = gates.get(term.id);
+  if (gate === undefined) {
+    const ascii = /^[\x00-\x7f]*$/u.test(term.text);
+    const asks = term.refs.map((ref) => pack.patterns[ref.pattern]!.where.identifierAny);
+    const all = asks.filter((list): list is readonly WordMatcher[] => list !== undefined);
+    gate =
+      ascii && asks.length > 0 && all.length === asks.length
+        ? all.map((list) =>
+            list.map((matcher) => (matcher.kind === "substring" ? matcher.text : matcher.tokens[0]!)),
+          )
+        : null;
+    gates.set(term.id, gate);
+  }
+  return gate ?? undefined;
+}
+
+/** Encodings in which an ASCII character is its one byte, and no other byte decodes to one. */
+function isAsciiCompatible(encoding: Encoding): boolean {
+  return encoding === "utf-8" || encoding === "gb18030" || encoding === "big5";
+}
+
 /** Analyzes hits whose bytes (with margins) are in memory. Hits must lie inside the buffer. */
 class BufferAnalyzer {
   private readonly windows = new Map<string, CachedWindow>();
@@ -656,21 +729,16 @@ class BufferAnalyzer {
     const highest = size;
     const cached = this.windows.get(key);
     if (cached) {
-      const { window } = cached;
-      const roomBefore = window.start <= lowest + 2 || window.start <= offset - radius / 2;
-      const roomAfter = window.end >= highest - 2 || window.end >= offset + length + radius / 2;
-      if (roomBefore && roomAfter && offset >= window.start) return cached;
+      const roomBefore = cached.start <= lowest + 2 || cached.start <= offset - radius / 2;
+      const roomAfter = cached.end >= highest - 2 || cached.end >= offset + length + radius / 2;
+      if (roomBefore && roomAfter && offset >= cached.start) return cached;
     }
     const from = offset - radius;
     const to = offset + length + radius;
     if (Math.max(0, from) < base || Math.min(size, to) > base + bytes.length) throw new NeedBytes(from, to);
-    const window = decodeWindow(bytes, base, encoding, from, to, offset);
-    const fresh: CachedWindow = {
-      window,
-      scopeContext: prepareScopeContext(window.text),
-      bags: new Map(),
-      tokens: new TokenCache(window.text),
-    };
+    const { start, end } = windowExtent(bytes, base, encoding, from, to, offset);
+    // The stretch as it is now: a widened buffer (see widen) holds the same bytes at other indexes.
+    const fresh = new CachedWindow(this.buffer, encoding, from, to, offset, start, end);
     this.windows.set(key, fresh);
     return fresh;
   }
@@ -720,6 +788,17 @@ class BufferAnalyzer {
           `the ${needle.encodings[0]!} reading is not confirmed by the surrounding bytes`,
         );
       return;
+    }
+    // The identifier gate: no pattern's identifier token anywhere in the raw identifier bytes around the hit
+    // means every pattern fails its identifier-any condition, which the full analysis checks after decoding.
+    // The rule tester and --explain want the full analysis's reasons.
+    if (this.onReject === undefined && isAsciiCompatible(encoding)) {
+      const gate = identifierGate(pack, term);
+      if (gate !== undefined && !this.identifierMayPass(hit, gate)) {
+        // Its window placed as the analysis would place it (a later hit may use it), decoded only then.
+        this.windowFor(encoding, hit.offset, hit.length, WINDOW_RADIUS);
+        return;
+      }
     }
     const small = this.locate(encoding, hit, WINDOW_RADIUS);
     if (small === undefined || !sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) {
@@ -801,6 +880,30 @@ class BufferAnalyzer {
         data,
       });
     }
+  }
+
+  /**
+   * Whether the identifier holding an ASCII hit may have one of each pattern's tokens (see identifierGate).
+   * In an ASCII-compatible encoding the decoded identifier (identifierAround: ASCII identifier characters,
+   * IDENTIFIER_REACH at most on each side) is made of single bytes, so it lies within the run of identifier
+   * bytes around the hit: a token that run lacks, the identifier lacks. True when the run may go on beyond
+   * the bytes in memory.
+   */
+  private identifierMayPass(hit: Hit, gate: IdentifierGate): boolean {
+    const { bytes, base, size } = this.buffer;
+    const at = hit.offset - base;
+    const after = at + hit.length;
+    let left = at;
+    while (left > 0 && at - left < IDENTIFIER_REACH && isIdentifierCode(bytes[left - 1]!)) left--;
+    let right = after;
+    while (right < bytes.length && right - after < IDENTIFIER_REACH && isIdentifierCode(bytes[right]!))
+      right++;
+    if (left === 0 && base > 0 && at < IDENTIFIER_REACH) return true;
+    if (right === bytes.length && base + bytes.length < size && right - after < IDENTIFIER_REACH) return true;
+    const lower = Buffer.from(bytes.buffer, bytes.byteOffset + left, right - left)
+      .toString("latin1")
+      .toLowerCase();
+    return gate.some((texts) => texts.some((text) => lower.includes(text)));
   }
 
   /** The scope of a hit with its word bags (cached per window and scope range). */

@@ -112,6 +112,9 @@ function isWideIdentifierChar(char: string): boolean {
   return /^[\p{L}\p{N}_$]$/u.test(char);
 }
 
+/** How far an identifier reaches beyond the hit on either side, in characters. */
+export const IDENTIFIER_REACH = 200;
+
 /**
  * The identifier holding [start, end): extended over identifier characters on both sides. When the hit
  * itself is not ASCII, letters of every script count (a CJK "identifier" is the run of CJK letters).
@@ -123,9 +126,9 @@ export function identifierAround(text: string, start: number, end: number): { st
     ? (at: number) => isWideIdentifierChar(text.charAt(at))
     : (at: number) => isIdentifierCode(text.charCodeAt(at));
   let left = start;
-  while (left > 0 && start - left < 200 && continues(left - 1)) left--;
+  while (left > 0 && start - left < IDENTIFIER_REACH && continues(left - 1)) left--;
   let right = end;
-  while (right < text.length && right - end < 200 && continues(right)) right++;
+  while (right < text.length && right - end < IDENTIFIER_REACH && continues(right)) right++;
   return mangledComponent(text, left, right, start, end) ?? { start: left, end: right };
 }
 

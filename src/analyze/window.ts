@@ -542,6 +542,27 @@ interface Decoded {
   readonly wideCount: number;
 }
 
+/**
+ * Where decodeWindow(bytes, base, encoding, from, to, anchor) starts and ends, without decoding: every
+ * decoding runs to the limit (a character cut by it decodes as U+FFFD), UTF-16 to its last whole pair.
+ */
+export function windowExtent(
+  bytes: Uint8Array,
+  base: number,
+  encoding: Encoding,
+  from: number,
+  to: number,
+  anchor = from,
+): { start: number; end: number } {
+  const { at, limit } = bounds(bytes, base, encoding, from, to, anchor);
+  const count = Math.max(0, limit - at);
+  const start = at + base;
+  return {
+    start,
+    end: start + (encoding === "utf-16le" || encoding === "utf-16be" ? 2 * (count >> 1) : count),
+  };
+}
+
 /** Decodes into the scratch buffers; see decodeWindow. */
 function decodeToScratch(
   bytes: Uint8Array,
