@@ -43,7 +43,10 @@ export async function* gunzipMembers(
     const head = await source.read(position, 64 * 1024);
     const headerLength = gzipHeaderLength(head);
     if (headerLength === undefined) {
-      if (position === 0) throw new Error("not a gzip header");
+      if (position === 0)
+        throw new Error(
+          isGzipHeader(head) ? `the gzip header is cut off (${head.length} bytes)` : "not a gzip header",
+        );
       outcome.trailing = await trailingBytes(source, position);
       return;
     }

@@ -129,3 +129,17 @@ describe.skipIf(skipWithoutTools)("truncated and bit-flipped files of every form
     });
   }
 });
+
+describe("a stream cut inside its header", () => {
+  it("says the gzip header is cut off, not that it is no gzip", async () => {
+    const run = await runOnce(Buffer.from([0x1f, 0x8b, 0x08, 0x00]), { name: "cut.gz" });
+    expect(run.format).toBe("gzip");
+    expect(run.events).toEqual([
+      expect.objectContaining({
+        kind: "partial",
+        reason: "corrupt",
+        detail: "gzip: the gzip header is cut off (4 bytes)",
+      }),
+    ]);
+  });
+});
