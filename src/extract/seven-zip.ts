@@ -120,8 +120,12 @@ const failed = (exitCode: number, stderr: string, aborted = false): SevenZipResu
   aborted,
 });
 
-/** Idle 7-Zip workers kept in this thread for the next session, at most this many. */
-const IDLE_WORKERS = 2;
+/**
+ * Idle 7-Zip workers kept in this thread for the next session, at most this many: as many as the artifacts a
+ * thread has in flight (IN_FLIGHT_PER_JOB in the engine), each of which may hold a session. With two, 400 small
+ * `.xz` files started 83 workers; with four, four.
+ */
+const IDLE_WORKERS = 4;
 /** An idle worker is ended after this long, so that it holds no memory when no container needs it. */
 const IDLE_MILLIS = 3000;
 const idleWorkers: { worker: Worker; timer: NodeJS.Timeout; onExit: () => void }[] = [];
