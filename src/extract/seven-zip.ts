@@ -141,6 +141,7 @@ function takeIdleWorker(): Worker | undefined {
   if (idle === undefined) return undefined;
   clearTimeout(idle.timer);
   idle.worker.off("exit", idle.onExit);
+  idle.worker.off("error", idle.onExit);
   idle.worker.ref();
   return idle.worker;
 }
@@ -168,6 +169,8 @@ function keepIdleWorker(worker: Worker): void {
   };
   entry.timer.unref();
   worker.once("exit", entry.onExit);
+  // An error while idle (the worker then exits) must not go unheard: an emitter throws an unheard error.
+  worker.on("error", entry.onExit);
   worker.unref();
   idleWorkers.push(entry);
 }
