@@ -9,10 +9,36 @@ import {
   DOUBLE_BYTE_TABLES_FILE,
   plausibility,
   syncPoint,
+  windowExtent,
   type DecodedWindow,
 } from "./window.js";
+import { seededBytes, seededIntegers } from "../../test/random.js";
 
 describe("decodeWindow", () => {
+  it("starts and ends where windowExtent says, without decoding, in every encoding", () => {
+    const next = seededIntegers(7);
+    const encodings: Encoding[] = ["utf-8", "gb18030", "big5", "utf-16le", "utf-16be"];
+    for (let round = 0; round < 300; round++) {
+      // Random bytes, text in each encoding and runs of ASCII, so that characters are cut at both ends.
+      const text = iconv.encode("维族 EM_RACE 種族 skin 😀 ", encodings[round % 5]!);
+      const bytes = new Uint8Array(
+        Buffer.concat([seededBytes(round, next(64)), text, seededBytes(round + 1000, next(64))]),
+      );
+      const base = next(3) === 0 ? 0 : 1000 + next(5000);
+      for (const encoding of encodings) {
+        // Within the bytes in memory, as the analyzer asks (before the artifact's start when base is 0).
+        const from = base === 0 ? next(bytes.length) - 8 : base + next(bytes.length);
+        const to = Math.max(from, base) + next(base + bytes.length - Math.max(from, base) + 1);
+        const anchor = Math.max(from, base) + next(Math.max(1, to - Math.max(from, base)));
+        const window = decodeWindow(bytes, base, encoding, from, to, anchor);
+        expect(windowExtent(bytes, base, encoding, from, to, anchor), `${encoding} round ${round}`).toEqual({
+          start: window.start,
+          end: window.end,
+        });
+      }
+    }
+  });
+
   it("starts at the artifact's first byte in GB18030 even with no separator before the hit", () => {
     const bytes = new Uint8Array(iconv.encode("EM_NATION_TYPE_UYGUR, // 维族(新疆)", "gb18030"));
     const window = decodeWindow(bytes, 0, "gb18030", 0, bytes.length, 15);
