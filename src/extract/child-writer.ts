@@ -21,6 +21,17 @@ let counter = 0;
  */
 const madeTempDirs = new Set<string>();
 
+/** Makes a folder whose parent (the scan's temp root) is there: one system call, two when it is not. */
+function makeFolder(path: string): void {
+  try {
+    mkdirSync(path);
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === "ENOENT") mkdirSync(path, { recursive: true });
+    else if (code !== "EEXIST") throw error;
+  }
+}
+
 /** Whether `tempDir` was made (by safeTempName) since the last call; the caller then removes it. */
 export function tookTempDir(tempDir: string): boolean {
   return madeTempDirs.delete(tempDir);
@@ -32,7 +43,7 @@ export function tookTempDir(tempDir: string): boolean {
  */
 export function safeTempName(tempDir: string, label: string): string {
   if (!madeTempDirs.has(tempDir)) {
-    mkdirSync(tempDir, { recursive: true });
+    makeFolder(tempDir);
     madeTempDirs.add(tempDir);
   }
   const base = label.split(/[\\/]/).pop() ?? "";
