@@ -3,6 +3,7 @@ import { dirname, join } from "node:path";
 import type { ByteSource } from "../model/bytes.js";
 import { asBuffer, child, errorMessage, partial } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { loadPdfJs } from "./pdfjs-loader.js";
 
 /** pdf.js needs the whole document in memory; larger PDFs are scanned as raw bytes only. */
 export const MAX_PDF_BYTES = 512 * 1024 * 1024;
@@ -30,9 +31,6 @@ export function isStrayPdfJsRejection(reason: unknown): boolean {
   return reason instanceof Error && /[\\/]pdfjs-dist[\\/]/u.test(reason.stack ?? "");
 }
 
-type PdfJs = typeof import("pdfjs-dist/legacy/build/pdf.mjs");
-let pdfjs: Promise<PdfJs> | undefined;
-
 interface TextItemLike {
   readonly str?: string;
   readonly hasEOL?: boolean;
@@ -59,8 +57,7 @@ export async function* extractPdf(source: ByteSource, context: ExtractContext): 
     yield partial("too-large", `PDF text not extracted above ${MAX_PDF_BYTES} bytes; raw bytes scanned`);
     return;
   }
-  pdfjs ??= import("pdfjs-dist/legacy/build/pdf.mjs");
-  const { getDocument, VerbosityLevel } = await pdfjs;
+  const { getDocument, VerbosityLevel } = await loadPdfJs();
   // pdf.js may transfer (detach) the buffer it is given, so it gets its own copy.
   const read = await source.read(0, source.size);
   const data = new Uint8Array(read.length);
