@@ -2,7 +2,14 @@ import { describe, expect, it } from "vitest";
 import type { Rule } from "../model/rule.js";
 import type { LocatedDetection } from "../engine/task.js";
 import type { LocationLayer } from "../model/location.js";
-import { dropContainerEchoes, dropRetoldRepeats, toFindings } from "./assemble.js";
+import type { CoverageEntry } from "../model/coverage.js";
+import {
+  dropContainerEchoes,
+  dropRetoldRepeats,
+  sortCoverage,
+  sortFindings,
+  toFindings,
+} from "./assemble.js";
 
 const rule = {
   id: "test.rule",
@@ -204,6 +211,51 @@ describe("dropContainerEchoes", () => {
     expect(kept.map((f) => `${f.location} ${f.match}`)).toEqual([
       "ntfs.img![SYSTEM]/$MFT byRace",
       "ntfs.img!readme.txt:notes emRace",
+    ]);
+  });
+});
+
+describe("sorting artifacts of the same name", () => {
+  // An ar library holding two members named util.o: the same location, told apart by offset and hash.
+  const archive: LocationLayer = { path: "libface.a", via: "file", sha256: "aa", size: 5000 };
+  const first: LocationLayer[] = [
+    archive,
+    { path: "util.o", via: "ar", sha256: "ff", size: 10, offsetInParent: 100 },
+  ];
+  const second: LocationLayer[] = [
+    archive,
+    { path: "util.o", via: "ar", sha256: "00", size: 10, offsetInParent: 900 },
+  ];
+
+  it("orders findings by the members' offsets whichever was scanned first", () => {
+    const a = findingsAt(first, [["byRace", 8]]);
+    const b = findingsAt(second, [["byRace", 2]]);
+    expect(a[0]!.location).toBe(b[0]!.location);
+    const one = sortFindings([...a, ...b]);
+    const other = sortFindings([...b, ...a]);
+    expect(other).toEqual(one);
+    expect(one.map((finding) => finding.layers[1]!.offsetInParent)).toEqual([100, 900]);
+  });
+
+  it("orders coverage entries the same way, and by hash when no offset is known", () => {
+    const entry = (layers: LocationLayer[]): CoverageEntry => ({
+      location: "libface.a!util.o",
+      layers,
+      status: "scanned",
+      bytesScanned: 10,
+    });
+    const unplaced = (sha256: string): LocationLayer[] => [
+      archive,
+      { path: "util.o", via: "ar", sha256, size: 10 },
+    ];
+    const entries = [entry(second), entry(first), entry(unplaced("bb")), entry(unplaced("0b"))];
+    const sorted = sortCoverage([...entries]);
+    expect(sortCoverage([...entries].reverse())).toEqual(sorted);
+    expect(sorted.map((covered) => covered.layers[1]!.offsetInParent ?? covered.layers[1]!.sha256)).toEqual([
+      "0b",
+      "bb",
+      100,
+      900,
     ]);
   });
 });

@@ -120,10 +120,27 @@ export function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
+/**
+ * Orders two artifacts with the same location: one container may hold two members of the same name (an ar
+ * library's two `util.o`, a tar with a file appended twice). Their offsets, then their hashes, tell them
+ * apart, so the order does not depend on which was scanned first (`--jobs`).
+ */
+function compareLayers(a: readonly LocationLayer[], b: readonly LocationLayer[]): number {
+  for (let index = 0; index < Math.min(a.length, b.length); index += 1) {
+    const left = a[index]!;
+    const right = b[index]!;
+    const order =
+      (left.offsetInParent ?? -1) - (right.offsetInParent ?? -1) || compare(left.sha256, right.sha256);
+    if (order !== 0) return order;
+  }
+  return a.length - b.length;
+}
+
 export function sortFindings(findings: Finding[]): Finding[] {
   return findings.sort(
     (a, b) =>
       compare(a.location, b.location) ||
+      compareLayers(a.layers, b.layers) ||
       a.offset - b.offset ||
       compare(a.ruleId, b.ruleId) ||
       a.length - b.length,
@@ -131,7 +148,10 @@ export function sortFindings(findings: Finding[]): Finding[] {
 }
 
 export function sortCoverage(coverage: CoverageEntry[]): CoverageEntry[] {
-  return coverage.sort((a, b) => compare(a.location, b.location) || compare(a.status, b.status));
+  return coverage.sort(
+    (a, b) =>
+      compare(a.location, b.location) || compareLayers(a.layers, b.layers) || compare(a.status, b.status),
+  );
 }
 
 export function summarizeRule(rule: Rule): RuleSummary {
@@ -257,7 +277,7 @@ export function dropRetoldRepeats(findings: readonly Finding[]): {
 
 /**
  * Containers that keep their members' bytes as they are, in blocks of their own, without saying where (the
- * file systems 7-Zip reads give no offsets): FAT, ext, HFS+, NTFS, ISO 9660, cpio, ar, OLE compound files,
+ * file systems 7-Zip reads give no offsets): FAT, ext, HFS+, NTFS, ISO 9660, cpio, OLE compound files,
  * and a virtual or sparse disk's one image. Also the byte-oriented compressors whose streams keep literal
  * runs as plain bytes (LZ4, lzop, zstd's raw literals): a term the decoder writes out of a literal run is in
  * the stream too.
@@ -268,7 +288,6 @@ const VERBATIM_WITHOUT_OFFSETS: ReadonlySet<string> = new Set([
   "hfs",
   "iso",
   "cpio",
-  "ar",
   "ole",
   "vhd",
   "vhdx",
