@@ -1,5 +1,6 @@
 import type { ByteSource } from "../model/bytes.js";
 import { arscExtractor, dexExtractor } from "./android-extractors.js";
+import { arExtractor } from "./ar-extractor.js";
 import { asarExtractor } from "./asar-extractor.js";
 import { carveExtractor } from "./carve-extractor.js";
 import { dahuaExtractor } from "./dahua-extractor.js";
@@ -22,7 +23,6 @@ import { pdfExtractor } from "./pdf-extractor.js";
 import { rtfExtractor } from "./rtf-extractor.js";
 import { sourceMapExtractor } from "./sourcemap-extractor.js";
 import {
-  arExtractor,
   bzip2Extractor,
   cabExtractor,
   chmExtractor,

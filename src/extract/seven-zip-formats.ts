@@ -191,7 +191,6 @@ export const xarExtractor = sevenZipExtractor(
   (h) => startsWith(h, ascii("xar!")) && u16be(h, 4) >= 28 && u16be(h, 6) === 1,
 );
 export const cpioExtractor = sevenZipExtractor("cpio", "cpio", (h) => isCpio(h));
-export const arExtractor = sevenZipExtractor("ar", "ar", (h) => startsWith(h, ascii("!<arch>\n")));
 export const rpmExtractor = sevenZipExtractor("rpm", "rpm", (h) => startsWith(h, [0xed, 0xab, 0xee, 0xdb]));
 const squashfsBase = sevenZipExtractor("squashfs", "squashfs", (h) => isSquashfs(h));
 
