@@ -95,7 +95,7 @@ describe("ar members", () => {
       expect(child.via).toBe("ar");
       expect(await childBytes(child)).toEqual(data);
       // The offset says where the member's bytes lie in the archive.
-      expect(bytes.subarray(child.offsetInParent!, child.offsetInParent! + data.length)).toEqual(
+      expect(bytes.subarray(child.offsetInParent, child.offsetInParent! + data.length)).toEqual(
         Buffer.from(data),
       );
     }
@@ -113,7 +113,7 @@ describe("ar members", () => {
     expect(run.children.map((child) => child.name)).toEqual(["nation.o", "short.o"]);
     const first = run.children[0]!;
     expect(await childBytes(first)).toEqual(OBJECT_A);
-    expect(bytes.subarray(first.offsetInParent!, first.offsetInParent! + OBJECT_A.length)).toEqual(
+    expect(bytes.subarray(first.offsetInParent, first.offsetInParent! + OBJECT_A.length)).toEqual(
       Buffer.from(OBJECT_A),
     );
   });
