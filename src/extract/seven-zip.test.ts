@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { parseSlt, runSevenZip, sevenZipWorkersStarted } from "./seven-zip.js";
+import { openSevenZipSession, parseSlt, runSevenZip, sevenZipWorkersStarted } from "./seven-zip.js";
 
 let dir = "";
 beforeAll(async () => {
@@ -94,5 +94,37 @@ describe("runSevenZip", () => {
     expect(after.exitCode).toBe(0);
     expect(after.stdout).toContain("SquashFS");
     expect(sevenZipWorkersStarted()).toBe(before + 1);
+  });
+
+  it("runs the next command on the instance one that ended well left, and on a new one after an error", async () => {
+    const never = new AbortController().signal;
+    const session = await openSevenZipSession(dir, never);
+    try {
+      await writeFile(join(dir, "reuse.txt"), "EM_NATION_TYPE_UYGUR\n".repeat(1000));
+      const made = await session.run(["a", "-txz", "reuse.xz", "reuse.txt"]);
+      expect(made.exitCode).toBe(0);
+      const listed = await session.run(["l", "-slt", "reuse.xz"]);
+      expect(listed.freshInstance).toBe(false);
+      expect(listed.stdout).toContain("Size = 21000");
+      await writeFile(join(dir, "broken.xz"), Buffer.from([0xfd, 0x37, 0x7a, 0x58, 0x5a, 0, 9, 9, 9, 9]));
+      const broken = await session.run(["x", "-y", "-obroken", "broken.xz"]);
+      expect(broken.exitCode).not.toBe(0);
+      expect(broken.freshInstance).toBe(false);
+      // The error exit may have left 7-Zip half done: the next command starts afresh, and works.
+      const extracted = await session.run(["x", "-y", "-oout-reuse", "reuse.xz"]);
+      expect(extracted.freshInstance).toBe(true);
+      expect(extracted.exitCode).toBe(0);
+      expect(await readFile(join(dir, "out-reuse", "reuse"), "utf8")).toBe(
+        "EM_NATION_TYPE_UYGUR\n".repeat(1000),
+      );
+      // Many commands on one instance: its stack and descriptors do not run out.
+      for (let round = 0; round < 70; round += 1) {
+        const again = await session.run(["l", "-slt", "reuse.xz"]);
+        expect(again.exitCode).toBe(0);
+        expect(again.stdout).toContain("Size = 21000");
+      }
+    } finally {
+      await session.close();
+    }
   });
 });
