@@ -1,7 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import { ascii, partial, startsWith, viewOf } from "./child-writer.js";
 import type { Extractor, ExtractEvent } from "./extractor.js";
-import { findResource, peLayout, type PeLayout } from "./pe.js";
+import { findResource, peLayout, startsAsProgram, type PeLayout } from "./pe.js";
 
 /**
  * Inno Setup installers (the `setup.exe` of many Windows clients and tools). Their files sit compressed
@@ -95,7 +95,9 @@ function describe(setup: InnoSetup, size: number): string {
 
 export const innoSetupExtractor = {
   name: "inno-setup",
-  detect: async (head: Uint8Array, source: ByteSource) => (await innoSetup(head, source)) !== undefined,
+  // Answered at once for what is no Windows program: detection asks every artifact.
+  detect: (head: Uint8Array, source: ByteSource) =>
+    startsAsProgram(head) && innoSetup(head, source).then((setup) => setup !== undefined),
   async *extract(source: ByteSource): AsyncGenerator<ExtractEvent> {
     const head = await source.read(0, 64 * 1024);
     const setup = await innoSetup(head, source);

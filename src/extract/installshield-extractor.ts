@@ -1,7 +1,7 @@
 import type { ByteSource } from "../model/bytes.js";
 import { ascii, partial, startsWith } from "./child-writer.js";
 import type { Extractor, ExtractEvent } from "./extractor.js";
-import { peLayout } from "./pe.js";
+import { peLayout, startsAsProgram } from "./pe.js";
 
 /**
  * InstallShield installers, recognised but not unpacked (as Inno Setup's are, see inno-setup-extractor.ts):
@@ -41,7 +41,10 @@ function describe(kind: Kind | undefined): string {
 
 export const installShieldExtractor = {
   name: "installshield",
-  detect: async (head: Uint8Array, source: ByteSource) => (await installShield(head, source)) !== undefined,
+  // Answered at once for what is neither a cabinet nor a Windows program: detection asks every artifact.
+  detect: (head: Uint8Array, source: ByteSource) =>
+    (startsWith(head, CABINET) || startsAsProgram(head)) &&
+    installShield(head, source).then((kind) => kind !== undefined),
   async *extract(source: ByteSource): AsyncGenerator<ExtractEvent> {
     const head = await source.read(0, 64 * 1024);
     yield partial("unsupported", describe(await installShield(head, source)));

@@ -28,6 +28,11 @@ export interface PeLayout {
 const MAX_SECTIONS = 96;
 
 /** The file's PE layout, from its first bytes (`head` should hold the headers: 4 KiB is plenty), or undefined. */
+/** True when `head` starts as a Windows program does ("MZ"): a quick test before anything is read. */
+export function startsAsProgram(head: Uint8Array): boolean {
+  return head[0] === 0x4d && head[1] === 0x5a;
+}
+
 export function peLayout(head: Uint8Array): PeLayout | undefined {
   if (head.length < 0x40 || head[0] !== 0x4d || head[1] !== 0x5a) return undefined;
   const view = viewOf(head);

@@ -4,7 +4,7 @@ import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 import { strippedName } from "./gzip-extractor.js";
 import { extractWithSevenZip } from "./seven-zip.js";
 import { squashfsSpareLayout, withoutSpareAreas } from "./nand.js";
-import { peLayout } from "./pe.js";
+import { peLayout, startsAsProgram } from "./pe.js";
 import { extractSquashfsOwn, needsOwnSquashfsReader } from "./squashfs-reader.js";
 import { extractStreamVmdk } from "./vmdk-stream-extractor.js";
 import { isZstd } from "./zstd.js";
@@ -102,8 +102,12 @@ const NSIS_SIGNATURE = [0xef, 0xbe, 0xad, 0xde, ...ascii("NullsoftInst")];
  * starts where the PE's image ends (a library without an overlay costs no read), or at the start when the
  * headers cannot be read.
  */
-export async function isNsis(head: Uint8Array, source: ByteSource): Promise<boolean> {
-  if (!startsWith(head, ascii("MZ"))) return false;
+export function isNsis(head: Uint8Array, source: ByteSource): boolean | Promise<boolean> {
+  // Answered at once for what is no Windows program: detection asks every artifact.
+  return startsAsProgram(head) && nsisSignatureIn(head, source);
+}
+
+async function nsisSignatureIn(head: Uint8Array, source: ByteSource): Promise<boolean> {
   const from = Math.floor((peLayout(head)?.imageEnd ?? 0) / 512) * 512;
   const limit = Math.min(source.size, from + 64 * 1024 * 1024);
   const chunk = 4 * 1024 * 1024;
@@ -282,10 +286,13 @@ export function isAndroidSparse(head: Uint8Array): boolean {
  * Only binary files are asked (a NUL in the head: a DMG begins with compressed or raw disk sectors), so text
  * costs no read of its end.
  */
-export async function isDmg(head: Uint8Array, source: ByteSource): Promise<boolean> {
+export function isDmg(head: Uint8Array, source: ByteSource): boolean | Promise<boolean> {
   if (source.size < 1024 || head.subarray(0, 4096).indexOf(0) < 0) return false;
-  const trailer = await source.read(source.size - 512, 512);
-  return startsWith(trailer, ascii("koly")) && u32be(trailer, 4) === 4 && u32be(trailer, 8) === 512;
+  const isTrailer = (trailer: Uint8Array): boolean =>
+    startsWith(trailer, ascii("koly")) && u32be(trailer, 4) === 4 && u32be(trailer, 8) === 512;
+  // When the head is the whole artifact its trailer is in it: no read, no promise.
+  if (head.length >= source.size) return isTrailer(head.subarray(source.size - 512, source.size));
+  return source.read(source.size - 512, 512).then(isTrailer);
 }
 
 export const gptExtractor = sevenZipExtractor("gpt", "gpt", (h) => isGpt(h));

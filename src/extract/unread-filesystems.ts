@@ -41,8 +41,11 @@ const UNREAD: readonly Unread[] = [
     label: "a Btrfs file system",
     tool: "btrfs-progs (btrfs restore)",
     // The superblock at 64 KiB: its magic at 0x40 in it.
-    test: async (_head, source) =>
-      source.size >= 0x10000 + 0x1000 && startsWith(await source.read(0x10040, 8), ascii("_BHRfS_M")),
+    test: (head, source) =>
+      source.size >= 0x10000 + 0x1000 &&
+      (head.length >= 0x10048
+        ? startsWith(head, ascii("_BHRfS_M"), 0x10040)
+        : source.read(0x10040, 8).then((magic) => startsWith(magic, ascii("_BHRfS_M")))),
   },
   {
     name: "f2fs",
