@@ -104,6 +104,7 @@ const START_WORKERS_AFTER_MS = 500;
 /** The bytes a task will read (0 when unknown). */
 function taskBytes(task: ArtifactTask): number {
   if (task.bytes !== undefined) return task.bytes.length;
+  if (task.range !== undefined) return task.range.length;
   try {
     return statSync(task.file!).size;
   } catch {

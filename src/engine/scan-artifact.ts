@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { stat } from "node:fs/promises";
-import type { ByteSource } from "../model/bytes.js";
+import type { ByteSource, FileRange } from "../model/bytes.js";
 import type { Hit } from "../model/hit.js";
 import { analyzeHits, type Detection } from "../analyze/index.js";
 import { widenToIdentifier } from "../analyze/identifier-span.js";
@@ -81,7 +81,8 @@ function describeError(error: unknown): string {
 export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner): Promise<ArtifactResult> {
   let source: ByteSource;
   try {
-    source = task.bytes !== undefined ? memorySource(task.bytes) : await openFileSource(task.file!);
+    source =
+      task.bytes !== undefined ? memorySource(task.bytes) : await openFileSource(task.file!, task.range);
   } catch (error) {
     return {
       id: task.id,
@@ -357,9 +358,13 @@ async function extractChildren(
   try {
     for await (const event of extractor.extract(source, context)) {
       if (event.kind === "child") {
-        const size = event.bytes?.length ?? (await fileSize(event.file));
-        let where: { bytes: Uint8Array } | { file: string } =
-          event.bytes !== undefined ? { bytes: event.bytes } : { file: event.file! };
+        const size = event.bytes?.length ?? event.range?.length ?? (await fileSize(event.file));
+        let where: { bytes: Uint8Array } | { file: string; range?: FileRange } =
+          event.bytes !== undefined
+            ? { bytes: event.bytes }
+            : event.range !== undefined
+              ? { file: event.file!, range: event.range }
+              : { file: event.file! };
         if (event.bytes !== undefined) {
           if (extractedInMemory + size > EXTRACTED_MEMORY) {
             const file = safeTempName(task.tempDir, event.name);

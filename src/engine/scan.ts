@@ -208,7 +208,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       }
       // A result that does not say (a crashed worker's) may have left a folder.
       if (result.tempDirMade !== false) madeFolders.add(task.tempDir);
-      handle(task, result);
+      handle(task, result, parentFolder);
       // This artifact's own folder is released once; its children hold their own references.
       await release(task.tempDir);
       if (parentFolder !== undefined) await release(parentFolder);
@@ -219,7 +219,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   };
   const parentOf = new Map<number, string>();
 
-  const handle = (task: ArtifactTask, result: ArtifactResult): void => {
+  /** `heldFolder`: the folder that holds the task's file, held until the task is done (none for an input). */
+  const handle = (task: ArtifactTask, result: ArtifactResult, heldFolder: string | undefined): void => {
     filesDone++;
     const input = inputOf.get(task.id)!;
     // concat, not a spread: a spread array keeps spare capacity, 136 bytes more for each of 100,000 entries.
@@ -241,7 +242,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     for (const skipped of result.skipped) {
       skip(layers.concat([layerOf(skipped.origin, "", 0)]), skipped.reason, skipped.detail);
     }
-    for (const child of result.children) queueChild(task, input, layers, child);
+    for (const child of result.children) queueChild(task, input, layers, child, heldFolder);
     inputOf.delete(task.id);
     const state = inputs.get(input)!;
     if (--state.live === 0) inputs.delete(input);
@@ -253,6 +254,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     input: number,
     parentLayers: readonly LocationLayer[],
     child: ChildTask,
+    parentFileFolder: string | undefined,
   ): void => {
     const childLayers = parentLayers.concat([layerOf(child.origin, "", child.size)]);
     if (child.size > budgets.maxFileSize) {
@@ -281,16 +283,19 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       bytes = undefined;
     }
     if (bytes !== undefined) pendingMemory += bytes.length;
-    if (file !== undefined) {
-      // The child's bytes live in the parent's folder: keep it until the child is scanned.
-      openFolders.set(parent.tempDir, (openFolders.get(parent.tempDir) ?? 0) + 1);
-      parentOf.set(id, parent.tempDir);
+    const range = bytes === undefined ? child.range : undefined;
+    // The child's bytes live in the parent's folder, or for a range in the parent's own file (in the folder
+    // that holds it, none for an input): keep that folder until the child is scanned.
+    const holder = range !== undefined ? parentFileFolder : file !== undefined ? parent.tempDir : undefined;
+    if (holder !== undefined) {
+      openFolders.set(holder, (openFolders.get(holder) ?? 0) + 1);
+      parentOf.set(id, holder);
     }
     pending.push({
       id,
       parents: parentLayers,
       origin: child.origin,
-      ...(bytes !== undefined ? { bytes } : { file: file! }),
+      ...(bytes !== undefined ? { bytes } : range !== undefined ? { file: file!, range } : { file: file! }),
       depth: parent.depth + 1,
       leafOnly: child.leafOnly,
       tempDir: join(tempRoot, `a${id}`),

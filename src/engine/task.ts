@@ -1,4 +1,5 @@
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
+import type { FileRange } from "../model/bytes.js";
 import type { LocationLayer } from "../model/location.js";
 import type { Budgets } from "../extract/extractor.js";
 import type { Detection } from "../analyze/analyzer.js";
@@ -22,6 +23,8 @@ export interface ArtifactTask {
   readonly origin: LayerOrigin;
   /** Exactly one of `file` or `bytes`. */
   readonly file?: string;
+  /** With `file`: the artifact is this range of it (a member stored as it is in a container on disk). */
+  readonly range?: FileRange;
   readonly bytes?: Uint8Array;
   readonly depth: number;
   /** Scan the bytes, do not open them as a container (extracted document text). */
@@ -38,6 +41,7 @@ export type LocatedDetection = Detection & { readonly line?: number; readonly co
 export interface ChildTask {
   readonly origin: LayerOrigin;
   readonly file?: string;
+  readonly range?: FileRange;
   readonly bytes?: Uint8Array;
   readonly size: number;
   readonly leafOnly: boolean;

@@ -1,5 +1,5 @@
 import type { Candidate as CarveCandidate } from "./carve-extractor.js";
-import type { ByteSource } from "../model/bytes.js";
+import type { ByteSource, FileRange } from "../model/bytes.js";
 import type { CoverageReason } from "../model/coverage.js";
 
 /** Limits that bound what one scan may expand. Going over one records a `budget-*` coverage entry. */
@@ -56,8 +56,12 @@ export interface ChildArtifact {
   readonly carvedAt?: number;
   /** Where in a document the text comes from ("page 3", "word/document.xml"). */
   readonly element?: string;
-  /** Exactly one of `file` (absolute path under tempDir) or `bytes`. */
+  /**
+   * Exactly one of `file` (absolute path under tempDir) or `bytes`; or `file` with `range`: the child is
+   * that range of the file the container itself is read from (`ByteSource.file`), not a copy.
+   */
   readonly file?: string;
+  readonly range?: FileRange;
   readonly bytes?: Uint8Array;
   /** Skip further extraction of this child (e.g. extracted document text, which is scanned but not opened). */
   readonly leafOnly?: boolean;

@@ -25,9 +25,21 @@ export interface ChunkBuffers {
  * The one bytes interface: a file on disk, an archive member spilled to a temp file and a carved stream
  * all look the same to the matcher and the analyzer.
  */
+/** A range of a file: `length` bytes from the 0-based `offset`. */
+export interface FileRange {
+  readonly offset: number;
+  readonly length: number;
+}
+
 export interface ByteSource {
   /** Size in bytes. */
   readonly size: number;
+  /**
+   * Where the bytes lie on disk, when they are one range of one file read as it is (not held in memory): the
+   * file, and the offset of this source's first byte in it. A container's member stored as it is can then be
+   * handed on as that range of the file instead of a copy.
+   */
+  readonly file?: { readonly path: string; readonly offset: number };
   /** Reads up to `length` bytes starting at the 0-based `offset`; shorter at the end. */
   read(offset: number, length: number): Promise<Uint8Array>;
   /**

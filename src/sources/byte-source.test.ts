@@ -162,6 +162,55 @@ function lender(limit: number): ChunkBuffers & { held: Set<Uint8Array>; lent: nu
   };
 }
 
+describe("a range of a file", () => {
+  it("reads only the range, at any chunk size, with and without buffers, and says where it lies", async () => {
+    const { path, bytes } = fileOf(9 * CHUNK + 333, 21);
+    // [offset, length]: a large range inside, one running to the end, one past the end, a small one.
+    for (const [offset, length] of [
+      [CHUNK + 17, 5 * CHUNK + 3],
+      [2 * CHUNK, 7 * CHUNK + 333],
+      [8 * CHUNK, 4 * CHUNK],
+      [100, 5000],
+    ] as const) {
+      const expected = bytes.subarray(offset, offset + length);
+      const source = await openFileSource(path, { offset, length });
+      try {
+        expect(source.size, `size ${offset}`).toBe(expected.length);
+        if (expected.length > 256 * 1024) expect(source.file).toEqual({ path, offset });
+        for (const chunkSize of [4096, CHUNK, 3 * CHUNK])
+          expect(Buffer.compare(await collect(source.chunks(chunkSize, true), true), expected)).toBe(0);
+        expect(Buffer.compare(await collect(source.chunks(CHUNK), false), expected)).toBe(0);
+        const buffers = lender(4);
+        expect(Buffer.compare(await collect(source.chunks(CHUNK, true, buffers), true), expected)).toBe(0);
+        expect(buffers.held.size).toBe(0);
+        // Reads are clamped to the range: the bytes after it are the next member's, never this one's.
+        expect(Buffer.compare(await source.read(expected.length - 10, 1000), expected.subarray(-10))).toBe(0);
+        expect((await source.read(expected.length, 10)).length).toBe(0);
+        expect(Buffer.compare(await source.read(3, 7), expected.subarray(3, 10))).toBe(0);
+      } finally {
+        await source.close();
+      }
+    }
+  });
+
+  it("a range of a range lies where both offsets add up", async () => {
+    const { path, bytes } = fileOf(8 * CHUNK, 22);
+    const outer = await openFileSource(path, { offset: CHUNK, length: 5 * CHUNK + 2000 });
+    const inner = await openFileSource(outer.file!.path, {
+      offset: outer.file!.offset + 1000,
+      length: 4 * CHUNK + 10,
+    });
+    try {
+      expect(inner.file).toEqual({ path, offset: CHUNK + 1000 });
+      const got = await collect(inner.chunks(CHUNK, true), true);
+      expect(Buffer.compare(got, bytes.subarray(CHUNK + 1000, 5 * CHUNK + 1010))).toBe(0);
+    } finally {
+      await outer.close();
+      await inner.close();
+    }
+  });
+});
+
 describe("chunks into lent buffers", () => {
   it("reads into the given buffers, each given back once, only after the consumer moved past it", async () => {
     // [file length, chunk size, buffers to lend]: read ahead, lending fewer than wanted, one chunk.
@@ -356,6 +405,22 @@ describe("chunks read on the hashing thread", () => {
       } finally {
         await source.close();
       }
+    }
+  });
+
+  it("reads a range in this thread, into the hashing thread's buffers, and stops at its end", async () => {
+    const { path, bytes } = fileOf(12 * CHUNK, 23);
+    const buffers = await threadBuffers();
+    const source = await openFileSource(path, { offset: 3 * CHUNK + 5, length: 6 * CHUNK + 1 });
+    try {
+      const got = await collect(source.chunks(CHUNK, true, buffers), true);
+      expect(Buffer.compare(got, bytes.subarray(3 * CHUNK + 5, 9 * CHUNK + 6))).toBe(0);
+      // The owner reads whole buffers from where it is told: a range's reads are not handed to it.
+      expect(buffers.readThere).toBe(0);
+      expect(buffers.returned).toBe(buffers.lent);
+    } finally {
+      await source.close();
+      buffers.stream.dispose();
     }
   });
 

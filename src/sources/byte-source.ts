@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:fs";
-import type { ByteSource, ChunkBuffers } from "../model/bytes.js";
+import { resolve } from "node:path";
+import type { ByteSource, ChunkBuffers, FileRange } from "../model/bytes.js";
 
 /** Read buffers kept per thread for `chunks(size, true)`, by size; a few per size (tasks run interleaved). */
 const pooled = new Map<number, Uint8Array[]>();
@@ -56,26 +57,43 @@ function preadAsync(
  * pread in chunks, never holding more than two of them. Only regular files are opened (O_NONBLOCK: a
  * file swapped for a FIFO after the walk must not block the open).
  */
-export function openFileSource(path: string): Promise<ByteSource> {
+export function openFileSource(path: string, range?: FileRange): Promise<ByteSource> {
   // An error thrown in the executor rejects the promise.
   return new Promise((resolve) => {
-    resolve(openFileSourceNow(path));
+    resolve(openFileSourceNow(path, range));
   });
 }
 
-function openFileSourceNow(path: string): ByteSource {
+function openFileSourceNow(path: string, range?: FileRange): ByteSource {
   const fd = openSync(path, constants.O_RDONLY | constants.O_NONBLOCK);
   let closed = false;
   try {
     const info = fstatSync(fd);
     if (!info.isFile()) throw new Error(`not a regular file: ${path}`);
-    const size = info.size;
+    /** Where this source's first byte is in the file, and how many bytes from there it may read. */
+    const base = range?.offset ?? 0;
+    const limit = range?.length ?? Number.POSITIVE_INFINITY;
+    const size = range === undefined ? info.size : Math.max(0, Math.min(range.length, info.size - base));
+    /** Reads at a position of this source: a whole file's reads go on to its end, a range's stop at the range's. */
+    const readAt = (
+      buffer: Uint8Array,
+      offset: number,
+      length: number,
+      position: number,
+    ): Promise<number> => {
+      const wanted = Math.max(0, Math.min(length, limit - position));
+      return wanted === 0 ? Promise.resolve(0) : preadAsync(fd, buffer, offset, wanted, base + position);
+    };
+    const readAtSync = (buffer: Uint8Array, offset: number, length: number, position: number): number => {
+      const wanted = Math.max(0, Math.min(length, limit - position));
+      return wanted === 0 ? 0 : readSync(fd, buffer, offset, wanted, base + position);
+    };
     if (size <= SMALL_FILE_BYTES) {
       // One byte more than the size shows a file that grew since its stat: that one is streamed instead.
       const bytes = new Uint8Array(size + 1);
       let filled = 0;
       for (let got = -1; got !== 0 && filled < bytes.length; filled += got)
-        got = readSync(fd, bytes, filled, bytes.length - filled, filled);
+        got = readAtSync(bytes, filled, bytes.length - filled, filled);
       if (filled <= size) {
         closeSync(fd);
         closed = true;
@@ -104,7 +122,7 @@ function openFileSourceNow(path: string): ByteSource {
       };
       let position = 0;
       let reading: Uint8Array | undefined = take();
-      let pending = preadAsync(fd, reading, 0, length, 0);
+      let pending = readAt(reading, 0, length, 0);
       let shown: Uint8Array | undefined;
       try {
         while (reading !== undefined) {
@@ -118,7 +136,7 @@ function openFileSourceNow(path: string): ByteSource {
           position += bytesRead;
           if (ahead) {
             reading = take();
-            pending = preadAsync(fd, reading, 0, length, position);
+            pending = readAt(reading, 0, length, position);
           }
           shown = filled;
           yield bytesRead === length ? filled : filled.subarray(0, bytesRead);
@@ -126,7 +144,7 @@ function openFileSourceNow(path: string): ByteSource {
           give(filled);
           if (!ahead) {
             reading = take();
-            pending = preadAsync(fd, reading, 0, length, position);
+            pending = readAt(reading, 0, length, position);
           }
         }
       } finally {
@@ -171,7 +189,7 @@ function openFileSourceNow(path: string): ByteSource {
         if (lentBuffer === undefined && ahead) return false;
         const buffer = lentBuffer ?? acquireBuffer(length);
         const lentRead = lentBuffer === undefined ? undefined : read(fd, buffer, position);
-        const ownRead = lentRead === undefined ? preadAsync(fd, buffer, 0, length, position) : undefined;
+        const ownRead = lentRead === undefined ? readAt(buffer, 0, length, position) : undefined;
         // Awaited in order later; an error surfaces when the consumer reaches that chunk.
         ownRead?.catch(() => undefined);
         queue.push({ buffer, lent: lentBuffer !== undefined, position, lentRead, ownRead, abandoned: false });
@@ -181,7 +199,7 @@ function openFileSourceNow(path: string): ByteSource {
       const bytesOf = async (pending: Pending): Promise<number> => {
         if (pending.ownRead !== undefined) return pending.ownRead;
         const bytesRead = await landed(pending);
-        return bytesRead ?? preadAsync(fd, pending.buffer, 0, length, pending.position);
+        return bytesRead ?? readAt(pending.buffer, 0, length, pending.position);
       };
       /** Waits for the owner's read into the buffer to land (or for the owner to have stopped). */
       const landed = async (pending: Pending): Promise<number | undefined> => {
@@ -242,6 +260,7 @@ function openFileSourceNow(path: string): ByteSource {
     }
     const source: ByteSource = {
       size,
+      file: { path: resolve(path), offset: base },
       async read(offset, length) {
         const start = Math.max(0, Math.min(offset, size));
         const want = Math.max(0, Math.min(length, size - start));
@@ -252,8 +271,8 @@ function openFileSourceNow(path: string): ByteSource {
         let filled = 0;
         while (filled < want) {
           const bytesRead = now
-            ? readSync(fd, buffer, filled, want - filled, start + filled)
-            : await preadAsync(fd, buffer, filled, want - filled, start + filled);
+            ? readAtSync(buffer, filled, want - filled, start + filled)
+            : await readAt(buffer, filled, want - filled, start + filled);
           if (bytesRead === 0) break;
           filled += bytesRead;
         }
@@ -265,13 +284,14 @@ function openFileSourceNow(path: string): ByteSource {
           while (true) {
             // A fresh buffer per chunk, never more than the file holds; a growing file is read to its end.
             const buffer = new Uint8Array(Math.max(1, Math.min(chunkSize, size - position)));
-            const bytesRead = await preadAsync(fd, buffer, 0, buffer.length, position);
+            const bytesRead = await readAt(buffer, 0, buffer.length, position);
             if (bytesRead === 0) return;
             position += bytesRead;
             yield bytesRead === buffer.length ? buffer : buffer.subarray(0, bytesRead);
           }
         }
-        const read = buffers?.read?.bind(buffers);
+        // The owner's reads fill a whole buffer: a range, which must stop at its end, reads for itself.
+        const read = range === undefined ? buffers?.read?.bind(buffers) : undefined;
         if (buffers !== undefined && read !== undefined) yield* readThrough(chunkSize, buffers, read);
         else yield* readAhead(chunkSize, buffers);
       },

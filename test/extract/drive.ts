@@ -107,7 +107,11 @@ export async function runOnce(
 
 export async function childBytes(child: ChildArtifact): Promise<Uint8Array> {
   if (child.bytes !== undefined) return child.bytes;
-  return new Uint8Array(await readFile(child.file!));
+  const whole = new Uint8Array(await readFile(child.file!));
+  // A member handed on as a range of the container's own file.
+  return child.range === undefined
+    ? whole
+    : whole.subarray(child.range.offset, child.range.offset + child.range.length);
 }
 
 export function contains(haystack: Uint8Array, needle: string | Uint8Array): number {
@@ -167,7 +171,8 @@ export async function openAll(
         notices.push(event);
         continue;
       }
-      written += event.bytes?.length ?? (await readFile(event.file!)).length;
+      const input = event.range !== undefined ? await childBytes(event) : (event.bytes ?? event.file!);
+      written += typeof input === "string" ? (await readFile(input)).length : input.length;
       const layer: Layer = {
         name: event.name,
         via: event.via,
@@ -175,7 +180,7 @@ export async function openAll(
         ...(event.carvedAt === undefined ? {} : { carvedAt: event.carvedAt }),
         ...(event.element === undefined ? {} : { element: event.element }),
       };
-      await visit(event.file ?? event.bytes!, [...layers, layer], depth + 1, event.leafOnly === true);
+      await visit(input, [...layers, layer], depth + 1, event.leafOnly === true);
     }
   };
   await visit(path, [{ name: path.split("/").pop()!, via: "file" }], 0, false);
