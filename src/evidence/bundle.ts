@@ -103,10 +103,15 @@ export function buildManifest(
   reportBytes: Uint8Array,
   publicKeySha256: string,
 ): Manifest {
+  // By location and by the layers' offsets and hashes: a container may hold two members of one name (an ar
+  // library's two util.o), which share a location and are two artifacts.
   const artifacts = new Map<string, ManifestArtifact>();
   const add = (location: string, status: string, layers: ScanReport["coverage"][number]["layers"]): void => {
-    if (artifacts.has(location)) return;
-    artifacts.set(location, {
+    const key = [location, ...layers.map((layer) => `${layer.offsetInParent ?? ""}:${layer.sha256}`)].join(
+      "\0",
+    );
+    if (artifacts.has(key)) return;
+    artifacts.set(key, {
       location,
       status,
       layers: layers.map((layer) => ({
@@ -128,6 +133,7 @@ export function buildManifest(
     generatedAt: report.generatedAt,
     inputs: [...report.inputs],
     files: { [BUNDLE_FILES.report]: { sha256: sha256Hex(reportBytes), size: reportBytes.length } },
+    // In the report's order, which tells artifacts of one location apart by their offsets and hashes.
     artifacts: [...artifacts.values()].sort((a, b) =>
       a.location < b.location ? -1 : a.location > b.location ? 1 : 0,
     ),

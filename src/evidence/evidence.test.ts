@@ -87,6 +87,41 @@ describe("evidence bundle", () => {
     expect(result.ok).toBe(true);
   });
 
+  it("lists two members of one name in one container as two artifacts", async () => {
+    const library: LocationLayer = {
+      path: "sdk/libface.a",
+      sha256: sha256("library"),
+      size: 5000,
+      via: "file",
+    };
+    const member = (text: string, offsetInParent: number): LocationLayer => ({
+      path: "util.o",
+      sha256: sha256(text),
+      size: text.length,
+      via: "ar",
+      offsetInParent,
+    });
+    const report = makeReport(
+      [],
+      [
+        scanned([library]),
+        scanned([library, member("first util.o", 100)]),
+        scanned([library, member("second", 900)]),
+      ],
+      RULES,
+    );
+    const key = signingKeyFromPem(generateKeyPairPem().privateKeyPem);
+    const bundle = join(work, "bundle");
+    await writeEvidenceBundle(bundle, report, key);
+    const manifest = JSON.parse(await readFile(join(bundle, BUNDLE_FILES.manifest), "utf8")) as Manifest;
+    expect(manifest.artifacts.map((artifact) => artifact.layers.at(-1)!.sha256)).toEqual([
+      sha256("library"),
+      sha256("first util.o"),
+      sha256("second"),
+    ]);
+    expect((await verifyEvidenceBundle(bundle, { publicKeyPem: key.publicKeyPem })).ok).toBe(true);
+  });
+
   it("re-hashes the artifacts: untouched passes, one flipped byte names the file", async () => {
     const { root, report } = await scannedFolder();
     const bundle = join(work, "bundle");
