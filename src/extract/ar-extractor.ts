@@ -1,5 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import { ContainerBudget, ascii, child, copyRange, partial, startsWith } from "./child-writer.js";
+import { ContainerBudget, ascii, partial, startsWith, storedMember } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 
 /**
@@ -146,23 +146,7 @@ export async function* extractAr(source: ByteSource, context: ExtractContext): A
       );
       continue;
     }
-    const admitted = budget.admit(name, size);
-    if (admitted !== undefined) {
-      yield admitted;
-      if (budget.members > context.budgets.maxMembers) return;
-      continue;
-    }
-    if (offset + size > source.size) {
-      const available = Math.max(0, source.size - offset);
-      if (available > 0)
-        yield child(name, "ar", await copyRange(source, offset, available, context, name), {
-          offsetInParent: offset,
-        });
-      yield partial("corrupt", `member ${name} truncated: ${available} of ${size} bytes`);
-      return;
-    }
-    budget.written += size;
-    yield child(name, "ar", await copyRange(source, offset, size, context, name), { offsetInParent: offset });
+    if ((yield* storedMember(source, context, budget, "ar", name, offset, size)) === "stop") return;
   }
 }
 

@@ -3,7 +3,13 @@ import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { threadId } from "node:worker_threads";
 import type { ByteSource, FileRange } from "../model/bytes.js";
-import type { ChildArtifact, ExtractContext, PartialNotice, SkippedMember } from "./extractor.js";
+import type {
+  ChildArtifact,
+  ExtractContext,
+  ExtractEvent,
+  PartialNotice,
+  SkippedMember,
+} from "./extractor.js";
 
 /** Children up to this size stay in memory; larger ones spill to a file under tempDir. */
 export const MEMORY_CHILD_LIMIT = 8 * 1024 * 1024;
@@ -171,6 +177,39 @@ export async function copyRange(
     await writer.write(chunk);
   }
   return writer.finish();
+}
+
+/**
+ * A member a container stores as it is, `size` bytes at `offset` (a tar's or an ar's): admitted by the
+ * budget, then yielded as a child at its offset; when the container ends first, the part that is there and a
+ * `corrupt` notice. Resolves to "stop" when the container's walk must end (past the member budget, or cut).
+ */
+export async function* storedMember(
+  source: ByteSource,
+  context: ExtractContext,
+  budget: ContainerBudget,
+  via: string,
+  name: string,
+  offset: number,
+  size: number,
+): AsyncGenerator<ExtractEvent, "next" | "stop"> {
+  const admitted = budget.admit(name, size);
+  if (admitted !== undefined) {
+    yield admitted;
+    return budget.members > context.budgets.maxMembers ? "stop" : "next";
+  }
+  if (offset + size > source.size) {
+    const available = Math.max(0, source.size - offset);
+    if (available > 0)
+      yield child(name, via, await copyRange(source, offset, available, context, name), {
+        offsetInParent: offset,
+      });
+    yield partial("corrupt", `member ${name} truncated: ${available} of ${size} bytes`);
+    return "stop";
+  }
+  budget.written += size;
+  yield child(name, via, await copyRange(source, offset, size, context, name), { offsetInParent: offset });
+  return "next";
 }
 
 /** Reads a little-endian unsigned 64-bit integer as a number (exact below 2^53). */

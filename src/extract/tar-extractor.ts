@@ -1,5 +1,5 @@
 import type { ByteSource } from "../model/bytes.js";
-import { COPY_CHUNK, ChildWriter, ContainerBudget, child, copyRange, partial } from "./child-writer.js";
+import { COPY_CHUNK, ChildWriter, ContainerBudget, child, partial, storedMember } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
 
 const BLOCK = 512;
@@ -310,25 +310,7 @@ export async function* extractTar(source: ByteSource, context: ExtractContext): 
       yield child(name, "tar", await expandSparse(source, dataOffset, sparse, context, name));
       continue;
     }
-    const admitted = budget.admit(name, size);
-    if (admitted !== undefined) {
-      yield admitted;
-      if (budget.members > context.budgets.maxMembers) return;
-      continue;
-    }
-    if (dataOffset + size > source.size) {
-      const available = Math.max(0, source.size - dataOffset);
-      if (available > 0)
-        yield child(name, "tar", await copyRange(source, dataOffset, available, context, name), {
-          offsetInParent: dataOffset,
-        });
-      yield partial("corrupt", `member ${name} truncated: ${available} of ${size} bytes`);
-      return;
-    }
-    budget.written += size;
-    yield child(name, "tar", await copyRange(source, dataOffset, size, context, name), {
-      offsetInParent: dataOffset,
-    });
+    if ((yield* storedMember(source, context, budget, "tar", name, dataOffset, size)) === "stop") return;
   }
   if (position < source.size) yield partial("corrupt", `tar ends in a partial block at offset ${position}`);
 }
