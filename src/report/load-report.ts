@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ScanReport } from "../model/report.js";
+import { parseJsonBytes } from "./json-bytes.js";
 
 /** A report file that is not JSON or does not follow schema/scan-report.schema.json. */
 export class ReportFileError extends Error {
@@ -21,12 +22,13 @@ function validate(): ValidateFunction {
 
 /**
  * Parses a JSON scan report read from disk and checks it against the schema, so that later code (and the
- * HTML it renders) can trust its types. `name` is used in the messages.
+ * HTML it renders) can trust its types. `name` is used in the messages. Give the file's bytes rather than its
+ * text when it may be large: a report of a few hundred thousand artifacts is longer than a string can be.
  */
-export function parseScanReport(text: string, name: string): ScanReport {
+export function parseScanReport(content: string | Uint8Array, name: string): ScanReport {
   let value: unknown;
   try {
-    value = JSON.parse(text);
+    value = typeof content === "string" ? JSON.parse(content) : parseJsonBytes(content);
   } catch (error) {
     throw new ReportFileError(`${name}: not JSON: ${(error as Error).message}`, { cause: error });
   }

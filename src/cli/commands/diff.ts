@@ -1,3 +1,4 @@
+import { constants } from "node:buffer";
 import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
@@ -19,16 +20,19 @@ function isSeverity(text: string): text is Severity {
 }
 
 export async function readReportFile(path: string, shown: string): Promise<ScanReport> {
-  let text: string;
+  let bytes: Uint8Array;
   try {
-    text = await readFile(path, "utf8");
+    bytes = await readFile(path);
   } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
     throw new UsageError(
-      `cannot read ${shown}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      code === "ERR_FS_FILE_TOO_LARGE"
+        ? `cannot read ${shown}: larger than the ${String(constants.MAX_LENGTH)} bytes a buffer can hold`
+        : `cannot read ${shown}: ${code ?? (error as Error).message}`,
     );
   }
   try {
-    return parseScanReport(text, shown);
+    return parseScanReport(bytes, shown);
   } catch (error) {
     if (error instanceof ReportFileError) throw new UsageError(error.message);
     throw error;
