@@ -1,5 +1,6 @@
 #!/usr/bin/env node
 import { isStrayPdfJsRejection } from "../extract/pdf-extractor.js";
+import { batched } from "./batches.js";
 import { run } from "./run.js";
 
 // The only place that touches process: argv, streams, signals and the exit code.
@@ -70,4 +71,6 @@ for (const stream of [process.stdout, process.stderr])
     process.exit();
   });
 await write(process.stdout, result.stdout);
+// A report longer than one string, about a megabyte at a time, each written before the next is made.
+for (const text of batched(result.stdoutPieces ?? [])) await write(process.stdout, text);
 await write(process.stderr, result.stderr);

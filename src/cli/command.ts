@@ -18,6 +18,8 @@ export interface CommandIo {
 export interface CommandResult {
   readonly exitCode: 0 | 1 | 2;
   readonly stdout: string;
+  /** More of stdout, written after `stdout`: a report that may be longer than one string can be. */
+  readonly stdoutPieces?: Iterable<string>;
   readonly stderr: string;
 }
 

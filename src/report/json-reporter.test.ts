@@ -3,7 +3,8 @@ import { REPORT_SCHEMA_VERSION } from "../model/report.js";
 import type { ScanReport } from "../model/report.js";
 import { draft07Validator, errorsOf } from "../../test/report/schema-validators.js";
 import { interruptedReport, sampleReport, xssReport } from "../../test/report/sample-report.js";
-import { canonicalize, formatJson, stableJson, stableJsonPieces } from "./json-reporter.js";
+import { formatSarif, formatSarifPieces } from "./sarif-reporter.js";
+import { canonicalize, formatJson, jsonPieces, stableJson, stableJsonPieces } from "./json-reporter.js";
 
 /** The same report with every object's keys inserted in reverse order. */
 function reversedKeys(value: unknown): unknown {
@@ -94,5 +95,35 @@ describe("stableJson in pieces", () => {
     const largest = Math.max(...pieces.map((piece) => piece.length));
     expect(largest).toBeLessThan(formatJson(report).length / 4);
     expect(pieces.length).toBeGreaterThan(report.findings.length + report.coverage.length);
+  });
+});
+
+describe("jsonPieces", () => {
+  it("equals JSON.stringify(value, null, 2), keys in their own order, cut at any depth", () => {
+    const values: unknown[] = [
+      sampleReport(),
+      reversedKeys(xssReport()),
+      { a: undefined, b: [undefined, 1, { c: undefined }], e: { f: undefined }, g: [] },
+      [[], [[1, [2, { x: "multi\nline" }]]], { y: [{}] }],
+      { z: 1, a: { "10": 2, "2": 3, b: null }, 'key \u2028 "': "值 ✓" },
+      "just a string",
+      null,
+    ];
+    for (const value of values)
+      for (const depth of [0, 1, 2, 3, 6, 20])
+        expect([...jsonPieces(value, depth)].join("")).toBe(JSON.stringify(value, null, 2));
+  });
+
+  it("cuts a SARIF log down to each artifact and notification, with the same text as formatSarif", () => {
+    for (const report of [sampleReport(), xssReport(), interruptedReport()]) {
+      const pieces = [...formatSarifPieces(report)];
+      const text = formatSarif(report);
+      expect(pieces.join("")).toBe(text);
+      const artifacts = (JSON.parse(text) as { runs: { artifacts: unknown[] }[] }).runs[0]!.artifacts;
+      expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(
+        Math.max(...artifacts.map((artifact) => JSON.stringify(artifact, null, 2).length)) * 12,
+      );
+      expect(pieces.length).toBeGreaterThan(artifacts.length);
+    }
   });
 });

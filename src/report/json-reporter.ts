@@ -91,11 +91,15 @@ export function canonicalize(value: unknown): unknown {
   return value;
 }
 
-/** Members deeper than this are written by one JSON.stringify call each. */
-const PIECE_DEPTH = 2;
+/** How a value is cut into pieces: members deeper than `depth` are written by one JSON.stringify call each. */
+interface PieceShape {
+  readonly depth: number;
+  /** Keys in the report's canonical order (else in the objects' own order, as JSON.stringify writes them). */
+  readonly canonical: boolean;
+}
 
-function* pieces(value: unknown, indent: string, depth: number): Generator<string> {
-  if (depth < PIECE_DEPTH && value !== null && typeof value === "object") {
+function* pieces(value: unknown, indent: string, depth: number, shape: PieceShape): Generator<string> {
+  if (depth < shape.depth && value !== null && typeof value === "object") {
     const inner = `${indent}  `;
     if (Array.isArray(value)) {
       if (value.length > 0) {
@@ -103,7 +107,7 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
         for (let index = 0; index < value.length; index++) {
           yield inner;
           // As JSON.stringify writes an array's undefined: null.
-          yield* value[index] === undefined ? ["null"] : pieces(value[index], inner, depth + 1);
+          yield* value[index] === undefined ? ["null"] : pieces(value[index], inner, depth + 1, shape);
           yield index < value.length - 1 ? ",\n" : "\n";
         }
         yield `${indent}]`;
@@ -111,15 +115,14 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
       }
     } else {
       const source = value as Record<string, unknown>;
-      const keys = Object.keys(source)
-        .filter((key) => source[key] !== undefined)
-        .sort(compareKeys);
+      const keys = Object.keys(source).filter((key) => source[key] !== undefined);
+      if (shape.canonical) keys.sort(compareKeys);
       if (keys.length > 0) {
         yield "{\n";
         for (let index = 0; index < keys.length; index++) {
           const key = keys[index]!;
           yield `${inner}${JSON.stringify(key)}: `;
-          yield* pieces(source[key], inner, depth + 1);
+          yield* pieces(source[key], inner, depth + 1, shape);
           yield index < keys.length - 1 ? ",\n" : "\n";
         }
         yield `${indent}}`;
@@ -127,7 +130,7 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
       }
     }
   }
-  const text = JSON.stringify(canonicalize(value), null, 2);
+  const text = JSON.stringify(shape.canonical ? canonicalize(value) : value, null, 2);
   yield indent === "" ? text : text.replaceAll("\n", `\n${indent}`);
 }
 
@@ -137,8 +140,16 @@ function* pieces(value: unknown, indent: string, depth: number): Generator<strin
  * character is not Latin-1) plus its encoded copy.
  */
 export function* stableJsonPieces(value: unknown): Generator<string> {
-  yield* pieces(value, "", 0);
+  yield* pieces(value, "", 0, { depth: 2, canonical: true });
   yield "\n";
+}
+
+/**
+ * `JSON.stringify(value, null, 2)`'s text, for plain data, in pieces down to `depth` levels: for output that
+ * may be longer than the longest string Node can make (a SARIF log of half a million artifacts).
+ */
+export function jsonPieces(value: unknown, depth: number): Generator<string> {
+  return pieces(value, "", 0, { depth, canonical: false });
 }
 
 /** Canonical JSON: stable key order, 2-space indent, trailing newline. */

@@ -4,6 +4,7 @@ import type { LocationLayer } from "../model/location.js";
 import type { RuleSummary, ScanReport } from "../model/report.js";
 import type { Severity } from "../model/rule.js";
 import { describeFinding } from "./describe-finding.js";
+import { jsonPieces } from "./json-reporter.js";
 import { BASIS_TEXTS, CATEGORY_LABELS, COVERAGE_REASON_LABELS, ENCODING_LABELS } from "./labels.js";
 
 /**
@@ -286,8 +287,16 @@ function notification(entry: CoverageEntry, artifacts: ArtifactTable): Json {
   };
 }
 
-/** The SARIF 2.1.0 log as canonical JSON. */
+/** The SARIF 2.1.0 log as JSON. */
 export function formatSarif(report: ScanReport): string {
+  return [...formatSarifPieces(report)].join("");
+}
+
+/**
+ * formatSarif's text in pieces, down to each artifact, result and notification, for a log longer than one
+ * string can be.
+ */
+export function* formatSarifPieces(report: ScanReport): Generator<string> {
   const artifacts = new ArtifactTable();
   const rules: RuleSummary[] = [...report.rules];
   const known = new Set(rules.map((rule) => rule.id));
@@ -343,5 +352,7 @@ export function formatSarif(report: ScanReport): string {
       },
     ],
   };
-  return `${JSON.stringify(log, null, 2)}\n`;
+  // runs[0].invocations[0].toolExecutionNotifications[i] is six levels down.
+  yield* jsonPieces(log, 6);
+  yield "\n";
 }

@@ -1,12 +1,17 @@
-import { mkdir, mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import type { ScanReport } from "../../model/report.js";
-import { UsageError } from "../command.js";
+import { UsageError, type CommandResult } from "../command.js";
 import { run } from "../run.js";
 import { FORMATS, formatters } from "../../report/index.js";
 import { loadFormatter, parseSize } from "./scan.js";
+
+/** All a command wrote to stdout. */
+function stdoutOf(result: CommandResult): string {
+  return result.stdout + [...(result.stdoutPieces ?? [])].join("");
+}
 
 describe("--max-file-size", () => {
   it("reads plain bytes and binary suffixes", () => {
@@ -32,7 +37,11 @@ describe("the rule pack cache", () => {
       env,
       stdoutIsTTY: false,
     });
-    return { ...result, stdout: result.stdout.replace(/"generatedAt": "[^"]*"/u, "") };
+    return {
+      exitCode: result.exitCode,
+      stderr: result.stderr,
+      stdout: stdoutOf(result).replace(/"generatedAt": "[^"]*"/u, ""),
+    };
   }
 
   it("is written on the first scan and gives the same report on the next; --no-cache leaves it alone", async () => {
@@ -73,7 +82,7 @@ describe("the rule pack cache", () => {
           env: { CUSTODIET_CACHE_DIR: cacheDir },
           stdoutIsTTY: false,
         });
-        return JSON.parse(result.stdout) as ScanReport;
+        return JSON.parse(stdoutOf(result)) as ScanReport;
       };
       await scanJson(home);
       expect((await readdir(cacheDir)).length).toBeGreaterThan(0);
@@ -99,5 +108,28 @@ describe("the rule pack cache", () => {
 describe("--format", () => {
   it("loads, for every format, the formatter report/index.ts names", async () => {
     for (const format of FORMATS) expect(await loadFormatter(format)).toBe(formatters[format]);
+  });
+
+  it("gives JSON and SARIF to stdout in pieces, the same text as the file", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "custodiet-scan-pieces-"));
+    try {
+      await writeFile(join(dir, "face.h"), "typedef enum { EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n");
+      for (const format of ["json", "sarif"]) {
+        const io = { cwd: dir, env: { CUSTODIET_CACHE_DIR: "" }, stdoutIsTTY: false };
+        const args = ["scan", "face.h", "--jobs", "1", "--quiet", "--format", format];
+        const piecewise = await run(args, io);
+        expect(piecewise.stdout).toBe("");
+        const pieces = [...(piecewise.stdoutPieces ?? [])];
+        expect(pieces.length).toBeGreaterThan(10);
+        await run([...args, "--output", `r.${format}`], io);
+        const file = await readFile(join(dir, `r.${format}`), "utf8");
+        expect(pieces.join("").replace(/"generatedAt": "[^"]*"/gu, "")).toBe(
+          file.replace(/"generatedAt": "[^"]*"/gu, ""),
+        );
+        expect(file).toContain("EM_NATION_TYPE_UYGUR");
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 });

@@ -11,6 +11,7 @@ import type { Format, Formatter } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
 import { RuleError } from "../../rules/rule-error.js";
 import type { Baseline } from "../../findings/baseline.js";
+import { batched } from "../batches.js";
 import { UsageError, type CommandIo, type CommandResult } from "../command.js";
 import { ruleCacheDir } from "../cache-dir.js";
 import { formatProgress } from "../progress.js";
@@ -55,6 +56,15 @@ const FORMATTERS = {
   csv: async () => (await import("../../report/csv-reporter.js")).formatCsv,
   md: async () => (await import("../../report/markdown-reporter.js")).formatMarkdown,
 } satisfies Record<Format, () => Promise<Formatter>>;
+
+/**
+ * The formats whose text may be longer than the longest string Node can make (they hold every artifact of
+ * the scan), in pieces.
+ */
+const PIECE_FORMATTERS: Partial<Record<Format, () => Promise<(report: ScanReport) => Iterable<string>>>> = {
+  json: async () => (await import("../../report/json-reporter.js")).formatJsonPieces,
+  sarif: async () => (await import("../../report/sarif-reporter.js")).formatSarifPieces,
+};
 
 /** The formatter of a --format name. */
 export function loadFormatter(format: Format): Promise<Formatter> {
@@ -272,18 +282,20 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
   }
 
   let stdout = "";
+  let stdoutPieces: Iterable<string> | undefined;
   for (const request of requests) {
+    // Written piece by piece: the JSON of a tree of 100,000 artifacts is never one string in memory, and
+    // that of a million could not be.
+    const piecewise = await PIECE_FORMATTERS[request.format]?.();
     if (request.output === undefined) {
-      const format = await loadFormatter(request.format);
-      stdout += format(report, { color });
+      if (piecewise !== undefined) stdoutPieces = piecewise(report);
+      else stdout += (await loadFormatter(request.format))(report, { color });
       continue;
     }
     const path = resolve(io.cwd, request.output);
     await mkdir(dirname(path), { recursive: true });
-    if (request.format === "json") {
-      // Written piece by piece: the JSON of a tree of 100,000 artifacts is never one string in memory.
-      const { formatJsonPieces } = await import("../../report/json-reporter.js");
-      await writePieces(path, formatJsonPieces(report));
+    if (piecewise !== undefined) {
+      await writePieces(path, piecewise(report));
     } else {
       const format = await loadFormatter(request.format);
       await writeFile(path, format(report, { color: false }));
@@ -302,25 +314,19 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     failOn === "none"
       ? 0
       : report.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;
-  return { exitCode: failing > 0 ? 1 : 0, stdout, stderr: notes.map((note) => `${note}\n`).join("") };
+  return {
+    exitCode: failing > 0 ? 1 : 0,
+    stdout,
+    ...(stdoutPieces !== undefined ? { stdoutPieces } : {}),
+    stderr: notes.map((note) => `${note}\n`).join(""),
+  };
 }
 
 /** Writes text given in pieces, about a megabyte at a time (writeFile on a handle writes all of it, at the end). */
 async function writePieces(path: string, pieces: Iterable<string>): Promise<void> {
   const file = await open(path, "w");
   try {
-    let batch: string[] = [];
-    let length = 0;
-    for (const piece of pieces) {
-      batch.push(piece);
-      length += piece.length;
-      if (length >= 1 << 20) {
-        await file.writeFile(batch.join(""));
-        batch = [];
-        length = 0;
-      }
-    }
-    if (length > 0) await file.writeFile(batch.join(""));
+    for (const text of batched(pieces)) await file.writeFile(text);
   } finally {
     await file.close();
   }
