@@ -14,7 +14,7 @@ export interface CommandIo {
   readonly stopped?: () => void;
 }
 
-/** Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or fatal error. */
+/** Exit codes: 0 nothing at or above the threshold, 1 findings, 2 usage or fatal error (or a scan stopped short). */
 export interface CommandResult {
   readonly exitCode: 0 | 1 | 2;
   readonly stdout: string;

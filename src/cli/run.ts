@@ -14,7 +14,8 @@ Usage:
   custodiet verify DIR [--artifacts PATH...]   check a signed evidence bundle
   custodiet --version | --help
 
-Exit codes: 0 nothing at or above --fail-on, 1 findings (or failed checks), 2 usage or fatal error;
+Exit codes: 0 nothing at or above --fail-on, 1 findings (or failed checks), 2 usage or fatal error
+(or a scan stopped with its memory full; it still writes its reports, marked interrupted);
 130 or 143 stopped by Ctrl-C or SIGTERM (a scan still writes its reports, marked interrupted).
 Run "custodiet scan --help" for the scan options.`;
 

@@ -26,6 +26,7 @@ import { toDisplayPath, walkInputs, type Exclusion } from "../sources/walk.js";
 import { TOOL_VERSION } from "../version.js";
 import { createTaskRunner } from "./pool.js";
 import { threadedHasher } from "./hasher.js";
+import { watchHeap } from "./heap-watch.js";
 import { hashThreadOn, jobsOf, mayHoldLongStreams } from "./threads.js";
 import {
   interruptedResult,
@@ -73,6 +74,12 @@ export interface ScanOptions {
   readonly reportWhenStopped?: boolean;
   /** The clock for `generatedAt` (tests pin it). */
   readonly now?: () => Date;
+  /**
+   * Share of the JavaScript heap's limit (default 0.75) above which the scan takes no new artifact and reports
+   * what it has, with `interrupted` saying why: every artifact adds an entry to the report held in memory,
+   * and a scan of millions would otherwise reach the limit, where V8 ends the process with nothing written.
+   */
+  readonly maxHeapShare?: number;
   /** Bytes per read. */
   readonly chunkSize?: number;
   /**
@@ -96,6 +103,8 @@ const DEFAULT_CHUNK = 4 * WINDOW_BYTES;
 const IN_FLIGHT_PER_JOB = 4;
 /** Waiting children held in memory at most; the rest wait in temp files. */
 const MAX_PENDING_MEMORY = 128 << 20;
+/** Leaves a quarter of the heap for the reports, which sort the ledger and write it in pieces. */
+const DEFAULT_MAX_HEAP_SHARE = 0.75;
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const cwd = options.cwd ?? process.cwd();
@@ -161,6 +170,9 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const partial = options.reportWhenStopped === true;
   /** The stop came before the work was done (a stop after the last artifact changes nothing). */
   let stoppedEarly = false;
+  const heap = watchHeap(options.maxHeapShare ?? DEFAULT_MAX_HEAP_SHARE);
+  /** Set once the heap is too full to take another artifact: the artifacts running finish, no more start. */
+  let heapStop: string | undefined;
   const inFlight = new Set<Promise<void>>();
   const limit = jobs * IN_FLIGHT_PER_JOB;
   /** Bytes of waiting children held in memory, bounded by MAX_PENDING_MEMORY. */
@@ -246,6 +258,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     inputOf.delete(task.id);
     const state = inputs.get(input)!;
     if (--state.live === 0) inputs.delete(input);
+    heapStop ??= heap.full();
     report();
   };
 
@@ -352,7 +365,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         break;
       }
       options.signal?.throwIfAborted();
-      while (inFlight.size < limit) {
+      while (heapStop === undefined && inFlight.size < limit) {
         const task = pending.pop() ?? (await nextInput());
         if (task === undefined) break;
         pendingMemory -= task.bytes?.length ?? 0;
@@ -360,17 +373,22 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         parentOf.delete(task.id);
       }
       if (inFlight.size === 0 && pending.length === 0 && walk.done) break;
+      if (inFlight.size === 0 && heapStop !== undefined) {
+        stoppedEarly = true;
+        break;
+      }
       if (inFlight.size > 0) await Promise.race([...inFlight, stopped]);
     }
   } finally {
     // A stopped walk lets go of the folder it had open.
     if (!walk.done) await walker.return(undefined).catch(() => undefined);
+    heap.close();
     await runner.close();
     await hasher?.close();
     await Promise.allSettled(inFlight);
     await rm(tempRoot, { recursive: true, force: true });
   }
-  const interrupted = partial && stoppedEarly;
+  const interrupted = (partial || heapStop !== undefined) && stoppedEarly;
   if (interrupted) {
     // Children that were waiting never ran: each is in the ledger, as every artifact is.
     for (const task of pending.splice(0))
@@ -417,7 +435,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     summary: buildSummary(kept, coverage),
     ...(interrupted
       ? {
-          interrupted: `the scan was stopped after ${filesDone} artifacts${walk.done ? "" : "; files the walk had not reached are not listed"}`,
+          interrupted: `the scan was stopped after ${filesDone} artifacts${heapStop !== undefined && !(options.signal?.aborted ?? false) ? `, as ${heapStop}` : ""}${walk.done ? "" : "; files the walk had not reached are not listed"}`,
         }
       : {}),
   };

@@ -36,9 +36,9 @@ export interface ScanReport {
   readonly findings: readonly Finding[];
   readonly coverage: readonly CoverageEntry[];
   /**
-   * Set when the scan was stopped before it finished (Ctrl-C): what happened, in words. The findings are
-   * those made until then; artifacts being scanned or waiting are `interrupted` in the coverage; files the
-   * walk had not reached are not listed.
+   * Set when the scan was stopped before it finished (Ctrl-C, or its memory full): what happened, in words.
+   * The findings are those made until then; artifacts waiting (and, on Ctrl-C, those being scanned) are
+   * `interrupted` in the coverage; files the walk had not reached are not listed.
    */
   readonly interrupted?: string;
   readonly summary: {

@@ -229,6 +229,11 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       maxFileSize,
       ...(jobs !== undefined ? { jobs } : {}),
       ...(hashThread !== undefined ? { hashThread } : {}),
+      // SARIF and the evidence manifest each build a second table of every artifact before they write:
+      // they need the heap the ledger holds again (SARIF ~1.2 times it), so such a scan stops sooner.
+      ...(requests.some((request) => request.format === "sarif") || values.evidence !== undefined
+        ? { maxHeapShare: 0.4 }
+        : {}),
       budgets: {
         ...(maxDepth !== undefined ? { maxDepth } : {}),
         ...(maxTotalBytes !== undefined ? { maxTotalBytes } : {}),
@@ -314,8 +319,10 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     failOn === "none"
       ? 0
       : report.findings.filter((f) => severityRank(f.severity) >= severityRank(failOn)).length;
+  // A scan that stopped by itself (its memory full) did not do what it was asked: never a pass.
+  const incomplete = report.interrupted !== undefined && io.signal?.aborted !== true;
   return {
-    exitCode: failing > 0 ? 1 : 0,
+    exitCode: incomplete ? 2 : failing > 0 ? 1 : 0,
     stdout,
     ...(stdoutPieces !== undefined ? { stdoutPieces } : {}),
     stderr: notes.map((note) => `${note}\n`).join(""),

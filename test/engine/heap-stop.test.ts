@@ -1,0 +1,54 @@
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { zipSync } from "fflate";
+import { describe, expect, it } from "vitest";
+import { tempFolder } from "../helpers.js";
+import { scan } from "../../src/engine/scan.js";
+
+const HEADER = "typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n";
+
+/** Six inputs, one of them a zip of eight headers; every file holds a finding. */
+function tree(): string {
+  const dir = tempFolder();
+  writeFileSync(join(dir, "a-nation.h"), HEADER);
+  const members: Record<string, Uint8Array> = {};
+  for (let index = 0; index < 8; index++) members[`m${index}.h`] = new TextEncoder().encode(HEADER);
+  writeFileSync(join(dir, "b-sdk.zip"), zipSync(members, { level: 6 }));
+  for (let index = 0; index < 4; index++) writeFileSync(join(dir, `c${index}.h`), HEADER);
+  return dir;
+}
+
+describe("a scan whose heap is full", () => {
+  it("takes no more artifacts, finishes those begun and reports them with their findings, marked interrupted", async () => {
+    const dir = tree();
+    // Any heap is over a share of 0: the scan is full after its first artifact.
+    const report = await scan({ paths: [dir], jobs: 1, maxHeapShare: 0 });
+    expect(report.interrupted).toMatch(
+      /^the scan was stopped after \d+ artifacts, as its memory was full: the JavaScript heap (?:kept \d+ MB after its last full collection \(\d+ MB in use\)|had \d+ MB in use) of the \d+ MB it may have/u,
+    );
+    const scanned = report.coverage.filter((entry) => entry.status === "scanned");
+    expect(scanned.length).toBeGreaterThan(0);
+    // The zip's members waited; what had begun was finished, not cut off.
+    expect(report.coverage.some((entry) => entry.reason === "interrupted")).toBe(true);
+    expect(report.coverage.length).toBeLessThan(6 + 8);
+    for (const entry of report.coverage) {
+      expect(entry.reason !== "unreadable" && !/crash/u.test(entry.detail ?? ""), JSON.stringify(entry)).toBe(
+        true,
+      );
+      if (entry.status !== "scanned") expect(entry.reason).toBe("interrupted");
+    }
+    // Every scanned header's finding is in the report.
+    const withFindings = new Set(report.findings.map((finding) => finding.location));
+    for (const entry of scanned)
+      if (entry.location.endsWith(".h")) expect(withFindings.has(entry.location), entry.location).toBe(true);
+    expect(report.summary.findings).toBe(report.findings.length);
+  });
+
+  it("changes nothing while the heap has room", async () => {
+    const dir = tree();
+    const full = await scan({ paths: [dir], jobs: 1, maxHeapShare: 1 });
+    expect(full.interrupted).toBeUndefined();
+    expect(full.coverage.filter((entry) => entry.status === "scanned")).toHaveLength(6 + 8);
+    expect(full.findings.length).toBe(5 + 8);
+  });
+});
