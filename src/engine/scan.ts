@@ -317,7 +317,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   };
 
   const walker = walkInputs(options.paths, cwd, options.exclude)[Symbol.asyncIterator]();
-  const walk = { done: false };
+  /** `last`: the path the walk gave last, so that a stopped scan can say where to go on from. */
+  const walk: { done: boolean; last?: string } = { done: false };
   const nextInput = async (): Promise<ArtifactTask | undefined> => {
     while (!walk.done) {
       const next = await walker.next();
@@ -326,6 +327,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         return undefined;
       }
       const input = next.value;
+      walk.last = input.displayPath;
       const layer: LocationLayer = { path: input.displayPath, via: "file", sha256: "", size: input.size };
       if (input.kind === "skipped") {
         skip([layer], input.reason, input.detail);
@@ -435,7 +437,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     summary: buildSummary(kept, coverage),
     ...(interrupted
       ? {
-          interrupted: `the scan was stopped after ${filesDone} artifacts${heapStop !== undefined && !(options.signal?.aborted ?? false) ? `, as ${heapStop}` : ""}${walk.done ? "" : "; files the walk had not reached are not listed"}`,
+          interrupted: `the scan was stopped after ${filesDone} artifacts${heapStop !== undefined && !(options.signal?.aborted ?? false) ? `, as ${heapStop}` : ""}${walk.done ? "" : `; files the walk had not reached${walk.last !== undefined ? ` (it walks names in order, and had reached ${walk.last})` : ""} are not listed`}`,
         }
       : {}),
   };

@@ -26,6 +26,10 @@ describe("a scan whose heap is full", () => {
     expect(report.interrupted).toMatch(
       /^the scan was stopped after \d+ artifacts, as its memory was full: the JavaScript heap (?:kept \d+ MB after its last full collection \(\d+ MB in use\)|had \d+ MB in use) of the \d+ MB it may have/u,
     );
+    // It says where the walk was, for the next scan to go on from.
+    expect(report.interrupted).toMatch(
+      /files the walk had not reached \(it walks names in order, and had reached .*c\d\.h\) are not listed$/u,
+    );
     const scanned = report.coverage.filter((entry) => entry.status === "scanned");
     expect(scanned.length).toBeGreaterThan(0);
     // The zip's members waited; what had begun was finished, not cut off.
