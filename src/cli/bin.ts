@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import { isStrayPdfJsRejection } from "../extract/pdf-extractor.js";
-import { batched } from "./batches.js";
+import { batched } from "../report/batched.js";
 import { run } from "./run.js";
 
 // The only place that touches process: argv, streams, signals and the exit code.

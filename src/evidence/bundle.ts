@@ -1,8 +1,9 @@
 import { createHash, sign } from "node:crypto";
-import { mkdir, writeFile } from "node:fs/promises";
+import { mkdir, open, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ScanReport } from "../model/report.js";
-import { formatJson, stableJson } from "../report/json-reporter.js";
+import { batched } from "../report/batched.js";
+import { formatJsonPieces, stableJsonPieces } from "../report/json-reporter.js";
 import {
   generateKeyPairPem,
   publicKeyFingerprint,
@@ -62,7 +63,12 @@ export interface ReportParts {
 }
 
 export function reportParts(report: ScanReport): ReportParts {
-  const hash = (value: unknown): string => sha256Hex(stableJson(value));
+  // In pieces: the coverage of a whole download archive is longer than a string can be.
+  const hash = (value: unknown): string => {
+    const digest = createHash("sha256");
+    for (const text of batched(stableJsonPieces(value))) digest.update(text, "utf8");
+    return digest.digest("hex");
+  };
   const { rules, findings, coverage, summary, ...header } = report;
   return {
     header: hash(header),
@@ -97,12 +103,14 @@ export function sha256Hex(bytes: Uint8Array | string): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** The manifest for a report; `reportBytes` is report.json exactly as written. */
-export function buildManifest(
-  report: ScanReport,
-  reportBytes: Uint8Array,
-  publicKeySha256: string,
-): Manifest {
+/** A file's SHA-256 and size, as the manifest lists them. */
+export interface FileDigest {
+  readonly sha256: string;
+  readonly size: number;
+}
+
+/** The manifest for a report; `reportFile` is the digest of report.json exactly as written. */
+export function buildManifest(report: ScanReport, reportFile: FileDigest, publicKeySha256: string): Manifest {
   // By location and by the layers' offsets and hashes: a container may hold two members of one name (an ar
   // library's two util.o), which share a location and are two artifacts.
   const artifacts = new Map<string, ManifestArtifact>();
@@ -132,7 +140,7 @@ export function buildManifest(
     reportSchemaVersion: report.schemaVersion,
     generatedAt: report.generatedAt,
     inputs: [...report.inputs],
-    files: { [BUNDLE_FILES.report]: { sha256: sha256Hex(reportBytes), size: reportBytes.length } },
+    files: { [BUNDLE_FILES.report]: { sha256: reportFile.sha256, size: reportFile.size } },
     // In the report's order, which tells artifacts of one location apart by their offsets and hashes.
     artifacts: [...artifacts.values()].sort((a, b) =>
       a.location < b.location ? -1 : a.location > b.location ? 1 : 0,
@@ -148,6 +156,24 @@ export function buildManifest(
  * key pair signs the bundle and its private half is dropped: the bundle is then only as trustworthy as the
  * public-key fingerprint you publish alongside it (see docs/evidence.md).
  */
+/** Writes text given in pieces as UTF-8, and says what it wrote. */
+async function writeHashed(path: string, pieces: Iterable<string>): Promise<FileDigest> {
+  const hash = createHash("sha256");
+  let size = 0;
+  const file = await open(path, "w");
+  try {
+    for (const text of batched(pieces)) {
+      const bytes = Buffer.from(text, "utf8");
+      hash.update(bytes);
+      size += bytes.length;
+      await file.writeFile(bytes);
+    }
+  } finally {
+    await file.close();
+  }
+  return { sha256: hash.digest("hex"), size };
+}
+
 export async function writeEvidenceBundle(
   dir: string,
   report: ScanReport,
@@ -156,9 +182,14 @@ export async function writeEvidenceBundle(
   const signingKey = key ?? signingKeyFromPem(generateKeyPairPem().privateKeyPem, "one-time key");
   const publicKey = publicKeyFromPem(signingKey.publicKeyPem);
   const publicKeySha256 = publicKeyFingerprint(publicKey);
-  const reportBytes = Buffer.from(formatJson(report), "utf8");
-  const manifest = buildManifest(report, reportBytes, publicKeySha256);
-  const manifestBytes = Buffer.from(stableJson(manifest), "utf8");
+  await mkdir(dir, { recursive: true });
+  // Both may be longer than a string can be (a scan of a whole download archive): the report is written and
+  // hashed a piece at a time, the manifest, which is signed whole, made as bytes.
+  const reportFile = await writeHashed(join(dir, BUNDLE_FILES.report), formatJsonPieces(report));
+  const manifest = buildManifest(report, reportFile, publicKeySha256);
+  const manifestBytes = Buffer.concat(
+    [...batched(stableJsonPieces(manifest))].map((text) => Buffer.from(text, "utf8")),
+  );
   const signatureFile: SignatureFile = {
     algorithm: "ed25519",
     signed: BUNDLE_FILES.manifest,
@@ -166,8 +197,6 @@ export async function writeEvidenceBundle(
     publicKeySha256,
     signature: sign(null, manifestBytes, signingKey.privateKey).toString("base64"),
   };
-  await mkdir(dir, { recursive: true });
-  await writeFile(join(dir, BUNDLE_FILES.report), reportBytes);
   await writeFile(join(dir, BUNDLE_FILES.manifest), manifestBytes);
   await writeFile(join(dir, BUNDLE_FILES.signature), `${JSON.stringify(signatureFile, null, 2)}\n`);
   await writeFile(join(dir, BUNDLE_FILES.publicKey), signingKey.publicKeyPem);

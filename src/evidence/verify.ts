@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { verify as verifySignature, type KeyObject } from "node:crypto";
 import { createHash } from "node:crypto";
 import type { ScanReport } from "../model/report.js";
+import { parseJsonBytes } from "../report/json-bytes.js";
 import {
   BUNDLE_FILES,
   reportParts,
@@ -74,7 +75,8 @@ async function listFiles(root: string, shown: string): Promise<{ path: string; s
 
 function parseJson(bytes: Buffer): unknown {
   try {
-    return JSON.parse(bytes.toString("utf8")) as unknown;
+    // A bundle's report may be longer than a string can be.
+    return parseJsonBytes(bytes);
   } catch {
     return undefined;
   }

@@ -11,7 +11,7 @@ import type { Format, Formatter } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
 import { RuleError } from "../../rules/rule-error.js";
 import type { Baseline } from "../../findings/baseline.js";
-import { batched } from "../batches.js";
+import { batched } from "../../report/batched.js";
 import { UsageError, type CommandIo, type CommandResult } from "../command.js";
 import { ruleCacheDir } from "../cache-dir.js";
 import { formatProgress } from "../progress.js";
