@@ -105,6 +105,31 @@ describe("the rule pack cache", () => {
   });
 });
 
+describe("--key", () => {
+  it("is read before the scan: a missing or wrong key stops it with a usage error and no report", async () => {
+    const dir = await mkdtemp(join(tmpdir(), "custodiet-scan-key-"));
+    try {
+      await writeFile(join(dir, "face.h"), "typedef enum { EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n");
+      await writeFile(join(dir, "junk.pem"), "not a key\n");
+      const io = { cwd: dir, env: { CUSTODIET_CACHE_DIR: "" }, stdoutIsTTY: false };
+      const scanWith = (...extra: string[]) =>
+        run(["scan", "face.h", "--quiet", "--format", "json", "--output", "r.json", ...extra], io);
+      const missing = await scanWith("--evidence", "bundle", "--key", "none.pem");
+      expect(missing.exitCode).toBe(2);
+      expect(missing.stderr).toMatch(/--key: cannot read key/u);
+      const junk = await scanWith("--evidence", "bundle", "--key", "junk.pem");
+      expect(junk.exitCode).toBe(2);
+      expect(junk.stderr).toMatch(/--key: .*not a PEM/u);
+      const alone = await scanWith("--key", "junk.pem");
+      expect(alone.exitCode).toBe(2);
+      expect(alone.stderr).toMatch(/give --evidence/u);
+      expect((await readdir(dir)).sort()).toEqual(["face.h", "junk.pem"]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe("--format", () => {
   it("loads, for every format, the formatter report/index.ts names", async () => {
     for (const format of FORMATS) expect(await loadFormatter(format)).toBe(formatters[format]);

@@ -6,6 +6,7 @@ import { prestartWorkers } from "../../engine/scan-worker.js";
 import { hashesOnThread, workersAhead } from "../../engine/threads.js";
 import { severityRank } from "../../findings/assemble.js";
 import { SEVERITIES, type Severity } from "../../model/rule.js";
+import type { SigningKey } from "../../evidence/index.js";
 import type { ScanReport } from "../../model/report.js";
 import type { Format, Formatter } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
@@ -192,6 +193,20 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     }
   }
 
+  // The signing key is read before the scan, not after an hour of it.
+  if (values.key !== undefined && values.evidence === undefined)
+    throw new UsageError("--key signs an evidence bundle: give --evidence DIR too");
+  let signingKey: SigningKey | undefined;
+  if (values.key !== undefined) {
+    const { loadSigningKey, EvidenceError } = await import("../../evidence/index.js");
+    try {
+      signingKey = await loadSigningKey(resolve(io.cwd, values.key));
+    } catch (error) {
+      if (error instanceof EvidenceError) throw new UsageError(`--key: ${error.message}`);
+      throw error;
+    }
+  }
+
   const started = Date.now();
   const progress = quiet ? undefined : io.progress;
   let lastDraw = 0;
@@ -229,8 +244,8 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       maxFileSize,
       ...(jobs !== undefined ? { jobs } : {}),
       ...(hashThread !== undefined ? { hashThread } : {}),
-      // SARIF and the evidence manifest each build a second table of every artifact before they write:
-      // they need the heap the ledger holds again (SARIF ~1.2 times it), so such a scan stops sooner.
+      // SARIF and the evidence manifest each build a second table of every artifact before they write
+      // (SARIF's ~1.2 times the ledger's heap, the manifest's ~0.3 times), so such a scan stops sooner.
       ...(requests.some((request) => request.format === "sarif") || values.evidence !== undefined
         ? { maxHeapShare: 0.4 }
         : {}),
@@ -308,10 +323,9 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     if (!quiet) notes.push(`wrote ${request.format} report to ${request.output}`);
   }
   if (values.evidence !== undefined) {
-    const { writeEvidenceBundle, loadSigningKey } = await import("../../evidence/index.js");
+    const { writeEvidenceBundle } = await import("../../evidence/index.js");
     const dir = resolve(io.cwd, values.evidence);
-    const key = values.key !== undefined ? await loadSigningKey(resolve(io.cwd, values.key)) : undefined;
-    const written = await writeEvidenceBundle(dir, report, key);
+    const written = await writeEvidenceBundle(dir, report, signingKey);
     if (!quiet)
       notes.push(`wrote signed evidence bundle to ${values.evidence} (${written.files.join(", ")})`);
   }
