@@ -75,9 +75,10 @@ export interface ScanOptions {
   /** The clock for `generatedAt` (tests pin it). */
   readonly now?: () => Date;
   /**
-   * Share of the JavaScript heap's limit (default 0.75) above which the scan takes no new artifact and reports
-   * what it has, with `interrupted` saying why: every artifact adds an entry to the report held in memory,
-   * and a scan of millions would otherwise reach the limit, where V8 ends the process with nothing written.
+   * Share of the heap's old-generation limit (default 0.75) above which the scan takes no new artifact and
+   * reports what it has, with `interrupted` saying why: every artifact adds an entry to the report held in
+   * memory, and a scan of millions would otherwise reach the limit, where V8 ends the process with nothing
+   * written (see watchHeap).
    */
   readonly maxHeapShare?: number;
   /** Bytes per read. */
@@ -105,6 +106,18 @@ const IN_FLIGHT_PER_JOB = 4;
 const MAX_PENDING_MEMORY = 128 << 20;
 /** Leaves a quarter of the heap for the reports, which sort the ledger and write it in pieces. */
 const DEFAULT_MAX_HEAP_SHARE = 0.75;
+
+/**
+ * What a stopped scan's report says: how far it got, why when it stopped by itself (`why`), and, when the
+ * walk had not ended, where it was (`walkedTo`: the last path it gave, "" for none yet).
+ */
+function stoppedText(filesDone: number, why: string | undefined, walkedTo: string | undefined): string {
+  const where =
+    walkedTo === undefined
+      ? ""
+      : `; files the walk had not reached${walkedTo === "" ? "" : ` (it walks names in order, and had reached ${walkedTo})`} are not listed`;
+  return `the scan was stopped after ${filesDone} artifacts${why === undefined ? "" : `, as ${why}`}${where}`;
+}
 
 export async function scan(options: ScanOptions): Promise<ScanReport> {
   const cwd = options.cwd ?? process.cwd();
@@ -437,7 +450,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     summary: buildSummary(kept, coverage),
     ...(interrupted
       ? {
-          interrupted: `the scan was stopped after ${filesDone} artifacts${heapStop !== undefined && !(options.signal?.aborted ?? false) ? `, as ${heapStop}` : ""}${walk.done ? "" : `; files the walk had not reached${walk.last !== undefined ? ` (it walks names in order, and had reached ${walk.last})` : ""} are not listed`}`,
+          interrupted: stoppedText(
+            filesDone,
+            options.signal?.aborted === true ? undefined : heapStop,
+            walk.done ? undefined : (walk.last ?? ""),
+          ),
         }
       : {}),
   };
