@@ -1,8 +1,10 @@
+import { spawnSync } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { pathToFileURL } from "node:url";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
-import { tempFolder } from "../helpers.js";
+import { ROOT, tempFolder } from "../helpers.js";
 import { scan } from "../../src/engine/scan.js";
 
 const HEADER = "typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;\n";
@@ -54,5 +56,38 @@ describe("a scan whose heap is full", () => {
     expect(full.interrupted).toBeUndefined();
     expect(full.coverage.filter((entry) => entry.status === "scanned")).toHaveLength(6 + 8);
     expect(full.findings.length).toBe(5 + 8);
+  });
+});
+
+describe("watchHeap", () => {
+  it("says the heap is full before V8 gives up, under a small old generation", () => {
+    // The old generation's limit, not heap_size_limit (which holds the young generation's 48 MiB too): with
+    // 64 MiB of old space, three quarters of heap_size_limit is more than V8 will ever allow.
+    const script = `
+      import { watchHeap } from ${JSON.stringify(pathToFileURL(join(ROOT, "dist/engine/heap-watch.js")).href)};
+      const watch = watchHeap(0.75);
+      const kept = [];
+      for (let step = 0; step < 100000; step++) {
+        kept.push(Array.from({ length: 5000 }, (_, i) => ({ i, text: "x" + i })));
+        const why = watch.full();
+        if (why !== undefined) {
+          console.log(JSON.stringify({ step, why }));
+          process.exit(0);
+        }
+        await new Promise((resolve) => setImmediate(resolve));
+      }
+      console.log("never full");`;
+    const result = spawnSync(
+      process.execPath,
+      ["--max-old-space-size=64", "--input-type=module", "-e", script],
+      {
+        encoding: "utf8",
+        timeout: 60_000,
+      },
+    );
+    expect(result.signal, result.stderr.slice(0, 400)).toBeNull();
+    expect(result.status).toBe(0);
+    const { why } = JSON.parse(result.stdout) as { step: number; why: string };
+    expect(why).toMatch(/^its memory was full: the JavaScript heap .* of the 6\d MB it may have/u);
   });
 });
