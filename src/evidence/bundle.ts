@@ -151,11 +151,6 @@ export function buildManifest(report: ScanReport, reportFile: FileDigest, public
   };
 }
 
-/**
- * Writes report.json, manifest.json, manifest.sig and public-key.pem into `dir`. Without a key a one-time
- * key pair signs the bundle and its private half is dropped: the bundle is then only as trustworthy as the
- * public-key fingerprint you publish alongside it (see docs/evidence.md).
- */
 /** Writes text given in pieces as UTF-8, and says what it wrote. */
 async function writeHashed(path: string, pieces: Iterable<string>): Promise<FileDigest> {
   const hash = createHash("sha256");
@@ -174,6 +169,11 @@ async function writeHashed(path: string, pieces: Iterable<string>): Promise<File
   return { sha256: hash.digest("hex"), size };
 }
 
+/**
+ * Writes report.json, manifest.json, manifest.sig and public-key.pem into `dir`. Without a key a one-time
+ * key pair signs the bundle and its private half is dropped: the bundle is then only as trustworthy as the
+ * public-key fingerprint you publish alongside it (see docs/evidence.md).
+ */
 export async function writeEvidenceBundle(
   dir: string,
   report: ScanReport,
