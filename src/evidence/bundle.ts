@@ -1,8 +1,8 @@
 import { createHash, sign } from "node:crypto";
-import { mkdir, open, writeFile } from "node:fs/promises";
+import { mkdir, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { ScanReport } from "../model/report.js";
-import { batched } from "../report/batched.js";
+import { batched, writePieces } from "../report/batched.js";
 import { formatJsonPieces, stableJsonPieces } from "../report/json-reporter.js";
 import {
   generateKeyPairPem,
@@ -151,24 +151,6 @@ export function buildManifest(report: ScanReport, reportFile: FileDigest, public
   };
 }
 
-/** Writes text given in pieces as UTF-8, and says what it wrote. */
-async function writeHashed(path: string, pieces: Iterable<string>): Promise<FileDigest> {
-  const hash = createHash("sha256");
-  let size = 0;
-  const file = await open(path, "w");
-  try {
-    for (const text of batched(pieces)) {
-      const bytes = Buffer.from(text, "utf8");
-      hash.update(bytes);
-      size += bytes.length;
-      await file.writeFile(bytes);
-    }
-  } finally {
-    await file.close();
-  }
-  return { sha256: hash.digest("hex"), size };
-}
-
 /**
  * Writes report.json, manifest.json, manifest.sig and public-key.pem into `dir`. Without a key a one-time
  * key pair signs the bundle and its private half is dropped: the bundle is then only as trustworthy as the
@@ -185,7 +167,9 @@ export async function writeEvidenceBundle(
   await mkdir(dir, { recursive: true });
   // Both may be longer than a string can be (a scan of a whole download archive): the report is written and
   // hashed a piece at a time, the manifest, which is signed whole, made as bytes.
-  const reportFile = await writeHashed(join(dir, BUNDLE_FILES.report), formatJsonPieces(report));
+  const reportHash = createHash("sha256");
+  const reportSize = await writePieces(join(dir, BUNDLE_FILES.report), formatJsonPieces(report), reportHash);
+  const reportFile: FileDigest = { sha256: reportHash.digest("hex"), size: reportSize };
   const manifest = buildManifest(report, reportFile, publicKeySha256);
   const manifestBytes = Buffer.concat(
     [...batched(stableJsonPieces(manifest))].map((text) => Buffer.from(text, "utf8")),

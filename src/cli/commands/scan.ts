@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { prestartHashThread } from "../../engine/hasher.js";
@@ -12,7 +12,7 @@ import type { Format, Formatter } from "../../report/index.js";
 import { InputError } from "../../sources/walk.js";
 import { RuleError } from "../../rules/rule-error.js";
 import type { Baseline } from "../../findings/baseline.js";
-import { batched } from "../../report/batched.js";
+import { writePieces } from "../../report/batched.js";
 import { UsageError, type CommandIo, type CommandResult } from "../command.js";
 import { ruleCacheDir } from "../cache-dir.js";
 import { formatProgress } from "../progress.js";
@@ -341,14 +341,4 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
     ...(stdoutPieces !== undefined ? { stdoutPieces } : {}),
     stderr: notes.map((note) => `${note}\n`).join(""),
   };
-}
-
-/** Writes text given in pieces, about a megabyte at a time (writeFile on a handle writes all of it, at the end). */
-async function writePieces(path: string, pieces: Iterable<string>): Promise<void> {
-  const file = await open(path, "w");
-  try {
-    for (const text of batched(pieces)) await file.writeFile(text);
-  } finally {
-    await file.close();
-  }
 }
