@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from "node:crypto";
 import { closeSync, mkdtempSync, openSync, rmSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { buildAutomaton, compileNeedles, StreamMatcher, WINDOW_BYTES } from "../match/index.js";
@@ -402,7 +402,7 @@ describe("a hashing thread started ahead", () => {
     }
   });
 
-  it("is wanted for one job with a spare core, when an input is a folder or a file of a megabyte or more", () => {
+  it("is wanted with two cores per job, when an input is a folder or a file of 256 KiB or more", () => {
     const folder = mkdtempSync(join(tmpdir(), "custodiet-hasher-"));
     try {
       writeFileSync(join(folder, "small"), randomBytes(1000));
@@ -413,7 +413,10 @@ describe("a hashing thread started ahead", () => {
       expect(hashesOnThread({ ...on, paths: ["."] })).toBe(true);
       expect(hashesOnThread({ ...on, paths: ["missing"] })).toBe(true);
       expect(hashesOnThread({ ...on, paths: ["."], hashThread: false })).toBe(false);
-      expect(hashesOnThread({ cwd: folder, paths: ["."], jobs: 2 })).toBe(false);
+      // One per scanning thread, when there are two cores per job.
+      expect(hashesOnThread({ cwd: folder, paths: ["."], jobs: 2 })).toBe(availableParallelism() >= 4);
+      expect(hashesOnThread({ cwd: folder, paths: ["."], jobs: 4096 })).toBe(false);
+      expect(hashesOnThread({ cwd: folder, paths: ["."], jobs: 4096, hashThread: true })).toBe(true);
     } finally {
       rmSync(folder, { recursive: true, force: true });
     }

@@ -111,6 +111,36 @@ describe("the task runner", () => {
     expect(small.workers.started).toBe(0);
     expect(smallResults.map((result) => result.status)).toEqual(["scanned", "scanned", "scanned"]);
   });
+
+  it("gives workers hashing threads of their own when asked, with the same results", async () => {
+    const pack = await loadRulePack();
+    const setup = { rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 1 << 20 };
+    const none = (): void => undefined;
+    const sizes = [5 << 20, 64 << 10, 2 << 20, 300 << 10, 1 << 20];
+    const expected = await runAll(createTaskRunner(setup, 1, none, undefined, pack), 20, sizes);
+
+    for (const hashThread of [false, true]) {
+      const pooled = createTaskRunner({ ...setup, hashThread }, 2, none, undefined, pack);
+      try {
+        // Started by the first batch's 12 MB, then ready before the batch compared.
+        await runBatch(pooled, 4, 3 << 20);
+        await vi.waitFor(
+          () => {
+            expect(pooled.workers.ready).toBe(1);
+          },
+          { timeout: 20_000, interval: 20 },
+        );
+        const before = pooled.workers.tasks;
+        expect(await runBatch(pooled, 20, sizes)).toEqual(expected);
+        expect(pooled.workers.tasks).toBeGreaterThan(before);
+        // Streams of 256 KiB and more go to the worker's thread once it runs; none without one.
+        if (hashThread) expect(pooled.workers.hashedOnThreads).toBeGreaterThan(0);
+        else expect(pooled.workers.hashedOnThreads).toBe(0);
+      } finally {
+        await pooled.close();
+      }
+    }
+  });
 });
 
 describe("telling whether the inputs hold enough work for workers", () => {

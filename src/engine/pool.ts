@@ -34,6 +34,8 @@ export interface WorkerCounts {
   readonly tasks: number;
   /** The most tasks one worker held at once (the one it scanned and those waiting, see `AHEAD`). */
   readonly mostHeld: number;
+  /** Streams the workers hashed on hashing threads of their own (see `hashThreadOn`). */
+  readonly hashedOnThreads: number;
 }
 
 export function createTaskRunner(
@@ -63,7 +65,7 @@ function inlineRunner(scanner: ArtifactScanner): TaskRunner {
   return {
     run: (task) => scanArtifact(task, scanner),
     close: () => Promise.resolve(),
-    workers: { started: 0, ready: 0, tasks: 0, mostHeld: 0 },
+    workers: { started: 0, ready: 0, tasks: 0, mostHeld: 0, hashedOnThreads: 0 },
   };
 }
 
@@ -134,6 +136,7 @@ class WorkerPool implements TaskRunner {
   private started = 0;
   private workerTasks = 0;
   private mostHeld = 0;
+  private hashedOnThreads = 0;
 
   constructor(
     private readonly script: URL,
@@ -152,8 +155,10 @@ class WorkerPool implements TaskRunner {
         slot.ready = true;
         this.pump();
       } else if (message.type === "bytes") this.onBytes(message.bytes);
-      else if (message.type === "result") this.finish(slot, message.result);
-      else this.finish(slot, crashResult(slot.jobs[0]!.task, message.message));
+      else if (message.type === "result") {
+        this.hashedOnThreads += message.hashedOnThread;
+        this.finish(slot, message.result);
+      } else this.finish(slot, crashResult(slot.jobs[0]!.task, message.message));
     });
     worker.on("error", (error) => {
       this.replace(slot, error.message);
@@ -213,7 +218,13 @@ class WorkerPool implements TaskRunner {
 
   get workers(): WorkerCounts {
     const ready = this.slots.filter((slot) => slot.ready).length;
-    return { started: this.started, ready, tasks: this.workerTasks, mostHeld: this.mostHeld };
+    return {
+      started: this.started,
+      ready,
+      tasks: this.workerTasks,
+      mostHeld: this.mostHeld,
+      hashedOnThreads: this.hashedOnThreads,
+    };
   }
 
   private startWorkers(): void {

@@ -84,8 +84,8 @@ export interface ScanOptions {
   /** Bytes per read. */
   readonly chunkSize?: number;
   /**
-   * Compute SHA-256 on a thread of its own beside the scanning thread. Default: when `jobs` is 1 and the
-   * machine has another core (with more jobs, the cores are busy scanning).
+   * Compute SHA-256 on a thread of its own beside each scanning thread. Default: when the machine has two
+   * cores per job (with more jobs, the cores are busy scanning).
    */
   readonly hashThread?: boolean;
   /**
@@ -125,9 +125,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   const pack =
     options.pack ??
     (await loadRulePack({ paths: options.rules ?? [], builtin: options.builtinRules ?? true }));
-  // With one job and a spare core, SHA-256 runs beside the matcher instead of in series with it. The
-  // thread takes ~30 ms to start: when the inputs may need it, it starts now, while the automaton loads.
-  const hasher = hashThreadOn(options) ? threadedHasher() : undefined;
+  // With a spare core per job, SHA-256 runs beside the matcher instead of in series with it (workers start
+  // their own). The thread takes ~30 ms to start: when the inputs may need it, it starts now, while the
+  // automaton loads.
+  const hashThread = hashThreadOn(options);
+  const hasher = hashThread ? threadedHasher() : undefined;
   if (hasher !== undefined && mayHoldLongStreams(options.paths, cwd)) hasher.prepare();
   const maxFileSize = options.maxFileSize ?? 0;
   const budgets: Budgets = {
@@ -165,7 +167,7 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
   try {
     tempRoot = await mkdtemp(join(tmpdir(), "custodiet-"));
     runner = createTaskRunner(
-      { rules: pack.rules, budgets, chunkSize: options.chunkSize ?? DEFAULT_CHUNK },
+      { rules: pack.rules, budgets, chunkSize: options.chunkSize ?? DEFAULT_CHUNK, hashThread },
       jobs,
       (bytes) => {
         bytesDone += bytes;

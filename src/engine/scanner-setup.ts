@@ -31,6 +31,7 @@ export function compileScanSetup(setup: WorkerSetup, compiled?: CompiledRulePack
     automaton,
     budgets: setup.budgets,
     chunkSize: setup.chunkSize,
+    hashThread: setup.hashThread ?? false,
   };
 }
 

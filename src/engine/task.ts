@@ -74,6 +74,8 @@ export interface WorkerSetup {
   readonly rules: readonly unknown[];
   readonly budgets: Budgets;
   readonly chunkSize: number;
+  /** Each worker hashes on a thread of its own (see `hashThreadOn`). */
+  readonly hashThread?: boolean;
 }
 
 /** Everything a thread needs to scan, built once on the main thread. */
@@ -83,6 +85,8 @@ export interface ScanSetup {
   readonly automaton: Automaton;
   readonly budgets: Budgets;
   readonly chunkSize: number;
+  /** Each worker hashes on a thread of its own (see `hashThreadOn`). */
+  readonly hashThread: boolean;
 }
 
 /**

@@ -15,9 +15,13 @@ export function jobsOf(options: Pick<ThreadOptions, "jobs">): number {
   return Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
 }
 
-/** Whether SHA-256 runs on a thread of its own: with one job and a spare core, unless the options say. */
+/**
+ * Whether SHA-256 runs on threads of its own, one beside each scanning thread: when the machine has a core
+ * for each (two per job), unless the options say. With more jobs than half the cores, the cores are busy
+ * scanning and each thread hashes what it reads itself.
+ */
 export function hashThreadOn(options: Pick<ThreadOptions, "jobs" | "hashThread">): boolean {
-  return options.hashThread ?? (jobsOf(options) === 1 && availableParallelism() > 1);
+  return options.hashThread ?? 2 * jobsOf(options) <= availableParallelism();
 }
 
 /** Whether some input may hold a stream long enough for the hashing thread: a folder, or a file of 256 KiB or more. */

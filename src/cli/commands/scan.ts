@@ -33,8 +33,8 @@ Options:
   --exclude NAME         pass over files and folders of this name met inside a folder named to scan
                          (recorded as excluded); repeatable, e.g. --exclude .git --exclude node_modules
   --jobs N               scanning threads: this one and N-1 workers (default: number of cores)
-  --no-hash-thread       compute SHA-256 in the scanning thread (by default --jobs 1 hashes on a thread
-                         of its own when the machine has a core to spare)
+  --no-hash-thread       compute SHA-256 in the scanning threads (by default each scanning thread hashes
+                         on a thread of its own when the machine has two cores per job)
   --baseline FILE        hide findings listed in a baseline file
   --report-unused-baseline  warn about baseline entries that matched nothing or have expired
   --evidence DIR         write a signed evidence bundle (report, manifest, signature) to DIR
