@@ -11,9 +11,9 @@ import {
   wordBag,
   type ScopeView,
   type WordBag,
-  type WordMatcher,
 } from "./conditions.js";
 import { makeExcerpt } from "./excerpt.js";
+import { layoutOf, RawOccurrences, termGate, type TermGate } from "./raw-gate.js";
 import { prepareWidening } from "./identifier-span.js";
 import {
   closesBeyondWindow,
@@ -71,15 +71,23 @@ export type RejectListener = (rejection: Rejection) => void;
 
 /** Bytes decoded on each side of a hit. */
 const WINDOW_RADIUS = 4096;
-/** Bytes decoded on each side when the small window holds no structure but was cut short (a big struct). */
+/**
+ * Bytes decoded on each side, at least, when the small window holds no structure but was cut short (a big
+ * struct). Wide windows are laid on a grid of WIDE_CELL bytes, so that which one a hit gets does not depend
+ * on the hits before it (see wideBounds): the window of a cell reaches WIDE_RADIUS before the cell and
+ * WIDE_RADIUS + WIDE_TAIL after it.
+ */
 const WIDE_RADIUS = 32 * 1024;
+const WIDE_CELL = 16 * 1024;
+/** Room after a cell for the length of a hit that starts in it. */
+const WIDE_TAIL = 4096;
 /**
  * Bytes read around a cluster of hits: enough for the small windows (and the encoding checks and the
  * identifier widening, which reach less far); a hit that needs a wide window has the cluster read again
  * with WIDE_MARGIN.
  */
 const READ_MARGIN = WINDOW_RADIUS + 64;
-const WIDE_MARGIN = WIDE_RADIUS + 64;
+const WIDE_MARGIN = WIDE_CELL + WIDE_RADIUS + WIDE_TAIL + 64;
 /** How much better (in run weight) a big-endian reading must be than the little-endian one to win. */
 const BYTE_ORDER_MARGIN = 3;
 /** Hits closer than this share one read. */
@@ -99,7 +107,7 @@ export function capMemberName(name: string): string {
 
 /**
  * A window placed around a hit, decoded when first used: where it starts and ends is known at once (see
- * windowExtent), and a hit that the raw bytes already rule out (see identifierGate) places its window as
+ * windowExtent), and a hit that the raw bytes already rule out (see raw-gate.ts) places its window as
  * its analysis would have, so that later hits reuse the same windows either way.
  */
 class CachedWindow {
@@ -170,6 +178,25 @@ export function leadingByteOrder(head: Uint8Array): "utf-16le" | "utf-16be" | un
     else if (first === 0 && second >= 0x09 && second < 0x7f) be++;
   }
   return le === pairs ? "utf-16le" : be === pairs ? "utf-16be" : undefined;
+}
+
+/**
+ * The wide window of the cell holding `offset`: [from, to) before decoding (see windowExtent), and the
+ * anchor that decides its alignment, the same for every hit of the cell (but the parity of UTF-16 hits).
+ */
+function wideBounds(
+  encoding: Encoding,
+  offset: number,
+  size: number,
+): { cell: number; from: number; to: number; anchor: number } {
+  const cell = Math.floor(offset / WIDE_CELL);
+  const cellStart = cell * WIDE_CELL;
+  return {
+    cell,
+    from: Math.max(0, cellStart - WIDE_RADIUS),
+    to: Math.min(size, cellStart + WIDE_CELL + WIDE_RADIUS + WIDE_TAIL),
+    anchor: isUtf16(encoding) ? cellStart + ((offset - cellStart) & 1) : cellStart,
+  };
 }
 
 /** Thrown when a hit needs bytes beyond those read for its cluster (a wide window). */
@@ -657,37 +684,6 @@ function toHex(bytes: Uint8Array): string {
   return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.length).toString("hex");
 }
 
-/**
- * The identifier gate of a term: when the term is ASCII and every pattern using it asks the hit's identifier
- * for a token (`identifier-any`), per pattern the texts of which the identifier's lower-cased text must hold
- * one: a token entry's first token (each of its forms begins with it), a substring entry's text. Undefined
- * when some pattern does not ask. See BufferAnalyzer.identifierMayPass.
- */
-type IdentifierGate = readonly (readonly string[])[];
-const identifierGates = new WeakMap<CompiledRulePack, Map<number, IdentifierGate | null>>();
-
-export function identifierGate(pack: CompiledRulePack, term: CompiledTerm): IdentifierGate | undefined {
-  let gates = identifierGates.get(pack);
-  if (gates === undefined) {
-    gates = new Map();
-    identifierGates.set(pack, gates);
-  }
-  let gate = gates.get(term.id);
-  if (gate === undefined) {
-    const ascii = /^[\x00-\x7f]*$/u.test(term.text);
-    const asks = term.refs.map((ref) => pack.patterns[ref.pattern]!.where.identifierAny);
-    const all = asks.filter((list): list is readonly WordMatcher[] => list !== undefined);
-    gate =
-      ascii && asks.length > 0 && all.length === asks.length
-        ? all.map((list) =>
-            list.map((matcher) => (matcher.kind === "substring" ? matcher.text : matcher.tokens[0]!)),
-          )
-        : null;
-    gates.set(term.id, gate);
-  }
-  return gate ?? undefined;
-}
-
 /** Encodings in which an ASCII character is its one byte, and no other byte decodes to one. */
 function isAsciiCompatible(encoding: Encoding): boolean {
   return encoding === "utf-8" || encoding === "gb18030" || encoding === "big5";
@@ -696,6 +692,10 @@ function isAsciiCompatible(encoding: Encoding): boolean {
 /** Analyzes hits whose bytes (with margins) are in memory. Hits must lie inside the buffer. */
 class BufferAnalyzer {
   private readonly windows = new Map<string, CachedWindow>();
+  /** The last wide window per encoding and alignment, with its cell (hits come in order of offset). */
+  private readonly wideWindows = new Map<string, { cell: number; window: CachedWindow }>();
+  /** Texts of the raw gates found in the buffer (see raw-gate.ts), made on first use. */
+  private occurrences: RawOccurrences | undefined;
 
   constructor(
     private buffer: Stretch,
@@ -710,6 +710,7 @@ class BufferAnalyzer {
   /** Replaces the buffer with a larger one over the same artifact (decoded windows stay valid). */
   widen(buffer: Stretch): void {
     this.buffer = buffer;
+    this.occurrences = undefined;
   }
 
   /** Tells the listener (if any) why a hit did not become a detection of the rules using its term. */
@@ -743,9 +744,26 @@ class BufferAnalyzer {
     return fresh;
   }
 
+  /** The wide window of the hit's cell (see wideBounds), whichever hit of the cell asked first. */
+  private wideWindowFor(encoding: Encoding, offset: number): CachedWindow {
+    const { base, bytes, size } = this.buffer;
+    const { cell, from, to, anchor } = wideBounds(encoding, offset, size);
+    const key = `${encoding}:${isUtf16(encoding) ? offset & 1 : 0}`;
+    const kept = this.wideWindows.get(key);
+    if (kept !== undefined && kept.cell === cell) return kept.window;
+    if (from < base || to > base + bytes.length) throw new NeedBytes(from, to);
+    const { start, end } = windowExtent(bytes, base, encoding, from, to, anchor);
+    const window = new CachedWindow(this.buffer, encoding, from, to, anchor, start, end);
+    this.wideWindows.set(key, { cell, window });
+    return window;
+  }
+
   /** The decoded window around the hit and the hit's character range in it (undefined: not a character boundary). */
   private locate(encoding: Encoding, hit: Hit, radius: number): Located | undefined {
-    const cached = this.windowFor(encoding, hit.offset, hit.length, radius);
+    return this.locateIn(this.windowFor(encoding, hit.offset, hit.length, radius), hit);
+  }
+
+  private locateIn(cached: CachedWindow, hit: Hit): Located | undefined {
     const start = charIndexAt(cached.window, hit.offset);
     const end = charIndexAt(cached.window, hit.offset + hit.length);
     if (start === undefined || end === undefined || end <= start) return undefined;
@@ -762,7 +780,7 @@ class BufferAnalyzer {
     const cut = located.cached.window.start > 2;
     if (structured || !cut || !closesBeyondWindow(located.cached.scopeContext, located.start))
       return { located, scope };
-    const wide = this.locate(encoding, hit, WIDE_RADIUS);
+    const wide = this.locateIn(this.wideWindowFor(encoding, hit.offset), hit);
     if (wide === undefined) return { located, scope };
     const wideScope = findScope(wide.cached.scopeContext, wide.start);
     return wideScope.kind === "text" || wideScope.kind === "comment"
@@ -789,12 +807,12 @@ class BufferAnalyzer {
         );
       return;
     }
-    // The identifier gate: no pattern's identifier token anywhere in the raw identifier bytes around the hit
-    // means every pattern fails its identifier-any condition, which the full analysis checks after decoding.
-    // The rule tester and --explain want the full analysis's reasons.
-    if (this.onReject === undefined && isAsciiCompatible(encoding)) {
-      const gate = identifierGate(pack, term);
-      if (gate !== undefined && !this.identifierMayPass(hit, gate)) {
+    // The raw gates (see raw-gate.ts): when the bytes around the hit rule out a condition of every pattern,
+    // the full analysis, which checks them after decoding, would reject it too. The rule tester and
+    // --explain want the full analysis's reasons.
+    if (this.onReject === undefined) {
+      const gate = termGate(pack, term);
+      if (gate !== undefined && !this.someMayPass(hit, encoding, gate)) {
         // Its window placed as the analysis would place it (a later hit may use it), decoded only then.
         this.windowFor(encoding, hit.offset, hit.length, WINDOW_RADIUS);
         return;
@@ -882,14 +900,46 @@ class BufferAnalyzer {
     }
   }
 
+  /** Whether some pattern of the hit's term may pass the conditions its gate rules on (see raw-gate.ts). */
+  private someMayPass(hit: Hit, encoding: Encoding, gate: TermGate): boolean {
+    let identifier: string | null | undefined;
+    let reach: { from: number; to: number } | null | undefined;
+    for (const pattern of gate) {
+      if (pattern.identifier !== undefined && isAsciiCompatible(encoding)) {
+        if (identifier === undefined) identifier = this.identifierBytes(hit);
+        if (identifier !== null && !pattern.identifier.some((text) => identifier!.includes(text))) continue;
+      }
+      if (pattern.scopeName !== undefined) {
+        if (reach === undefined) reach = this.nameReach(encoding, hit);
+        if (reach !== null) {
+          this.occurrences ??= new RawOccurrences(this.buffer.bytes, this.buffer.base);
+          if (!this.occurrences.has(pattern.scopeName, layoutOf(encoding), reach.from, reach.to)) continue;
+        }
+      }
+      return true;
+    }
+    return false;
+  }
+
   /**
-   * Whether the identifier holding an ASCII hit may have one of each pattern's tokens (see identifierGate).
-   * In an ASCII-compatible encoding the decoded identifier (identifierAround: ASCII identifier characters,
-   * IDENTIFIER_REACH at most on each side) is made of single bytes, so it lies within the run of identifier
-   * bytes around the hit: a token that run lacks, the identifier lacks. True when the run may go on beyond
-   * the bytes in memory.
+   * The bytes every window the hit's analysis may use lies in: its small window and its cell's wide one.
+   * Null when the wide one's bytes are not all in memory.
    */
-  private identifierMayPass(hit: Hit, gate: IdentifierGate): boolean {
+  private nameReach(encoding: Encoding, hit: Hit): { from: number; to: number } | null {
+    const small = this.windowFor(encoding, hit.offset, hit.length, WINDOW_RADIUS);
+    const { base, bytes, size } = this.buffer;
+    const wide = wideBounds(encoding, hit.offset, size);
+    if (wide.from < base || wide.to > base + bytes.length) return null;
+    return { from: Math.min(small.start, wide.from), to: Math.max(small.end, wide.to) };
+  }
+
+  /**
+   * The lower-cased bytes the identifier holding an ASCII hit lies within, or null when they may go on
+   * beyond the bytes in memory. In an ASCII-compatible encoding the decoded identifier (identifierAround:
+   * ASCII identifier characters, IDENTIFIER_REACH at most on each side) is made of single bytes, so it lies
+   * within the run of identifier bytes around the hit: a token that run lacks, the identifier lacks.
+   */
+  private identifierBytes(hit: Hit): string | null {
     const { bytes, base, size } = this.buffer;
     const at = hit.offset - base;
     const after = at + hit.length;
@@ -898,12 +948,11 @@ class BufferAnalyzer {
     let right = after;
     while (right < bytes.length && right - after < IDENTIFIER_REACH && isIdentifierCode(bytes[right]!))
       right++;
-    if (left === 0 && base > 0 && at < IDENTIFIER_REACH) return true;
-    if (right === bytes.length && base + bytes.length < size && right - after < IDENTIFIER_REACH) return true;
-    const lower = Buffer.from(bytes.buffer, bytes.byteOffset + left, right - left)
+    if (left === 0 && base > 0 && at < IDENTIFIER_REACH) return null;
+    if (right === bytes.length && base + bytes.length < size && right - after < IDENTIFIER_REACH) return null;
+    return Buffer.from(bytes.buffer, bytes.byteOffset + left, right - left)
       .toString("latin1")
       .toLowerCase();
-    return gate.some((texts) => texts.some((text) => lower.includes(text)));
   }
 
   /** The scope of a hit with its word bags (cached per window and scope range). */
@@ -975,11 +1024,13 @@ export function analyzeBytes(
 /**
  * Turns candidate hits into detections. Reads bounded windows around clusters of nearby hits with
  * `source.read` (never the whole artifact); hits are rejected cheaply on raw bytes before any decoding.
+ * A reject listener hears why each hit was rejected (every hit is then analysed in full).
  */
 export async function analyzeHits(
   hits: readonly Hit[],
   source: ByteSource,
   pack: CompiledRulePack,
+  onReject?: RejectListener,
 ): Promise<Detection[]> {
   const sorted = [...hits].sort(byOffset);
   const out: Detection[] = [];
@@ -1003,7 +1054,7 @@ export async function analyzeHits(
       const bytes = await source.read(from, to - from);
       return { bytes, base: from, size: source.size, ...(byteOrder !== undefined ? { byteOrder } : {}) };
     };
-    const analyzer = new BufferAnalyzer(await read(READ_MARGIN), pack);
+    const analyzer = new BufferAnalyzer(await read(READ_MARGIN), pack, onReject);
     const firstDetection = out.length;
     for (let k = index; k <= last; k++) {
       const mark = out.length;

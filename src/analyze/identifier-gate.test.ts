@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { seededBytes, seededIntegers } from "../../test/random.js";
 import { loadRulePack } from "../rules/loader.js";
 import { scanBytes } from "../rules/tester.js";
-import { identifierGate } from "./analyzer.js";
+import { termGate } from "./raw-gate.js";
 
 const pack = await loadRulePack({ builtin: true });
 
@@ -45,9 +45,9 @@ function plantedBuffer(seed: number, encoding: "utf-8" | "gb18030" | "big5"): Ui
 describe("the identifier gate", () => {
   it("applies to a term whose every pattern asks its identifier for a token", () => {
     const term = (text: string) => pack.terms.find((t) => t.text === text)!;
-    expect(identifierGate(pack, term("xj"))).toBeDefined();
+    expect(termGate(pack, term("xj"))).toBeDefined();
     // race is in patterns with scope conditions only: no gate.
-    expect(identifierGate(pack, term("race"))).toBeUndefined();
+    expect(termGate(pack, term("race"))).toBeUndefined();
   });
 
   it("gives the same detections as the full analysis of every hit, on noise with planted identifiers", () => {

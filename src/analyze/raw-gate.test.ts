@@ -1,0 +1,164 @@
+import iconv from "iconv-lite";
+import { describe, expect, it } from "vitest";
+import { seededBytes, seededIntegers } from "../../test/random.js";
+import type { Hit } from "../model/hit.js";
+import { buildAutomaton, StreamMatcher } from "../match/automaton.js";
+import { loadRulePack } from "../rules/loader.js";
+import { memorySource } from "../sources/byte-source.js";
+import { analyzeBytes, analyzeHits } from "./analyzer.js";
+import { RawOccurrences, termGate } from "./raw-gate.js";
+
+const pack = await loadRulePack({ builtin: true });
+const term = (text: string) => pack.terms.find((t) => t.text === text)!;
+const automaton = buildAutomaton(pack.needles);
+
+describe("raw gates", () => {
+  it("apply to terms whose every pattern asks the identifier or the scope's name for a token", () => {
+    // Colour members count only in an enum named for race or skin colour.
+    const white = termGate(pack, term("WHITE"));
+    expect(white).toBeDefined();
+    expect(white!.every((pattern) => pattern.scopeName !== undefined)).toBe(true);
+    expect(white!.flatMap((pattern) => pattern.scopeName)).toEqual(expect.arrayContaining(["race", "skin"]));
+    expect(termGate(pack, term("xj"))!.every((pattern) => pattern.identifier !== undefined)).toBe(true);
+    // race is in patterns with other conditions only.
+    expect(termGate(pack, term("race"))).toBeUndefined();
+  });
+
+  it("find a text in any letter case, whole inside the range asked", () => {
+    const text = "xx Race yy RACES zz race_trace qq rAce ww";
+    const found = new RawOccurrences(Buffer.from(text, "latin1"), 1000);
+    const at = (needle: string) => 1000 + text.indexOf(needle);
+    expect(found.has(["race"], "ascii", at("Race"), at("Race") + 4)).toBe(true);
+    expect(found.has(["race"], "ascii", at("Race"), at("Race") + 3)).toBe(false);
+    expect(found.has(["race"], "ascii", at("Race") + 1, at("yy"))).toBe(false);
+    expect(found.has(["race"], "ascii", at("RACES"), at("RACES") + 4)).toBe(true);
+    // Inside another word too (the gate is a superset of the analysis).
+    expect(found.has(["race"], "ascii", at("trace"), at("qq"))).toBe(true);
+    expect(found.has(["race"], "ascii", at("rAce"), at("ww"))).toBe(true);
+    expect(found.has(["race"], "ascii", at("qq"), at("rAce") + 3)).toBe(false);
+    expect(found.has(["skin", "race"], "ascii", 0, 2000)).toBe(true);
+    expect(found.has(["skin"], "ascii", 0, 2000)).toBe(false);
+
+    for (const layout of ["utf-16le", "utf-16be"] as const) {
+      const wide = new RawOccurrences(iconv.encode("ab Race cd", layout), 0);
+      expect(wide.has(["race"], layout, 0, 20)).toBe(true);
+      expect(wide.has(["race"], "ascii", 0, 20)).toBe(false);
+    }
+  });
+
+  it("give the same detections as the full analysis of every hit, in five encodings", async () => {
+    let detected = 0;
+    for (const encoding of ENCODINGS)
+      for (let seed = 1; seed <= 3; seed++) {
+        const bytes = plantedBuffer(seed, encoding);
+        const hits = hitsOf(bytes);
+        const source = memorySource(bytes);
+        const gated = await analyzeHits(hits, source, pack);
+        // A reject listener turns the gates off: every hit is analysed in full.
+        const full = await analyzeHits(hits, source, pack, () => undefined);
+        expect(gated, `${encoding} seed ${seed}`).toEqual(full);
+        detected += gated.filter((d) => d.ruleId === "race-type-enum" || d.ruleId.startsWith("skin")).length;
+      }
+    // The planted enums are found: the gates let them through.
+    expect(detected).toBeGreaterThan(0);
+  });
+});
+
+describe("wide windows", () => {
+  it("are the same for a hit whichever hits came before it (gated hits place none)", () => {
+    // Members near the end of a struct named for race, 31-34 KB past its opening brace: a hit there gets a
+    // wide window (its small one shows the closing brace but not the opening one), and whether that
+    // window reaches back to the name depends on where it is placed. Placed around the first hit that
+    // asked, as windows were, the hits past 32 KB would see the name only after one before it.
+    const next = seededIntegers(7);
+    let text = "struct NET_RACE_INFO {\n";
+    const member = (at: number) => {
+      while (Buffer.byteLength(text) < at) text += filler(next, 1);
+      text += "    int WHITE; int BLACK; int YELLOW;\n";
+    };
+    for (const at of [31_000, 31_800, 32_600, 33_400, 34_200]) member(at);
+    text += "};\n";
+    const bytes = Buffer.from(text, "utf8");
+    const hits = hitsOf(bytes).filter((hit) => pack.terms[hit.termId]!.text === "WHITE");
+    expect(hits).toHaveLength(5);
+    let detected = 0;
+    for (const later of hits) {
+      const alone = analyzeBytes([later], bytes, pack);
+      detected += alone.length;
+      for (const earlier of hits.filter((hit) => hit.offset < later.offset)) {
+        const after = analyzeBytes([earlier, later], bytes, pack).filter((d) => d.offset === later.offset);
+        expect(after, `${String(later.offset)} after ${String(earlier.offset)}`).toEqual(alone);
+      }
+    }
+    expect(detected).toBeGreaterThan(0);
+  });
+});
+
+const ENCODINGS = ["utf-8", "gb18030", "big5", "utf-16le", "utf-16be"] as const;
+
+/** Colour members in scopes named for race or skin colour, and in others, near and far from their names. */
+const PIECES = [
+  "typedef enum tagEM_RACE_TYPE\n{\n    EM_RACE_UNKNOWN,\n    EM_RACE_YELLOW,   // 黄种人\n    EM_RACE_BLACK,\n    EM_RACE_WHITE,\n} EM_RACE_TYPE;\n",
+  "typedef enum { EM_CAR_COLOR_WHITE, EM_CAR_COLOR_BLACK, EM_CAR_COLOR_YELLOW } EM_CAR_COLOR_TYPE;\n",
+  "enum SkinColorType { YELLOW, BLACK, WHITE, BROWN };\n",
+  "class Race(IntEnum):\n    YELLOW = 1\n    BLACK = 2\n    WHITE = 3\n\n",
+  "enum rAcE { WHITE, BLACK, YELLOW };\n",
+  "// trace the WHITE and BLACK levels\nint levels[] = { WHITE, BLACK, YELLOW };\n",
+  "enum PlateColor { WHITE, BLACK, YELLOW }; // race\n",
+  "    EM_CLOTHES_COLOR_WHITE,\n    EM_CLOTHES_COLOR_BLACK,\n",
+  "白色 WHITE 黑色 BLACK 人种 race\n",
+];
+
+/** Lines of C that make a struct body long enough for its hits to need a wide window. */
+function filler(next: (limit: number) => number, lines: number): string {
+  const words = [
+    "int",
+    "char",
+    "szName",
+    "nCount",
+    "byEnable",
+    "dwSize",
+    "stuTime",
+    "emType",
+    "VIDEO",
+    "color",
+  ];
+  let text = "";
+  for (let line = 0; line < lines; line++)
+    text += `    ${words[next(words.length)]!} ${words[next(words.length)]!}${next(100)}; // 字段 ${next(1000)}\n`;
+  return text;
+}
+
+function plantedBuffer(seed: number, encoding: (typeof ENCODINGS)[number]): Uint8Array {
+  const next = seededIntegers(seed);
+  const parts: Buffer[] = [];
+  for (let k = 0; k < 60; k++) {
+    const kind = next(10);
+    let text: string;
+    if (kind < 6) text = PIECES[next(PIECES.length)]!;
+    else if (kind < 8)
+      // A big struct: its name (race or not) 2-40 KB before the colour members.
+      text = `struct ${next(2) === 0 ? "NET_RACE_INFO" : "NET_CAR_INFO"} {\n${filler(next, 40 + next(1000))}    int WHITE; int BLACK; int YELLOW;\n};\n`;
+    else text = filler(next, next(400));
+    parts.push(iconv.encode(text, encoding));
+    // Noise, some of it with bytes that double-byte charsets pair up, some long enough to part clusters.
+    if (next(3) === 0)
+      parts.push(Buffer.from(seededBytes(seed * 1000 + k, next(next(4) === 0 ? 90_000 : 300))));
+  }
+  return Buffer.concat(parts);
+}
+
+function hitsOf(bytes: Uint8Array): Hit[] {
+  const hits: Hit[] = [];
+  new StreamMatcher(automaton).push(bytes, (needleId, offset) => {
+    const needle = automaton.needles[needleId]!;
+    hits.push({
+      needleId,
+      termId: needle.termId,
+      encoding: needle.encodings[0]!,
+      offset,
+      length: needle.bytes.length,
+    });
+  });
+  return hits;
+}
