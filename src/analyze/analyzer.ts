@@ -30,6 +30,7 @@ import {
   isWordCode,
 } from "./tokenizer.js";
 import {
+  CharsetWalks,
   charIndexAt,
   decodeWindow,
   runPlausibility,
@@ -158,6 +159,23 @@ export interface Stretch {
   readonly byteOrder?: "utf-16le" | "utf-16be";
   /** A range of `bytes` (relative offsets) known to hold only text-like bytes (see textRun). */
   text?: { readonly from: number; readonly to: number };
+  /** Readings of `bytes` for the encoding checks of its many hits (see walksOf). */
+  walks?: CharsetWalks;
+  /** Bytes the encoding checks read around hits so far, before `walks` was made. */
+  sniffed?: number;
+}
+
+/**
+ * The stretch's CharsetWalks, once the encoding checks have read half as many bytes around its hits as it
+ * holds (each check reads them in up to three charsets, as the walks read the whole stretch): the walks
+ * then cost no more than the checks have, and each check after them costs little. A stretch with few hits
+ * (a cluster of one or two, a megabyte of firmware with a stray `xj`) is never read whole.
+ */
+function walksOf(buffer: Stretch, from: number, to: number): CharsetWalks | undefined {
+  if (buffer.walks !== undefined) return buffer.walks;
+  buffer.sniffed = (buffer.sniffed ?? 0) + (to - from);
+  if (2 * buffer.sniffed < buffer.bytes.length) return undefined;
+  return (buffer.walks = new CharsetWalks(buffer.bytes));
 }
 
 /**
@@ -320,7 +338,8 @@ function resolveEncoding(
   const end = hit.offset + hit.length;
   if (encodings.length > 1) {
     const run = textRun(buffer, start, end, 2048);
-    return sniffAsciiCompatible(buffer.bytes, buffer.base, run.from, run.to, start, encodings);
+    const walks = walksOf(buffer, run.from, run.to);
+    return sniffAsciiCompatible(buffer.bytes, buffer.base, run.from, run.to, start, encodings, walks);
   }
   if (isUtf16(claimed)) {
     const other = claimed === "utf-16le" ? "utf-16be" : "utf-16le";

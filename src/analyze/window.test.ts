@@ -3,12 +3,15 @@ import iconv from "iconv-lite";
 import { describe, expect, it, vi } from "vitest";
 import type { Encoding } from "../model/encoding.js";
 import {
+  CharsetWalks,
   charIndexAt,
   decodedPlausibility,
   decodeWindow,
   DOUBLE_BYTE_TABLES_FILE,
   plausibility,
+  sniffAsciiCompatible,
   syncPoint,
+  utf8SequenceCounts,
   windowExtent,
   type DecodedWindow,
 } from "./window.js";
@@ -282,6 +285,22 @@ describe("decodedPlausibility", () => {
       }
     }
   });
+
+  it("scores every two-byte character, and four-byte GB18030 ones, as their decoding", () => {
+    for (const encoding of ["gb18030", "big5"] as const) {
+      for (let lead = 0x81; lead <= 0xfe; lead++) {
+        // Each pair of the row after an ASCII letter, and a four-byte sequence with this lead.
+        const parts: number[] = [];
+        for (let trail = 0x40; trail <= 0xfe; trail++) parts.push(0x61, lead, trail);
+        parts.push(lead, 0x31, 0x81 + (lead % 0x7e), 0x30 + (lead % 10), 0x20);
+        const bytes = Uint8Array.from(parts);
+        const expected = plausibility(decodeWindow(bytes, 0, encoding, 0, bytes.length, 0).text);
+        expect(decodedPlausibility(bytes, 0, encoding, 0, bytes.length, 0), `${encoding} row ${lead}`).toBe(
+          expected,
+        );
+      }
+    }
+  });
 });
 
 describe("double-byte tables", () => {
@@ -381,5 +400,51 @@ describe("double-byte tables", () => {
     // Nothing was merged: the pairs still decode as iconv-lite decodes them, filled row by row.
     const { actual, expected } = everyPair(fresh);
     expect(actual).toEqual(expected);
+  });
+});
+
+describe("charset walks", () => {
+  /** Text in one charset with random bytes between, some long enough to hold no byte below 0x30. */
+  function walkedBytes(seed: number, encoding: "utf-8" | "gb18030" | "big5"): Uint8Array {
+    const next = seededIntegers(seed);
+    const parts: Uint8Array[] = [];
+    for (let k = 0; k < 30; k++) parts.push(mixedBytes(seed * 100 + k, encoding));
+    for (let k = 0; k < 10; k++)
+      parts.splice(
+        next(parts.length),
+        0,
+        Uint8Array.from({ length: 1 + next(400) }, () => 0x30 + next(0xd0)),
+      );
+    return new Uint8Array(Buffer.concat(parts));
+  }
+
+  it("count UTF-8 sequences and score double-byte readings as reading each range does", () => {
+    let walked = 0;
+    for (const encoding of ["utf-8", "gb18030", "big5"] as const)
+      for (let seed = 1; seed <= 6; seed++) {
+        const bytes = walkedBytes(seed, encoding);
+        const walks = new CharsetWalks(bytes);
+        const next = seededIntegers(seed + 50);
+        for (let k = 0; k < 400; k++) {
+          const begin = next(bytes.length);
+          const end = Math.min(bytes.length, begin + next(k % 4 === 0 ? 64 : 5000));
+          expect(walks.utf8Counts(begin, end), `${encoding} ${seed} ${begin}-${end}`).toEqual(
+            utf8SequenceCounts(bytes, begin, end),
+          );
+          const anchor = begin + next(Math.max(1, end - begin));
+          for (const charset of ["gb18030", "big5"] as const) {
+            const expected = decodedPlausibility(bytes, 0, charset, begin, end, anchor);
+            expect(decodedPlausibility(bytes, 0, charset, begin, end, anchor, walks)).toBe(expected);
+            if (walks.doubleByteScore(charset, syncPoint(charset, bytes, begin, anchor), end) !== undefined)
+              walked++;
+          }
+          const candidates = ["utf-8", "gb18030", "big5"] as const;
+          expect(sniffAsciiCompatible(bytes, 0, begin, end, anchor, candidates, walks)).toBe(
+            sniffAsciiCompatible(bytes, 0, begin, end, anchor, candidates),
+          );
+        }
+      }
+    // Most ranges start where the stretch's reading starts a character: the totals were used.
+    expect(walked).toBeGreaterThan(5000);
   });
 });

@@ -842,7 +842,8 @@ export function plausibility(text: string): number {
 
 /**
  * plausibility() of decodeWindow(...).text, without building the text: GB18030 and Big5 are scored as they
- * are read when every character decodes to one code unit that is not a surrogate (so no pair can form).
+ * are read, character by character, when no character decodes to a lone surrogate (so no pair can form
+ * across two of them).
  */
 export function decodedPlausibility(
   bytes: Uint8Array,
@@ -851,9 +852,10 @@ export function decodedPlausibility(
   from: number,
   to: number,
   anchor: number,
+  walks?: CharsetWalks,
 ): number {
   if (encoding === "gb18030" || encoding === "big5") {
-    const score = doubleBytePlausibility(encoding, bytes, base, from, to, anchor);
+    const score = doubleBytePlausibility(encoding, bytes, base, from, to, anchor, walks);
     if (score !== undefined) return score;
   }
   const decoded = decodeToScratch(bytes, base, encoding, from, to, anchor);
@@ -880,7 +882,7 @@ const ASCII_SCORE = Int8Array.from({ length: 128 }, (_, code) => unitScore(code)
 const UNIT_SCORE = new Int8Array(65536);
 for (let code = 0; code < 65536; code++) UNIT_SCORE[code] = unitScore(code);
 
-/** See decodedPlausibility; undefined when a character does not decode to one plain code unit. */
+/** See decodedPlausibility; undefined when a character decodes to a lone surrogate. */
 function doubleBytePlausibility(
   encoding: "gb18030" | "big5",
   bytes: Uint8Array,
@@ -888,32 +890,327 @@ function doubleBytePlausibility(
   from: number,
   to: number,
   anchor: number,
+  walks?: CharsetWalks,
 ): number | undefined {
   const { at: first, limit } = bounds(bytes, base, encoding, from, to, anchor);
-  const { state, code } = multiByteTables[encoding];
+  const walked = walks?.doubleByteScore(encoding, first, limit);
+  if (walked !== undefined) return walked === LONE_SURROGATE ? undefined : walked;
   let score = 0;
   let at = first;
   while (at < limit) {
-    const lead = bytes[at]!;
-    if (lead < 0x80) {
-      score += ASCII_SCORE[lead]!;
-      at++;
-      continue;
-    }
-    const size = charLength(encoding, bytes, at, limit);
-    if (size === 1) {
-      score -= 4;
-      at++;
-      continue;
-    }
-    if (size !== 2) return undefined;
+    const size = doubleByteStep(encoding, bytes, at, limit);
+    if (stepSecond !== 0) return undefined;
+    score += stepFirst;
+    at += size;
+  }
+  return score;
+}
+
+/**
+ * The multi-byte sequences of a UTF-8 reading of bytes[begin, end) from `begin`: valid ones, and invalid
+ * bytes (each read alone). A sequence starting before `end` may run past it, to the bytes' end.
+ */
+export function utf8SequenceCounts(
+  bytes: Uint8Array,
+  begin: number,
+  end: number,
+): { valid: number; invalid: number } {
+  let valid = 0;
+  let invalid = 0;
+  for (let at = begin; at < end;) {
+    at += utf8Step(bytes, at, bytes.length);
+    valid += stepFirst;
+    invalid += stepSecond;
+  }
+  return { valid, invalid };
+}
+
+/** What the last step counted (see utf8Step, doubleByteStep): set by the step, read right after it. */
+let stepFirst = 0;
+let stepSecond = 0;
+
+/**
+ * One character of a GB18030 or Big5 reading: its size, its score in stepFirst, and in stepSecond 1 when it
+ * decodes to a lone surrogate (which doubleBytePlausibility cannot score as it reads), else 0.
+ */
+function doubleByteStep(encoding: "gb18030" | "big5", bytes: Uint8Array, at: number, limit: number): number {
+  const lead = bytes[at]!;
+  stepSecond = 0;
+  if (lead < 0x80) {
+    stepFirst = ASCII_SCORE[lead]!;
+    return 1;
+  }
+  const size = charLength(encoding, bytes, at, limit);
+  if (size === 1) {
+    stepFirst = -4;
+    return 1;
+  }
+  if (size === 2) {
+    const { state, code } = multiByteTables[encoding];
     const key = (lead << 8) | bytes[at + 1]!;
     if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
-    if (state[key] !== ONE_UNIT) return undefined;
-    const unit = code[key]!;
-    if (unit >= 0xd800 && unit <= 0xdfff) return undefined;
-    score += UNIT_SCORE[unit]!;
-    at += 2;
+    if (state[key] === ONE_UNIT) {
+      const unit = code[key]!;
+      const lone = unit >= 0xd800 && unit <= 0xdfff;
+      stepFirst = lone ? 0 : UNIT_SCORE[unit]!;
+      stepSecond = lone ? 1 : 0;
+      return 2;
+    }
+  }
+  // Several code units: a pair some table decodes to two (Big5-HKSCS), a four-byte GB18030 character.
+  const units = charScore(decodeMulti(encoding, bytes, at, size));
+  stepFirst = units ?? 0;
+  stepSecond = units === undefined ? 1 : 0;
+  return size;
+}
+
+/**
+ * One step of sniffAsciiCompatible's UTF-8 count: its size, and in stepFirst / stepSecond 1 for a valid /
+ * an invalid multi-byte sequence (nothing for ASCII). `limit` is the end of the bytes, as the count reads.
+ */
+function utf8Step(bytes: Uint8Array, at: number, limit: number): number {
+  stepFirst = 0;
+  stepSecond = 0;
+  if (bytes[at]! < 0x80) return 1;
+  const length = charLength("utf-8", bytes, at, limit);
+  if (length === 1) stepSecond = 1;
+  else stepFirst = 1;
+  return length;
+}
+
+/** A walk's running totals are kept every WALK_BLOCK bytes. */
+const WALK_BLOCK = 64;
+/** doubleByteScore's answer when a character in the range decodes to a lone surrogate. */
+const LONE_SURROGATE = Number.NEGATIVE_INFINITY;
+
+/** A reading of a whole stretch from its first byte, with running totals at the first character of each block. */
+interface Walk {
+  /** Per block: where the first character at or after the block's start begins (the end: bytes.length). */
+  readonly landing: Int32Array;
+  /** Per block: the totals of stepFirst and stepSecond over the characters before `landing`. */
+  readonly first: Int32Array;
+  readonly second: Int32Array;
+}
+
+type WalkKind = "utf-8" | "gb18030" | "big5";
+
+/**
+ * The counts and scores sniffAsciiCompatible takes over the bytes around a hit, for the many hits of one
+ * stretch of bytes (a cluster read by analyzeHits): each a difference of running totals of one reading of
+ * the whole stretch, plus a few steps at each end, instead of a reading of 4 KiB per hit.
+ *
+ * Two readings of the same bytes from different starts agree from the first place both start a character:
+ * UTF-8's at any ASCII byte (no valid sequence holds one), GB18030's and Big5's after any byte below 0x30
+ * (never a lead or trail byte). A range whose start is such a place reads as the stretch's reading does up to
+ * the last character that ends inside the range; the rest is read as the range reads it.
+ */
+export class CharsetWalks {
+  private readonly walks = new Map<WalkKind, Walk>();
+  /** Where the last `advance` stopped, and the totals before that place. */
+  private reached = 0;
+  private totalFirst = 0;
+  private totalSecond = 0;
+
+  constructor(private readonly bytes: Uint8Array) {}
+
+  private walk(kind: WalkKind): Walk {
+    let walk = this.walks.get(kind);
+    if (walk === undefined) {
+      walk = kind === "utf-8" ? this.walkUtf8() : this.walkDoubleByte(kind);
+      this.walks.set(kind, walk);
+    }
+    return walk;
+  }
+
+  private newWalk(): Walk {
+    const blocks = Math.floor(this.bytes.length / WALK_BLOCK) + 1;
+    return { landing: new Int32Array(blocks), first: new Int32Array(blocks), second: new Int32Array(blocks) };
+  }
+
+  /** The blocks from `block` on that start at or before `at` land there (see Walk); returns the next block. */
+  private static land(walk: Walk, block: number, at: number, first: number, second: number): number {
+    let next = block;
+    for (; next * WALK_BLOCK <= at && next < walk.landing.length; next++) {
+      walk.landing[next] = at;
+      walk.first[next] = first;
+      walk.second[next] = second;
+    }
+    return next;
+  }
+
+  /** utf8Step over the whole stretch, in one loop. */
+  private walkUtf8(): Walk {
+    const { bytes } = this;
+    const length = bytes.length;
+    const walk = this.newWalk();
+    let valid = 0;
+    let invalid = 0;
+    let block = 0;
+    let at = 0;
+    while (at < length) {
+      if (block * WALK_BLOCK <= at) block = CharsetWalks.land(walk, block, at, valid, invalid);
+      if (bytes[at]! < 0x80) {
+        at++;
+        continue;
+      }
+      const size = charLength("utf-8", bytes, at, length);
+      if (size === 1) invalid++;
+      else valid++;
+      at += size;
+    }
+    CharsetWalks.land(walk, block, Number.MAX_SAFE_INTEGER, valid, invalid);
+    walk.landing.fill(length, block);
+    return walk;
+  }
+
+  /** doubleByteStep over the whole stretch, in one loop. */
+  private walkDoubleByte(encoding: "gb18030" | "big5"): Walk {
+    const { bytes } = this;
+    const length = bytes.length;
+    const walk = this.newWalk();
+    const { state, code } = multiByteTables[encoding];
+    let score = 0;
+    let lone = 0;
+    let block = 0;
+    let at = 0;
+    while (at < length) {
+      if (block * WALK_BLOCK <= at) block = CharsetWalks.land(walk, block, at, score, lone);
+      const lead = bytes[at]!;
+      if (lead < 0x80) {
+        score += ASCII_SCORE[lead]!;
+        at++;
+        continue;
+      }
+      const size = charLength(encoding, bytes, at, length);
+      if (size === 1) {
+        score -= 4;
+        at++;
+        continue;
+      }
+      if (size === 2) {
+        const key = (lead << 8) | bytes[at + 1]!;
+        if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
+        if (state[key] === ONE_UNIT) {
+          const unit = code[key]!;
+          if (unit >= 0xd800 && unit <= 0xdfff) lone++;
+          else score += UNIT_SCORE[unit]!;
+          at += 2;
+          continue;
+        }
+      }
+      const units = charScore(decodeMulti(encoding, bytes, at, size));
+      if (units === undefined) lone++;
+      else score += units;
+      at += size;
+    }
+    CharsetWalks.land(walk, block, Number.MAX_SAFE_INTEGER, score, lone);
+    walk.landing.fill(length, block);
+    return walk;
+  }
+
+  private step(kind: WalkKind, at: number): number {
+    return kind === "utf-8"
+      ? utf8Step(this.bytes, at, this.bytes.length)
+      : doubleByteStep(kind, this.bytes, at, this.bytes.length);
+  }
+
+  /**
+   * Walks the stretch's reading from the first character at or after the start of the block holding
+   * `from` (the callers ask for places no earlier than that one) up to `until`, stopping early before a
+   * character that would reach past `within`; leaves the place reached in `reached` and the totals before
+   * it in totalFirst / totalSecond.
+   */
+  private advance(kind: WalkKind, from: number, until: number, within: number): void {
+    const walk = this.walk(kind);
+    const block = Math.min(Math.floor(from / WALK_BLOCK), walk.landing.length - 1);
+    let at = walk.landing[block]!;
+    let first = walk.first[block]!;
+    let second = walk.second[block]!;
+    while (at < until) {
+      const size = this.step(kind, at);
+      if (at + size > within) break;
+      first += stepFirst;
+      second += stepSecond;
+      at += size;
+    }
+    this.reached = at;
+    this.totalFirst = first;
+    this.totalSecond = second;
+  }
+
+  /** The totals before `at`, when the stretch's reading starts a character there; false when it does not. */
+  private totalsAt(kind: WalkKind, at: number): boolean {
+    this.advance(kind, at, at, Number.MAX_SAFE_INTEGER);
+    return this.reached === at;
+  }
+
+  /**
+   * sniffAsciiCompatible's UTF-8 count over [begin, end): valid and invalid multi-byte sequences starting
+   * there, read from `begin` with the bytes' end as the limit (a sequence may run past `end`).
+   */
+  utf8Counts(begin: number, end: number): { valid: number; invalid: number } {
+    const bytes = this.bytes;
+    let valid = 0;
+    let invalid = 0;
+    let at = begin;
+    // Up to the first ASCII byte, where every reading starts a character.
+    while (at < end && bytes[at]! >= 0x80) {
+      at += utf8Step(bytes, at, bytes.length);
+      valid += stepFirst;
+      invalid += stepSecond;
+    }
+    if (at >= end) return { valid, invalid };
+    this.totalsAt("utf-8", at);
+    const validBefore = this.totalFirst;
+    const invalidBefore = this.totalSecond;
+    // The first character starting at or after `end`: every one before it starts before `end`.
+    this.advance("utf-8", end, end, Number.MAX_SAFE_INTEGER);
+    return {
+      valid: valid + this.totalFirst - validBefore,
+      invalid: invalid + this.totalSecond - invalidBefore,
+    };
+  }
+
+  /**
+   * doubleBytePlausibility's score of [at, limit) (LONE_SURROGATE when it has none), or undefined when the
+   * stretch's reading does not start a character at `at`.
+   */
+  doubleByteScore(encoding: "gb18030" | "big5", at: number, limit: number): number | undefined {
+    if (at >= limit) return 0;
+    if (!this.totalsAt(encoding, at)) return undefined;
+    const scoreBefore = this.totalFirst;
+    const loneBefore = this.totalSecond;
+    // The last place where the range's reading still agrees: `limit`, or a character that reaches past it
+    // (read as the range reads it, cut). A character is at most four bytes long.
+    this.advance(encoding, Math.max(at, limit - 8), limit, limit);
+    let score = this.totalFirst - scoreBefore;
+    let lone = this.totalSecond - loneBefore;
+    for (let place = this.reached; place < limit;) {
+      place += doubleByteStep(encoding, this.bytes, place, limit);
+      score += stepFirst;
+      lone += stepSecond;
+    }
+    return lone > 0 ? LONE_SURROGATE : score;
+  }
+}
+
+/**
+ * unitsPlausibility of one character's code units; undefined when one is a lone surrogate, which might
+ * pair with the next character's.
+ */
+function charScore(text: string): number | undefined {
+  let score = 0;
+  for (let at = 0; at < text.length; at++) {
+    const code = text.charCodeAt(at);
+    if (code >= 0xd800 && code <= 0xdbff && at + 1 < text.length) {
+      const low = text.charCodeAt(at + 1);
+      if (low >= 0xdc00 && low <= 0xdfff) {
+        at++;
+        continue;
+      }
+    }
+    if (code >= 0xd800 && code <= 0xdfff) return undefined;
+    score += UNIT_SCORE[code]!;
   }
   return score;
 }
@@ -975,7 +1272,8 @@ export function hasHighBytes(bytes: Uint8Array, from: number, to: number): boole
 /**
  * Picks the encoding of an ASCII hit from its neighbourhood: valid UTF-8 multi-byte sequences say utf-8;
  * otherwise the double-byte charset whose decoding reads most like text. `candidates` are the needle's
- * encodings (ASCII needles are shared by utf-8, gb18030 and big5), primary first.
+ * encodings (ASCII needles are shared by utf-8, gb18030 and big5), primary first. `walks`, over `bytes`,
+ * gives the same answer sooner for the many hits of one stretch.
  */
 export function sniffAsciiCompatible(
   bytes: Uint8Array,
@@ -984,6 +1282,7 @@ export function sniffAsciiCompatible(
   to: number,
   anchor: number,
   candidates: readonly Encoding[],
+  walks?: CharsetWalks,
 ): Encoding {
   const primary = candidates[0] ?? "utf-8";
   if (candidates.length < 2 || !hasHighBytes(bytes, from - base, to - base)) return primary;
@@ -994,24 +1293,15 @@ export function sniffAsciiCompatible(
   // Valid UTF-8 (checked natively) has no invalid sequence and, with high bytes, at least one valid one:
   // all that the tests below ask of the counts.
   if (isUtf8(bytes.subarray(begin, end))) validUtf8 = 1;
-  else {
-    for (let at = begin; at < end;) {
-      if (bytes[at]! < 0x80) {
-        at++;
-        continue;
-      }
-      const length = charLength("utf-8", bytes, at, bytes.length);
-      if (length === 1) invalidUtf8++;
-      else validUtf8++;
-      at += length;
-    }
-  }
+  else
+    ({ valid: validUtf8, invalid: invalidUtf8 } =
+      walks?.utf8Counts(begin, end) ?? utf8SequenceCounts(bytes, begin, end));
   if (candidates.includes("utf-8") && validUtf8 > 0 && invalidUtf8 <= validUtf8 / 10) return "utf-8";
   let best: Encoding = primary;
   let bestScore = Number.NEGATIVE_INFINITY;
   for (const candidate of candidates) {
     if (candidate === "utf-8" && invalidUtf8 > 0) continue;
-    const score = decodedPlausibility(bytes, base, candidate, from, to, anchor);
+    const score = decodedPlausibility(bytes, base, candidate, from, to, anchor, walks);
     if (score > bestScore) {
       best = candidate;
       bestScore = score;
