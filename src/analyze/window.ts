@@ -895,12 +895,38 @@ function doubleBytePlausibility(
   const { at: first, limit } = bounds(bytes, base, encoding, from, to, anchor);
   const walked = walks?.doubleByteScore(encoding, first, limit);
   if (walked !== undefined) return walked === LONE_SURROGATE ? undefined : walked;
+  // doubleByteStep, written out: this loop runs for every hit when there are no walks.
+  const { state, code } = multiByteTables[encoding];
   let score = 0;
   let at = first;
   while (at < limit) {
-    const size = doubleByteStep(encoding, bytes, at, limit);
-    if (stepSecond !== 0) return undefined;
-    score += stepFirst;
+    const lead = bytes[at]!;
+    if (lead < 0x80) {
+      score += ASCII_SCORE[lead]!;
+      at++;
+      continue;
+    }
+    const size = charLength(encoding, bytes, at, limit);
+    if (size === 1) {
+      score -= 4;
+      at++;
+      continue;
+    }
+    if (size === 2) {
+      const key = (lead << 8) | bytes[at + 1]!;
+      if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
+      if (state[key] === ONE_UNIT) {
+        const unit = code[key]!;
+        if (unit >= 0xd800 && unit <= 0xdfff) return undefined;
+        score += UNIT_SCORE[unit]!;
+        at += 2;
+        continue;
+      }
+    }
+    // Several code units: a pair some table decodes to two (Big5-HKSCS), a four-byte GB18030 character.
+    const units = charScore(decodeMulti(encoding, bytes, at, size));
+    if (units === undefined) return undefined;
+    score += units;
     at += size;
   }
   return score;
@@ -917,10 +943,16 @@ export function utf8SequenceCounts(
 ): { valid: number; invalid: number } {
   let valid = 0;
   let invalid = 0;
+  // utf8Step, written out: this loop runs for every hit in text that is not UTF-8 when there are no walks.
   for (let at = begin; at < end;) {
-    at += utf8Step(bytes, at, bytes.length);
-    valid += stepFirst;
-    invalid += stepSecond;
+    if (bytes[at]! < 0x80) {
+      at++;
+      continue;
+    }
+    const length = charLength("utf-8", bytes, at, bytes.length);
+    if (length === 1) invalid++;
+    else valid++;
+    at += length;
   }
   return { valid, invalid };
 }
