@@ -1090,8 +1090,8 @@ export class CharsetWalks {
       else valid++;
       at += size;
     }
-    CharsetWalks.land(walk, block, Number.MAX_SAFE_INTEGER, valid, invalid);
-    walk.landing.fill(length, block);
+    // The blocks left start at or before the end: their first character is the end.
+    CharsetWalks.land(walk, block, length, valid, invalid);
     return walk;
   }
 
@@ -1135,8 +1135,7 @@ export class CharsetWalks {
       else score += units;
       at += size;
     }
-    CharsetWalks.land(walk, block, Number.MAX_SAFE_INTEGER, score, lone);
-    walk.landing.fill(length, block);
+    CharsetWalks.land(walk, block, length, score, lone);
     return walk;
   }
 
