@@ -3,7 +3,10 @@ import { describe, expect, it } from "vitest";
 import { seededBytes, seededIntegers } from "../../test/random.js";
 import type { Hit } from "../model/hit.js";
 import { buildAutomaton, StreamMatcher } from "../match/automaton.js";
+import { compileRulePack } from "../rules/compile.js";
 import { loadRulePack } from "../rules/loader.js";
+import { parseRuleText } from "../rules/parse-rule.js";
+import { scanBytes } from "../rules/tester.js";
 import { memorySource } from "../sources/byte-source.js";
 import { analyzeBytes, analyzeHits } from "./analyzer.js";
 import { RawOccurrences, termGate } from "./raw-gate.js";
@@ -22,6 +25,50 @@ describe("raw gates", () => {
     expect(termGate(pack, term("xj"))!.every((pattern) => pattern.identifier !== undefined)).toBe(true);
     // race is in patterns with other conditions only.
     expect(termGate(pack, term("race"))).toBeUndefined();
+    // The terms of one pattern share its texts, so a cluster's bytes are searched once for all of them.
+    const black = termGate(pack, term("BLACK"))!;
+    expect(black.map((pattern) => pattern.scopeName)).toEqual(white.map((pattern) => pattern.scopeName));
+    expect(black[0]!.scopeName).toBe(white[0]!.scopeName);
+    // The identifier's bytes rule nothing out around a hit that is not ASCII.
+    for (const each of pack.terms)
+      if (/[^\x00-\x7f]/u.test(each.text))
+        for (const pattern of termGate(pack, each) ?? []) expect(pattern.identifier).toBeUndefined();
+  });
+
+  it("leave the identifier of a hit that is not ASCII to the full analysis", () => {
+    // Around a CJK hit the identifier runs over letters of every script (flag是否维族): the ASCII run of
+    // identifier bytes next to the hit's bytes does not hold it.
+    const rule = parseRuleText(
+      `id: test-cjk-identifier
+title: CJK term in a flagged identifier
+description: A CJK term whose identifier must hold a token.
+category: ethnicity
+basis: inferred
+severity: low
+confidence: low
+references: ["https://example.org"]
+patterns:
+  - message: field
+    terms: [维族]
+    where:
+      identifier-any: [flag]
+tests:
+  match: [{ text: "flag是否维族" }]
+  no-match: [{ text: "是否维族" }]
+`,
+      "inline.yaml",
+    );
+    if (!rule.ok) throw new Error(rule.problems.map((problem) => problem.detail).join("; "));
+    const cjk = compileRulePack([rule.rule]);
+    expect(
+      termGate(
+        cjk,
+        cjk.terms.find((t) => t.text === "维族")!,
+      ),
+    ).toBeUndefined();
+    const bytes = Buffer.from("int x = flag是否维族;\n", "utf8");
+    expect(scanBytes(bytes, cjk)).toHaveLength(1);
+    expect(scanBytes(bytes, cjk)).toEqual(scanBytes(bytes, cjk, () => undefined));
   });
 
   it("find a text in any letter case, whole inside the range asked", () => {

@@ -10,7 +10,7 @@ import type { WordMatcher } from "./conditions.js";
  * would reject the hit too, so the detections are the same either way (see BufferAnalyzer.analyze).
  *
  * - `identifier-any`: the identifier holding an ASCII hit lies within the run of identifier bytes around
- *   it, in an ASCII-compatible encoding (see BufferAnalyzer.identifierMayPass).
+ *   it, in an ASCII-compatible encoding (see BufferAnalyzer.identifierBytes).
  * - `scope-name-any`: the scope's name, and each alias, is text of the window the scope was found in
  *   (comments blanked, quotes and a leading `$` taken off). A token of it is a run of ASCII letters and
  *   digits there, and an ASCII character of a decoded window is one byte of its own in UTF-8, GB18030 and
@@ -32,6 +32,28 @@ export interface PatternGate {
 export type TermGate = readonly PatternGate[];
 
 const gates = new WeakMap<CompiledRulePack, Map<number, TermGate | null>>();
+/** Per pattern, its texts: one array per list, which the terms of the pattern share (see RawOccurrences). */
+const patternTexts = new WeakMap<CompiledRulePack, Map<number, PatternGate>>();
+
+function textsOf(pack: CompiledRulePack, index: number): PatternGate {
+  let perPattern = patternTexts.get(pack);
+  if (perPattern === undefined) {
+    perPattern = new Map();
+    patternTexts.set(pack, perPattern);
+  }
+  let texts = perPattern.get(index);
+  if (texts === undefined) {
+    const where = pack.patterns[index]!.where;
+    const identifier = where.identifierAny?.map((m) => (m.kind === "substring" ? m.text : m.tokens[0]!));
+    const scopeName = firstTokens(where.scopeNameAny);
+    texts = {
+      ...(identifier === undefined ? {} : { identifier }),
+      ...(scopeName === undefined ? {} : { scopeName }),
+    };
+    perPattern.set(index, texts);
+  }
+  return texts;
+}
 
 /** The first token of each entry (each of its forms begins with it); undefined when an entry is not ASCII. */
 function firstTokens(list: readonly WordMatcher[] | undefined): string[] | undefined {
@@ -53,16 +75,11 @@ export function termGate(pack: CompiledRulePack, term: CompiledTerm): TermGate |
   let gate = perTerm.get(term.id);
   if (gate === undefined) {
     const ascii = /^[\x00-\x7f]*$/u.test(term.text);
+    // The identifier's bytes rule out tokens only around an ASCII hit.
     const patterns = term.refs.map((ref): PatternGate => {
-      const where = pack.patterns[ref.pattern]!.where;
-      const identifier = ascii
-        ? where.identifierAny?.map((m) => (m.kind === "substring" ? m.text : m.tokens[0]!))
-        : undefined;
-      const scopeName = firstTokens(where.scopeNameAny);
-      return {
-        ...(identifier === undefined ? {} : { identifier }),
-        ...(scopeName === undefined ? {} : { scopeName }),
-      };
+      const texts = textsOf(pack, ref.pattern);
+      if (ascii) return texts;
+      return texts.scopeName === undefined ? {} : { scopeName: texts.scopeName };
     });
     const every =
       patterns.length > 0 && patterns.every((p) => p.identifier !== undefined || p.scopeName !== undefined);
