@@ -27,8 +27,8 @@ describe("raw gates", () => {
     expect(termGate(pack, term("race"))).toBeUndefined();
     // The terms of one pattern share its texts, so a cluster's bytes are searched once for all of them.
     const black = termGate(pack, term("BLACK"))!;
-    expect(black.map((pattern) => pattern.scopeName)).toEqual(white.map((pattern) => pattern.scopeName));
-    expect(black[0]!.scopeName).toBe(white[0]!.scopeName);
+    expect(black.map((pattern) => pattern.scopeName)).toEqual(white!.map((pattern) => pattern.scopeName));
+    expect(black[0]!.scopeName).toBe(white![0]!.scopeName);
     // The identifier's bytes rule nothing out around a hit that is not ASCII.
     for (const each of pack.terms)
       if (/[^\x00-\x7f]/u.test(each.text))
