@@ -2,18 +2,16 @@ import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { seededBytes, seededIntegers } from "../../test/random.js";
 import type { Hit } from "../model/hit.js";
-import { buildAutomaton, StreamMatcher } from "../match/automaton.js";
 import { compileRulePack } from "../rules/compile.js";
 import { loadRulePack } from "../rules/loader.js";
 import { parseRuleText } from "../rules/parse-rule.js";
-import { scanBytes } from "../rules/tester.js";
+import { rawHits, scanBytes } from "../rules/tester.js";
 import { memorySource } from "../sources/byte-source.js";
 import { analyzeBytes, analyzeHits } from "./analyzer.js";
 import { RawOccurrences, termGate } from "./raw-gate.js";
 
 const pack = await loadRulePack({ builtin: true });
 const term = (text: string) => pack.terms.find((t) => t.text === text)!;
-const automaton = buildAutomaton(pack.needles);
 
 describe("raw gates", () => {
   it("apply to terms whose every pattern asks the identifier or the scope's name for a token", () => {
@@ -196,16 +194,5 @@ function plantedBuffer(seed: number, encoding: (typeof ENCODINGS)[number]): Uint
 }
 
 function hitsOf(bytes: Uint8Array): Hit[] {
-  const hits: Hit[] = [];
-  new StreamMatcher(automaton).push(bytes, (needleId, offset) => {
-    const needle = automaton.needles[needleId]!;
-    hits.push({
-      needleId,
-      termId: needle.termId,
-      encoding: needle.encodings[0]!,
-      offset,
-      length: needle.bytes.length,
-    });
-  });
-  return hits;
+  return rawHits(bytes, pack);
 }

@@ -46,10 +46,14 @@ function automatonOf(pack: CompiledRulePack): Automaton {
 
 /** Scans bytes with the real matcher and analyzer; returns every detection (all rules of the pack). */
 export function scanBytes(bytes: Uint8Array, pack: CompiledRulePack, onReject?: RejectListener): Detection[] {
+  return analyzeBytes(rawHits(bytes, pack), bytes, pack, onReject);
+}
+
+/** The raw hits of the pack's needles in the bytes, before any analysis. */
+export function rawHits(bytes: Uint8Array, pack: CompiledRulePack): Hit[] {
   const automaton = automatonOf(pack);
-  const matcher = new StreamMatcher(automaton);
   const hits: Hit[] = [];
-  matcher.push(bytes, (needleId, offset) => {
+  new StreamMatcher(automaton).push(bytes, (needleId, offset) => {
     const needle = automaton.needles[needleId]!;
     hits.push({
       needleId,
@@ -59,7 +63,7 @@ export function scanBytes(bytes: Uint8Array, pack: CompiledRulePack, onReject?: 
       length: needle.bytes.length,
     });
   });
-  return analyzeBytes(hits, bytes, pack, onReject);
+  return hits;
 }
 
 /** Why the hits of a rule's terms were rejected, at most three distinct reasons. */
