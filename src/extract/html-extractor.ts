@@ -25,13 +25,23 @@ export function decodeHtml(bytes: Uint8Array): string {
   return new TextDecoder().decode(bytes);
 }
 
+/** Bytes whose windows-1252 character `trimStart` takes away: tab, line feed, VT, FF, CR, space, NBSP. */
+function isLeadingSpace(byte: number): boolean {
+  return (byte >= 0x09 && byte <= 0x0d) || byte === 0x20 || byte === 0xa0;
+}
+
+const LATIN1 = new TextDecoder("latin1");
+
 export function looksLikeHtml(head: Uint8Array): boolean {
   let start = 0;
   if (head[0] === 0xef && head[1] === 0xbb && head[2] === 0xbf) start = 3;
-  const text = new TextDecoder("latin1")
-    .decode(head.subarray(start, start + 1024))
-    .trimStart()
-    .toLowerCase();
+  // Every page starts with "<" after its white space: most artifacts are told apart by that byte alone,
+  // without decoding their first kilobyte (this runs for every file of a scan).
+  const end = Math.min(head.length, start + 1024);
+  let first = start;
+  while (first < end && isLeadingSpace(head[first]!)) first++;
+  if (first >= end || head[first] !== 0x3c) return false;
+  const text = LATIN1.decode(head.subarray(first, end)).toLowerCase();
   if (text.startsWith("<!doctype html") || text.startsWith("<html")) return true;
   return (
     text.startsWith("<") && (text.includes("<html") || text.includes("<head>") || text.includes("<body"))
