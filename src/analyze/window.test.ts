@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { readFileSync } from "node:fs";
 import iconv from "iconv-lite";
 import { describe, expect, it, vi } from "vitest";
@@ -403,6 +404,28 @@ describe("double-byte tables", () => {
   });
 });
 
+/** utf8SequenceCounts written plainly: a lead byte's sequence counts as valid when node's isUtf8 says so. */
+function referenceUtf8Counts(bytes: Uint8Array, begin: number, end: number) {
+  let valid = 0;
+  let invalid = 0;
+  for (let at = begin; at < end;) {
+    const lead = bytes[at]!;
+    if (lead < 0x80) {
+      at++;
+      continue;
+    }
+    const length = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
+    if (lead >= 0xc0 && at + length <= bytes.length && isUtf8(bytes.subarray(at, at + length))) {
+      valid++;
+      at += length;
+    } else {
+      invalid++;
+      at++;
+    }
+  }
+  return { valid, invalid };
+}
+
 describe("charset walks", () => {
   /** Text in one charset with random bytes between, some long enough to hold no byte below 0x30. */
   function walkedBytes(seed: number, encoding: "utf-8" | "gb18030" | "big5"): Uint8Array {
@@ -428,9 +451,9 @@ describe("charset walks", () => {
         for (let k = 0; k < 400; k++) {
           const begin = next(bytes.length);
           const end = Math.min(bytes.length, begin + next(k % 4 === 0 ? 64 : 5000));
-          expect(walks.utf8Counts(begin, end), `${encoding} ${seed} ${begin}-${end}`).toEqual(
-            utf8SequenceCounts(bytes, begin, end),
-          );
+          const counts = utf8SequenceCounts(bytes, begin, end);
+          expect(counts).toEqual(referenceUtf8Counts(bytes, begin, end));
+          expect(walks.utf8Counts(begin, end), `${encoding} ${seed} ${begin}-${end}`).toEqual(counts);
           const anchor = begin + next(Math.max(1, end - begin));
           for (const charset of ["gb18030", "big5"] as const) {
             const expected = decodedPlausibility(bytes, 0, charset, begin, end, anchor);
