@@ -184,6 +184,8 @@ function mixedBytes(seed: number, encoding: Encoding): Uint8Array {
     "膚色 黃種人 ",
     'race: "white", 😀 ',
     "typedef enum { A, B } X;\n",
+    // Characters of different lengths side by side (runs of one shape in the wide table).
+    "é维😀😀维维éé人",
   ];
   const iconvName = encoding === "utf-16le" ? "utf16le" : encoding === "utf-16be" ? "utf16be" : encoding;
   for (let k = 0; k < 40; k++) {

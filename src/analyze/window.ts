@@ -16,10 +16,11 @@ export interface DecodedWindow {
   /** Absolute byte offset just after the last decoded byte. */
   readonly end: number;
   /**
-   * The characters that do not take one byte per code unit, in order, four entries each: their first
-   * code unit's index in `text`, their first byte (relative to `start`), the index after their code units,
-   * the byte after them. Between them, every byte is one code unit. Undefined when there are none: then
-   * text[i] begins at byte i * bytesPerChar.
+   * The characters that do not take one byte per code unit, in runs, WIDE_STRIDE entries each: the first
+   * code unit's index in `text`, the first byte (relative to `start`), the index after the run's code
+   * units, the byte after it, and the shape its characters share (see wideShape). A run is characters of
+   * one shape next to each other. Between runs, every byte is one code unit. Undefined when there are none:
+   * then text[i] begins at byte i * bytesPerChar.
    */
   readonly wide: Int32Array | undefined;
   /** 2 for UTF-16 (which has no wide entries), else 1. */
@@ -28,6 +29,14 @@ export interface DecodedWindow {
 
 const REPLACEMENT = 0xfffd;
 
+/** Entries per run of wide characters (see DecodedWindow.wide). */
+const WIDE_STRIDE = 5;
+
+/** The shape of a wide character of `size` bytes (2-4) decoding to `units` code units: one number. */
+function wideShape(size: number, units: number): number {
+  return units * 8 + size;
+}
+
 /** The character index that begins exactly at `offset`, or undefined when `offset` falls inside a character. */
 export function charIndexAt(window: DecodedWindow, offset: number): number | undefined {
   if (offset < window.start || offset > window.end) return undefined;
@@ -35,24 +44,25 @@ export function charIndexAt(window: DecodedWindow, offset: number): number | und
   const wide = window.wide;
   if (wide === undefined)
     return relative % window.bytesPerChar === 0 ? relative / window.bytesPerChar : undefined;
-  // The last wide character starting at or before `relative`.
+  // The last run of wide characters starting at or before `relative`.
   let low = 0;
-  let high = wide.length / 4;
+  let high = wide.length / WIDE_STRIDE;
   while (low < high) {
     const middle = (low + high) >>> 1;
-    if (wide[4 * middle + 1]! <= relative) low = middle + 1;
+    if (wide[WIDE_STRIDE * middle + 1]! <= relative) low = middle + 1;
     else high = middle;
   }
   if (low === 0) return relative;
-  const entry = 4 * (low - 1);
-  const char = wide[entry]!;
-  const byte = wide[entry + 1]!;
-  const charAfter = wide[entry + 2]!;
+  const entry = WIDE_STRIDE * (low - 1);
   const byteAfter = wide[entry + 3]!;
-  // A character that decoded to no code unit has no index of its own.
-  if (relative === byte) return charAfter > char ? char : undefined;
-  if (relative < byteAfter) return undefined;
-  return charAfter + (relative - byteAfter);
+  if (relative >= byteAfter) return wide[entry + 2]! + (relative - byteAfter);
+  const shape = wide[entry + 4]!;
+  const size = shape & 7;
+  const units = shape >> 3;
+  const into = relative - wide[entry + 1]!;
+  // Inside a character; and a character that decoded to no code unit has no index of its own.
+  if (into % size !== 0 || units === 0) return undefined;
+  return wide[entry]! + (into / size) * units;
 }
 
 /**
@@ -484,7 +494,7 @@ function ensureWide(used: number, more: number): Int32Array {
  * Wide-character tables are carved out of shared slabs: one allocation per megabyte of tables rather than
  * one per window (a slab lives as long as any window using it).
  */
-const SLAB_ENTRIES = 1 << 18;
+const SLAB_ENTRIES = 1 << 14;
 let slab = new Int32Array(0);
 let slabUsed = 0;
 
@@ -532,7 +542,7 @@ function bounds(
 
 /**
  * A decoding in the scratch buffers: `length` code units in unitsScratch, and `wideCount` entries in
- * wideScratch (four per wide character, see DecodedWindow.wide; none for UTF-16).
+ * wideScratch (WIDE_STRIDE per run of wide characters, see DecodedWindow.wide; none for UTF-16).
  */
 interface Decoded {
   /** Absolute offsets of the first decoded byte and just after the last. */
@@ -561,6 +571,40 @@ export function windowExtent(
     start,
     end: start + (encoding === "utf-16le" || encoding === "utf-16be" ? 2 * (count >> 1) : count),
   };
+}
+
+/**
+ * Notes a wide character of `size` bytes at relative byte `byte` whose `units` code units start at
+ * `char`, at wideScratch[count…] (room for it must be there): it joins the last run when it has the run's
+ * shape and follows it. Returns the new count.
+ */
+function noteWide(
+  wide: Int32Array,
+  count: number,
+  char: number,
+  byte: number,
+  units: number,
+  size: number,
+): number {
+  const shape = wideShape(size, units);
+  // Between runs every byte is one code unit, so a character at the run's last byte also starts at its
+  // last code unit.
+  if (count > 0 && wide[count - 1] === shape && wide[count - 2] === byte) {
+    wide[count - 3] = char + units;
+    wide[count - 2] = byte + size;
+    return count;
+  }
+  wide[count] = char;
+  wide[count + 1] = byte;
+  wide[count + 2] = char + units;
+  wide[count + 3] = byte + size;
+  wide[count + 4] = shape;
+  return count + WIDE_STRIDE;
+}
+
+/** Room for the wide entries of decoding `bytes` bytes (a wide character takes at least two). */
+function wideRoom(bytes: number): number {
+  return WIDE_STRIDE * ((Math.max(0, bytes) >> 1) + 1);
 }
 
 /** Decodes into the scratch buffers; see decodeWindow. */
@@ -677,20 +721,9 @@ interface Stop {
   readonly wideCount: number;
 }
 
-/** Notes a wide character (see DecodedWindow.wide) at wideScratch[count…]; returns the new count. */
-function noteWide(count: number, char: number, byte: number, units: number, size: number): number {
-  const wide = ensureWide(count, 4);
-  wide[count] = char;
-  wide[count + 1] = byte;
-  wide[count + 2] = char + units;
-  wide[count + 3] = byte + size;
-  return count + 4;
-}
-
 /** The wide characters of valid UTF-8 in bytes[from, limit) into wideScratch; returns the entry count. */
 function utf8WideCharacters(bytes: Uint8Array, from: number, limit: number): number {
-  // A wide character takes at least two bytes and four entries.
-  const wide = ensureWide(0, 2 * Math.max(0, limit - from) + 8);
+  const wide = ensureWide(0, wideRoom(limit - from));
   let count = 0;
   let saved = 0;
   for (let at = from; at < limit; at++) {
@@ -699,12 +732,9 @@ function utf8WideCharacters(bytes: Uint8Array, from: number, limit: number): num
     const size = lead >= 0xf0 ? 4 : lead >= 0xe0 ? 3 : 2;
     const units = size === 4 ? 2 : 1;
     const byte = at - from;
-    wide[count] = byte - saved;
-    wide[count + 1] = byte;
-    wide[count + 2] = byte - saved + units;
-    wide[count + 3] = byte + size;
-    count += 4;
+    count = noteWide(wide, count, byte - saved, byte, units, size);
     saved += size - units;
+    at += size - 1;
   }
   return count;
 }
@@ -712,6 +742,7 @@ function utf8WideCharacters(bytes: Uint8Array, from: number, limit: number): num
 /** Decodes UTF-8 from bytes[from] (a character boundary) up to `limit` into the scratch buffers. */
 function decodeUtf8(bytes: Uint8Array, from: number, limit: number): Stop {
   const units = unitsScratch;
+  const wide = ensureWide(0, wideRoom(limit - from));
   let length = 0;
   let wideCount = 0;
   let at = from;
@@ -731,11 +762,11 @@ function decodeUtf8(bytes: Uint8Array, from: number, limit: number): Stop {
     let code = lead & (size === 2 ? 0x1f : size === 3 ? 0x0f : 0x07);
     for (let k = 1; k < size; k++) code = (code << 6) | (bytes[at + k]! & 0x3f);
     if (code > 0xffff) {
-      wideCount = noteWide(wideCount, length, at - from, 2, size);
+      wideCount = noteWide(wide, wideCount, length, at - from, 2, size);
       units[length++] = 0xd800 + ((code - 0x10000) >> 10);
       units[length++] = 0xdc00 + ((code - 0x10000) & 0x3ff);
     } else {
-      wideCount = noteWide(wideCount, length, at - from, 1, size);
+      wideCount = noteWide(wide, wideCount, length, at - from, 1, size);
       units[length++] = code;
     }
     at += size;
@@ -764,8 +795,7 @@ function decodeDoubleByte(
   limit: number,
 ): Stop {
   const units = unitsScratch;
-  // A wide character takes at least two bytes and four entries.
-  const wide = ensureWide(0, 2 * Math.max(0, limit - from) + 8);
+  const wide = ensureWide(0, wideRoom(limit - from));
   const trails = encoding === "gb18030" ? GB18030_TRAIL : BIG5_TRAIL;
   const { state, code } = multiByteTables[encoding];
   let length = 0;
@@ -793,24 +823,19 @@ function decodeDoubleByte(
       at++;
       continue;
     }
-    wide[wideCount] = length;
-    wide[wideCount + 1] = at - from;
-    wide[wideCount + 3] = at - from + size;
     if (size === 2) {
       const key = (lead << 8) | bytes[at + 1]!;
       if (state[key] === UNKNOWN) decodeMulti(encoding, bytes, at, 2);
       if (state[key] === ONE_UNIT) {
+        wideCount = noteWide(wide, wideCount, length, at - from, 1, 2);
         units[length++] = code[key]!;
-        wide[wideCount + 2] = length;
-        wideCount += 4;
         at += 2;
         continue;
       }
     }
     const text = decodeMulti(encoding, bytes, at, size);
+    wideCount = noteWide(wide, wideCount, length, at - from, text.length, size);
     for (let k = 0; k < text.length; k++) units[length++] = text.charCodeAt(k);
-    wide[wideCount + 2] = length;
-    wideCount += 4;
     at += size;
   }
   return { length, end: at, wideCount };
