@@ -89,6 +89,12 @@ const WIDE_TAIL = 4096;
  */
 const READ_MARGIN = WINDOW_RADIUS + 64;
 const WIDE_MARGIN = WIDE_CELL + WIDE_RADIUS + WIDE_TAIL + 64;
+/**
+ * A cluster of this many hits is read with WIDE_MARGIN at once: the raw gates of its hits then see their
+ * wide windows' bytes (a gate lets every hit through whose bytes are not all in memory), for a read of
+ * ~100 KiB more.
+ */
+const WIDE_READ_HITS = 8;
 /** How much better (in run weight) a big-endian reading must be than the little-endian one to win. */
 const BYTE_ORDER_MARGIN = 3;
 /** Hits closer than this share one read. */
@@ -715,6 +721,10 @@ class BufferAnalyzer {
   private readonly wideWindows = new Map<string, { cell: number; window: CachedWindow }>();
   /** Texts of the raw gates found in the buffer (see raw-gate.ts), made on first use. */
   private occurrences: RawOccurrences | undefined;
+  /** Hits rejected by their gates whose windows are not placed yet (see placeGated). */
+  private readonly gated: Hit[] = [];
+  /** The furthest end of a small window that the hits so far may have placed. */
+  private reachedEnd = -Infinity;
 
   constructor(
     private buffer: Stretch,
@@ -812,10 +822,28 @@ class BufferAnalyzer {
     const term = pack.terms[hit.termId];
     const needle = pack.needles[hit.needleId];
     if (term === undefined || needle === undefined) return;
+    // No window placed so far ends within 2 bytes of this hit, so none can serve it or a later hit (see
+    // windowFor): where the gated hits before it would have placed theirs makes no difference.
+    if (hit.offset - 2 > this.reachedEnd) this.gated.length = 0;
+    this.reachedEnd = Math.max(this.reachedEnd, hit.offset + hit.length + WINDOW_RADIUS);
     if (term.allTokenBoundary && !rawBoundaryOk(this.buffer, hit, needle)) {
       this.reject(hit, term, "not on token boundaries (raw bytes)");
       return;
     }
+    // The raw gates (see raw-gate.ts): when the bytes around the hit rule out a condition of every pattern,
+    // the full analysis, which checks them after decoding, would reject it too. The rule tester and
+    // --explain want the full analysis's reasons. A gate's answer is the same in every encoding the hit
+    // may be read in (see someMayPass), so it comes before the encoding check.
+    if (this.onReject === undefined) {
+      const gate = termGate(pack, term);
+      if (gate !== undefined && !this.someMayPass(hit, needle.encodings[0]!, gate)) {
+        // Its window is placed as the analysis would place it (a later hit may use it), but only when a
+        // later hit of the cluster is analysed: see placeGated.
+        this.gated.push(hit);
+        return;
+      }
+    }
+    this.placeGated();
     const encoding = resolveEncoding(this.buffer, hit, needle, term);
     if (encoding === undefined) {
       if (this.onReject !== undefined)
@@ -825,17 +853,6 @@ class BufferAnalyzer {
           `the ${needle.encodings[0]!} reading is not confirmed by the surrounding bytes`,
         );
       return;
-    }
-    // The raw gates (see raw-gate.ts): when the bytes around the hit rule out a condition of every pattern,
-    // the full analysis, which checks them after decoding, would reject it too. The rule tester and
-    // --explain want the full analysis's reasons.
-    if (this.onReject === undefined) {
-      const gate = termGate(pack, term);
-      if (gate !== undefined && !this.someMayPass(hit, encoding, gate)) {
-        // Its window placed as the analysis would place it (a later hit may use it), decoded only then.
-        this.windowFor(encoding, hit.offset, hit.length, WINDOW_RADIUS);
-        return;
-      }
     }
     const small = this.locate(encoding, hit, WINDOW_RADIUS);
     if (small === undefined || !sameAsTerm(small.cached.window.text.slice(small.start, small.end), term)) {
@@ -919,7 +936,33 @@ class BufferAnalyzer {
     }
   }
 
-  /** Whether some pattern of the hit's term may pass the conditions its gate rules on (see raw-gate.ts). */
+  /**
+   * Places the small windows of the hits rejected by their gates since the last hit analysed, in their
+   * order, as the analysis would have placed them: in the encoding the hit reads in (none when its
+   * reading is not confirmed). The windows a later hit reuses depend on them; the encoding checks, the
+   * costly part, are left out for a cluster whose every hit is rejected by its gate.
+   */
+  private placeGated(): void {
+    if (this.gated.length === 0) return;
+    const pack = this.pack;
+    for (const hit of this.gated) {
+      const encoding = resolveEncoding(
+        this.buffer,
+        hit,
+        pack.needles[hit.needleId]!,
+        pack.terms[hit.termId]!,
+      );
+      if (encoding !== undefined) this.windowFor(encoding, hit.offset, hit.length, WINDOW_RADIUS);
+    }
+    this.gated.length = 0;
+  }
+
+  /**
+   * Whether some pattern of the hit's term may pass the conditions its gate rules on (see raw-gate.ts),
+   * for a hit whose needle is in `encoding`. The answer is the same for every encoding the hit may turn out
+   * to read in: those of one needle share one byte layout (ASCII-compatible charsets, or one UTF-16 byte
+   * order), and the bytes searched are the hit's cell's wide window, which holds its small window.
+   */
   private someMayPass(hit: Hit, encoding: Encoding, gate: TermGate): boolean {
     let identifier: string | null | undefined;
     let reach: { from: number; to: number } | null | undefined;
@@ -941,15 +984,15 @@ class BufferAnalyzer {
   }
 
   /**
-   * The bytes every window the hit's analysis may use lies in: its small window and its cell's wide one.
-   * Null when the wide one's bytes are not all in memory.
+   * The bytes every window the hit's analysis may use lies in: its cell's wide window, which holds its
+   * small one (a small window reaches WINDOW_RADIUS and a needle's length around a hit at or after its
+   * start, a wide one WIDE_RADIUS around the cell). Null when they are not all in memory.
    */
   private nameReach(encoding: Encoding, hit: Hit): { from: number; to: number } | null {
-    const small = this.windowFor(encoding, hit.offset, hit.length, WINDOW_RADIUS);
     const { base, bytes, size } = this.buffer;
     const wide = wideBounds(encoding, hit.offset, size);
     if (wide.from < base || wide.to > base + bytes.length) return null;
-    return { from: Math.min(small.start, wide.from), to: Math.max(small.end, wide.to) };
+    return { from: wide.from, to: wide.to };
   }
 
   /**
@@ -1073,7 +1116,8 @@ export async function analyzeHits(
       const bytes = await source.read(from, to - from);
       return { bytes, base: from, size: source.size, ...(byteOrder !== undefined ? { byteOrder } : {}) };
     };
-    const analyzer = new BufferAnalyzer(await read(READ_MARGIN), pack, onReject);
+    const margin = last - index + 1 >= WIDE_READ_HITS ? WIDE_MARGIN : READ_MARGIN;
+    const analyzer = new BufferAnalyzer(await read(margin), pack, onReject);
     const firstDetection = out.length;
     for (let k = index; k <= last; k++) {
       const mark = out.length;

@@ -109,6 +109,38 @@ tests:
   });
 });
 
+describe("hits rejected by their gates", () => {
+  it("leave the windows of later hits where the full analysis leaves them", () => {
+    // An enum named for race, longer than a window: a colour member 4.6 KB past its opening brace has a
+    // window that shows neither brace, unless it reuses the window of an earlier hit that shows the
+    // opening one. EM_XJ_A is such a hit, rejected by its gate (no token its rule asks for in its
+    // identifier), and gated hits place no window until a later hit is analysed.
+    let text = "typedef enum tagEM_RACE_TYPE\n{\n";
+    let item = 0;
+    const fill = (bytes: number) => {
+      const end = text.length + bytes;
+      while (text.length < end) text += `    EM_ITEM_${item++},\n`;
+    };
+    fill(3000);
+    text += "    EM_XJ_A,\n";
+    fill(1500);
+    text += "    EM_RACE_YELLOW,\n    EM_RACE_BLACK,\n    EM_RACE_WHITE,\n";
+    fill(6000);
+    text += "} EM_RACE_TYPE;\n";
+    const bytes = Buffer.from(text, "utf8");
+    const hits = hitsOf(bytes);
+    const xj = hits.find((hit) => pack.terms[hit.termId]!.text === "xj")!;
+    const white = hits.find((hit) => pack.terms[hit.termId]!.text === "WHITE")!;
+    const full = () => undefined;
+    // The history matters here: alone, the colour member has no scope.
+    expect(analyzeBytes([white], bytes, pack, full)).toEqual([]);
+    const after = analyzeBytes([xj, white], bytes, pack, full);
+    expect(after.map((d) => d.ruleId)).toEqual(["race-type-enum"]);
+    expect(analyzeBytes([xj, white], bytes, pack)).toEqual(after);
+    expect(analyzeBytes(hits, bytes, pack)).toEqual(analyzeBytes(hits, bytes, pack, full));
+  });
+});
+
 describe("wide windows", () => {
   it("are the same for a hit whichever hits came before it (gated hits place none)", () => {
     // Members near the end of a struct named for race, 31-34 KB past its opening brace: a hit there gets a
