@@ -1110,30 +1110,59 @@ export async function analyzeHits(
       last++;
       end = Math.max(end, next.offset + next.length);
     }
+    // The cluster's reads go into buffers of this thread's, given back once its analysis is done: the
+    // detections keep no view of them.
+    const taken: Uint8Array[] = [];
     const read = async (margin: number): Promise<Stretch> => {
       const from = Math.max(0, first.offset - margin);
       const to = Math.min(source.size, end + margin);
-      const bytes = await source.read(from, to - from);
+      const into = takeReadBuffer(to - from);
+      taken.push(into);
+      const bytes = await source.read(from, to - from, into);
       return { bytes, base: from, size: source.size, ...(byteOrder !== undefined ? { byteOrder } : {}) };
     };
-    const margin = last - index + 1 >= WIDE_READ_HITS ? WIDE_MARGIN : READ_MARGIN;
-    const analyzer = new BufferAnalyzer(await read(margin), pack, onReject);
-    const firstDetection = out.length;
-    for (let k = index; k <= last; k++) {
-      const mark = out.length;
-      try {
-        analyzer.analyze(sorted[k]!, out);
-      } catch (error) {
-        if (!(error instanceof NeedBytes)) throw error;
-        // Analysing a hit has no effect before it asks for the wide window: read more and do it again.
-        out.length = mark;
-        analyzer.widen(await read(WIDE_MARGIN));
-        analyzer.analyze(sorted[k]!, out);
+    try {
+      const margin = last - index + 1 >= WIDE_READ_HITS ? WIDE_MARGIN : READ_MARGIN;
+      const analyzer = new BufferAnalyzer(await read(margin), pack, onReject);
+      const firstDetection = out.length;
+      for (let k = index; k <= last; k++) {
+        const mark = out.length;
+        try {
+          analyzer.analyze(sorted[k]!, out);
+        } catch (error) {
+          if (!(error instanceof NeedBytes)) throw error;
+          // Analysing a hit has no effect before it asks for the wide window: read more and do it again.
+          out.length = mark;
+          analyzer.widen(await read(WIDE_MARGIN));
+          analyzer.analyze(sorted[k]!, out);
+        }
       }
+      const { bytes, base, size } = analyzer.bytes;
+      for (let k = firstDetection; k < out.length; k++) prepareWidening(out[k]!, bytes, base, size);
+    } finally {
+      for (const buffer of taken) giveReadBuffer(buffer);
     }
-    const { bytes, base, size } = analyzer.bytes;
-    for (let k = firstDetection; k < out.length; k++) prepareWidening(out[k]!, bytes, base, size);
     index = last + 1;
   }
   return dedupe(out);
+}
+
+/**
+ * Buffers for the reads of clusters, kept between them: a fresh one faults its pages in on every read (a
+ * megabyte for a dense cluster). Several, for the clusters of artifacts analysed in turn on one thread.
+ */
+const readBuffers: Uint8Array[] = [];
+const READ_BUFFERS_KEPT = 4;
+/** Room for the largest cluster read with the wide margin. */
+const READ_BUFFER_BYTES = CLUSTER_SPAN + 2 * WIDE_MARGIN + 4096;
+
+/** The buffer given back last (its pages are the likeliest in the cache), or a new one. */
+function takeReadBuffer(length: number): Uint8Array {
+  for (let at = readBuffers.length - 1; at >= 0; at--)
+    if (readBuffers[at]!.length >= length) return readBuffers.splice(at, 1)[0]!;
+  return new Uint8Array(Math.max(length, READ_BUFFER_BYTES));
+}
+
+function giveReadBuffer(buffer: Uint8Array): void {
+  if (buffer.length === READ_BUFFER_BYTES && readBuffers.length < READ_BUFFERS_KEPT) readBuffers.push(buffer);
 }

@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { seededBytes, seededIntegers } from "../../test/random.js";
@@ -6,7 +9,7 @@ import { compileRulePack } from "../rules/compile.js";
 import { loadRulePack } from "../rules/loader.js";
 import { parseRuleText } from "../rules/parse-rule.js";
 import { rawHits, scanBytes } from "../rules/tester.js";
-import { memorySource } from "../sources/byte-source.js";
+import { memorySource, openFileSource } from "../sources/byte-source.js";
 import { analyzeBytes, analyzeHits } from "./analyzer.js";
 import { RawOccurrences, termGate } from "./raw-gate.js";
 
@@ -106,6 +109,40 @@ tests:
       }
     // The planted enums are found: the gates let them through.
     expect(detected).toBeGreaterThan(0);
+  });
+});
+
+describe("clusters read from a file", () => {
+  it("give the detections of the same bytes in memory, three files analysed at once", async () => {
+    const folder = mkdtempSync(join(tmpdir(), "custodiet-clusters-"));
+    try {
+      const files = [1, 2, 3].map((seed) => {
+        // Over 256 KiB (smaller files are read whole), in clusters of more than WIDE_READ_HITS hits parted
+        // by noise, so that the files' reads take turns.
+        const parts: Uint8Array[] = [];
+        for (let k = 0; k < 4; k++)
+          parts.push(plantedBuffer(10 * seed + k, "utf-8"), seededBytes(100 * seed + k, 100_000));
+        const bytes = Buffer.concat(parts);
+        const path = join(folder, `planted-${seed}`);
+        writeFileSync(path, bytes);
+        return { path, bytes, hits: hitsOf(bytes) };
+      });
+      const inMemory = await Promise.all(
+        files.map((file) => analyzeHits(file.hits, memorySource(file.bytes), pack)),
+      );
+      const sources = await Promise.all(files.map((file) => openFileSource(file.path)));
+      try {
+        const fromFiles = await Promise.all(
+          files.map((file, k) => analyzeHits(file.hits, sources[k]!, pack)),
+        );
+        expect(fromFiles).toEqual(inMemory);
+        expect(inMemory.every((detections) => detections.length > 0)).toBe(true);
+      } finally {
+        for (const source of sources) await source.close();
+      }
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
   });
 });
 

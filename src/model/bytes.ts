@@ -40,8 +40,12 @@ export interface ByteSource {
    * handed on as that range of the file instead of a copy.
    */
   readonly file?: { readonly path: string; readonly offset: number };
-  /** Reads up to `length` bytes starting at the 0-based `offset`; shorter at the end. */
-  read(offset: number, length: number): Promise<Uint8Array>;
+  /**
+   * Reads up to `length` bytes starting at the 0-based `offset`; shorter at the end. A source that reads (a
+   * file) reads into `into` when it is long enough, and returns a view of it: the caller keeps `into` for
+   * the result alone while it uses it. Others may ignore it.
+   */
+  read(offset: number, length: number, into?: Uint8Array): Promise<Uint8Array>;
   /**
    * Streams the whole content in order, in chunks of at most `chunkSize` bytes. With `reuse`, a chunk is
    * only valid until the next one is requested (the source may read into the same buffer again), which

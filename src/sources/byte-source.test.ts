@@ -121,6 +121,30 @@ describe("openFileSource", () => {
     await expect(source.read(0, 4000)).rejects.toThrow(/EBADF/u);
     await expect(source.read(0, 500_000)).rejects.toThrow(/EBADF/u);
   });
+
+  it("reads a range into the caller's buffer when it is long enough", async () => {
+    const { path, bytes } = fileOf(600_000, 5);
+    const source = await openFileSource(path);
+    try {
+      const into = new Uint8Array(550_000).fill(0xee);
+      for (const [offset, length] of [
+        [10, 4000],
+        [1000, 500_000],
+        [590_000, 50_000],
+      ] as const) {
+        const got = await source.read(offset, length, into);
+        expect(got.buffer).toBe(into.buffer);
+        expect(Buffer.compare(got, bytes.subarray(offset, offset + length))).toBe(0);
+      }
+      // Too short for the range: a buffer of its own.
+      const small = new Uint8Array(100);
+      const got = await source.read(0, 4000, small);
+      expect(got.buffer).not.toBe(small.buffer);
+      expect(Buffer.compare(got, bytes.subarray(0, 4000))).toBe(0);
+    } finally {
+      await source.close();
+    }
+  });
 });
 
 /** A chunk size; files of over four such chunks are streamed (smaller ones are read whole at once). */

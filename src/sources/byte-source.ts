@@ -261,10 +261,12 @@ function openFileSourceNow(path: string, range?: FileRange): ByteSource {
     const source: ByteSource = {
       size,
       file: { path: resolve(path), offset: base },
-      async read(offset, length) {
+      async read(offset, length, into) {
         const start = Math.max(0, Math.min(offset, size));
         const want = Math.max(0, Math.min(length, size - start));
-        const buffer = new Uint8Array(want);
+        // A buffer of the caller's: no fresh pages to fault in for every read of a cluster of hits.
+        const buffer =
+          into !== undefined && into.length >= want ? into.subarray(0, want) : new Uint8Array(want);
         // Small ranges (hit analysis, line numbers) are read at once, like small files: handing each to
         // libuv's threads cost more than the read, and the woken thread took this thread's core meanwhile.
         const now = want <= SMALL_RANGE_BYTES;
