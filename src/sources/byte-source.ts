@@ -92,8 +92,14 @@ function openFileSourceNow(path: string, range?: FileRange): ByteSource {
       // One byte more than the size shows a file that grew since its stat: that one is streamed instead.
       const bytes = new Uint8Array(size + 1);
       let filled = 0;
-      for (let got = -1; got !== 0 && filled < bytes.length; filled += got)
-        got = readAtSync(bytes, filled, bytes.length - filled, filled);
+      while (filled < bytes.length) {
+        const got = readAtSync(bytes, filled, bytes.length - filled, filled);
+        if (got === 0) break;
+        filled += got;
+        // A read that stops at the stat's size, short of the byte past it, has met the end: one more
+        // (a system call, ~10 us here) would only return nothing.
+        if (filled === size) break;
+      }
       if (filled <= size) {
         closeSync(fd);
         closed = true;
