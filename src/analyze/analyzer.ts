@@ -4,6 +4,7 @@ import type { ScopeKind } from "../model/finding.js";
 import type { Hit } from "../model/hit.js";
 import type { Needle } from "../match/needles.js";
 import type { CompiledRulePack, CompiledTerm } from "../rules/compile.js";
+import { acquireBuffer, releaseBuffer } from "../sources/byte-source.js";
 import {
   evaluateWhere,
   HitContext,
@@ -1110,14 +1111,15 @@ export async function analyzeHits(
       last++;
       end = Math.max(end, next.offset + next.length);
     }
-    // The cluster's reads go into buffers of this thread's, given back once its analysis is done: the
+    // The cluster's reads go into buffers of the thread's pool, given back once its analysis is done: the
     // detections keep no view of them.
     const taken: Uint8Array[] = [];
     const read = async (margin: number): Promise<Stretch> => {
       const from = Math.max(0, first.offset - margin);
       const to = Math.min(source.size, end + margin);
-      const into = takeReadBuffer(to - from);
-      taken.push(into);
+      // (A longer read, were there one, gets a buffer of its own.)
+      const into = to - from <= READ_BUFFER_BYTES ? acquireBuffer(READ_BUFFER_BYTES) : undefined;
+      if (into !== undefined) taken.push(into);
       const bytes = await source.read(from, to - from, into);
       return { bytes, base: from, size: source.size, ...(byteOrder !== undefined ? { byteOrder } : {}) };
     };
@@ -1140,7 +1142,7 @@ export async function analyzeHits(
       const { bytes, base, size } = analyzer.bytes;
       for (let k = firstDetection; k < out.length; k++) prepareWidening(out[k]!, bytes, base, size);
     } finally {
-      for (const buffer of taken) giveReadBuffer(buffer);
+      for (const buffer of taken) releaseBuffer(buffer);
     }
     index = last + 1;
   }
@@ -1148,21 +1150,8 @@ export async function analyzeHits(
 }
 
 /**
- * Buffers for the reads of clusters, kept between them: a fresh one faults its pages in on every read (a
- * megabyte for a dense cluster). Several, for the clusters of artifacts analysed in turn on one thread.
+ * The size of the buffers a cluster is read into (from the thread's pool, see acquireBuffer): room for the
+ * largest cluster read with the wide margin. A fresh buffer would fault its pages in on every read, a
+ * megabyte for a dense cluster.
  */
-const readBuffers: Uint8Array[] = [];
-const READ_BUFFERS_KEPT = 4;
-/** Room for the largest cluster read with the wide margin. */
 const READ_BUFFER_BYTES = CLUSTER_SPAN + 2 * WIDE_MARGIN + 4096;
-
-/** The buffer given back last (its pages are the likeliest in the cache), or a new one. */
-function takeReadBuffer(length: number): Uint8Array {
-  for (let at = readBuffers.length - 1; at >= 0; at--)
-    if (readBuffers[at]!.length >= length) return readBuffers.splice(at, 1)[0]!;
-  return new Uint8Array(Math.max(length, READ_BUFFER_BYTES));
-}
-
-function giveReadBuffer(buffer: Uint8Array): void {
-  if (buffer.length === READ_BUFFER_BYTES && readBuffers.length < READ_BUFFERS_KEPT) readBuffers.push(buffer);
-}

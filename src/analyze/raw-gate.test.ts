@@ -4,6 +4,7 @@ import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import { seededBytes, seededIntegers } from "../../test/random.js";
+import type { ByteSource } from "../model/bytes.js";
 import type { Hit } from "../model/hit.js";
 import { compileRulePack } from "../rules/compile.js";
 import { loadRulePack } from "../rules/loader.js";
@@ -117,11 +118,15 @@ describe("clusters read from a file", () => {
     const folder = mkdtempSync(join(tmpdir(), "custodiet-clusters-"));
     try {
       const files = [1, 2, 3].map((seed) => {
-        // Over 256 KiB (smaller files are read whole), in clusters of more than WIDE_READ_HITS hits parted
-        // by noise, so that the files' reads take turns.
+        // Over 256 KiB (smaller files are read whole), in clusters parted by noise: many hits (read with the
+        // wide margin at once), and the colour members of a big struct, whose wide window is read later.
+        const next = seededIntegers(seed);
         const parts: Uint8Array[] = [];
-        for (let k = 0; k < 4; k++)
+        for (let k = 0; k < 4; k++) {
+          const struct = `struct NET_RACE_INFO {\n${filler(next, 300 + next(300))}    int WHITE; int BLACK;\n};\n`;
           parts.push(plantedBuffer(10 * seed + k, "utf-8"), seededBytes(100 * seed + k, 100_000));
+          parts.push(Buffer.from(struct, "utf8"), seededBytes(100 * seed + k + 50, 100_000));
+        }
         const bytes = Buffer.concat(parts);
         const path = join(folder, `planted-${seed}`);
         writeFileSync(path, bytes);
@@ -132,8 +137,16 @@ describe("clusters read from a file", () => {
       );
       const sources = await Promise.all(files.map((file) => openFileSource(file.path)));
       try {
+        // Every read lets the other analyses go on before it lands.
+        const slow = (source: ByteSource): ByteSource => ({
+          ...source,
+          read: async (offset, length, into) => {
+            await new Promise((resolve) => setImmediate(resolve));
+            return source.read(offset, length, into);
+          },
+        });
         const fromFiles = await Promise.all(
-          files.map((file, k) => analyzeHits(file.hits, sources[k]!, pack)),
+          files.map((file, k) => analyzeHits(file.hits, slow(sources[k]!), pack)),
         );
         expect(fromFiles).toEqual(inMemory);
         expect(inMemory.every((detections) => detections.length > 0)).toBe(true);

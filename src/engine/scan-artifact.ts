@@ -21,7 +21,13 @@ import { isDataUriMark, signatureKind } from "./scan-needles.js";
 import { LineIndex, lineAt, type NewlineUnit } from "./newlines.js";
 import { StreamMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
-import { memorySource, openFileSource, SMALL_FILE_BYTES } from "../sources/byte-source.js";
+import {
+  acquireBuffer,
+  memorySource,
+  openFileSource,
+  releaseBuffer,
+  SMALL_FILE_BYTES,
+} from "../sources/byte-source.js";
 import { coverageReasonOf } from "../sources/walk.js";
 import { inlineHasher, type Hasher } from "./hasher.js";
 import { isOpaque, OPAQUE_MIN_BYTES, opaqueDetail, sampleRandomness } from "./opacity.js";
@@ -80,15 +86,15 @@ function describeError(error: unknown): string {
  */
 export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner): Promise<ArtifactResult> {
   let source: ByteSource;
-  // A small file is read into a buffer kept between artifacts (see takeSmallFileBuffer).
-  const into = task.bytes === undefined ? takeSmallFileBuffer() : undefined;
+  // A small file is read into a buffer of the thread's pool, kept between artifacts.
+  const into = task.bytes === undefined ? acquireBuffer(SMALL_FILE_BYTES + 1) : undefined;
   try {
     source =
       task.bytes !== undefined
         ? memorySource(task.bytes)
         : await openFileSource(task.file!, task.range, into);
   } catch (error) {
-    if (into !== undefined) giveSmallFileBuffer(into);
+    if (into !== undefined) releaseBuffer(into);
     return {
       id: task.id,
       layer: layerOf(task.origin, "", 0),
@@ -108,30 +114,14 @@ export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner)
   } finally {
     await source.close();
     // Back for the next small file, unless a child holds a view of it (a member stored in a small
-    // container) or the scan ended in an error (something may still hold one).
+    // container), which then owns it, or the scan ended in an error (something may still hold one).
     if (
       into !== undefined &&
       result !== undefined &&
       !result.children.some((child) => child.bytes !== undefined && child.bytes.buffer === into.buffer)
     )
-      giveSmallFileBuffer(into);
+      releaseBuffer(into);
   }
-}
-
-/**
- * Buffers small files are read into, kept between artifacts on this thread: a fresh buffer per file faults
- * its pages in (on /usr/include's 7,911 files, ~10% of the scan here). Several, for the artifacts scanned
- * at once. A buffer a child keeps a view of is the child's.
- */
-const smallFileBuffers: Uint8Array[] = [];
-const SMALL_FILE_BUFFERS_KEPT = 8;
-
-function takeSmallFileBuffer(): Uint8Array {
-  return smallFileBuffers.pop() ?? new Uint8Array(SMALL_FILE_BYTES + 1);
-}
-
-function giveSmallFileBuffer(buffer: Uint8Array): void {
-  if (smallFileBuffers.length < SMALL_FILE_BUFFERS_KEPT) smallFileBuffers.push(buffer);
 }
 
 async function scanOpened(

@@ -2,17 +2,23 @@ import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:
 import { resolve } from "node:path";
 import type { ByteSource, ChunkBuffers, FileRange } from "../model/bytes.js";
 
-/** Read buffers kept per thread for `chunks(size, true)`, by size; a few per size (tasks run interleaved). */
+/**
+ * Read buffers kept per thread, by size, a few per size (tasks run interleaved): for `chunks(size, true)`,
+ * small files and the reads of clusters of hits. A fresh buffer faults its pages in (~8 us each on a
+ * paravirtualized machine) and its memory drives the garbage collector.
+ */
 const pooled = new Map<number, Uint8Array[]>();
 const POOLED_PER_SIZE = 8;
-/** Larger chunk buffers are not kept between files. */
+/** Larger buffers are not kept between files. */
 const POOLED_MAX_BYTES = 16 << 20;
 
-function acquireBuffer(size: number): Uint8Array {
+/** A buffer of `size` bytes from this thread's pool (the one given back last), or a new one. */
+export function acquireBuffer(size: number): Uint8Array {
   return pooled.get(size)?.pop() ?? new Uint8Array(size);
 }
 
-function releaseBuffer(buffer: Uint8Array): void {
+/** Gives a buffer back to this thread's pool: the caller, and every view of it, are done with it. */
+export function releaseBuffer(buffer: Uint8Array): void {
   if (buffer.length > POOLED_MAX_BYTES) return;
   const free = pooled.get(buffer.length) ?? [];
   if (free.length < POOLED_PER_SIZE) free.push(buffer);
