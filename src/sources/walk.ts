@@ -1,5 +1,5 @@
-import { lstatSync } from "node:fs";
-import { readdir, realpath, stat } from "node:fs/promises";
+import { lstatSync, readdirSync } from "node:fs";
+import { realpath, stat } from "node:fs/promises";
 import { isAbsolute, join, relative, sep } from "node:path";
 import type { CoverageReason } from "../model/coverage.js";
 
@@ -141,7 +141,9 @@ async function* walkFolder(
 ): AsyncGenerator<WalkEntry> {
   let names: string[];
   try {
-    names = (await readdir(folder)).sort();
+    // Synchronous, like the lstat below: the scan had nothing else to do while libuv's threads listed the
+    // folder (/usr/include's 821 folders: 2.50-2.51 s with the asynchronous one, 2.24-2.40 s now).
+    names = readdirSync(folder).sort();
   } catch (error) {
     yield { kind: "skipped", displayPath: display, size: 0, ...errorReason(error) };
     return;
