@@ -386,16 +386,22 @@ async function extractChildren(
             : event.range !== undefined
               ? { file: event.file!, range: event.range }
               : { file: event.file! };
+        let alsoAt = event.alsoAt;
         if (event.bytes !== undefined) {
           if (extractedInMemory + size > EXTRACTED_MEMORY) {
-            const file = safeTempName(task.tempDir, event.name);
-            writeFileSync(file, event.bytes, { flag: "wx" });
-            where = { file };
+            // Out of memory for members: the range of the container's file they are, else a temp file.
+            if (alsoAt !== undefined) where = alsoAt;
+            else {
+              const file = safeTempName(task.tempDir, event.name);
+              writeFileSync(file, event.bytes, { flag: "wx" });
+              where = { file };
+            }
+            alsoAt = undefined;
           } else {
             extractedInMemory += size;
             kept += size;
           }
-        }
+        } else alsoAt = undefined;
         result.children.push({
           origin: {
             path: event.name,
@@ -405,6 +411,7 @@ async function extractChildren(
             ...(event.element !== undefined ? { element: event.element } : {}),
           },
           ...where,
+          ...(alsoAt !== undefined ? { alsoAt } : {}),
           size,
           leafOnly: event.leafOnly === true,
         });

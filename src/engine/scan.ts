@@ -302,16 +302,20 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     const id = nextId++;
     let bytes = child.bytes;
     let file = child.file;
+    let range = bytes === undefined ? child.range : undefined;
     if (bytes !== undefined && pendingMemory + bytes.length > MAX_PENDING_MEMORY) {
-      // Too many members waiting in memory (a zip of 100k small files): spill this one to the parent's folder.
-      file = join(parent.tempDir, `spill-${id}`);
-      mkdirSync(parent.tempDir, { recursive: true });
-      madeFolders.add(parent.tempDir);
-      writeFileSync(file, bytes);
+      // Too many members waiting in memory (a zip of 100k small files): the range of the parent's file
+      // they are when they are one, else spilled to the parent's folder.
+      if (child.alsoAt !== undefined) ({ file, range } = child.alsoAt);
+      else {
+        file = join(parent.tempDir, `spill-${id}`);
+        mkdirSync(parent.tempDir, { recursive: true });
+        madeFolders.add(parent.tempDir);
+        writeFileSync(file, bytes);
+      }
       bytes = undefined;
     }
     if (bytes !== undefined) pendingMemory += bytes.length;
-    const range = bytes === undefined ? child.range : undefined;
     // The child's bytes live in the parent's folder, or for a range in the parent's own file (in the folder
     // that holds it, none for an input): keep that folder until the child is scanned.
     const holder = range !== undefined ? parentFileFolder : file !== undefined ? parent.tempDir : undefined;

@@ -1,5 +1,5 @@
 import type { CoverageReason, CoverageStatus } from "../model/coverage.js";
-import type { FileRange } from "../model/bytes.js";
+import type { FileRange, FileSpan } from "../model/bytes.js";
 import type { LocationLayer } from "../model/location.js";
 import type { Budgets } from "../extract/extractor.js";
 import type { Detection } from "../analyze/analyzer.js";
@@ -43,6 +43,8 @@ export interface ChildTask {
   readonly file?: string;
   readonly range?: FileRange;
   readonly bytes?: Uint8Array;
+  /** With `bytes`: the same bytes as a range of the container's file, taken when they must leave memory. */
+  readonly alsoAt?: FileSpan;
   readonly size: number;
   readonly leafOnly: boolean;
 }

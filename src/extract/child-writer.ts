@@ -2,7 +2,7 @@ import { createWriteStream, mkdirSync, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { join } from "node:path";
 import { threadId } from "node:worker_threads";
-import type { ByteSource, FileRange } from "../model/bytes.js";
+import type { ByteSource, FileRange, FileSpan } from "../model/bytes.js";
 import type {
   ChildArtifact,
   ExtractContext,
@@ -157,7 +157,7 @@ export const RANGE_CHILD_BYTES = 256 * 1024;
 /**
  * `length` bytes of `source` starting at `offset`, as a child: the range of the file the source reads (no
  * copy: each 4 KiB page of a fresh copy cost ~8 µs to touch on a paravirtualized machine), else a copy in
- * memory or in a temp file.
+ * memory (with that range as `alsoAt`, when there is one) or in a temp file.
  */
 export async function copyRange(
   source: ByteSource,
@@ -165,10 +165,16 @@ export async function copyRange(
   length: number,
   context: ExtractContext,
   label: string,
-): Promise<{ file: string; range?: FileRange } | { bytes: Uint8Array }> {
-  if (source.file !== undefined && length >= RANGE_CHILD_BYTES)
-    return { file: source.file.path, range: { offset: source.file.offset + offset, length } };
-  if (length <= MEMORY_CHILD_LIMIT) return { bytes: await source.read(offset, length) };
+): Promise<{ file: string; range?: FileRange } | { bytes: Uint8Array; alsoAt?: FileSpan }> {
+  const span =
+    source.file === undefined
+      ? undefined
+      : { file: source.file.path, range: { offset: source.file.offset + offset, length } };
+  if (span !== undefined && length >= RANGE_CHILD_BYTES) return span;
+  if (length <= MEMORY_CHILD_LIMIT) {
+    const bytes = await source.read(offset, length);
+    return span !== undefined && bytes.length === length ? { bytes, alsoAt: span } : { bytes };
+  }
   const writer = new ChildWriter(context.tempDir, label);
   for (let position = 0; position < length; position += COPY_CHUNK) {
     if (context.signal.aborted) break;
@@ -338,7 +344,7 @@ export function partial(reason: PartialNotice["reason"], detail: string): Partia
 export function child(
   name: string,
   via: string,
-  where: { file: string; range?: FileRange } | { bytes: Uint8Array },
+  where: { file: string; range?: FileRange } | { bytes: Uint8Array; alsoAt?: FileSpan },
   extra: Partial<Pick<ChildArtifact, "offsetInParent" | "carvedAt" | "element" | "leafOnly">> = {},
 ): ChildArtifact {
   return { kind: "child", name, via, ...where, ...extra };

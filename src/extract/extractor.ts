@@ -1,5 +1,5 @@
 import type { Candidate as CarveCandidate } from "./carve-extractor.js";
-import type { ByteSource, FileRange } from "../model/bytes.js";
+import type { ByteSource, FileRange, FileSpan } from "../model/bytes.js";
 import type { CoverageReason } from "../model/coverage.js";
 
 /** Limits that bound what one scan may expand. Going over one records a `budget-*` coverage entry. */
@@ -63,6 +63,12 @@ export interface ChildArtifact {
   readonly file?: string;
   readonly range?: FileRange;
   readonly bytes?: Uint8Array;
+  /**
+   * With `bytes`: the same bytes as a range of the file the container is read from (a small member stored
+   * as it is). When members held in memory must be written out, the child becomes that range instead of a
+   * temp file.
+   */
+  readonly alsoAt?: FileSpan;
   /** Skip further extraction of this child (e.g. extracted document text, which is scanned but not opened). */
   readonly leafOnly?: boolean;
 }

@@ -31,6 +31,12 @@ export interface FileRange {
   readonly length: number;
 }
 
+/** A range of the file at `file`. */
+export interface FileSpan {
+  readonly file: string;
+  readonly range: FileRange;
+}
+
 export interface ByteSource {
   /** Size in bytes. */
   readonly size: number;
