@@ -106,7 +106,7 @@ const START_WORKERS_AFTER_MS = 500;
 /** The bytes a task will read (0 when unknown). */
 function taskBytes(task: ArtifactTask): number {
   if (task.bytes !== undefined) return task.bytes.length;
-  if (task.range !== undefined) return task.range.length;
+  if (task.range !== undefined) return task.inflated ?? task.range.length;
   try {
     return statSync(task.file!).size;
   } catch {

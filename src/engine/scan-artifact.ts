@@ -25,6 +25,7 @@ import {
   acquireBuffer,
   memorySource,
   openFileSource,
+  openInflatedRange,
   releaseBuffer,
   SMALL_FILE_BYTES,
 } from "../sources/byte-source.js";
@@ -92,7 +93,9 @@ export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner)
     source =
       task.bytes !== undefined
         ? memorySource(task.bytes)
-        : await openFileSource(task.file!, task.range, into);
+        : task.inflated !== undefined
+          ? await openInflatedRange(task.file!, task.range!, task.inflated)
+          : await openFileSource(task.file!, task.range, into);
   } catch (error) {
     if (into !== undefined) releaseBuffer(into);
     return {
@@ -380,7 +383,7 @@ async function extractChildren(
     for await (const event of extractor.extract(source, context)) {
       if (event.kind === "child") {
         const size = event.bytes?.length ?? event.range?.length ?? (await fileSize(event.file));
-        let where: { bytes: Uint8Array } | { file: string; range?: FileRange } =
+        let where: { bytes: Uint8Array } | { file: string; range?: FileRange; inflated?: number } =
           event.bytes !== undefined
             ? { bytes: event.bytes }
             : event.range !== undefined

@@ -303,10 +303,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     let bytes = child.bytes;
     let file = child.file;
     let range = bytes === undefined ? child.range : undefined;
+    let inflated = bytes === undefined ? child.inflated : undefined;
     if (bytes !== undefined && pendingMemory + bytes.length > MAX_PENDING_MEMORY) {
       // Too many members waiting in memory (a zip of 100k small files): the range of the parent's file
       // they are when they are one, else spilled to the parent's folder.
-      if (child.alsoAt !== undefined) ({ file, range } = child.alsoAt);
+      if (child.alsoAt !== undefined) ({ file, range, inflated } = child.alsoAt);
       else {
         file = join(parent.tempDir, `spill-${id}`);
         mkdirSync(parent.tempDir, { recursive: true });
@@ -327,7 +328,11 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       id,
       parents: parentLayers,
       origin: child.origin,
-      ...(bytes !== undefined ? { bytes } : range !== undefined ? { file: file!, range } : { file: file! }),
+      ...(bytes !== undefined
+        ? { bytes }
+        : range !== undefined
+          ? { file: file!, range, ...(inflated !== undefined ? { inflated } : {}) }
+          : { file: file! }),
       depth: parent.depth + 1,
       leafOnly: child.leafOnly,
       tempDir: join(tempRoot, `a${id}`),

@@ -25,6 +25,8 @@ export interface ArtifactTask {
   readonly file?: string;
   /** With `file`: the artifact is this range of it (a member stored as it is in a container on disk). */
   readonly range?: FileRange;
+  /** With `range`: the range holds the artifact raw-deflated, and it inflates to this many bytes. */
+  readonly inflated?: number;
   readonly bytes?: Uint8Array;
   readonly depth: number;
   /** Scan the bytes, do not open them as a container (extracted document text). */
@@ -42,6 +44,8 @@ export interface ChildTask {
   readonly origin: LayerOrigin;
   readonly file?: string;
   readonly range?: FileRange;
+  /** See ArtifactTask.inflated. */
+  readonly inflated?: number;
   readonly bytes?: Uint8Array;
   /** With `bytes`: the same bytes as a range of the container's file, taken when they must leave memory. */
   readonly alsoAt?: FileSpan;

@@ -328,7 +328,23 @@ async function* extractEntry(
     const inflated = inflateSmall(packed, Math.min(limit, MEMORY_CHILD_LIMIT));
     if (inflated !== undefined) {
       budget.written += inflated.length;
-      yield child(name, via, { bytes: inflated }, { offsetInParent: dataOffset });
+      // Where it lies deflated in the zip's file: taken, and inflated again, if members must leave memory.
+      const alsoAt =
+        source.file === undefined
+          ? undefined
+          : {
+              file: source.file.path,
+              range: { offset: source.file.offset + dataOffset, length: entry.compressedSize },
+              inflated: inflated.length,
+            };
+      yield child(
+        name,
+        via,
+        { bytes: inflated, ...(alsoAt !== undefined ? { alsoAt } : {}) },
+        {
+          offsetInParent: dataOffset,
+        },
+      );
       return;
     }
   }

@@ -31,10 +31,11 @@ export interface FileRange {
   readonly length: number;
 }
 
-/** A range of the file at `file`. */
+/** A range of the file at `file`; with `inflated`, the range holds raw-deflated bytes of that length. */
 export interface FileSpan {
   readonly file: string;
   readonly range: FileRange;
+  readonly inflated?: number;
 }
 
 export interface ByteSource {

@@ -7,7 +7,8 @@ import { afterAll, describe, expect, it } from "vitest";
 import { appendFileSync, truncateSync } from "node:fs";
 import { threadedHasher, type StreamHash } from "../engine/hasher.js";
 import type { ByteSource, ChunkBuffers } from "../model/bytes.js";
-import { memorySource, openFileSource } from "./byte-source.js";
+import { memorySource, openFileSource, openInflatedRange } from "./byte-source.js";
+import { deflateRawSync } from "node:zlib";
 
 const folder = mkdtempSync(join(tmpdir(), "custodiet-source-"));
 afterAll(() => {
@@ -612,5 +613,27 @@ describe("chunks read on the hashing thread", () => {
     } finally {
       await source.close();
     }
+  });
+});
+
+describe("a deflated range of a file", () => {
+  it("reads as the bytes it inflates to, and fails clearly when it no longer inflates to their size", async () => {
+    const { bytes } = fileOf(100_000, 5);
+    const packed = deflateRawSync(bytes);
+    const path = join(folder, "deflated-range");
+    writeFileSync(path, Buffer.concat([Buffer.from("head"), packed, Buffer.from("tail")]));
+    const range = { offset: 4, length: packed.length };
+    const source = await openInflatedRange(path, range, bytes.length);
+    expect(source.size).toBe(bytes.length);
+    expect(Buffer.compare(await collect(source.chunks(4096), true), bytes)).toBe(0);
+    await source.close();
+    await expect(openInflatedRange(path, range, bytes.length - 1)).rejects.toThrow(
+      /inflates to 100000 bytes/u,
+    );
+    await expect(
+      openInflatedRange(path, { offset: 0, length: packed.length }, bytes.length),
+    ).rejects.toThrow();
+    truncateSync(path, 10);
+    await expect(openInflatedRange(path, range, bytes.length)).rejects.toThrow(/shorter than it was/u);
   });
 });

@@ -1,5 +1,6 @@
 import { closeSync, constants, fstatSync, openSync, read, readSync } from "node:fs";
 import { resolve } from "node:path";
+import { inflateRawSync } from "node:zlib";
 import type { ByteSource, ChunkBuffers, FileRange } from "../model/bytes.js";
 
 /**
@@ -327,6 +328,28 @@ function openFileSourceNow(path: string, range?: FileRange, into?: Uint8Array): 
     if (!closed) closeSync(fd);
     throw error;
   }
+}
+
+/**
+ * A ByteSource over the bytes `range` of the file at `path` inflates to (raw deflate), which must be exactly
+ * `size` bytes: a small member of a zip on disk, inflated once by its extractor and held in memory, handed
+ * on this way when members had to leave memory (instead of written to a temp file and read back).
+ */
+export async function openInflatedRange(path: string, range: FileRange, size: number): Promise<ByteSource> {
+  const packed = await openFileSource(path, range);
+  let bytes: Uint8Array;
+  try {
+    if (packed.size !== range.length) throw new Error(`${path} is shorter than it was when extracted`);
+    const inflated = inflateRawSync(await packed.read(0, range.length), { maxOutputLength: size + 1 });
+    if (inflated.length !== size)
+      throw new Error(
+        `deflated range inflates to ${inflated.length} bytes, not the ${size} it did when extracted`,
+      );
+    bytes = new Uint8Array(inflated.buffer, inflated.byteOffset, inflated.length);
+  } finally {
+    await packed.close();
+  }
+  return memorySource(bytes);
 }
 
 /** A ByteSource over bytes already in memory (small members, samples in rule tests). */

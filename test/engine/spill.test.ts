@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { inflateRawSync } from "node:zlib";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_BUDGETS } from "../../src/extract/registry.js";
@@ -11,7 +12,7 @@ import { loadRulePack } from "../../src/rules/index.js";
 import { tempFolder } from "../helpers.js";
 
 describe("members waiting to be scanned", () => {
-  it("spill to temp files past the memory bound, and every one is still scanned", async () => {
+  it("leave memory past its bound (as ranges of the zip they lie in), and every one is still scanned", async () => {
     const dir = tempFolder();
     const members: Record<string, Uint8Array> = {};
     // 200 members of 1 MiB: more than the 128 MiB the engine keeps waiting in memory.
@@ -48,7 +49,8 @@ function zipOfMembers(dir: string, name: string, count: number): Record<string, 
   return members;
 }
 
-async function extractZip(dir: string, name: string) {
+/** Opens the zip `name` in `dir` as a scan would: read from its file, or (`inMemory`) from its bytes. */
+async function extractZip(dir: string, name: string, inMemory = false) {
   const pack = await loadRulePack({ paths: [], builtin: true });
   const setup = compileScanSetup({ rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 4 << 20 }, pack);
   return scanArtifact(
@@ -56,7 +58,7 @@ async function extractZip(dir: string, name: string) {
       id: 0,
       parents: [],
       origin: { path: name, via: "file" },
-      file: join(dir, name),
+      ...(inMemory ? { bytes: readFileSync(join(dir, name)) } : { file: join(dir, name) }),
       depth: 0,
       leafOnly: false,
       tempDir: join(dir, `tmp-${name}`),
@@ -69,9 +71,10 @@ async function extractZip(dir: string, name: string) {
 describe("members extracted in memory", () => {
   it("stay in memory up to 64 MiB; the rest are handed over as files with the same bytes", async () => {
     const dir = tempFolder();
-    // 80 members of 1 MiB: all of a container's members are returned together.
+    // 80 members of 1 MiB: all of a container's members are returned together. The zip is held in memory
+    // (a member of another container), so its members lie in no file.
     const members = zipOfMembers(dir, "many.zip", 80);
-    const result = await extractZip(dir, "many.zip");
+    const result = await extractZip(dir, "many.zip", true);
     expect(result.children).toHaveLength(80);
     expect(result.children.filter((child) => child.bytes !== undefined)).toHaveLength(64);
     for (const child of result.children) {
@@ -80,6 +83,45 @@ describe("members extracted in memory", () => {
       expect(child.size).toBe(1 << 20);
       expect(Buffer.compare(bytes, members[child.origin.path]!)).toBe(0);
     }
+  }, 120_000);
+
+  it("of a zip on disk: the rest are handed over as the deflated ranges they are, inflated again when scanned", async () => {
+    const dir = tempFolder();
+    const members = zipOfMembers(dir, "many.zip", 80);
+    const result = await extractZip(dir, "many.zip");
+    expect(result.children).toHaveLength(80);
+    expect(result.children.filter((child) => child.bytes !== undefined)).toHaveLength(64);
+    const zip = readFileSync(join(dir, "many.zip"));
+    for (const child of result.children) {
+      expect(child.size).toBe(1 << 20);
+      if (child.bytes !== undefined) {
+        expect(Buffer.compare(child.bytes, members[child.origin.path]!)).toBe(0);
+        continue;
+      }
+      expect(child.file).toBe(join(dir, "many.zip"));
+      expect(child.inflated).toBe(1 << 20);
+      const packed = zip.subarray(child.range!.offset, child.range!.offset + child.range!.length);
+      expect(Buffer.compare(inflateRawSync(packed), members[child.origin.path]!)).toBe(0);
+    }
+    expect(existsSync(join(dir, "tmp-many.zip")) ? readdirSync(join(dir, "tmp-many.zip")) : []).toEqual([]);
+    // Scanned whole, those members have the hashes and the findings of their bytes.
+    const planted = "typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;";
+    const last = Object.keys(members).at(-1)!;
+    members[last]!.set(Buffer.from(planted), 4096);
+    const other = tempFolder();
+    writeFileSync(join(other, "many.zip"), zipSync(members, { level: 1 }));
+    const report = await scan({ paths: [other], jobs: 1 });
+    const layers = report.coverage.filter((entry) => entry.layers.length === 2);
+    expect(layers).toHaveLength(80);
+    for (const entry of layers)
+      expect(entry.layers[1]!.sha256).toBe(
+        createHash("sha256").update(members[entry.layers[1]!.path]!).digest("hex"),
+      );
+    expect(
+      report.findings.some(
+        (f) => f.location.endsWith(`many.zip!${last}`) && f.match === "EM_NATION_TYPE_UYGUR",
+      ),
+    ).toBe(true);
   }, 120_000);
 });
 
