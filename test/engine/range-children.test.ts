@@ -52,7 +52,9 @@ describe("members handed on as ranges of their container's file", () => {
       path,
       tar([
         ["small.h", header(4096, 1000)],
-        ["big.h", header(RANGE_CHILD_BYTES + 5, 200_000)],
+        ["big.h", header(RANGE_CHILD_BYTES + 5, RANGE_CHILD_BYTES >> 1)],
+        // A tar of up to 256 KiB is read whole into memory, where its members are views of it.
+        ["filler.h", header(300_000, 1000)],
       ]),
     );
     const run = await runOnce(path);

@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { inflateRawSync } from "node:zlib";
 import { zipSync } from "fflate";
 import { describe, expect, it } from "vitest";
+import { RANGE_CHILD_BYTES } from "../../src/extract/child-writer.js";
 import { DEFAULT_BUDGETS } from "../../src/extract/registry.js";
 import { scan } from "../../src/engine/scan.js";
 import { scanArtifact } from "../../src/engine/scan-artifact.js";
@@ -154,9 +155,9 @@ function smallMembers(count: number, size: number): Record<string, Uint8Array> {
   for (let index = 0; index < count; index++) {
     const bytes = new Uint8Array(size);
     for (let at = 0; at < size; at++) bytes[at] = (at * (index + 3)) % 251;
-    members[`m${String(index).padStart(3, "0")}.bin`] = bytes;
+    members[`m${String(index).padStart(4, "0")}.bin`] = bytes;
   }
-  members[`m${String(count - 1).padStart(3, "0")}.bin`]!.set(
+  members[`m${String(count - 1).padStart(4, "0")}.bin`]!.set(
     Buffer.from("typedef enum { EM_NATION_TYPE_UNKNOWN, EM_NATION_TYPE_UYGUR } EM_NATION_TYPE;"),
     1000,
   );
@@ -164,10 +165,10 @@ function smallMembers(count: number, size: number): Record<string, Uint8Array> {
 }
 
 describe("small members stored as they are in a container on disk", () => {
-  // 400 members of 200 KiB (each below the size handed on as a range at once): 78 MiB, past the 64 MiB a
+  // Members just below the size handed on as a range at once (15.5 KiB), 73 MiB of them: past the 64 MiB a
   // thread keeps in memory.
-  const count = 400;
-  const size = 200 << 10;
+  const size = RANGE_CHILD_BYTES - 512;
+  const count = 4700;
 
   it("are handed over past the memory bound as ranges of the container, not written to temp files", async () => {
     const dir = tempFolder();
@@ -222,7 +223,7 @@ describe("small members stored as they are in a container on disk", () => {
       expect(entry.status).toBe("scanned");
       expect(layer.sha256).toBe(createHash("sha256").update(members[layer.path]!).digest("hex"));
     }
-    const last = `m${String(count - 1).padStart(3, "0")}.bin`;
+    const last = `m${String(count - 1).padStart(4, "0")}.bin`;
     expect(
       report.findings.some(
         (f) => f.location.endsWith(`many.tar!${last}`) && f.match === "EM_NATION_TYPE_UYGUR",
