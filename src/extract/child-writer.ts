@@ -154,7 +154,7 @@ export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8
  * paravirtualized machine, while the range is read when the member is scanned, into a buffer kept between
  * artifacts, for an open, a read and a close of the container's file. It was 256 KiB while small files were
  * read into fresh memory too; with kept buffers (session 17), 16 KiB took a tar of `/usr/include` from
- * 2.99-3.50 s to 2.11-2.57 s and its `zip -0` from 3.20-3.87 s to 2.19-2.43 s, and 1 or 4 KiB did no better.
+ * 3.03-3.54 s to 2.80-3.02 s and its `zip -0` from 3.15-3.61 s to 2.87-3.23 s (4 interleaved runs each).
  */
 export const RANGE_CHILD_BYTES = 16 * 1024;
 

@@ -58,11 +58,19 @@ function ruleFiles(options: LoadRulesOptions): { files: RuleFile[]; problems: Ru
   const files: RuleFile[] = [];
   const problems: RuleProblem[] = [];
   if (options.builtin ?? true) {
-    if (exists(BUILTIN_RULES_DIR)) {
-      for (const path of listRuleFiles(BUILTIN_RULES_DIR)) {
-        files.push({ path, display: relative(PACKAGE_ROOT, path).split("\\").join("/") });
-      }
+    const bundled = exists(BUILTIN_RULES_DIR) ? listRuleFiles(BUILTIN_RULES_DIR) : [];
+    for (const path of bundled) {
+      files.push({ path, display: relative(PACKAGE_ROOT, path).split("\\").join("/") });
     }
+    // A scan without the bundled pack would find nothing and say so as if it had looked.
+    if (bundled.length === 0)
+      problems.push({
+        code: "unreadable",
+        file: BUILTIN_RULES_DIR,
+        line: 0,
+        detail:
+          "the bundled rule pack is not there (an incomplete installation of custodiet?); to scan with your own rules alone, leave it out (--no-builtin-rules)",
+      });
   }
   for (const given of options.paths ?? []) {
     let info;

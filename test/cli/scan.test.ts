@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { cpSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import iconv from "iconv-lite";
 import { describe, expect, it } from "vitest";
 import type { ScanReport } from "../../src/model/report.js";
-import { BIN, cli, tempFolder } from "../helpers.js";
+import { BIN, ROOT, cli, tempFolder } from "../helpers.js";
 import { seededBytes } from "../random.js";
 
 const GBK_HEADER = `/* 人脸属性 */
@@ -100,6 +100,43 @@ describe("custodiet scan (built CLI)", () => {
     expect(stdout).toBe("");
     expect(stderr.trim().split("\n")).toHaveLength(1);
     expect(stderr).toContain("/nonexistent");
+  });
+
+  it("exits 2 when there is no rule to scan with, instead of finding nothing", () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "nation.h"), GBK_HEADER);
+    // An installation without its bundled pack (the package's dist alone).
+    const install = tempFolder();
+    cpSync(join(ROOT, "dist"), join(install, "dist"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(install, "package.json"));
+    symlinkSync(join(ROOT, "node_modules"), join(install, "node_modules"));
+    const bare = spawnSync(process.execPath, [join(install, "dist/cli/bin.js"), "scan", dir], {
+      encoding: "utf8",
+    });
+    expect(bare.status).toBe(2);
+    expect(bare.stdout).toBe("");
+    expect(bare.stderr).toMatch(/bundled rule pack is not there/u);
+    // With --no-builtin-rules, it scans with the rules given.
+    const own = join(dir, "own");
+    mkdirSync(own);
+    expect(
+      spawnSync(
+        process.execPath,
+        [
+          join(install, "dist/cli/bin.js"),
+          "scan",
+          join(dir, "nation.h"),
+          "--no-builtin-rules",
+          "--rules",
+          own,
+        ],
+        { encoding: "utf8" },
+      ).stderr,
+    ).toMatch(/no rules to scan with: .*own holds no rule file/u);
+    const none = cli(["scan", dir, "--no-builtin-rules"]);
+    expect(none.status).toBe(2);
+    expect(none.stderr).toMatch(/no rules to scan with: --no-builtin-rules leaves out the bundled pack/u);
+    expect(cli(["scan", join(dir, "nation.h"), "--fail-on", "none"]).status).toBe(0);
   });
 
   it("exits 2 naming file and line of a malformed rule", () => {

@@ -237,6 +237,13 @@ export async function runScan(argv: readonly string[], io: CommandIo): Promise<C
       builtin: values["no-builtin-rules"] !== true,
       ...(cacheDir !== undefined ? { cacheDir } : {}),
     });
+    // A scan with no rule would report no finding, as if it had looked.
+    if (pack.rules.length === 0)
+      throw new UsageError(
+        values.rules === undefined || values.rules.length === 0
+          ? "no rules to scan with: --no-builtin-rules leaves out the bundled pack, and no --rules was given"
+          : `no rules to scan with: ${values.rules.join(", ")} holds no rule file (*.yaml)`,
+      );
     report = await scan({
       paths: positionals,
       pack,
