@@ -158,6 +158,13 @@ export function concatBytes(parts: readonly Uint8Array[], total?: number): Uint8
  */
 export const RANGE_CHILD_BYTES = 16 * 1024;
 
+/** Where `length` bytes of `source` from `offset` lie in the file it reads as it is, if it does. */
+export function spanOf(source: ByteSource, offset: number, length: number): FileSpan | undefined {
+  return source.file === undefined
+    ? undefined
+    : { file: source.file.path, range: { offset: source.file.offset + offset, length } };
+}
+
 /**
  * `length` bytes of `source` starting at `offset`, as a child: the range of the file the source reads (no
  * copy: each 4 KiB page of a fresh copy cost ~8 µs to touch on a paravirtualized machine), else a copy in
@@ -170,10 +177,7 @@ export async function copyRange(
   context: ExtractContext,
   label: string,
 ): Promise<{ file: string; range?: FileRange } | { bytes: Uint8Array; alsoAt?: FileSpan }> {
-  const span =
-    source.file === undefined
-      ? undefined
-      : { file: source.file.path, range: { offset: source.file.offset + offset, length } };
+  const span = spanOf(source, offset, length);
   if (span !== undefined && length >= RANGE_CHILD_BYTES) return span;
   if (length <= MEMORY_CHILD_LIMIT) {
     const bytes = await source.read(offset, length);

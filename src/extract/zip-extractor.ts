@@ -12,6 +12,7 @@ import {
   errorMessage,
   partial,
   readU64,
+  spanOf,
   startsWith,
   viewOf,
   asBuffer,
@@ -329,14 +330,8 @@ async function* extractEntry(
     if (inflated !== undefined) {
       budget.written += inflated.length;
       // Where it lies deflated in the zip's file: taken, and inflated again, if members must leave memory.
-      const alsoAt =
-        source.file === undefined
-          ? undefined
-          : {
-              file: source.file.path,
-              range: { offset: source.file.offset + dataOffset, length: entry.compressedSize },
-              inflated: inflated.length,
-            };
+      const span = spanOf(source, dataOffset, entry.compressedSize);
+      const alsoAt = span === undefined ? undefined : { ...span, inflated: inflated.length };
       yield child(
         name,
         via,
