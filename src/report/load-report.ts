@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ScanReport } from "../model/report.js";
 import { parseJsonBytes } from "./json-bytes.js";
@@ -12,11 +13,21 @@ let validator: ValidateFunction | undefined;
 
 /** Compiled once; the schema ships in the package beside dist/ and src/. */
 function validate(): ValidateFunction {
-  validator ??= new Ajv({ allErrors: false }).compile(
-    JSON.parse(
-      readFileSync(new URL("../../schema/scan-report.schema.json", import.meta.url), "utf8"),
-    ) as object,
-  );
+  if (validator === undefined) {
+    const url = new URL("../../schema/scan-report.schema.json", import.meta.url);
+    let schema: object;
+    try {
+      schema = JSON.parse(readFileSync(url, "utf8")) as object;
+    } catch (error) {
+      // No report can be checked without it: one line says why, not a stack trace.
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "is not there" : "cannot be read";
+      throw new ReportFileError(
+        `${fileURLToPath(url)}: the report schema ${reason} (an incomplete installation of custodiet?): ${(error as Error).message}`,
+        { cause: error },
+      );
+    }
+    validator = new Ajv({ allErrors: false }).compile(schema);
+  }
   return validator;
 }
 

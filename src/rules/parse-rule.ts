@@ -1,11 +1,12 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
+import { fileURLToPath } from "node:url";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { Document, LineCounter } from "yaml";
 import type { Encoding } from "../model/encoding.js";
 import type { Rule, RuleSample } from "../model/rule.js";
 import { encodeTerm } from "../match/needles.js";
-import type { RuleProblem } from "./rule-error.js";
+import { RuleError, type RuleProblem } from "./rule-error.js";
 import type { PatternSpec } from "./types.js";
 
 /** schema/rule.schema.json, two levels above this file both in src/rules and dist/rules. */
@@ -24,7 +25,24 @@ let validator: ValidateFunction | undefined;
 function ruleValidator(): ValidateFunction {
   if (validator === undefined) {
     const { Ajv } = require("ajv") as typeof import("ajv");
-    const schema = JSON.parse(readFileSync(RULE_SCHEMA_URL, "utf8")) as object;
+    let schema: object;
+    try {
+      schema = JSON.parse(readFileSync(RULE_SCHEMA_URL, "utf8")) as object;
+    } catch (error) {
+      // Every rule is checked against it: without it nothing can be loaded, and one line says why.
+      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "is not there" : "cannot be read";
+      throw new RuleError(
+        [
+          {
+            code: "unreadable",
+            file: fileURLToPath(RULE_SCHEMA_URL),
+            line: 0,
+            detail: `the rule schema ${reason} (an incomplete installation of custodiet?): ${(error as Error).message}`,
+          },
+        ],
+        { cause: error },
+      );
+    }
     validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
   }
   return validator;

@@ -139,6 +139,35 @@ describe("custodiet scan (built CLI)", () => {
     expect(cli(["scan", join(dir, "nation.h"), "--fail-on", "none"]).status).toBe(0);
   });
 
+  it("says in one line, not a stack trace, that an installation lacks its schemas", () => {
+    const dir = tempFolder();
+    writeFileSync(join(dir, "nation.h"), GBK_HEADER);
+    const report = join(dir, "report.json");
+    expect(cli(["scan", dir, "--format", "json", "--output", report, "--fail-on", "none"]).status).toBe(0);
+    // The package's dist and rules without its schema folder.
+    const install = tempFolder();
+    cpSync(join(ROOT, "dist"), join(install, "dist"), { recursive: true });
+    cpSync(join(ROOT, "rules"), join(install, "rules"), { recursive: true });
+    cpSync(join(ROOT, "package.json"), join(install, "package.json"));
+    symlinkSync(join(ROOT, "node_modules"), join(install, "node_modules"));
+    const run = (...args: string[]) =>
+      spawnSync(process.execPath, [join(install, "dist/cli/bin.js"), ...args], { encoding: "utf8" });
+    for (const [args, schema] of [
+      [["scan", dir], "rule"],
+      [["test-rules"], "rule"],
+      [["rules", "needles", "--format", "hex"], "rule"],
+      [["diff", report, report], "report"],
+    ] as const) {
+      const result = run(...args);
+      expect(result.status, args.join(" ")).toBe(2);
+      expect(result.stdout).toBe("");
+      expect(result.stderr).toContain(
+        `the ${schema} schema is not there (an incomplete installation of custodiet?)`,
+      );
+      expect(result.stderr).not.toMatch(/internal error|\n\s+at /u);
+    }
+  });
+
   it("exits 2 naming file and line of a malformed rule", () => {
     const dir = tempFolder();
     writeFileSync(join(dir, "x.h"), "int a;\n");
