@@ -14,7 +14,9 @@ import {
   dictionaryEntry,
   insideWordList,
   leadingByteOrder,
+  LEXICON_NEAR,
   lexiconLine,
+  lexiconNear,
   MEMBER_NAME_MAX,
   textRun,
   WORD_LIST_RUN,
@@ -401,7 +403,7 @@ describe("textRun", () => {
     for (let round = 0; round < 30; round++) {
       // Mostly text with a few control bytes, so that runs are long and hits fall in the same ones.
       const bytes = Uint8Array.from({ length: 200 + next(600) }, () =>
-        next(40) === 0 ? next(32) : 0x20 + next(0xe0),
+        next(5) === 0 ? next(32) : 0x20 + next(0xe0),
       );
       const base = next(1000);
       const stretch: Stretch = { bytes, base, size: base + bytes.length + next(50) };
@@ -533,6 +535,87 @@ describe("lexicon lines", () => {
     const column = "@attribute race: {White,Asian-Pac-Islander,Amer-Indian-Eskimo,Other,Black}";
     expect(at(column, "White")).toBe("a dataset schema (ARFF)");
     expect(at(`% ${column}`, "White")).toBeUndefined();
+  });
+});
+
+describe("the search for lexicon letters near a hit", () => {
+  it("answers as a search of the whole slice would, however slices follow each other", () => {
+    // Characters every branch of LEXICON_NEAR turns on: letters and tone numbers, capitals, digits, spaces,
+    // breaks, a CJK letter, and characters that are none of these.
+    const alphabet = [
+      "a",
+      "z",
+      "ü",
+      "1",
+      "6",
+      "7",
+      "\n",
+      "\0",
+      "\r",
+      " ",
+      "\t",
+      "A",
+      "Z",
+      "0",
+      "-",
+      "中",
+      "x",
+      ".",
+      "B",
+    ];
+    const next = seededIntegers(20261129);
+    // Mostly letters that match nothing, so that most slices are empty and the memo is used.
+    const word = () =>
+      next(5) === 0
+        ? alphabet[next(alphabet.length)]!
+        : (["A", "B", " ", "-", "x", ".", "a", "7", "\n"] as const)[next(9)]!;
+    let checked = 0;
+    let empty = 0;
+    for (let round = 0; round < 200; round++) {
+      const texts = [0, 1].map(() => Array.from({ length: 200 + next(400) }, word).join(""));
+      // A copy with the same characters in another string.
+      texts.push(texts[0]!.split("").join(""));
+      let from = next(50);
+      let to = from + next(100);
+      for (let query = 0; query < 60; query++) {
+        const text = texts[next(8) === 0 ? next(texts.length) : 0]!;
+        switch (next(5)) {
+          case 0: // a new slice anywhere
+            from = next(text.length);
+            to = from + next(text.length - from + 1);
+            break;
+          case 1: // inside the last one
+            from += next(Math.max(1, to - from));
+            to -= next(Math.max(1, to - from));
+            break;
+          default: // further on, overlapping (the next hit)
+            from += next(40);
+            to += next(40);
+        }
+        from = Math.min(from, text.length);
+        to = Math.max(from, Math.min(to, text.length));
+        const expected = LEXICON_NEAR.test(text.slice(from, to));
+        expect(lexiconNear(text, from, to), JSON.stringify(text.slice(from, to))).toBe(expected);
+        checked++;
+        if (!expected) empty++;
+      }
+    }
+    expect(checked).toBe(12_000);
+    // Both answers came up often.
+    expect(empty).toBeGreaterThan(3000);
+    expect(checked - empty).toBeGreaterThan(3000);
+  });
+
+  it("finds a syllable with its tone at the end of a slice inside an empty one, and names that reach past it", () => {
+    const text = "xx ba2 xx\nFOO BAR\nxx";
+    // The whole text holds a syllable (followed by a space) and a character name.
+    expect(lexiconNear(text, 0, 7)).toBe(true);
+    expect(lexiconNear(text, 0, 5)).toBe(false);
+    // "ba2" is a syllable with its tone only where the slice ends right after it.
+    expect(lexiconNear(text, 0, 6)).toBe(true);
+    expect(lexiconNear(text, 7, 16)).toBe(false);
+    // The name's closing break lies past the empty slice, its opening one inside it.
+    expect(lexiconNear(text, 8, 18)).toBe(true);
   });
 });
 
