@@ -11,6 +11,7 @@ import {
   transferable,
   type ArtifactResult,
   type ArtifactTask,
+  type HandOver,
   type PostedSetup,
   type ScanSetup,
   type WorkerSetup,
@@ -20,7 +21,8 @@ import type { Hasher } from "./hasher.js";
 
 /** Runs artifact tasks: in this thread for one job, on worker threads for more. */
 export interface TaskRunner {
-  run(task: ArtifactTask): Promise<ArtifactResult>;
+  /** `handOver`: see scanArtifact; a worker's children come back by message. */
+  run(task: ArtifactTask, handOver?: HandOver): Promise<ArtifactResult>;
   close(): Promise<void>;
   /** Worker threads started so far (0 while every task runs in this thread), and what they did. */
   readonly workers: WorkerCounts;
@@ -63,7 +65,7 @@ function postedSetup(setup: ScanSetup): PostedSetup {
 
 function inlineRunner(scanner: ArtifactScanner): TaskRunner {
   return {
-    run: (task) => scanArtifact(task, scanner),
+    run: (task, handOver) => scanArtifact(task, scanner, handOver),
     close: () => Promise.resolve(),
     workers: { started: 0, ready: 0, tasks: 0, mostHeld: 0, hashedOnThreads: 0 },
   };
@@ -71,6 +73,7 @@ function inlineRunner(scanner: ArtifactScanner): TaskRunner {
 
 interface Job {
   readonly task: ArtifactTask;
+  readonly handOver: HandOver | undefined;
   readonly resolve: (result: ArtifactResult) => void;
   /** `taskBytes`, while the workers have not started. */
   readonly bytes: number;
@@ -155,7 +158,11 @@ class WorkerPool implements TaskRunner {
         slot.ready = true;
         this.pump();
       } else if (message.type === "bytes") this.onBytes(message.bytes);
-      else if (message.type === "result") {
+      else if (message.type === "child") {
+        // From the task the worker scans, which is its first.
+        const job = slot.jobs[0];
+        if (job?.task.id === message.id) job.handOver?.(message.layer, message.child);
+      } else if (message.type === "result") {
         this.hashedOnThreads += message.hashedOnThread;
         this.finish(slot, message.result);
       } else this.finish(slot, crashResult(slot.jobs[0]!.task, message.message));
@@ -249,7 +256,7 @@ class WorkerPool implements TaskRunner {
   }
 
   private runInline(job: Job): void {
-    this.inlineRun = scanArtifact(job.task, this.inline).then(
+    this.inlineRun = scanArtifact(job.task, this.inline, job.handOver).then(
       (result) => {
         job.resolve(result);
       },
@@ -268,11 +275,11 @@ class WorkerPool implements TaskRunner {
     });
   }
 
-  run(task: ArtifactTask): Promise<ArtifactResult> {
+  run(task: ArtifactTask, handOver?: HandOver): Promise<ArtifactResult> {
     return new Promise((resolve) => {
       const bytes = this.slots.length === 0 ? taskBytes(task) : 0;
       this.queuedBytes += bytes;
-      this.queue.push({ task, resolve, bytes });
+      this.queue.push({ task, handOver, resolve, bytes });
       this.pump();
     });
   }

@@ -38,6 +38,7 @@ import {
   type ArtifactResult,
   type ArtifactTask,
   type ChildTask,
+  type HandOver,
   type LocatedDetection,
   type SkippedChild,
 } from "./task.js";
@@ -85,7 +86,12 @@ function describeError(error: unknown): string {
  * around their offsets, then, unless it is a leaf, opens it as a container and returns its children
  * as new tasks. Never throws for bad input: failures become coverage data.
  */
-export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner): Promise<ArtifactResult> {
+export async function scanArtifact(
+  task: ArtifactTask,
+  scanner: ArtifactScanner,
+  /** Takes children in files of their own as they are extracted; else they come in the result. */
+  handOver?: HandOver,
+): Promise<ArtifactResult> {
   let source: ByteSource;
   // A small file is read into a buffer of the thread's pool, kept between artifacts.
   const into = task.bytes === undefined ? acquireBuffer(SMALL_FILE_BYTES + 1) : undefined;
@@ -112,7 +118,7 @@ export async function scanArtifact(task: ArtifactTask, scanner: ArtifactScanner)
   }
   let result: ArtifactResult | undefined;
   try {
-    result = await scanOpened(task, source, scanner);
+    result = await scanOpened(task, source, scanner, handOver);
     return result;
   } finally {
     await source.close();
@@ -131,6 +137,7 @@ async function scanOpened(
   task: ArtifactTask,
   source: ByteSource,
   scanner: ArtifactScanner,
+  handOver: HandOver | undefined,
 ): Promise<ArtifactResult> {
   const { pack, automaton } = scanner;
   const hash = await (scanner.hasher ?? IN_THREAD).open(source.size);
@@ -224,6 +231,11 @@ async function scanOpened(
   }
   // A partial read hashes only what was read; say so rather than pretend.
   const layer = layerOf(task.origin, sha256, status === "scanned" ? bytesScanned : source.size);
+  const give =
+    handOver &&
+    ((child: ChildTask): void => {
+      handOver(layer, child);
+    });
   const widened: Detection[] = [];
   for (const detection of detections) widened.push(await widenToIdentifier(detection, source));
   const located = await locateLines(widened, source, head ?? new Uint8Array(0), lines);
@@ -250,6 +262,8 @@ async function scanOpened(
       scanner.signal,
       // Matches come in order of their last byte; the carver wants them by first byte.
       signatures.sort(compareCandidates),
+      undefined,
+      give,
     );
     format = extracted.format;
     take(extracted);
@@ -265,7 +279,16 @@ async function scanOpened(
   for (const [wanted, name] of textPasses)
     if (wanted && status === "scanned")
       take(
-        await extractChildren(task, source, head!, scanner.budgets, scanner.signal, [], extractorNamed(name)),
+        await extractChildren(
+          task,
+          source,
+          head!,
+          scanner.budgets,
+          scanner.signal,
+          [],
+          extractorNamed(name),
+          give,
+        ),
       );
   // A blob nothing could be made of, with no finding: when its bytes look random, say so, or "no findings"
   // would mislead. Before that, zlib streams are looked for in it (they have no magic of their own and
@@ -290,8 +313,9 @@ async function scanOpened(
         scanner.signal,
         [],
         extractorNamed("zlib"),
+        give,
       );
-      if (streams.children.length > 0 || streams.skipped.length > 0) {
+      if (streams.children.length > 0 || streams.handed > 0 || streams.skipped.length > 0) {
         read = true;
         format = streams.format;
         children.push(...streams.children);
@@ -325,6 +349,8 @@ async function scanOpened(
 interface Extracted {
   format?: string;
   children: ChildTask[];
+  /** Children handed on as they came (see HandOver), not in `children`. */
+  handed: number;
   skipped: SkippedChild[];
   partial?: { reason: CoverageReason; detail: string };
 }
@@ -338,8 +364,9 @@ async function extractChildren(
   signatures: readonly Candidate[],
   /** Runs this extractor instead of the one the content's format names. */
   forced?: Extractor,
+  handOver?: (child: ChildTask) => void,
 ): Promise<Extracted> {
-  const result: Extracted = { children: [], skipped: [] };
+  const result: Extracted = { children: [], handed: 0, skipped: [] };
   let extractor;
   try {
     extractor = forced ?? (await detectFormat(head, source));
@@ -405,7 +432,7 @@ async function extractChildren(
             kept += size;
           }
         } else alsoAt = undefined;
-        result.children.push({
+        const child: ChildTask = {
           origin: {
             path: event.name,
             via: event.via,
@@ -417,7 +444,13 @@ async function extractChildren(
           ...(alsoAt !== undefined ? { alsoAt } : {}),
           size,
           leafOnly: event.leafOnly === true,
-        });
+        };
+        // A file of its own goes on at once; bytes and ranges (in memory, or of this artifact's file, both
+        // bounded while they wait) come with the result.
+        if (handOver !== undefined && "file" in where && where.range === undefined) {
+          handOver(child);
+          result.handed++;
+        } else result.children.push(child);
       } else if (event.kind === "skipped") {
         result.skipped.push({
           origin: {
@@ -452,6 +485,7 @@ async function extractChildren(
   // A guess (the carver's, or a carved slice's format) that held nothing is not a format of this artifact.
   if (
     result.children.length === 0 &&
+    result.handed === 0 &&
     result.skipped.length === 0 &&
     (extractor.speculative === true || (context.carved === true && result.partial === undefined))
   )

@@ -221,13 +221,23 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
     await rm(folder, { recursive: true, force: true });
   };
 
+  /** Wakes the main loop when children are handed on while their container is still being extracted. */
+  let wake: (() => void) | undefined;
   const start = (task: ArtifactTask, parentFolder: string | undefined): void => {
     filesFound++;
     const running: Promise<void> = (async () => {
       openFolders.set(task.tempDir, 1);
       let result: ArtifactResult;
+      // Children in files of their own (members 7-Zip wrote) are queued as they come, and may be scanned
+      // while their container is still being extracted.
+      const handOver = (layer: LocationLayer, child: ChildTask): void => {
+        const input = inputOf.get(task.id);
+        if (input === undefined) return;
+        queueChild(task, input, task.parents.concat([layer]), child, parentFolder);
+        wake?.();
+      };
       try {
-        result = await runner.run(task);
+        result = await runner.run(task, handOver);
       } catch (error) {
         if (!(partial && options.signal?.aborted === true)) throw error;
         stoppedEarly = true;
@@ -403,7 +413,15 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
         stoppedEarly = true;
         break;
       }
-      if (inFlight.size > 0) await Promise.race([...inFlight, stopped]);
+      if (inFlight.size > 0)
+        await Promise.race([
+          ...inFlight,
+          stopped,
+          new Promise<void>((resolve) => {
+            wake = resolve;
+          }),
+        ]);
+      wake = undefined;
     }
   } finally {
     // A stopped walk lets go of the folder it had open.

@@ -53,6 +53,13 @@ export interface ChildTask {
   readonly leafOnly: boolean;
 }
 
+/**
+ * Takes a child of a container while the container is still being extracted, with the container's layer
+ * (complete: its bytes are scanned and hashed before it is opened). Only a child in a file of its own is
+ * handed on so (a member 7-Zip wrote): the engine may scan it at once, while the extractor writes the next.
+ */
+export type HandOver = (layer: LocationLayer, child: ChildTask) => void;
+
 export interface SkippedChild {
   readonly origin: LayerOrigin;
   readonly reason: CoverageReason;

@@ -16,6 +16,13 @@ export type FromWorker =
   | { readonly type: "ready" }
   | { readonly type: "bytes"; readonly bytes: number }
   | {
+      readonly type: "child";
+      /** The task being scanned, whose child this is (see HandOver). */
+      readonly id: number;
+      readonly layer: import("../model/location.js").LocationLayer;
+      readonly child: import("./task.js").ChildTask;
+    }
+  | {
       readonly type: "result";
       readonly result: import("./task.js").ArtifactResult;
       /** Streams hashed on this worker's hashing thread since its last result. */
@@ -54,7 +61,9 @@ if (port !== null) {
   /** Tasks are scanned one after another, in the order sent: the pool may send the next before this one ends. */
   let previous: Promise<void> = Promise.resolve();
   const scan = (task: ArtifactTask, current: ArtifactScanner): Promise<void> =>
-    scanArtifact(task, current).then(
+    scanArtifact(task, current, (layer, child) => {
+      port.postMessage({ type: "child", id: task.id, layer, child } satisfies FromWorker);
+    }).then(
       (scanned) => {
         let result = scanned;
         if (pendingBytes > 0) port.postMessage({ type: "bytes", bytes: pendingBytes } satisfies FromWorker);

@@ -1,8 +1,18 @@
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { readFileSync } from "node:fs";
+import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openSevenZipSession, parseSlt, runSevenZip, sevenZipWorkersStarted } from "./seven-zip.js";
+import { TEST_BUDGETS } from "../../test/extract/drive.js";
+import { memorySource } from "../sources/byte-source.js";
+import type { ExtractEvent } from "./extractor.js";
+import {
+  extractWithSevenZip,
+  openSevenZipSession,
+  parseSlt,
+  runSevenZip,
+  sevenZipWorkersStarted,
+} from "./seven-zip.js";
 
 let dir = "";
 beforeAll(async () => {
@@ -126,5 +136,80 @@ describe("runSevenZip", () => {
     } finally {
       await session.close();
     }
+  });
+});
+
+/** A ustar archive of the members in order (a name may come twice). */
+function tarOf(members: readonly (readonly [string, string])[]): Uint8Array {
+  const parts: Buffer[] = [];
+  for (const [name, text] of members) {
+    const data = Buffer.from(text);
+    const header = Buffer.alloc(512);
+    header.write(name, 0, 100, "utf8");
+    header.write("0000644\0", 100, "latin1");
+    header.write("0000000\0", 108, "latin1");
+    header.write("0000000\0", 116, "latin1");
+    header.write(data.length.toString(8).padStart(11, "0") + "\0", 124, "latin1");
+    header.write("00000000000\0", 136, "latin1");
+    header.write("0", 156, "latin1");
+    header.write("ustar\x0000", 257, "latin1");
+    header.write("        ", 148, "latin1");
+    let sum = 0;
+    for (const byte of header) sum += byte;
+    header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
+    parts.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
+  }
+  parts.push(Buffer.alloc(1024));
+  return Buffer.concat(parts);
+}
+
+describe("extractWithSevenZip", () => {
+  it("hands on each member as 7-Zip closes it, and both of two members of one name", async () => {
+    const members = [
+      ["a.txt", "first a"],
+      ["dir/b.txt", "EM_NATION_TYPE_UYGUR"],
+      ...Array.from({ length: 40 }, (_, index) => [`many/m${index}.txt`, `member ${index}`] as const),
+      ["a.txt", "second a, written over the first"],
+    ] as const;
+    const tempDir = await mkdtemp(join(dir, "pinned-"));
+    const closed: string[] = [];
+    const session = await openSevenZipSession(tempDir, new AbortController().signal);
+    try {
+      await writeFile(join(tempDir, "in.tar"), tarOf(members));
+      await mkdir(join(tempDir, "out"));
+      await mkdir(join(tempDir, "pins"));
+      const run = await session.run(["x", "-y", "-ttar", "-oout", "in.tar"], {
+        pin: {
+          from: join(tempDir, "out"),
+          to: join(tempDir, "pins"),
+          onClosed: (name, file) => closed.push(`${name}=${readFileSync(file, "utf8")}`),
+        },
+      });
+      expect(run.exitCode).toBe(0);
+      // Every file was named, with its bytes, before the command's result came.
+      expect(closed.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
+    } finally {
+      await session.close();
+    }
+    const events: ExtractEvent[] = [];
+    const context = {
+      tempDir: await mkdtemp(join(dir, "extract-")),
+      budgets: TEST_BUDGETS,
+      depth: 0,
+      remainingBytes: 1e9,
+      signal: new AbortController().signal,
+      name: "in.tar",
+    };
+    for await (const event of extractWithSevenZip(memorySource(tarOf(members)), context, {
+      via: "tar",
+      type: "tar",
+    }))
+      events.push(event);
+    const children = events.flatMap((event) =>
+      event.kind === "child" ? [`${event.name}=${readFileSync(event.file!, "utf8")}`] : [],
+    );
+    // Each member once, the two of one name both: the first is pinned before the second replaces it.
+    expect(children.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
+    expect(events.filter((event) => event.kind !== "child")).toEqual([]);
   });
 });

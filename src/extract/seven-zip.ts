@@ -37,6 +37,7 @@ const REUSE_MEMORY_BYTES = 256 * 1024 * 1024;
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
+const { linkSync } = require("node:fs");
 const SevenZip = require(workerData.modulePath);
 const REUSE_COMMANDS = ${REUSE_COMMANDS};
 const REUSE_MEMORY = ${REUSE_MEMORY_BYTES};
@@ -46,6 +47,9 @@ let maxOutput = 0;
 let maxWrite = 0;
 let written = 0;
 let capped = false;
+/** The command's pinning (see SevenZipCommandOptions.pin): folders on the host, and files pinned so far. */
+let pin;
+let pinned = 0;
 /** The 7-Zip instance the last command left fit for another, with its exports and mounted folder. */
 let kept;
 async function instance() {
@@ -71,7 +75,29 @@ async function instance() {
       capped = true;
       throw new sz.FS.ErrnoError(27);
     }
+    stream.custodietWritten = true;
     return write.call(this, stream, buffer, offset, length, position);
+  };
+  // A file 7-Zip wrote and closed is whole: pinned by a hard link of its own (7-Zip may later replace the
+  // path, for a member of the same name) and named to the parent at once, which scans it while 7-Zip goes on.
+  const close = ops.close;
+  ops.close = function (stream) {
+    const result = close.call(this, stream);
+    if (pin !== undefined && stream.custodietWritten === true) {
+      stream.custodietWritten = false;
+      const real = sz.NODEFS.realPath(stream.node);
+      if (real.startsWith(pin.from + "/")) {
+        const file = pin.to + "/" + pinned;
+        try {
+          linkSync(real, file);
+          pinned++;
+          parentPort.postMessage({ closed: real.slice(pin.from.length + 1), file });
+        } catch {
+          // The walk after the command finds it.
+        }
+      }
+    }
+    return result;
   };
   return { sz, exports, hostDir: undefined, commands: 0 };
 }
@@ -82,6 +108,8 @@ async function run(command) {
   maxWrite = command.maxWrite;
   written = 0;
   capped = false;
+  pin = command.pin;
+  pinned = 0;
   const current = await instance();
   const freshInstance = current.commands === 0;
   kept = undefined;
@@ -111,6 +139,7 @@ async function run(command) {
     exports._emscripten_stack_restore(stack);
     // Files a failed command left open would hold the host's descriptors.
     for (const stream of sz.FS.streams) if (stream && stream.fd > 2) try { sz.FS.close(stream); } catch {}
+    pin = undefined;
     current.commands += 1;
     // Only a command that ended well leaves the instance for the next one, for a bounded number of commands
     // and memory: an error exit may leave 7-Zip's heap and globals as it left them.
@@ -147,6 +176,16 @@ export interface SevenZipResult {
 export interface SevenZipCommandOptions {
   readonly maxWrite?: number;
   readonly maxOutput?: number;
+  /**
+   * Files the command writes under `from` (a folder on the host) are pinned, as each is closed, by a hard
+   * link in `to` (an empty folder on the same file system), and `onClosed` names each with its path under
+   * `from`, while the command runs.
+   */
+  readonly pin?: {
+    readonly from: string;
+    readonly to: string;
+    readonly onClosed: (name: string, file: string) => void;
+  };
 }
 
 /** A worker running 7-Zip commands one after another with `hostDir` as the working directory. */
@@ -246,10 +285,13 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
   const compiled = await compiledWasm();
   let worker: Worker | undefined;
   let pending: ((result: SevenZipResult) => void) | undefined;
+  /** The running command's listener for files closed (see SevenZipCommandOptions.pin). */
+  let onClosed: ((name: string, file: string) => void) | undefined;
   let dead: SevenZipResult | undefined;
   const settle = (result: SevenZipResult): void => {
     const resolve = pending;
     pending = undefined;
+    onClosed = undefined;
     resolve?.(result);
   };
   const kill = (result: SevenZipResult): void => {
@@ -261,8 +303,11 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
   const onAbort = (): void => {
     kill(failed(-3, "time budget", true));
   };
-  const onMessage = (message: Omit<SevenZipResult, "aborted">): void => {
-    settle({ ...message, aborted: false });
+  const onMessage = (
+    message: Omit<SevenZipResult, "aborted"> | { readonly closed: string; readonly file: string },
+  ): void => {
+    if ("closed" in message) onClosed?.(message.closed, message.file);
+    else settle({ ...message, aborted: false });
   };
   const onError = (error: Error): void => {
     kill(failed(-4, errorMessage(error)));
@@ -296,11 +341,13 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
       const running = worker;
       return new Promise((resolve) => {
         pending = resolve;
+        onClosed = options.pin?.onClosed;
         running.postMessage({
           args: [...args],
           hostDir,
           maxWrite: options.maxWrite ?? Number.MAX_SAFE_INTEGER,
           maxOutput: options.maxOutput ?? 256 * 1024 * 1024,
+          ...(options.pin === undefined ? {} : { pin: { from: options.pin.from, to: options.pin.to } }),
         });
       });
     },
@@ -409,7 +456,7 @@ export async function spillSource(source: ByteSource, path: string, signal: Abor
 async function* walkFiles(
   root: string,
   relative = "",
-): AsyncGenerator<{ path: string; name: string; kind: "file" | "link" | "other" }> {
+): AsyncGenerator<{ path: string; name: string; kind: "file" | "link" | "other"; ino: number }> {
   const entries = await readdir(join(root, relative), { withFileTypes: true });
   entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   for (const entry of entries) {
@@ -417,8 +464,13 @@ async function* walkFiles(
     const path = join(root, name);
     const info = await lstat(path);
     if (info.isDirectory()) yield* walkFiles(root, name);
-    else if (info.isFile()) yield { path, name, kind: "file" };
-    else yield { path, name, kind: info.isSymbolicLink() ? "link" : "other" };
+    else
+      yield {
+        path,
+        name,
+        kind: info.isFile() ? "file" : info.isSymbolicLink() ? "link" : "other",
+        ino: info.ino,
+      };
   }
 }
 
@@ -548,13 +600,69 @@ async function* listAndExtract(
     budget.remaining,
     admittedBytes + (unknownSize ? Math.min(context.budgets.maxFileSize, ratioCap) : 0),
   );
-  await mkdir(join(work, "out"));
-  const run = await session.run(
+  const out = join(work, "out");
+  const pins = join(work, "pinned");
+  await mkdir(out);
+  await mkdir(pins);
+  // Members are handed on as 7-Zip closes them, so that they are scanned while it writes the next ones (a
+  // firmware image's file system took 7-Zip 1.2 s, which the scan of its files waited for).
+  const closed: { name: string; file: string }[] = [];
+  let taken = 0;
+  let wake: (() => void) | undefined;
+  /** Set once the command's result came (a holder: it changes in a callback). */
+  const command = { ended: false };
+  const running = session.run(
     ["x", "-sns", "-p-", "-y", "-spd", "-snld-", "-sccUTF-8", ...typeArgs, "-oout", `-x@exclude.txt`, "in"],
-    { maxWrite: cap, maxOutput: 1024 * 1024 },
+    {
+      maxWrite: cap,
+      maxOutput: 1024 * 1024,
+      pin: {
+        from: out,
+        to: pins,
+        onClosed: (name, file) => {
+          closed.push({ name, file });
+          wake?.();
+        },
+      },
+    },
   );
+  void running.then(() => {
+    command.ended = true;
+    wake?.();
+  });
   let count = 0;
-  for await (const file of walkFiles(join(work, "out"))) {
+  /** Files handed on, by inode: the walk after the command skips them. */
+  const handed = new Set<number>();
+  const member = async (name: string, file: string): Promise<ExtractEvent> => {
+    count += 1;
+    const entry = info.get(name);
+    const stats = await lstat(file);
+    handed.add(stats.ino);
+    budget.written += stats.size;
+    return child(
+      entries.length === 1 && options.singleName !== undefined ? options.singleName : name,
+      via,
+      { file },
+      entry?.offset === undefined ? {} : { offsetInParent: entry.offset },
+    );
+  };
+  for (;;) {
+    if (taken < closed.length) {
+      const next = closed[taken++]!;
+      yield await member(next.name, next.file);
+      continue;
+    }
+    // Every file closed is named before the command's result comes.
+    if (command.ended) break;
+    await new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    wake = undefined;
+  }
+  const run = await running;
+  // What was not handed on: files 7-Zip left open (a command stopped), and links and special files.
+  for await (const file of walkFiles(out)) {
+    if (file.kind === "file" && handed.has(file.ino)) continue;
     if (file.kind !== "file") {
       if (!skippedNames.has(file.name)) {
         yield budget.skip(
@@ -565,16 +673,7 @@ async function* listAndExtract(
       }
       continue;
     }
-    count += 1;
-    const entry = info.get(file.name);
-    const name = entries.length === 1 && options.singleName !== undefined ? options.singleName : file.name;
-    budget.written += (await lstat(file.path)).size;
-    yield child(
-      name,
-      via,
-      { file: file.path },
-      entry?.offset === undefined ? {} : { offsetInParent: entry.offset },
-    );
+    yield await member(file.name, file.path);
   }
   if (run.aborted)
     yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
