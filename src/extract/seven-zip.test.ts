@@ -164,52 +164,59 @@ function tarOf(members: readonly (readonly [string, string])[]): Uint8Array {
 }
 
 describe("extractWithSevenZip", () => {
-  it("hands on each member as 7-Zip closes it, and both of two members of one name", async () => {
-    const members = [
-      ["a.txt", "first a"],
-      ["dir/b.txt", "EM_NATION_TYPE_UYGUR"],
-      ...Array.from({ length: 40 }, (_, index) => [`many/m${index}.txt`, `member ${index}`] as const),
-      ["a.txt", "second a, written over the first"],
-    ] as const;
-    const tempDir = await mkdtemp(join(dir, "pinned-"));
-    const closed: string[] = [];
-    const session = await openSevenZipSession(tempDir, new AbortController().signal);
-    try {
-      await writeFile(join(tempDir, "in.tar"), tarOf(members));
-      await mkdir(join(tempDir, "out"));
-      await mkdir(join(tempDir, "pins"));
-      const run = await session.run(["x", "-y", "-ttar", "-oout", "in.tar"], {
-        pin: {
-          from: join(tempDir, "out"),
-          to: join(tempDir, "pins"),
-          onClosed: (name, file) => closed.push(`${name}=${readFileSync(file, "utf8")}`),
-        },
-      });
-      expect(run.exitCode).toBe(0);
-      // Every file was named, with its bytes, before the command's result came.
-      expect(closed.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
-    } finally {
-      await session.close();
-    }
-    const events: ExtractEvent[] = [];
-    const context = {
-      tempDir: await mkdtemp(join(dir, "extract-")),
-      budgets: TEST_BUDGETS,
-      depth: 0,
-      remainingBytes: 1e9,
-      signal: new AbortController().signal,
-      name: "in.tar",
-    };
-    for await (const event of extractWithSevenZip(memorySource(tarOf(members)), context, {
-      via: "tar",
-      type: "tar",
-    }))
-      events.push(event);
-    const children = events.flatMap((event) =>
-      event.kind === "child" ? [`${event.name}=${readFileSync(event.file!, "utf8")}`] : [],
-    );
-    // Each member once, the two of one name both: the first is pinned before the second replaces it.
-    expect(children.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
-    expect(events.filter((event) => event.kind !== "child")).toEqual([]);
-  });
+  it(
+    "hands on each member as 7-Zip closes it, and both of two members of one name",
+    { timeout: 60_000 },
+    async () => {
+      const members = [
+        ["a.txt", "first a"],
+        ["dir/b.txt", "EM_NATION_TYPE_UYGUR"],
+        ...Array.from({ length: 40 }, (_, index) => [`many/m${index}.txt`, `member ${index}`] as const),
+        ["a.txt", "second a, written over the first"],
+        // Never written to (closed empty), and past the size held in memory while written.
+        ["empty.txt", ""],
+        ["big/rootfs.img", `${"0123456789abcdef".repeat(600_000)}EM_NATION_TYPE_UYGUR`],
+      ] as const;
+      const tempDir = await mkdtemp(join(dir, "pinned-"));
+      const closed: string[] = [];
+      const session = await openSevenZipSession(tempDir, new AbortController().signal);
+      try {
+        await writeFile(join(tempDir, "in.tar"), tarOf(members));
+        await mkdir(join(tempDir, "out"));
+        await mkdir(join(tempDir, "pins"));
+        const run = await session.run(["x", "-y", "-ttar", "-oout", "in.tar"], {
+          pin: {
+            dir: "out",
+            to: join(tempDir, "pins"),
+            onClosed: (name, file) => closed.push(`${name}=${readFileSync(file, "utf8")}`),
+          },
+        });
+        expect(run.exitCode).toBe(0);
+        // Every file was named, with its bytes, before the command's result came.
+        expect(closed.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
+      } finally {
+        await session.close();
+      }
+      const events: ExtractEvent[] = [];
+      const context = {
+        tempDir: await mkdtemp(join(dir, "extract-")),
+        budgets: TEST_BUDGETS,
+        depth: 0,
+        remainingBytes: 1e9,
+        signal: new AbortController().signal,
+        name: "in.tar",
+      };
+      for await (const event of extractWithSevenZip(memorySource(tarOf(members)), context, {
+        via: "tar",
+        type: "tar",
+      }))
+        events.push(event);
+      const children = events.flatMap((event) =>
+        event.kind === "child" ? [`${event.name}=${readFileSync(event.file!, "utf8")}`] : [],
+      );
+      // Each member once, the two of one name both: the first is pinned before the second replaces it.
+      expect(children.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
+      expect(events.filter((event) => event.kind !== "child")).toEqual([]);
+    },
+  );
 });

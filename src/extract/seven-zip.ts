@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { lstat, mkdir, readFile, readdir, writeFile } from "node:fs/promises";
+import { lstat, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -23,6 +23,8 @@ import type { ExtractContext, ExtractEvent } from "./extractor.js";
  */
 const REUSE_COMMANDS = 64;
 const REUSE_MEMORY_BYTES = 256 * 1024 * 1024;
+/** A member being extracted is held in memory up to this size, then written on to its file as it comes. */
+const SPILL_BYTES = 8 * 1024 * 1024;
 
 /**
  * 7-Zip (7z-wasm, 24.09) runs in a worker thread: a crash or abort inside WASM only kills that worker,
@@ -31,13 +33,13 @@ const REUSE_MEMORY_BYTES = 256 * 1024 * 1024;
  * when the last one ended well (exit code 0, under the write cap), for a bounded number of commands and
  * memory (REUSE_*): 7-Zip's main is not meant to run twice, so an instance is never reused after an error exit, which can
  * leave its heap and globals half done, nor after a trap. A command sees only the container's temp directory (Emscripten
- * NODEFS mount at /w), so it cannot write elsewhere, and a byte cap on NODEFS writes stops archives whose
- * headers lie about sizes. A worker whose commands all ended is kept for the next session (see IDLE_*):
+ * NODEFS mount at /w), so it cannot write elsewhere, and a byte cap on its writes stops archives whose
+ * headers lie about sizes. Members are extracted into memory and handed on one by one (see the `pin` option). A worker whose commands all ended is kept for the next session (see IDLE_*):
  * starting one costs ~60 ms of CPU, more than 7-Zip takes for a small container (every `.deb` is three).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { linkSync } = require("node:fs");
+const { closeSync, openSync, writeFileSync, writeSync } = require("node:fs");
 const SevenZip = require(workerData.modulePath);
 const REUSE_COMMANDS = ${REUSE_COMMANDS};
 const REUSE_MEMORY = ${REUSE_MEMORY_BYTES};
@@ -47,9 +49,14 @@ let maxOutput = 0;
 let maxWrite = 0;
 let written = 0;
 let capped = false;
-/** The command's pinning (see SevenZipCommandOptions.pin): folders on the host, and files pinned so far. */
+/**
+ * The command's pinning (see SevenZipCommandOptions.pin), files handed on so far, and the files being
+ * written: those past SPILL_BYTES go on to their host file as they are written (node -> { fd, file }).
+ */
 let pin;
 let pinned = 0;
+const spilled = new Map();
+const SPILL_BYTES = ${SPILL_BYTES};
 /** The 7-Zip instance the last command left fit for another, with its exports and mounted folder. */
 let kept;
 async function instance() {
@@ -75,31 +82,81 @@ async function instance() {
       capped = true;
       throw new sz.FS.ErrnoError(27);
     }
-    stream.custodietWritten = true;
     return write.call(this, stream, buffer, offset, length, position);
   };
-  // A file 7-Zip wrote and closed is whole: pinned by a hard link of its own (7-Zip may later replace the
-  // path, for a member of the same name) and named to the parent at once, which scans it while 7-Zip goes on.
-  const close = ops.close;
-  ops.close = function (stream) {
-    const result = close.call(this, stream);
-    if (pin !== undefined && stream.custodietWritten === true) {
-      stream.custodietWritten = false;
-      const real = sz.NODEFS.realPath(stream.node);
-      if (real.startsWith(pin.from + "/")) {
-        const file = pin.to + "/" + pinned;
-        try {
-          linkSync(real, file);
-          pinned++;
-          parentPort.postMessage({ closed: real.slice(pin.from.length + 1), file });
-        } catch {
-          // The walk after the command finds it.
-        }
-      }
+  // The folder members are extracted to is in memory (MEMFS): each file written on the host through NODEFS
+  // cost ~25 system calls and twice 7-Zip's time. A file 7-Zip closed is whole: it is written to a host file
+  // of its own in one go and named to the parent at once, which scans it while 7-Zip goes on (7-Zip may
+  // later replace the path, for a member of the same name: that is another file). A file past SPILL_BYTES
+  // goes on to its host file as it is written, so memory holds no large member.
+  const MEMFS = sz.FS.root.mount.type;
+  const fileOps = MEMFS.ops_table.file.stream;
+  const memoryWrite = fileOps.write;
+  fileOps.write = function (stream, buffer, offset, length, position, canOwn) {
+    if (pin === undefined) return memoryWrite.call(this, stream, buffer, offset, length, position, canOwn);
+    written += length;
+    if (written > maxWrite) {
+      capped = true;
+      throw new sz.FS.ErrnoError(27);
     }
-    return result;
+    const node = stream.node;
+    node.custodietWritten = true;
+    let host = spilled.get(node);
+    if (host === undefined) {
+      if (Math.max(node.usedBytes, position + length) <= SPILL_BYTES)
+        return memoryWrite.call(this, stream, buffer, offset, length, position, canOwn);
+      const file = pin.to + "/" + pinned++;
+      host = { fd: openSync(file, "wx"), file };
+      spilled.set(node, host);
+      if (node.usedBytes > 0) writeSync(host.fd, node.contents, 0, node.usedBytes, 0);
+      MEMFS.resizeFileStorage(node, 0);
+    }
+    writeSync(host.fd, buffer, offset, length, position);
+    return length;
   };
-  return { sz, exports, hostDir: undefined, commands: 0 };
+  const finish = (node, made = false) => {
+    if (pin === undefined || (node.custodietWritten !== true && !made)) return;
+    node.custodietWritten = false;
+    node.custodietHanded = true;
+    let file;
+    const host = spilled.get(node);
+    if (host !== undefined) {
+      spilled.delete(node);
+      closeSync(host.fd);
+      file = host.file;
+    } else {
+      file = pin.to + "/" + pinned++;
+      writeFileSync(file, node.usedBytes > 0 ? node.contents.subarray(0, node.usedBytes) : new Uint8Array(0), { flag: "wx" });
+      MEMFS.resizeFileStorage(node, 0);
+    }
+    const path = sz.FS.getPath(node);
+    parentPort.postMessage({ closed: path.slice(pin.mount.length + 1), file });
+  };
+  fileOps.close = function (stream) {
+    try {
+      finish(stream.node);
+    } catch (error) {
+      // Out of disk: 7-Zip reports the error, and the member is missing.
+      throw new sz.FS.ErrnoError(29);
+    }
+  };
+  /** Non-regular files under the pinned folder (links, devices): named in the result, as the walk named them. */
+  const others = (folder, found) => {
+    for (const name of sz.FS.readdir(folder)) {
+      if (name === "." || name === "..") continue;
+      const path = folder + "/" + name;
+      const mode = sz.FS.lstat(path).mode;
+      if (sz.FS.isDir(mode)) others(path, found);
+      else if (sz.FS.isFile(mode)) {
+        // Written and not closed (a command that failed), or never written (an empty file).
+        const node = sz.FS.lookupPath(path).node;
+        finish(node, node.custodietHanded !== true);
+      }
+      else found.push({ name: path.slice(pin.mount.length + 1), kind: sz.FS.isLink(mode) ? "link" : "other" });
+    }
+    return found;
+  };
+  return { sz, exports, others, hostDir: undefined, commands: 0 };
 }
 async function run(command) {
   stdout = "";
@@ -108,7 +165,7 @@ async function run(command) {
   maxWrite = command.maxWrite;
   written = 0;
   capped = false;
-  pin = command.pin;
+  pin = undefined;
   pinned = 0;
   const current = await instance();
   const freshInstance = current.commands === 0;
@@ -121,10 +178,15 @@ async function run(command) {
     current.hostDir = command.hostDir;
   }
   sz.FS.chdir("/w");
+  if (command.pin !== undefined) {
+    pin = { mount: "/w/" + command.pin.dir, to: command.pin.to };
+    sz.FS.mount(sz.FS.root.mount.type, {}, pin.mount);
+  }
   // callMain leaves its arguments on the stack, and exit() leaves main's frames there too.
   const stack = exports.emscripten_stack_get_current();
   let exitCode = 0;
   let healthy = true;
+  let leftovers;
   try {
     // callMain puts the program's name in front of the array it is given: a copy each time.
     const result = sz.callMain([...command.args]);
@@ -139,14 +201,25 @@ async function run(command) {
     exports._emscripten_stack_restore(stack);
     // Files a failed command left open would hold the host's descriptors.
     for (const stream of sz.FS.streams) if (stream && stream.fd > 2) try { sz.FS.close(stream); } catch {}
+    if (pin !== undefined) {
+      try {
+        leftovers = current.others(pin.mount, []);
+      } catch (error) {
+        healthy = false;
+        stderr += "listing what was extracted failed: " + String(error && error.message || error);
+      }
+      try { sz.FS.unmount(pin.mount); } catch { healthy = false; }
+    }
     pin = undefined;
     current.commands += 1;
     // Only a command that ended well leaves the instance for the next one, for a bounded number of commands
     // and memory: an error exit may leave 7-Zip's heap and globals as it left them.
-    if (exitCode === 0 && !capped && current.commands < REUSE_COMMANDS && exports.memory.buffer.byteLength <= REUSE_MEMORY)
+    if (healthy && exitCode === 0 && !capped && current.commands < REUSE_COMMANDS && exports.memory.buffer.byteLength <= REUSE_MEMORY)
       kept = current;
   }
-  return { stdout, stderr, exitCode, capped, written, freshInstance };
+  for (const host of spilled.values()) try { closeSync(host.fd); } catch {}
+  spilled.clear();
+  return { stdout, stderr, exitCode, capped, written, freshInstance, ...(leftovers === undefined ? {} : { leftovers }) };
 }
 parentPort.on("message", (command) => {
   run(command).then(
@@ -171,18 +244,21 @@ export interface SevenZipResult {
   readonly freshInstance: boolean;
   /** The time budget ran out and the worker was terminated. */
   readonly aborted: boolean;
+  /** With `pin`: what the command made under its folder that is no regular file. */
+  readonly leftovers?: readonly { readonly name: string; readonly kind: "link" | "other" }[];
 }
 
 export interface SevenZipCommandOptions {
   readonly maxWrite?: number;
   readonly maxOutput?: number;
   /**
-   * Files the command writes under `from` (a folder on the host) are pinned, as each is closed, by a hard
-   * link in `to` (an empty folder on the same file system), and `onClosed` names each with its path under
-   * `from`, while the command runs.
+   * The command writes its files under `dir` (a folder of the session's, which is then held in memory) and
+   * each, once closed, goes to a file of its own in `to` (an empty folder on the host), which `onClosed`
+   * names with its path under `dir`, while the command runs. What is under `dir` and not a regular file
+   * comes in the result (`leftovers`).
    */
   readonly pin?: {
-    readonly from: string;
+    readonly dir: string;
     readonly to: string;
     readonly onClosed: (name: string, file: string) => void;
   };
@@ -347,7 +423,7 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
           hostDir,
           maxWrite: options.maxWrite ?? Number.MAX_SAFE_INTEGER,
           maxOutput: options.maxOutput ?? 256 * 1024 * 1024,
-          ...(options.pin === undefined ? {} : { pin: { from: options.pin.from, to: options.pin.to } }),
+          ...(options.pin === undefined ? {} : { pin: { dir: options.pin.dir, to: options.pin.to } }),
         });
       });
     },
@@ -450,27 +526,6 @@ export async function spillSource(source: ByteSource, path: string, signal: Abor
         else resolve();
       });
     });
-  }
-}
-
-async function* walkFiles(
-  root: string,
-  relative = "",
-): AsyncGenerator<{ path: string; name: string; kind: "file" | "link" | "other"; ino: number }> {
-  const entries = await readdir(join(root, relative), { withFileTypes: true });
-  entries.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
-  for (const entry of entries) {
-    const name = relative === "" ? entry.name : `${relative}/${entry.name}`;
-    const path = join(root, name);
-    const info = await lstat(path);
-    if (info.isDirectory()) yield* walkFiles(root, name);
-    else
-      yield {
-        path,
-        name,
-        kind: info.isFile() ? "file" : info.isSymbolicLink() ? "link" : "other",
-        ino: info.ino,
-      };
   }
 }
 
@@ -600,9 +655,8 @@ async function* listAndExtract(
     budget.remaining,
     admittedBytes + (unknownSize ? Math.min(context.budgets.maxFileSize, ratioCap) : 0),
   );
-  const out = join(work, "out");
   const pins = join(work, "pinned");
-  await mkdir(out);
+  await mkdir(join(work, "out"));
   await mkdir(pins);
   // Members are handed on as 7-Zip closes them, so that they are scanned while it writes the next ones (a
   // firmware image's file system took 7-Zip 1.2 s, which the scan of its files waited for).
@@ -617,7 +671,7 @@ async function* listAndExtract(
       maxWrite: cap,
       maxOutput: 1024 * 1024,
       pin: {
-        from: out,
+        dir: "out",
         to: pins,
         onClosed: (name, file) => {
           closed.push({ name, file });
@@ -631,14 +685,10 @@ async function* listAndExtract(
     wake?.();
   });
   let count = 0;
-  /** Files handed on, by inode: the walk after the command skips them. */
-  const handed = new Set<number>();
   const member = async (name: string, file: string): Promise<ExtractEvent> => {
     count += 1;
     const entry = info.get(name);
-    const stats = await lstat(file);
-    handed.add(stats.ino);
-    budget.written += stats.size;
+    budget.written += (await lstat(file)).size;
     return child(
       entries.length === 1 && options.singleName !== undefined ? options.singleName : name,
       via,
@@ -660,21 +710,15 @@ async function* listAndExtract(
     wake = undefined;
   }
   const run = await running;
-  // What was not handed on: files 7-Zip left open (a command stopped), and links and special files.
-  for await (const file of walkFiles(out)) {
-    if (file.kind === "file" && handed.has(file.ino)) continue;
-    if (file.kind !== "file") {
-      if (!skippedNames.has(file.name)) {
-        yield budget.skip(
-          file.name,
-          "not-a-regular-file",
-          `${file.kind === "link" ? "symbolic link" : "special file"}, not followed`,
-        );
-      }
-      continue;
-    }
-    yield await member(file.name, file.path);
-  }
+  // Links and special files 7-Zip made. (A member being written when the time budget ended the worker is
+  // lost with it; every member closed before was handed on.)
+  for (const made of run.leftovers ?? [])
+    if (!skippedNames.has(made.name))
+      yield budget.skip(
+        made.name,
+        "not-a-regular-file",
+        `${made.kind === "link" ? "symbolic link" : "special file"}, not followed`,
+      );
   if (run.aborted)
     yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
   else if (run.capped) {
