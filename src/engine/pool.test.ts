@@ -8,6 +8,7 @@ import { loadRulePack } from "../rules/loader.js";
 import { createTaskRunner, type TaskRunner } from "./pool.js";
 import { prestartWorkers, workersWaiting } from "./scan-worker.js";
 import { holdsBytes } from "./threads.js";
+import { runSevenZip } from "../extract/seven-zip.js";
 import type { ArtifactResult, ArtifactTask } from "./task.js";
 
 const temp = mkdtempSync(join(tmpdir(), "custodiet-pool-"));
@@ -141,6 +142,76 @@ describe("the task runner", () => {
       }
     }
   });
+});
+
+describe("children handed on while their container is extracted", () => {
+  it("come from a worker as from this thread, each once, with the container's layer", async () => {
+    // A 7z of 20 members: 7-Zip writes each to a file of its own, which is handed on as it is closed.
+    const folder = mkdtempSync(join(temp, "seven-"));
+    const names = Array.from({ length: 20 }, (_, index) => `m${String(index).padStart(2, "0")}.h`);
+    for (const [index, name] of names.entries())
+      writeFileSync(join(folder, name), `/* ${index} */ enum { EM_NATION_TYPE_UYGUR = ${index} };\n`);
+    const made = await runSevenZip(["a", "-t7z", "c.7z", ...names], folder, {
+      signal: new AbortController().signal,
+    });
+    expect(made.exitCode).toBe(0);
+    const container = (id: number): ArtifactTask => ({
+      id,
+      parents: [],
+      origin: { path: `c${id}.7z`, via: "file" },
+      file: join(folder, "c.7z"),
+      depth: 0,
+      leafOnly: false,
+      tempDir: join(temp, `seven-a${id}`),
+      remainingBytes: DEFAULT_BUDGETS.maxTotalBytes,
+    });
+    const pack = await loadRulePack();
+    const setup = { rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 1 << 20 };
+    const none = (): void => undefined;
+    const runContainers = async (runner: TaskRunner, ids: readonly number[]) =>
+      Promise.all(
+        ids.map(async (id) => {
+          const handed: string[] = [];
+          const result = await runner.run(container(id), (layer, child) => {
+            expect(layer).toEqual(expect.objectContaining({ path: `c${id}.7z`, via: "file" }));
+            expect(child.file).toBeDefined();
+            handed.push(`${child.origin.path} ${child.origin.via} ${child.size}`);
+          });
+          // Each handed child came with the layer the result gives.
+          return { result, handed: handed.sort() };
+        }),
+      );
+    const alone = createTaskRunner(setup, 1, none, undefined, pack);
+    const [expected] = await runContainers(alone, [100]);
+    await alone.close();
+    expect(expected!.result.children).toEqual([]);
+    expect(expected!.result.format).toBe("7z");
+    expect(expected!.handed).toHaveLength(20);
+    expect(expected!.handed[0]).toMatch(/^m00\.h 7z \d+$/u);
+
+    const pooled = createTaskRunner(setup, 2, none, undefined, pack);
+    try {
+      await runBatch(pooled, 4, 3 << 20);
+      await vi.waitFor(
+        () => {
+          expect(pooled.workers.ready).toBe(1);
+        },
+        { timeout: 20_000, interval: 20 },
+      );
+      const before = pooled.workers.tasks;
+      const ids = [101, 102, 103, 104, 105, 106];
+      const runs = await runContainers(pooled, ids);
+      // Some ran on the worker.
+      expect(pooled.workers.tasks).toBeGreaterThan(before);
+      for (const run of runs) {
+        expect(run.handed).toEqual(expected!.handed);
+        expect(run.result.children).toEqual([]);
+        expect(run.result.layer.sha256).toBe(expected!.result.layer.sha256);
+      }
+    } finally {
+      await pooled.close();
+    }
+  }, 60_000);
 });
 
 describe("telling whether the inputs hold enough work for workers", () => {
