@@ -18,6 +18,7 @@ import {
   asBuffer,
 } from "./child-writer.js";
 import type { ExtractContext, ExtractEvent, Extractor } from "./extractor.js";
+import { acquireBuffer, releaseBuffer } from "../sources/byte-source.js";
 import { extractWithSevenZip } from "./seven-zip.js";
 import { inflateRaw, rangeChunks } from "./streams.js";
 
@@ -245,6 +246,27 @@ export async function* extractZip(
     if (directory.problem !== undefined) yield partial("corrupt", directory.problem);
   }
   const viaSevenZip = new Set<string>();
+  // A zip read from its file: local headers and small members through a window of it (see MemberReader).
+  const window = source.file === undefined ? undefined : acquireBuffer(MEMBER_WINDOW_BYTES);
+  const reader = window === undefined ? source : new MemberReader(source, window);
+  try {
+    yield* extractEntries(source, reader, entries, context, budget, via, include, viaSevenZip);
+  } finally {
+    if (window !== undefined) releaseBuffer(window);
+  }
+  if (viaSevenZip.size > 0) yield* extractWithSevenZip(source, context, { via, only: viaSevenZip, budget });
+}
+
+async function* extractEntries(
+  source: ByteSource,
+  reader: MemberRead,
+  entries: readonly ZipEntry[],
+  context: ExtractContext,
+  budget: ContainerBudget,
+  via: string,
+  include: (entry: ZipEntry) => boolean,
+  viaSevenZip: Set<string>,
+): AsyncGenerator<ExtractEvent> {
   for (const entry of entries) {
     if (entry.isDirectory || !include(entry)) continue;
     // Methods the reader lacks (deflate64, bzip2, LZMA, zstd, xz, PPMd) go to 7-Zip, for standard zips.
@@ -256,10 +278,65 @@ export async function* extractZip(
       yield partial("budget-time", `time budget of ${context.budgets.maxMillisPerArtifact} ms ran out`);
       return;
     }
-    yield* extractEntry(source, entry, context, budget, via);
+    yield* extractEntry(source, reader, entry, context, budget, via);
     if (budget.members > context.budgets.maxMembers) return;
   }
-  if (viaSevenZip.size > 0) yield* extractWithSevenZip(source, context, { via, only: viaSevenZip, budget });
+}
+
+/** What a member's local header and small deflated data are read with: the source, or a MemberReader. */
+interface MemberRead {
+  /** Bytes valid only until the next read (a MemberReader's are views of its window). */
+  read(offset: number, length: number): Promise<Uint8Array>;
+}
+
+/** The window a MemberReader reads; reads up to this size are synchronous (see openFileSource). */
+const MEMBER_WINDOW_BYTES = 256 * 1024;
+/** Reads after a run of misses that are made exactly, before a window is tried again. */
+const EXACT_READS = 32;
+
+/**
+ * Reads a zip's local headers and small deflated members through a window of its file. Members lie one after
+ * another, so one read serves many: a jar of small classes took two reads of ~20 µs each per member (5 s of
+ * a scan of 426 MB of Maven jars, 230,000 members). Where the reads stop falling in the window (members
+ * out of order), they are made exactly as asked for a while.
+ */
+class MemberReader implements MemberRead {
+  private start = 0;
+  private bytes: Uint8Array = new Uint8Array(0);
+  /** Reads the current window served. */
+  private served = 0;
+  /** Windows in a row that served one read at most. */
+  private misses = 0;
+  private exact = 0;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly window: Uint8Array,
+  ) {}
+
+  async read(offset: number, length: number): Promise<Uint8Array> {
+    const at = offset - this.start;
+    if (at >= 0 && at + length <= this.bytes.length) {
+      this.served++;
+      return this.bytes.subarray(at, at + length);
+    }
+    if (length > this.window.length) return this.source.read(offset, length);
+    if (this.exact > 0) {
+      this.exact--;
+      return this.source.read(offset, length, this.window);
+    }
+    this.misses = this.served <= 1 ? this.misses + 1 : 0;
+    if (this.misses >= 3) {
+      this.misses = 0;
+      this.exact = EXACT_READS;
+      this.bytes = new Uint8Array(0);
+      return this.source.read(offset, length, this.window);
+    }
+    this.bytes = await this.source.read(offset, this.window.length, this.window);
+    this.start = offset;
+    this.served = 1;
+    return this.bytes.subarray(0, Math.min(length, this.bytes.length));
+  }
 }
 
 /** Deflated members up to this compressed size are inflated in one call (see extractEntry). */
@@ -280,6 +357,7 @@ const SEVEN_ZIP_METHODS = new Set([9, 12, 14, 93, 95, 98]);
 
 async function* extractEntry(
   source: ByteSource,
+  reader: MemberRead,
   entry: ZipEntry,
   context: ExtractContext,
   budget: ContainerBudget,
@@ -299,7 +377,7 @@ async function* extractEntry(
     yield budget.skip(name, "encrypted", "encrypted member", entry.localOffset);
     return;
   }
-  const local = await source.read(entry.localOffset, 30);
+  const local = await reader.read(entry.localOffset, 30);
   if (!startsWith(local, ZIP_LOCAL) && !startsWith(local, DAHUA_LOCAL)) {
     yield budget.skip(name, "corrupt", `no local header at offset ${entry.localOffset}`, entry.localOffset);
     return;
@@ -325,7 +403,7 @@ async function* extractEntry(
     // One synchronous inflation for a small member: the streaming path's trips through libuv's threads
     // cost more than inflating it (a jar of 8,000 classes). Anything unusual (corrupt data, more output
     // than an in-memory child or the budget allows) takes the streaming path below, which handles it.
-    const packed = await source.read(dataOffset, entry.compressedSize);
+    const packed = await reader.read(dataOffset, entry.compressedSize);
     const inflated = inflateSmall(packed, Math.min(limit, MEMORY_CHILD_LIMIT));
     if (inflated !== undefined) {
       budget.written += inflated.length;
