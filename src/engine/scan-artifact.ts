@@ -19,7 +19,7 @@ import {
 } from "../extract/carve-extractor.js";
 import { isDataUriMark, signatureKind } from "./scan-needles.js";
 import { LineIndex, lineAt, type NewlineUnit } from "./newlines.js";
-import { StreamMatcher, type Automaton } from "../match/index.js";
+import { giveMatcher, takeMatcher, type Automaton } from "../match/index.js";
 import type { CompiledRulePack } from "../rules/index.js";
 import {
   acquireBuffer,
@@ -141,7 +141,7 @@ async function scanOpened(
 ): Promise<ArtifactResult> {
   const { pack, automaton } = scanner;
   const hash = await (scanner.hasher ?? IN_THREAD).open(source.size);
-  const matcher = new StreamMatcher(automaton);
+  const matcher = takeMatcher(automaton);
   const needles = automaton.needles;
   const detections: Detection[] = [];
   let hits: Hit[] = [];
@@ -220,6 +220,7 @@ async function scanOpened(
     detail = `read failed after ${matcher.offset} bytes: ${describeError(error)}`;
   }
   const bytesScanned = matcher.offset;
+  giveMatcher(matcher);
   let sha256 = "";
   try {
     // Other artifacts in flight go on while the hashing thread finishes this one.

@@ -1,6 +1,13 @@
 import { randomBytes } from "node:crypto";
 import { describe, expect, it } from "vitest";
-import { buildAutomaton, shareAutomaton, StreamMatcher, type Automaton } from "./automaton.js";
+import {
+  buildAutomaton,
+  giveMatcher,
+  shareAutomaton,
+  StreamMatcher,
+  takeMatcher,
+  type Automaton,
+} from "./automaton.js";
 import { WINDOW_BYTES } from "./wasm-kernel.js";
 import { compileNeedles, encodeTerm } from "./needles.js";
 
@@ -53,6 +60,47 @@ describe("needle compiler", () => {
 });
 
 describe("stream matcher", () => {
+  it("taken back after a stream left half done, matches as a new one does", () => {
+    const needles = compileNeedles([
+      { text: "EM_NATION_TYPE_UYGUR", caseInsensitive: false },
+      { text: "byRace", caseInsensitive: true },
+    ]);
+    const automaton = buildAutomaton(needles);
+    const blob = new Uint8Array(randomBytes(3 * WINDOW_BYTES));
+    for (let at = 1000; at + 64 < blob.length; at += 9973)
+      blob.set(encodeTerm(at % 2 === 0 ? "EM_NATION_TYPE_UYGUR" : "BYRACE", "utf-16le")!, at);
+    const run = (matcher: StreamMatcher, chunk: number): number[] => {
+      const found: number[] = [];
+      for (let start = 0; start < blob.length; start += chunk)
+        matcher.push(blob.subarray(start, start + chunk), (id, offset) => found.push(id, offset));
+      return found;
+    };
+    // The stream before ends in the middle of a needle, and this one starts with the needle's rest: a matcher
+    // that kept its state would report a match here.
+    const needle = encodeTerm("EM_NATION_TYPE_UYGUR", "utf-16le")!;
+    const before = new Uint8Array(randomBytes(2 * WINDOW_BYTES + 1001));
+    before.set(needle.subarray(0, 20), before.length - 20);
+    blob.set(needle.subarray(20), 0);
+    const expected = run(new StreamMatcher(automaton), 1 << 20);
+    expect(expected.length).toBeGreaterThan(600);
+    for (const chunk of [WINDOW_BYTES + 17, 4093, 1 << 20]) {
+      // Left in the middle of a needle, with a carry and (for a large chunk) matches of stripes pending.
+      const used = takeMatcher(automaton);
+      used.push(before, () => undefined);
+      giveMatcher(used);
+      const again = takeMatcher(automaton);
+      expect(again).toBe(used);
+      expect(again.offset).toBe(0);
+      expect(run(again, chunk)).toEqual(expected);
+      giveMatcher(again);
+    }
+    // Another automaton's matcher is not taken for this one.
+    const given = takeMatcher(automaton);
+    giveMatcher(given);
+    expect(takeMatcher(buildAutomaton(needles.slice(0, 1)))).not.toBe(given);
+    expect(takeMatcher(automaton)).toBe(given);
+  });
+
   it("finds a UTF-16LE needle at its true offset in random bytes, across chunk boundaries", () => {
     const blob = new Uint8Array(randomBytes(1 << 20));
     const needle = encodeTerm("EM_NATION_TYPE_UYGUR", "utf-16le")!;

@@ -418,6 +418,8 @@ export type ByteReader = (into: Uint8Array) => number;
  * where it lies, by the prefilter at any length, by the eight lanes a whole window (`WINDOW_BYTES`) at a
  * time. A caller that reads files itself can skip the copy with `pushRead`.
  */
+const NO_BYTES = new Uint8Array(0);
+
 export class StreamMatcher {
   private state = 0;
   private position = 0;
@@ -430,11 +432,11 @@ export class StreamMatcher {
   /** Pending matches of stripes 2-8 as (needle id * LANES + stripe, chunk-relative start) pairs. */
   private pending = new Int32Array(256);
   private pendingLength = 0;
-  private chunk: Uint8Array = new Uint8Array(0);
+  private chunk: Uint8Array = NO_BYTES;
   /** Where `pushRead` reads when the kernel's window is not available. */
   private readBuffer: Uint8Array | undefined;
 
-  constructor(private readonly automaton: Automaton) {
+  constructor(readonly automaton: Automaton) {
     this.warmup = Math.max(0, automaton.maxNeedleLength - 1);
     this.carry = new Uint8Array(this.warmup);
     this.stripeThreshold =
@@ -448,10 +450,13 @@ export class StreamMatcher {
     return this.position;
   }
 
+  /** Back to the start of a new stream (a matcher can be kept for the next: see `takeMatcher`). */
   reset(): void {
     this.state = 0;
     this.position = 0;
     this.carryLength = 0;
+    this.pendingLength = 0;
+    this.chunk = NO_BYTES;
   }
 
   /**
@@ -530,7 +535,7 @@ export class StreamMatcher {
       this.position += data.length;
       this.keepTail(data);
     } finally {
-      this.chunk = new Uint8Array(0);
+      this.chunk = NO_BYTES;
       if (saved !== undefined) kernel?.scratch.set(saved);
       if (usesSpare) spareInUse = false;
     }
@@ -726,4 +731,28 @@ export class StreamMatcher {
     this.carry.set(chunk, fromOld);
     this.carryLength = fromOld + chunk.length;
   }
+}
+
+/** Matchers given back, for the next stream: making one (its typed arrays) cost ~3.5 µs here. */
+const spareMatchers: StreamMatcher[] = [];
+const SPARE_MATCHERS = 16;
+
+/**
+ * A matcher at the start of a stream over `automaton`: one given back (`giveMatcher`), else a new one. A scan
+ * of 230,000 members of Maven jars made as many, ~1.1 s of its 34.
+ */
+export function takeMatcher(automaton: Automaton): StreamMatcher {
+  for (let index = spareMatchers.length - 1; index >= 0; index--) {
+    const matcher = spareMatchers[index]!;
+    if (matcher.automaton !== automaton) continue;
+    spareMatchers.splice(index, 1);
+    matcher.reset();
+    return matcher;
+  }
+  return new StreamMatcher(automaton);
+}
+
+/** Gives a matcher back once its stream is done with: nothing may use it after. */
+export function giveMatcher(matcher: StreamMatcher): void {
+  if (spareMatchers.length < SPARE_MATCHERS) spareMatchers.push(matcher);
 }

@@ -4,6 +4,8 @@ export {
   buildAutomaton,
   shareAutomaton,
   StreamMatcher,
+  giveMatcher,
+  takeMatcher,
   type Automaton,
   type MatchListener,
 } from "./automaton.js";
