@@ -65,6 +65,17 @@ async function runAll(
   }
 }
 
+/** Starts the pool's worker (a first batch of 12 MB does) and waits until it takes tasks. */
+async function withWorkerReady(pooled: TaskRunner): Promise<void> {
+  await runBatch(pooled, 4, 3 << 20);
+  await vi.waitFor(
+    () => {
+      expect(pooled.workers.ready).toBe(1);
+    },
+    { timeout: 20_000, interval: 20 },
+  );
+}
+
 describe("the task runner", () => {
   it("gives the same results in this thread and on workers, which start only for enough work", async () => {
     const pack = await loadRulePack();
@@ -123,14 +134,7 @@ describe("the task runner", () => {
     for (const hashThread of [false, true]) {
       const pooled = createTaskRunner({ ...setup, hashThread }, 2, none, undefined, pack);
       try {
-        // Started by the first batch's 12 MB, then ready before the batch compared.
-        await runBatch(pooled, 4, 3 << 20);
-        await vi.waitFor(
-          () => {
-            expect(pooled.workers.ready).toBe(1);
-          },
-          { timeout: 20_000, interval: 20 },
-        );
+        await withWorkerReady(pooled);
         const before = pooled.workers.tasks;
         expect(await runBatch(pooled, 20, sizes)).toEqual(expected);
         expect(pooled.workers.tasks).toBeGreaterThan(before);
@@ -191,13 +195,7 @@ describe("children handed on while their container is extracted", () => {
 
     const pooled = createTaskRunner(setup, 2, none, undefined, pack);
     try {
-      await runBatch(pooled, 4, 3 << 20);
-      await vi.waitFor(
-        () => {
-          expect(pooled.workers.ready).toBe(1);
-        },
-        { timeout: 20_000, interval: 20 },
-      );
+      await withWorkerReady(pooled);
       const before = pooled.workers.tasks;
       const ids = [101, 102, 103, 104, 105, 106];
       const runs = await runContainers(pooled, ids);

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { TEST_BUDGETS } from "../../test/extract/drive.js";
+import { ustarOf } from "../../test/ustar.js";
 import { memorySource } from "../sources/byte-source.js";
 import type { ExtractEvent } from "./extractor.js";
 import {
@@ -139,30 +140,6 @@ describe("runSevenZip", () => {
   });
 });
 
-/** A ustar archive of the members in order (a name may come twice). */
-function tarOf(members: readonly (readonly [string, string])[]): Uint8Array {
-  const parts: Buffer[] = [];
-  for (const [name, text] of members) {
-    const data = Buffer.from(text);
-    const header = Buffer.alloc(512);
-    header.write(name, 0, 100, "utf8");
-    header.write("0000644\0", 100, "latin1");
-    header.write("0000000\0", 108, "latin1");
-    header.write("0000000\0", 116, "latin1");
-    header.write(data.length.toString(8).padStart(11, "0") + "\0", 124, "latin1");
-    header.write("00000000000\0", 136, "latin1");
-    header.write("0", 156, "latin1");
-    header.write("ustar\x0000", 257, "latin1");
-    header.write("        ", 148, "latin1");
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
-    parts.push(header, data, Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-
 describe("extractWithSevenZip", () => {
   it(
     "hands on each member as 7-Zip closes it, and both of two members of one name",
@@ -181,7 +158,7 @@ describe("extractWithSevenZip", () => {
       const closed: string[] = [];
       const session = await openSevenZipSession(tempDir, new AbortController().signal);
       try {
-        await writeFile(join(tempDir, "in.tar"), tarOf(members));
+        await writeFile(join(tempDir, "in.tar"), ustarOf(members));
         await mkdir(join(tempDir, "out"));
         await mkdir(join(tempDir, "pins"));
         const run = await session.run(["x", "-y", "-ttar", "-oout", "in.tar"], {
@@ -206,7 +183,7 @@ describe("extractWithSevenZip", () => {
         signal: new AbortController().signal,
         name: "in.tar",
       };
-      for await (const event of extractWithSevenZip(memorySource(tarOf(members)), context, {
+      for await (const event of extractWithSevenZip(memorySource(ustarOf(members)), context, {
         via: "tar",
         type: "tar",
       }))

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import type { ScanReport } from "../model/report.js";
+import { readBundledSchema } from "../schemas.js";
 import { parseJsonBytes } from "./json-bytes.js";
 
 /** A report file that is not JSON or does not follow schema/scan-report.schema.json. */
@@ -15,17 +14,12 @@ let validator: ValidateFunction | undefined;
 function validate(): ValidateFunction {
   if (validator === undefined) {
     const url = new URL("../../schema/scan-report.schema.json", import.meta.url);
-    let schema: object;
-    try {
-      schema = JSON.parse(readFileSync(url, "utf8")) as object;
-    } catch (error) {
-      // No report can be checked without it: one line says why, not a stack trace.
-      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "is not there" : "cannot be read";
-      throw new ReportFileError(
-        `${fileURLToPath(url)}: the report schema ${reason} (an incomplete installation of custodiet?): ${(error as Error).message}`,
-        { cause: error },
-      );
-    }
+    // No report can be checked without it.
+    const schema = readBundledSchema(
+      url,
+      "report",
+      (file, why, cause) => new ReportFileError(`${file}: ${why}`, { cause }),
+    );
     validator = new Ajv({ allErrors: false }).compile(schema);
   }
   return validator;

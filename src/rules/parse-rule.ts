@@ -1,11 +1,10 @@
-import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { fileURLToPath } from "node:url";
 import type { ErrorObject, ValidateFunction } from "ajv";
 import type { Document, LineCounter } from "yaml";
 import type { Encoding } from "../model/encoding.js";
 import type { Rule, RuleSample } from "../model/rule.js";
 import { encodeTerm } from "../match/needles.js";
+import { readBundledSchema } from "../schemas.js";
 import { RuleError, type RuleProblem } from "./rule-error.js";
 import type { PatternSpec } from "./types.js";
 
@@ -25,24 +24,12 @@ let validator: ValidateFunction | undefined;
 function ruleValidator(): ValidateFunction {
   if (validator === undefined) {
     const { Ajv } = require("ajv") as typeof import("ajv");
-    let schema: object;
-    try {
-      schema = JSON.parse(readFileSync(RULE_SCHEMA_URL, "utf8")) as object;
-    } catch (error) {
-      // Every rule is checked against it: without it nothing can be loaded, and one line says why.
-      const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "is not there" : "cannot be read";
-      throw new RuleError(
-        [
-          {
-            code: "unreadable",
-            file: fileURLToPath(RULE_SCHEMA_URL),
-            line: 0,
-            detail: `the rule schema ${reason} (an incomplete installation of custodiet?): ${(error as Error).message}`,
-          },
-        ],
-        { cause: error },
-      );
-    }
+    // Every rule is checked against it: without it nothing can be loaded.
+    const schema = readBundledSchema(
+      RULE_SCHEMA_URL,
+      "rule",
+      (file, why, cause) => new RuleError([{ code: "unreadable", file, line: 0, detail: why }], { cause }),
+    );
     validator = new Ajv({ allErrors: true, strict: true }).compile(schema);
   }
   return validator;

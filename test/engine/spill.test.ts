@@ -11,6 +11,7 @@ import { scanArtifact } from "../../src/engine/scan-artifact.js";
 import { compileScanSetup, createArtifactScanner } from "../../src/engine/scanner-setup.js";
 import { loadRulePack } from "../../src/rules/index.js";
 import { tempFolder } from "../helpers.js";
+import { ustarOf } from "../ustar.js";
 
 describe("members waiting to be scanned", () => {
   it("leave memory past its bound (as ranges of the zip they lie in), and every one is still scanned", async () => {
@@ -126,29 +127,6 @@ describe("members extracted in memory", () => {
   }, 120_000);
 });
 
-/** A ustar archive of the members, in order. */
-function tarOf(members: Record<string, Uint8Array>): Buffer {
-  const parts: Buffer[] = [];
-  for (const [name, data] of Object.entries(members)) {
-    const header = Buffer.alloc(512);
-    header.write(name, 0, 100, "utf8");
-    header.write("0000644\0", 100, "latin1");
-    header.write("0000000\0", 108, "latin1");
-    header.write("0000000\0", 116, "latin1");
-    header.write(data.length.toString(8).padStart(11, "0") + "\0", 124, "latin1");
-    header.write("00000000000\0", 136, "latin1");
-    header.write("0", 156, "latin1");
-    header.write("ustar\x0000", 257, "latin1");
-    header.write("        ", 148, "latin1");
-    let sum = 0;
-    for (const byte of header) sum += byte;
-    header.write(sum.toString(8).padStart(6, "0") + "\0 ", 148, "latin1");
-    parts.push(header, Buffer.from(data), Buffer.alloc((512 - (data.length % 512)) % 512));
-  }
-  parts.push(Buffer.alloc(1024));
-  return Buffer.concat(parts);
-}
-
 /** `count` different members of `size` bytes, the last with a planted enum. */
 function smallMembers(count: number, size: number): Record<string, Uint8Array> {
   const members: Record<string, Uint8Array> = {};
@@ -174,7 +152,7 @@ describe("small members stored as they are in a container on disk", () => {
     const dir = tempFolder();
     const members = smallMembers(count, size);
     const tar = join(dir, "many.tar");
-    writeFileSync(tar, tarOf(members));
+    writeFileSync(tar, ustarOf(Object.entries(members)));
     const pack = await loadRulePack({ paths: [], builtin: true });
     const setup = compileScanSetup({ rules: pack.rules, budgets: DEFAULT_BUDGETS, chunkSize: 4 << 20 }, pack);
     const tempDir = join(dir, "tmp-many.tar");
@@ -214,7 +192,7 @@ describe("small members stored as they are in a container on disk", () => {
   it("are all scanned, with their hashes and findings", async () => {
     const dir = tempFolder();
     const members = smallMembers(count, size);
-    writeFileSync(join(dir, "many.tar"), tarOf(members));
+    writeFileSync(join(dir, "many.tar"), ustarOf(Object.entries(members)));
     const report = await scan({ paths: [dir], jobs: 1 });
     const layers = report.coverage.filter((entry) => entry.layers.length === 2);
     expect(layers).toHaveLength(count);
