@@ -165,7 +165,12 @@ describe("extractWithSevenZip", () => {
           pin: {
             dir: "out",
             to: join(tempDir, "pins"),
-            onClosed: (name, file) => closed.push(`${name}=${readFileSync(file, "utf8")}`),
+            onClosed: (name, file, size) => {
+              const text = readFileSync(file, "utf8");
+              // The size it gives is the file's.
+              expect(size).toBe(Buffer.byteLength(text));
+              closed.push(`${name}=${text}`);
+            },
           },
         });
         expect(run.exitCode).toBe(0);

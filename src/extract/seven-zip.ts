@@ -1,5 +1,5 @@
 import { createWriteStream } from "node:fs";
-import { lstat, mkdir, readFile, writeFile } from "node:fs/promises";
+import { mkdir, readFile, writeFile } from "node:fs/promises";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import { Worker } from "node:worker_threads";
@@ -34,8 +34,8 @@ const SPILL_BYTES = 8 * 1024 * 1024;
  * memory (REUSE_*): 7-Zip's main is not meant to run twice, so an instance is never reused after an error exit, which can
  * leave its heap and globals half done, nor after a trap. A command sees only the container's temp directory (Emscripten
  * NODEFS mount at /w), so it cannot write elsewhere, and a byte cap on its writes stops archives whose
- * headers lie about sizes. Members are extracted into memory and handed on one by one (see the `pin` option). A worker whose commands all ended is kept for the next session (see IDLE_*):
- * starting one costs ~60 ms of CPU, more than 7-Zip takes for a small container (every `.deb` is three).
+ * headers lie about sizes. Members are extracted into memory and handed on one by one (see the `pin`
+ * option). A worker whose commands all ended is kept for the next session (see IDLE_*): starting one costs ~60 ms of CPU, more than 7-Zip takes for a small container (every `.deb` is three).
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
@@ -106,12 +106,13 @@ async function instance() {
       if (Math.max(node.usedBytes, position + length) <= SPILL_BYTES)
         return memoryWrite.call(this, stream, buffer, offset, length, position, canOwn);
       const file = pin.to + "/" + pinned++;
-      host = { fd: openSync(file, "wx"), file };
+      host = { fd: openSync(file, "wx"), file, size: node.usedBytes };
       spilled.set(node, host);
       if (node.usedBytes > 0) writeSync(host.fd, node.contents, 0, node.usedBytes, 0);
       MEMFS.resizeFileStorage(node, 0);
     }
     writeSync(host.fd, buffer, offset, length, position);
+    host.size = Math.max(host.size, position + length);
     return length;
   };
   const finish = (node, made = false) => {
@@ -119,18 +120,20 @@ async function instance() {
     node.custodietWritten = false;
     node.custodietHanded = true;
     let file;
+    let size;
     const host = spilled.get(node);
     if (host !== undefined) {
       spilled.delete(node);
       closeSync(host.fd);
-      file = host.file;
+      ({ file, size } = host);
     } else {
       file = pin.to + "/" + pinned++;
-      writeFileSync(file, node.usedBytes > 0 ? node.contents.subarray(0, node.usedBytes) : new Uint8Array(0), { flag: "wx" });
+      size = node.usedBytes;
+      writeFileSync(file, size > 0 ? node.contents.subarray(0, size) : new Uint8Array(0), { flag: "wx" });
       MEMFS.resizeFileStorage(node, 0);
     }
     const path = sz.FS.getPath(node);
-    parentPort.postMessage({ closed: path.slice(pin.mount.length + 1), file });
+    parentPort.postMessage({ closed: path.slice(pin.mount.length + 1), file, size });
   };
   fileOps.close = function (stream) {
     try {
@@ -140,7 +143,7 @@ async function instance() {
       throw new sz.FS.ErrnoError(29);
     }
   };
-  /** Non-regular files under the pinned folder (links, devices): named in the result, as the walk named them. */
+  /** Non-regular files under the pinned folder (links, devices), for the result; files not yet handed on go. */
   const others = (folder, found) => {
     for (const name of sz.FS.readdir(folder)) {
       if (name === "." || name === "..") continue;
@@ -254,13 +257,13 @@ export interface SevenZipCommandOptions {
   /**
    * The command writes its files under `dir` (a folder of the session's, which is then held in memory) and
    * each, once closed, goes to a file of its own in `to` (an empty folder on the host), which `onClosed`
-   * names with its path under `dir`, while the command runs. What is under `dir` and not a regular file
+   * names with its path under `dir` and its size, while the command runs. What is under `dir` and not a regular file
    * comes in the result (`leftovers`).
    */
   readonly pin?: {
     readonly dir: string;
     readonly to: string;
-    readonly onClosed: (name: string, file: string) => void;
+    readonly onClosed: (name: string, file: string, size: number) => void;
   };
 }
 
@@ -362,7 +365,7 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
   let worker: Worker | undefined;
   let pending: ((result: SevenZipResult) => void) | undefined;
   /** The running command's listener for files closed (see SevenZipCommandOptions.pin). */
-  let onClosed: ((name: string, file: string) => void) | undefined;
+  let onClosed: ((name: string, file: string, size: number) => void) | undefined;
   let dead: SevenZipResult | undefined;
   const settle = (result: SevenZipResult): void => {
     const resolve = pending;
@@ -380,9 +383,11 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
     kill(failed(-3, "time budget", true));
   };
   const onMessage = (
-    message: Omit<SevenZipResult, "aborted"> | { readonly closed: string; readonly file: string },
+    message:
+      | Omit<SevenZipResult, "aborted">
+      | { readonly closed: string; readonly file: string; readonly size: number },
   ): void => {
-    if ("closed" in message) onClosed?.(message.closed, message.file);
+    if ("closed" in message) onClosed?.(message.closed, message.file, message.size);
     else settle({ ...message, aborted: false });
   };
   const onError = (error: Error): void => {
@@ -660,7 +665,7 @@ async function* listAndExtract(
   await mkdir(pins);
   // Members are handed on as 7-Zip closes them, so that they are scanned while it writes the next ones (a
   // firmware image's file system took 7-Zip 1.2 s, which the scan of its files waited for).
-  const closed: { name: string; file: string }[] = [];
+  const closed: { name: string; file: string; size: number }[] = [];
   let taken = 0;
   let wake: (() => void) | undefined;
   /** Set once the command's result came (a holder: it changes in a callback). */
@@ -673,8 +678,8 @@ async function* listAndExtract(
       pin: {
         dir: "out",
         to: pins,
-        onClosed: (name, file) => {
-          closed.push({ name, file });
+        onClosed: (name, file, size) => {
+          closed.push({ name, file, size });
           wake?.();
         },
       },
@@ -685,21 +690,18 @@ async function* listAndExtract(
     wake?.();
   });
   let count = 0;
-  const member = async (name: string, file: string): Promise<ExtractEvent> => {
-    count += 1;
-    const entry = info.get(name);
-    budget.written += (await lstat(file)).size;
-    return child(
-      entries.length === 1 && options.singleName !== undefined ? options.singleName : name,
-      via,
-      { file },
-      entry?.offset === undefined ? {} : { offsetInParent: entry.offset },
-    );
-  };
   for (;;) {
     if (taken < closed.length) {
-      const next = closed[taken++]!;
-      yield await member(next.name, next.file);
+      const { name, file, size } = closed[taken++]!;
+      count += 1;
+      budget.written += size;
+      const offset = info.get(name)?.offset;
+      yield child(
+        entries.length === 1 && options.singleName !== undefined ? options.singleName : name,
+        via,
+        { file },
+        offset === undefined ? {} : { offsetInParent: offset },
+      );
       continue;
     }
     // Every file closed is named before the command's result comes.
