@@ -231,9 +231,8 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       // Children in files of their own (members 7-Zip wrote) are queued as they come, and may be scanned
       // while their container is still being extracted.
       const handOver = (layer: LocationLayer, child: ChildTask): void => {
-        const input = inputOf.get(task.id);
-        if (input === undefined) return;
-        queueChild(task, input, task.parents.concat([layer]), child, parentFolder);
+        // The task's input is known until its result is handled, and its children come before its result.
+        queueChild(task, inputOf.get(task.id)!, task.parents.concat([layer]), child, parentFolder);
         wake?.();
       };
       try {
