@@ -446,9 +446,14 @@ async function extractChildren(
           size,
           leafOnly: event.leafOnly === true,
         };
-        // A file of its own goes on at once; bytes and ranges (in memory, or of this artifact's file, both
-        // bounded while they wait) come with the result.
-        if (handOver !== undefined && "file" in where && where.range === undefined) {
+        // A file the extractor wrote (whole, or a range of it) goes on at once; bytes and ranges of this
+        // artifact's own file (in memory, or read where they lie, both bounded while they wait) come with the
+        // result.
+        if (
+          handOver !== undefined &&
+          "file" in where &&
+          (where.range === undefined || where.file !== task.file)
+        ) {
           handOver(child);
           result.handed++;
         } else result.children.push(child);

@@ -326,9 +326,14 @@ export async function scan(options: ScanOptions): Promise<ScanReport> {
       bytes = undefined;
     }
     if (bytes !== undefined) pendingMemory += bytes.length;
-    // The child's bytes live in the parent's folder, or for a range in the parent's own file (in the folder
-    // that holds it, none for an input): keep that folder until the child is scanned.
-    const holder = range !== undefined ? parentFileFolder : file !== undefined ? parent.tempDir : undefined;
+    // The child's bytes live in the parent's folder, or for a range of the parent's own file in the folder
+    // that holds that file (none for an input): keep that folder until the child is scanned.
+    const holder =
+      range !== undefined && file === parent.file
+        ? parentFileFolder
+        : file !== undefined
+          ? parent.tempDir
+          : undefined;
     if (holder !== undefined) {
       openFolders.set(holder, (openFolders.get(holder) ?? 0) + 1);
       parentOf.set(id, holder);

@@ -43,6 +43,7 @@ export type LocatedDetection = Detection & { readonly line?: number; readonly co
 export interface ChildTask {
   readonly origin: LayerOrigin;
   readonly file?: string;
+  /** Of `file`: the container's own file, or a file its extractor wrote (in the container's temp folder). */
   readonly range?: FileRange;
   /** See ArtifactTask.inflated. */
   readonly inflated?: number;
@@ -55,8 +56,9 @@ export interface ChildTask {
 
 /**
  * Takes a child of a container while the container is still being extracted, with the container's layer
- * (complete: its bytes are scanned and hashed before it is opened). Only a child in a file of its own is
- * handed on so (a member 7-Zip wrote): the engine may scan it at once, while the extractor writes the next.
+ * (complete: its bytes are scanned and hashed before it is opened). Only a child in a file the extractor
+ * wrote (a member 7-Zip wrote: a file of its own or a range of a spool) is handed on so: the engine may scan
+ * it at once, while the extractor writes the next.
  */
 export type HandOver = (layer: LocationLayer, child: ChildTask) => void;
 

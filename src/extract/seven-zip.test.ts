@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync, readlinkSync } from "node:fs";
 import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -60,6 +60,51 @@ describe("runSevenZip", () => {
     expect(result.aborted).toBe(true);
     expect(Date.now() - started).toBeLessThan(5000);
   });
+
+  it.runIf(existsSync("/proc/self/fd"))(
+    "a command ended by the time budget leaves no descriptor open",
+    { timeout: 30_000 },
+    async () => {
+      const tempDir = await mkdtemp(join(dir, "budget-"));
+      /** The files this process holds open in the test's folder. */
+      const openHere = (): string[] =>
+        readdirSync("/proc/self/fd").flatMap((fd) => {
+          try {
+            const target = readlinkSync(`/proc/self/fd/${fd}`);
+            return target.startsWith(tempDir) ? [target] : [];
+          } catch {
+            return [];
+          }
+        });
+      await writeFile(
+        join(tempDir, "in.tar"),
+        ustarOf(Array.from({ length: 400 }, (_, index) => [`m${index}.txt`, "x".repeat(64 * 1024)] as const)),
+      );
+      await mkdir(join(tempDir, "out"));
+      await mkdir(join(tempDir, "pins"));
+      const budget = new AbortController();
+      const session = await openSevenZipSession(tempDir, budget.signal);
+      let closed = 0;
+      const result = await session.run(["x", "-y", "-ttar", "-oout", "in.tar"], {
+        pin: {
+          dir: "out",
+          to: join(tempDir, "pins"),
+          // Ended while it writes: the spool has been written to.
+          onClosed: () => {
+            if (++closed === 1) budget.abort();
+          },
+        },
+      });
+      await session.close();
+      expect(result.aborted).toBe(true);
+      expect(closed).toBeGreaterThan(0);
+      // The spool is closed once the worker is stopped.
+      const deadline = Date.now() + 10_000;
+      while (openHere().length > 0 && Date.now() < deadline)
+        await new Promise((wait) => setTimeout(wait, 20));
+      expect(openHere()).toEqual([]);
+    },
+  );
 
   it("stops writing at the byte cap", async () => {
     await writeFile(join(dir, "big.bin"), Buffer.alloc(4 * 1024 * 1024, 1));
@@ -165,17 +210,21 @@ describe("extractWithSevenZip", () => {
           pin: {
             dir: "out",
             to: join(tempDir, "pins"),
-            onClosed: (name, file, size) => {
-              const text = readFileSync(file, "utf8");
-              // The size it gives is the file's.
-              expect(size).toBe(Buffer.byteLength(text));
-              closed.push(`${name}=${text}`);
+            onClosed: ({ name, file, size, offset }) => {
+              const whole = readFileSync(file);
+              // The size it gives is the file's, or its range's in a spool.
+              if (offset === undefined) expect(size).toBe(whole.length);
+              else expect(offset + size).toBeLessThanOrEqual(whole.length);
+              closed.push(`${name}=${whole.toString("utf8", offset ?? 0, (offset ?? 0) + size)}`);
             },
           },
         });
         expect(run.exitCode).toBe(0);
         // Every file was named, with its bytes, before the command's result came.
         expect(closed.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
+        // The small files went to one spool, the large one to a file of its own: a host file for each
+        // small member cost ~70 µs to create.
+        expect(readdirSync(join(tempDir, "pins"))).toHaveLength(2);
       } finally {
         await session.close();
       }
@@ -193,9 +242,12 @@ describe("extractWithSevenZip", () => {
         type: "tar",
       }))
         events.push(event);
-      const children = events.flatMap((event) =>
-        event.kind === "child" ? [`${event.name}=${readFileSync(event.file!, "utf8")}`] : [],
-      );
+      const children = events.flatMap((event) => {
+        if (event.kind !== "child") return [];
+        const whole = readFileSync(event.file!);
+        const { offset, length } = event.range ?? { offset: 0, length: whole.length };
+        return [`${event.name}=${whole.toString("utf8", offset, offset + length)}`];
+      });
       // Each member once, the two of one name both: the first is pinned before the second replaces it.
       expect(children.sort()).toEqual(members.map(([name, text]) => `${name}=${text}`).sort());
       expect(events.filter((event) => event.kind !== "child")).toEqual([]);
