@@ -23,8 +23,6 @@ import type { ExtractContext, ExtractEvent } from "./extractor.js";
  */
 const REUSE_COMMANDS = 64;
 const REUSE_MEMORY_BYTES = 256 * 1024 * 1024;
-/** A member being extracted is held in memory up to this size, then written on to its file as it comes. */
-const SPILL_BYTES = 8 * 1024 * 1024;
 
 /**
  * 7-Zip (7z-wasm, 24.09) runs in a worker thread: a crash or abort inside WASM only kills that worker,
@@ -39,7 +37,7 @@ const SPILL_BYTES = 8 * 1024 * 1024;
  */
 const WORKER_SOURCE = `
 const { parentPort, workerData } = require("node:worker_threads");
-const { closeSync, openSync, writeSync } = require("node:fs");
+const { writeFileSync, writeSync } = require("node:fs");
 const SevenZip = require(workerData.modulePath);
 const REUSE_COMMANDS = ${REUSE_COMMANDS};
 const REUSE_MEMORY = ${REUSE_MEMORY_BYTES};
@@ -50,14 +48,11 @@ let maxWrite = 0;
 let written = 0;
 let capped = false;
 /**
- * The command's pinning (see SevenZipCommandOptions.pin, with the spool the parent opened: the files closed
- * go there one after another, and its end), host files made so far, and the files being written that went
- * past SPILL_BYTES (node -> { fd, file }: they go on to a host file of their own as they are written).
+ * The command's pinning (see SevenZipCommandOptions.pin, with the spool the parent opened, its end and the
+ * file being written at that end: { node, start, size }), and the host files of their own made so far.
  */
 let pin;
 let pinned = 0;
-const spilled = new Map();
-const SPILL_BYTES = ${SPILL_BYTES};
 /** The 7-Zip instance the last command left fit for another, with its exports and mounted folder. */
 let kept;
 async function instance() {
@@ -86,12 +81,13 @@ async function instance() {
     return write.call(this, stream, buffer, offset, length, position);
   };
   // The folder members are extracted to is in memory (MEMFS): each file written on the host through NODEFS
-  // cost ~25 system calls and twice 7-Zip's time. A file 7-Zip closed is whole: it is appended to the
-  // command's spool on the host in one write and named to the parent at once (with its range of the spool),
-  // which scans it while 7-Zip goes on (7-Zip may later replace the path, for a member of the same name:
-  // that is another file). A host file of its own per member cost ~70 µs to create, a tenth of 7-Zip's time
-  // on a squashfs of small files. A file past SPILL_BYTES goes on to a host file of its own as it is
-  // written, so memory holds no large member.
+  // cost ~25 system calls and twice 7-Zip's time. 7-Zip writes one file after another: the file it is
+  // writing goes straight on to the end of the command's spool on the host, as it is written, and once
+  // closed it is whole and named to the parent at once (with its range of the spool), which scans it while
+  // 7-Zip goes on (7-Zip may later replace the path, for a member of the same name: that is another file).
+  // A host file of its own per member cost ~70 µs to create, and a copy in memory first ~10% of 7-Zip's
+  // time, on a squashfs of small files. (A file written while another holds the spool's end would be held
+  // in memory and then go to a file of its own: 7-Zip's extraction does not write two at once.)
   const MEMFS = sz.FS.root.mount.type;
   const fileOps = MEMFS.ops_table.file.stream;
   const memoryWrite = fileOps.write;
@@ -104,38 +100,49 @@ async function instance() {
     }
     const node = stream.node;
     node.custodietWritten = true;
-    let host = spilled.get(node);
-    if (host === undefined) {
-      if (Math.max(node.usedBytes, position + length) <= SPILL_BYTES)
-        return memoryWrite.call(this, stream, buffer, offset, length, position, canOwn);
-      const file = pin.to + "/" + pinned++;
-      host = { fd: openSync(file, "wx"), file, size: node.usedBytes };
-      spilled.set(node, host);
-      if (node.usedBytes > 0) writeSync(host.fd, node.contents, 0, node.usedBytes, 0);
-      MEMFS.resizeFileStorage(node, 0);
-    }
-    writeSync(host.fd, buffer, offset, length, position);
-    host.size = Math.max(host.size, position + length);
+    if (pin.writing === undefined && node.usedBytes === 0) pin.writing = { node, start: pin.spoolEnd, size: 0 };
+    if (pin.writing?.node !== node) return memoryWrite.call(this, stream, buffer, offset, length, position, canOwn);
+    if (length > 0) writeSync(pin.spoolFd, buffer, offset, length, pin.writing.start + position);
+    pin.writing.size = Math.max(pin.writing.size, position + length);
     return length;
+  };
+  // A size set on the file being written (a truncation) is its size in the spool.
+  const fileNodeOps = MEMFS.ops_table.file.node;
+  const setattr = fileNodeOps.setattr;
+  fileNodeOps.setattr = function (node, attr) {
+    if (pin !== undefined && pin.writing !== undefined && pin.writing.node === node && attr.size !== undefined) {
+      pin.writing.size = attr.size;
+      const { size, ...rest } = attr;
+      return setattr.call(this, node, rest);
+    }
+    return setattr.call(this, node, attr);
   };
   const finish = (node, made = false) => {
     if (pin === undefined || (node.custodietWritten !== true && !made)) return;
     node.custodietWritten = false;
     node.custodietHanded = true;
     const closed = sz.FS.getPath(node).slice(pin.mount.length + 1);
-    const host = spilled.get(node);
-    if (host !== undefined) {
-      spilled.delete(node);
-      closeSync(host.fd);
-      parentPort.postMessage({ closed, file: host.file, size: host.size });
+    if (pin.writing !== undefined && pin.writing.node === node) {
+      const { start, size } = pin.writing;
+      pin.writing = undefined;
+      pin.spoolEnd = start + size;
+      parentPort.postMessage({ closed, file: pin.spool, offset: start, size });
       return;
     }
     const size = node.usedBytes;
-    const offset = pin.spoolEnd;
-    if (size > 0) writeSync(pin.spoolFd, node.contents, 0, size, offset);
-    pin.spoolEnd += size;
+    if (pin.writing === undefined) {
+      const offset = pin.spoolEnd;
+      if (size > 0) writeSync(pin.spoolFd, node.contents, 0, size, offset);
+      pin.spoolEnd += size;
+      MEMFS.resizeFileStorage(node, 0);
+      parentPort.postMessage({ closed, file: pin.spool, offset, size });
+      return;
+    }
+    // The spool's end is another file's: a file of its own.
+    const file = pin.to + "/" + pinned++;
+    writeFileSync(file, node.contents.subarray(0, size), { flag: "wx" });
     MEMFS.resizeFileStorage(node, 0);
-    parentPort.postMessage({ closed, file: pin.spool, offset, size });
+    parentPort.postMessage({ closed, file, size });
   };
   fileOps.close = function (stream) {
     try {
@@ -185,7 +192,7 @@ async function run(command) {
   sz.FS.chdir("/w");
   if (command.pin !== undefined) {
     const { dir, to, spool, spoolFd } = command.pin;
-    pin = { mount: "/w/" + dir, to, spool, spoolFd, spoolEnd: 0 };
+    pin = { mount: "/w/" + dir, to, spool, spoolFd, spoolEnd: 0, writing: undefined };
     sz.FS.mount(sz.FS.root.mount.type, {}, pin.mount);
   }
   // callMain leaves its arguments on the stack, and exit() leaves main's frames there too.
@@ -223,8 +230,6 @@ async function run(command) {
     if (healthy && exitCode === 0 && !capped && current.commands < REUSE_COMMANDS && exports.memory.buffer.byteLength <= REUSE_MEMORY)
       kept = current;
   }
-  for (const host of spilled.values()) try { closeSync(host.fd); } catch {}
-  spilled.clear();
   return { stdout, stderr, exitCode, capped, written, freshInstance, ...(leftovers === undefined ? {} : { leftovers }) };
 }
 parentPort.on("message", (command) => {
@@ -270,9 +275,9 @@ export interface SevenZipCommandOptions {
   readonly maxOutput?: number;
   /**
    * The command writes its files under `dir` (a folder of the session's, which is then held in memory) and
-   * each, once closed, goes to a host file in `to` (an empty folder on the host): a range of a spool, or a
-   * file of its own for a large one. `onClosed` names it while the command runs. What is under `dir` and
-   * not a regular file comes in the result (`leftovers`).
+   * each, once closed, is in a host file in `to` (an empty folder on the host): a range of the command's
+   * spool (or a file of its own, were 7-Zip to write two files at once). `onClosed` names it while the
+   * command runs. What is under `dir` and not a regular file comes in the result (`leftovers`).
    */
   readonly pin?: {
     readonly dir: string;
