@@ -65,9 +65,9 @@ async function runAll(
   }
 }
 
-/** Starts the pool's worker (a first batch of 12 MB does) and waits until it takes tasks. */
+/** Starts the pool's worker (a first batch of 15 MB does) and waits until it takes tasks. */
 async function withWorkerReady(pooled: TaskRunner): Promise<void> {
-  await runBatch(pooled, 4, 3 << 20);
+  await runBatch(pooled, 5, 3 << 20);
   await vi.waitFor(
     () => {
       expect(pooled.workers.ready).toBe(1);
@@ -83,7 +83,7 @@ describe("the task runner", () => {
     const none = (): void => undefined;
 
     const alone = createTaskRunner(setup, 1, none, undefined, pack);
-    const expected = await runAll(alone, 4, 3 << 20);
+    const expected = await runAll(alone, 5, 3 << 20);
     expect(expected.every((result) => result.detections.length > 0)).toBe(true);
 
     // Many tasks of unequal sizes, for a worker that is ready: it holds the next task while it scans one,
@@ -93,8 +93,9 @@ describe("the task runner", () => {
 
     const pooled = createTaskRunner(setup, 2, none, undefined, pack);
     try {
-      // 12 MB waiting start the worker. This thread is one of the two jobs: one worker beside it.
-      expect(await runBatch(pooled, 4, 3 << 20)).toEqual(expected);
+      // 9 MB waiting while this thread scans two tasks start the worker. This thread is one of the two
+      // jobs: one worker beside it.
+      expect(await runBatch(pooled, 5, 3 << 20)).toEqual(expected);
       expect(pooled.workers.started).toBe(1);
       await vi.waitFor(
         () => {
@@ -113,7 +114,7 @@ describe("the task runner", () => {
     prestartWorkers(1);
     expect(workersWaiting()).toBe(1);
     const ahead = createTaskRunner(setup, 2, none, undefined, pack);
-    expect(await runAll(ahead, 4, 3 << 20)).toEqual(expected);
+    expect(await runAll(ahead, 5, 3 << 20)).toEqual(expected);
     expect(ahead.workers.started).toBe(1);
     expect(workersWaiting()).toBe(0);
 
