@@ -151,7 +151,7 @@ describe("the task runner", () => {
 
 describe("children handed on while their container is extracted", () => {
   it("come from a worker as from this thread, each once, with the container's layer", async () => {
-    // A 7z of 20 members: 7-Zip writes each to a file of its own, which is handed on as it is closed.
+    // A 7z of 20 members: 7-Zip writes each to its spool, and each range of it is handed on as it is closed.
     const folder = mkdtempSync(join(temp, "seven-"));
     const names = Array.from({ length: 20 }, (_, index) => `m${String(index).padStart(2, "0")}.h`);
     for (const [index, name] of names.entries())
