@@ -62,47 +62,58 @@ describe("runSevenZip", () => {
   });
 
   it.runIf(existsSync("/proc/self/fd"))(
-    "a command ended by the time budget leaves no descriptor open",
-    { timeout: 30_000 },
+    "a command ended by the time budget, or by closing its session, leaves no descriptor open",
+    { timeout: 60_000 },
     async () => {
-      const tempDir = await mkdtemp(join(dir, "budget-"));
-      /** The files this process holds open in the test's folder. */
-      const openHere = (): string[] =>
-        readdirSync("/proc/self/fd").flatMap((fd) => {
-          try {
-            const target = readlinkSync(`/proc/self/fd/${fd}`);
-            return target.startsWith(tempDir) ? [target] : [];
-          } catch {
-            return [];
-          }
+      for (const ending of ["budget", "close"] as const) {
+        const tempDir = await mkdtemp(join(dir, `${ending}-`));
+        /** The files this process holds open in the test's folder. */
+        const openHere = (): string[] =>
+          readdirSync("/proc/self/fd").flatMap((fd) => {
+            try {
+              const target = readlinkSync(`/proc/self/fd/${fd}`);
+              return target.startsWith(tempDir) ? [target] : [];
+            } catch {
+              return [];
+            }
+          });
+        await writeFile(
+          join(tempDir, "in.tar"),
+          ustarOf(
+            Array.from({ length: 400 }, (_, index) => [`m${index}.txt`, "x".repeat(64 * 1024)] as const),
+          ),
+        );
+        await mkdir(join(tempDir, "out"));
+        await mkdir(join(tempDir, "pins"));
+        const budget = new AbortController();
+        const session = await openSevenZipSession(tempDir, budget.signal);
+        let closed = 0;
+        const firstClosed = new Promise<void>((resolve) => {
+          void session
+            .run(["x", "-y", "-ttar", "-oout", "in.tar"], {
+              pin: {
+                dir: "out",
+                to: join(tempDir, "pins"),
+                // Ended while it writes: the spool has been written to.
+                onClosed: () => {
+                  if (++closed === 1) resolve();
+                },
+              },
+            })
+            .then((result) => {
+              if (ending === "budget") expect(result.aborted).toBe(true);
+            });
         });
-      await writeFile(
-        join(tempDir, "in.tar"),
-        ustarOf(Array.from({ length: 400 }, (_, index) => [`m${index}.txt`, "x".repeat(64 * 1024)] as const)),
-      );
-      await mkdir(join(tempDir, "out"));
-      await mkdir(join(tempDir, "pins"));
-      const budget = new AbortController();
-      const session = await openSevenZipSession(tempDir, budget.signal);
-      let closed = 0;
-      const result = await session.run(["x", "-y", "-ttar", "-oout", "in.tar"], {
-        pin: {
-          dir: "out",
-          to: join(tempDir, "pins"),
-          // Ended while it writes: the spool has been written to.
-          onClosed: () => {
-            if (++closed === 1) budget.abort();
-          },
-        },
-      });
-      await session.close();
-      expect(result.aborted).toBe(true);
-      expect(closed).toBeGreaterThan(0);
-      // The spool is closed once the worker is stopped.
-      const deadline = Date.now() + 10_000;
-      while (openHere().length > 0 && Date.now() < deadline)
-        await new Promise((wait) => setTimeout(wait, 20));
-      expect(openHere()).toEqual([]);
+        await firstClosed;
+        if (ending === "budget") budget.abort();
+        await session.close();
+        expect(closed).toBeGreaterThan(0);
+        // The spool is closed once the worker is stopped.
+        const deadline = Date.now() + 10_000;
+        while (openHere().length > 0 && Date.now() < deadline)
+          await new Promise((wait) => setTimeout(wait, 20));
+        expect(openHere(), ending).toEqual([]);
+      }
     },
   );
 

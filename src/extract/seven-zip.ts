@@ -489,7 +489,11 @@ export async function openSevenZipSession(hostDir: string, signal: AbortSignal):
       worker.off("error", onError);
       worker.off("exit", onExit);
       if (reusable !== undefined) keepIdleWorker(reusable);
-      else await worker.terminate();
+      else {
+        await worker.terminate();
+        // A command still running (its caller gave up on it) had its spool open; the worker is stopped now.
+        closeSpool();
+      }
     },
   };
 }
