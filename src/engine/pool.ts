@@ -98,8 +98,8 @@ const AHEAD = 2;
  * Tasks this thread scans at once, between handing others out. A container 7-Zip extracts (in a thread of
  * its own) leaves this thread mostly waiting: with one task at a time the members it handed on were all
  * scanned by the workers, and a squashfs of 7,911 files took 4.3-4.5 s where `--jobs 1` (four at once)
- * took 3.6-3.8 s; with two, 3.6-3.7 s. With four, the workers were left fewer of 211 Debian packages and
- * the peak grew by ~100 MB for no time saved.
+ * took 3.6-3.75 s; with two, 3.6-3.7 s. With four, 211 Debian packages took no less time and peaked 40-140
+ * MB higher.
  */
 const INLINE_AT_ONCE = 2;
 
